@@ -1,0 +1,15 @@
+# Versions of everything the local cluster builds. The cache folder is keyed by these, so
+# changing one makes `up` rebuild only what changed.
+K8S_VERSION=v1.34.4
+ETCD_VERSION=v3.6.4          # the etcd Kubernetes v1.34.4 is released against
+COREDNS_VERSION=v1.12.4
+METRICS_SERVER_VERSION=v0.8.0
+KWOK_VERSION=v0.7.0
+TRAEFIK_VERSION=v3.6.12
+
+# Where build outputs and cluster state live: outside the repo, keyed by version.
+KADAI_CACHE_DIR=${KADAI_CACHE_DIR:-/var/cache/kadai/cluster}
+CACHE=$KADAI_CACHE_DIR/$K8S_VERSION
+BIN=$CACHE/bin
+# Runtime state (certs, etcd data, logs, pids) is per machine, not per version.
+STATE=${KADAI_CLUSTER_STATE:-/var/lib/kadai/cluster}
