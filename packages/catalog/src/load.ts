@@ -1,0 +1,81 @@
+import type { InputIssue } from '@kadai/errors';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { hashFolder } from './hash';
+import { checksOf, type CheckValidator, type Lab, type SelfTestCase } from './lab';
+import { parseYaml } from './parse';
+import { expectation, labDefinition, type LabKind } from './schema';
+
+export interface Catalog {
+  labs: Map<string, Lab>;
+  /** Every problem found, as file:line:col; a lab with problems is left out of `labs`. */
+  issues: InputIssue[];
+}
+
+export type CheckValidators = Partial<Record<LabKind, CheckValidator>>;
+
+async function isDirectory(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+export async function loadLab(labDir: string, validators: CheckValidators = {}): Promise<{ lab?: Lab; issues: InputIssue[] }> {
+  const file = path.join(labDir, 'lab.yaml');
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return { issues: [{ file, message: 'lab.yaml is missing' }] };
+  const parsed = parseYaml(file, text, labDefinition);
+  if (!parsed.ok) return { issues: parsed.issues };
+  const definition = parsed.value;
+  const folder = path.basename(labDir);
+  if (definition.id !== folder) {
+    return { issues: [{ file, line: 1, column: 1, field: 'id', message: `id "${definition.id}" must equal the folder name "${folder}"` }] };
+  }
+  const issues = validators[definition.kind]?.(file, definition) ?? [];
+  if (issues.length > 0) return { issues };
+  const lab: Lab = { definition, dir: labDir, version: await hashFolder(labDir) };
+  const selfTest = await loadSelfTests(lab);
+  return selfTest.issues.length > 0 ? { issues: selfTest.issues } : { lab, issues: [] };
+}
+
+/** Loads every `labs/<id>/lab.yaml`; one broken lab does not hide the others. */
+export async function loadCatalog(labsDir: string, validators: CheckValidators = {}): Promise<Catalog> {
+  const labs = new Map<string, Lab>();
+  const issues: InputIssue[] = [];
+  const entries = await readdir(labsDir, { withFileTypes: true });
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const result = await loadLab(path.join(labsDir, entry.name), validators);
+    issues.push(...result.issues);
+    if (result.lab) labs.set(result.lab.definition.id, result.lab);
+  }
+  return { labs, issues };
+}
+
+/** The lab's `solution/` and each `wrong/<name>/` with the checks its `expect.yaml` says must fail. */
+export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; issues: InputIssue[] }> {
+  const cases: SelfTestCase[] = [];
+  const issues: InputIssue[] = [];
+  const solution = path.join(lab.dir, 'solution');
+  if (await isDirectory(solution)) cases.push({ name: 'solution', dir: solution, fails: [] });
+  else issues.push({ file: solution, message: 'every lab ships a reference solution in solution/' });
+
+  const wrongDir = path.join(lab.dir, 'wrong');
+  const variants = (await isDirectory(wrongDir)) ? (await readdir(wrongDir)).sort() : [];
+  const checkIds = new Set(checksOf(lab.definition).map((c) => c.id));
+  for (const name of variants) {
+    const dir = path.join(wrongDir, name);
+    const file = path.join(dir, 'expect.yaml');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) {
+      issues.push({ file, message: `wrong variant "${name}" has no expect.yaml naming the checks it must fail` });
+      continue;
+    }
+    const parsed = parseYaml(file, text, expectation);
+    if (!parsed.ok) {
+      issues.push(...parsed.issues);
+      continue;
+    }
+    const unknown = parsed.value.fails.filter((id) => !checkIds.has(id));
+    if (unknown.length > 0) issues.push({ file, field: 'fails', message: `no check with id ${unknown.join(', ')} in ${lab.definition.id}` });
+    else cases.push({ name: `wrong/${name}`, dir, fails: parsed.value.fails });
+  }
+  return { cases, issues };
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
+
+/** Every text a student reads exists in Japanese and English. */
+export const localized = z.strictObject({ ja: z.string().min(1), en: z.string().min(1) });
+export type Localized = z.infer<typeof localized>;
+
+export const visibility = z.enum(['visible', 'hidden', 'after_due']);
+export type Visibility = z.infer<typeof visibility>;
+
+const submissionSpec = z.strictObject({
+  maxBytes: z.number().int().positive().max(50 * 1024 * 1024),
+  files: z.array(z.strictObject({ path: z.string().min(1), description: localized.optional() })).default([]),
+});
+
+const common = {
+  id: slug,
+  chapter: z.number().int().min(0).max(20),
+  title: localized,
+  instructions: localized,
+  timeLimitSeconds: z.number().int().positive().max(3600),
+  visibility: visibility.default('visible'),
+  submission: submissionSpec,
+};
+
+const question = z
+  .strictObject({
+    id: slug,
+    type: z.enum(['single', 'multiple']),
+    points: z.number().positive(),
+    scoring: z.enum(['exact', 'partial']).default('exact'),
+    prompt: localized,
+    choices: z.array(z.strictObject({ id: z.string().min(1), text: localized })).min(2),
+    answer: z.array(z.string().min(1)).min(1),
+    explanation: localized,
+    decision: localized.optional(),
+    visibility: visibility.optional(),
+  })
+  .superRefine((q, ctx) => {
+    const ids = new Set(q.choices.map((c) => c.id));
+    q.answer.forEach((a, i) => {
+      if (!ids.has(a)) ctx.addIssue({ code: 'custom', path: ['answer', i], message: `no choice with id "${a}"` });
+    });
+    if (q.type === 'single' && q.answer.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['answer'], message: 'a single-choice question has exactly one answer' });
+    }
+  });
+export type Question = z.infer<typeof question>;
+
+/**
+ * A check of a docker or kubernetes lab. Its `type` selects the check implementation in that kind's
+ * grader, which validates the type-specific fields; the catalog only fixes what every check has.
+ */
+const check = z.looseObject({
+  id: slug,
+  type: z.string().min(1),
+  title: localized,
+  points: z.number().nonnegative(),
+  visibility: visibility.optional(),
+});
+export type CheckSpec = z.infer<typeof check>;
+
+function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx, field: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [field, i, 'id'], message: `duplicate id "${item.id}"` });
+    seen.add(item.id);
+  });
+}
+
+const quizLab = z
+  .strictObject({ ...common, kind: z.literal('quiz'), questions: z.array(question).min(1) })
+  .superRefine((lab, ctx) => uniqueIds(lab.questions, ctx, 'questions'));
+
+const checkedLab = (kind: 'docker' | 'kubernetes') =>
+  z
+    .looseObject({ ...common, kind: z.literal(kind), checks: z.array(check).min(1) })
+    .superRefine((lab, ctx) => uniqueIds(lab.checks, ctx, 'checks'));
+
+export const labDefinition = z.discriminatedUnion('kind', [quizLab, checkedLab('docker'), checkedLab('kubernetes')]);
+export type LabDefinition = z.infer<typeof labDefinition>;
+export type QuizLabDefinition = Extract<LabDefinition, { kind: 'quiz' }>;
+export type LabKind = LabDefinition['kind'];
+export const LAB_KINDS: readonly LabKind[] = ['quiz', 'docker', 'kubernetes'];
+
+export const expectation = z.strictObject({ fails: z.array(slug).min(1) });

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * Each app declares one zod schema for its whole configuration and parses the environment once at
+ * start-up with `loadConfig`; packages receive plain values and never read `process.env`.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Shared field schemas, so every app spells the same setting the same way. */
+export const fields = {
+  databaseUrl: z.string().url().default('postgres://kadai:kadai@127.0.0.1:5432/kadai'),
+  redisUrl: z.string().url().default('redis://127.0.0.1:6379'),
+  labsDir: z.string().min(1).default('labs'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  port: z.coerce.number().int().min(0).max(65535),
+  positiveInt: z.coerce.number().int().positive(),
+  milliseconds: z.coerce.number().int().nonnegative(),
+};

@@ -1,0 +1,30 @@
+import type { Lab, LabKind } from '@kadai/catalog';
+import type { Logger } from '@kadai/observability';
+import type { CheckResult } from './result';
+
+/** What a student handed in: files (Dockerfiles, manifests, answers.json), already unpacked and checked. */
+export interface SubmissionInput {
+  submissionId: string;
+  files: Map<string, Buffer>;
+}
+
+export interface GradingContext {
+  /** Aborted when the lab's time limit passes or the worker is shutting down. */
+  signal: AbortSignal;
+  /** Carries the submission id on every line. */
+  log: Logger;
+}
+
+/**
+ * One implementation per lab kind. `grade` returns one result per check of the lab; it throws only
+ * classified errors from @kadai/errors (RejectedInputError, InfrastructureError).
+ */
+export interface Grader {
+  readonly kind: LabKind;
+  /**
+   * Checks a submission before it is accepted (in the api), so input that cannot be graded is
+   * rejected at once, naming file, line and field, and uses no attempt. Throws RejectedInputError.
+   */
+  validate(lab: Lab, files: Map<string, Buffer>): void;
+  grade(lab: Lab, input: SubmissionInput, ctx: GradingContext): Promise<CheckResult[]>;
+}

@@ -1,0 +1,5 @@
+export { capEvidence, totalScore, EVIDENCE_LIMIT_BYTES } from './result';
+export type { CheckResult, CheckStatus, Score } from './result';
+export type { Grader, GradingContext, SubmissionInput } from './grader';
+export { latePolicy, lateFactor } from './late';
+export type { LatePolicy } from './late';
