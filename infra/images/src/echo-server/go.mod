@@ -1,0 +1,3 @@
+module kadai.local/echo-server
+
+go 1.19

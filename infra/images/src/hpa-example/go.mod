@@ -1,0 +1,3 @@
+module kadai.local/hpa-example
+
+go 1.19
