@@ -25,8 +25,11 @@ export class RejectedInputError extends Error {
   constructor(
     message: string,
     readonly issues: InputIssue[] = [],
-    /** 413 when the input is too large, 422 when it is malformed or invalid. */
-    readonly status: 413 | 422 = 422,
+    /**
+     * 413 when the input is too large, 422 when it is malformed or invalid, 409 when the course's
+     * policy refuses it (past the deadline, out of attempts).
+     */
+    readonly status: 409 | 413 | 422 = 422,
   ) {
     super(message);
     this.name = 'RejectedInputError';

@@ -1,0 +1,27 @@
+# Shared helpers for kadai's infrastructure scripts (sourced, not run).
+
+log() { printf '[kadai %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# apt-get install that waits for another install's lock instead of failing, and updates the
+# package lists once when they are missing (a fresh machine has none).
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]] || ! apt-cache show "$1" >/dev/null 2>&1; then
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+  fi
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# wait_for NAME SECONDS CMD...: retries CMD until it succeeds or the time is up.
+wait_for() {
+  local name=$1 seconds=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "$name did not become ready within ${seconds}s"
+      return 1
+    fi
+    sleep 0.5
+  done
+}

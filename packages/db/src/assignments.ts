@@ -1,0 +1,61 @@
+import type { LatePolicy } from '@kadai/grading';
+import type { Queryable } from './pool';
+
+export interface Assignment {
+  id: string;
+  courseId: string;
+  labId: string;
+  opensAt: Date | null;
+  dueAt: Date | null;
+  latePolicy: LatePolicy;
+  maxAttempts: number | null;
+  scoring: 'best' | 'last';
+  visibility: 'visible' | 'hidden' | 'after_due' | null;
+}
+
+const COLUMNS = `a.id, a.course_id AS "courseId", a.lab_id AS "labId", a.opens_at AS "opensAt", a.due_at AS "dueAt",
+  a.late_policy AS "latePolicy", a.max_attempts AS "maxAttempts", a.scoring, a.visibility`;
+
+export async function getAssignment(db: Queryable, id: string): Promise<Assignment | undefined> {
+  const { rows } = await db.query<Assignment>(`SELECT ${COLUMNS} FROM assignments a WHERE a.id = $1`, [id]);
+  return rows[0];
+}
+
+/**
+ * The assignment a student's submission for a lab counts toward: the one of their courses that sets
+ * this lab (most recently opened first). Without one, the submission is practice: no deadline, no limit.
+ */
+export async function findAssignmentForStudent(db: Queryable, userId: string, labId: string): Promise<Assignment | undefined> {
+  const { rows } = await db.query<Assignment>(
+    `SELECT ${COLUMNS} FROM assignments a JOIN enrollments e ON e.course_id = a.course_id
+      WHERE e.user_id = $1 AND a.lab_id = $2 ORDER BY a.opens_at DESC NULLS LAST LIMIT 1`,
+    [userId, labId],
+  );
+  return rows[0];
+}
+
+export async function upsertAssignment(
+  db: Queryable,
+  a: Omit<Assignment, 'id' | 'visibility'> & { visibility?: Assignment['visibility'] },
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO assignments (course_id, lab_id, opens_at, due_at, late_policy, max_attempts, scoring, visibility)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (course_id, lab_id) DO UPDATE SET opens_at = EXCLUDED.opens_at, due_at = EXCLUDED.due_at,
+       late_policy = EXCLUDED.late_policy, max_attempts = EXCLUDED.max_attempts, scoring = EXCLUDED.scoring,
+       visibility = EXCLUDED.visibility
+     RETURNING id`,
+    [a.courseId, a.labId, a.opensAt, a.dueAt, JSON.stringify(a.latePolicy), a.maxAttempts, a.scoring, a.visibility ?? null],
+  );
+  return rows[0]!.id;
+}
+
+/** Whether a user may see a course's results: its instructors, admins and the LMS. */
+export async function canManageCourse(db: Queryable, userId: string, role: string, courseId: string): Promise<boolean> {
+  if (role === 'admin' || role === 'lms') return true;
+  const { rows } = await db.query(
+    `SELECT 1 FROM enrollments WHERE course_id = $1 AND user_id = $2 AND role = 'instructor'`,
+    [courseId, userId],
+  );
+  return rows.length > 0;
+}

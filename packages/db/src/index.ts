@@ -1,0 +1,17 @@
+export { createPool, transaction } from './pool';
+export type { Db, Queryable } from './pool';
+export { migrate } from './migrate';
+export { findPrincipal, storeToken, upsertUser, newToken, hashToken } from './tokens';
+export type { Principal, Role } from './tokens';
+export { syncLabs } from './labs';
+export { audit } from './audit';
+export { getAssignment, findAssignmentForStudent, upsertAssignment, canManageCourse } from './assignments';
+export type { Assignment } from './assignments';
+export { createSubmission, getSubmission, loadFiles } from './submissions';
+export type { Submission, SubmissionState, NewSubmission } from './submissions';
+export { claimRun, recordGrade, recordRetry, recordError, recordRejected, startRegrade, findStuck, touch, heartbeat } from './grading-state';
+export type { StuckSubmission } from './grading-state';
+export { getCheckResults, courseResults, gradedSubmissionsOf } from './results';
+export type { CourseResultRow } from './results';
+export { seedDemoCourse } from './seed';
+export type { DemoUser } from './seed';

@@ -1,0 +1,72 @@
+import type { CheckResult } from '@kadai/grading';
+import type { Queryable } from './pool';
+
+export async function getCheckResults(db: Queryable, submissionId: string, run: number): Promise<CheckResult[]> {
+  const { rows } = await db.query(
+    `SELECT check_id, title_ja, title_en, points::float8 AS points, max_points::float8 AS max_points, status,
+            message_ja, message_en, evidence, visibility
+       FROM check_results WHERE submission_id = $1 AND grading_run = $2 ORDER BY position`,
+    [submissionId, run],
+  );
+  return rows.map((r) => ({
+    checkId: r.check_id,
+    title: { ja: r.title_ja, en: r.title_en },
+    points: r.points,
+    maxPoints: r.max_points,
+    status: r.status,
+    message: { ja: r.message_ja, en: r.message_en },
+    evidence: r.evidence ?? undefined,
+    visibility: r.visibility,
+  }));
+}
+
+export interface CourseResultRow {
+  login: string;
+  displayName: string;
+  assignmentId: string;
+  labId: string;
+  scoring: 'best' | 'last';
+  submissionId: string | null;
+  attempts: number;
+  score: number | null;
+  maxScore: number | null;
+  state: string | null;
+  submittedAt: Date | null;
+}
+
+/**
+ * One row per student and assignment of a course: the submission that counts under the assignment's
+ * scoring (best graded score, or the last graded attempt), and how many attempts were used.
+ */
+export async function courseResults(db: Queryable, courseId: string): Promise<CourseResultRow[]> {
+  const { rows } = await db.query<CourseResultRow>(
+    `SELECT u.login, u.display_name AS "displayName", a.id AS "assignmentId", a.lab_id AS "labId", a.scoring,
+            pick.id AS "submissionId", coalesce(used.n, 0)::int AS attempts, pick.score::float8 AS score,
+            pick.max_score::float8 AS "maxScore", pick.state, pick.submitted_at AS "submittedAt"
+       FROM enrollments e
+       JOIN users u ON u.id = e.user_id
+       JOIN assignments a ON a.course_id = e.course_id
+       LEFT JOIN LATERAL (
+         SELECT count(*) AS n FROM submissions s WHERE s.assignment_id = a.id AND s.user_id = u.id AND s.attempt IS NOT NULL
+       ) used ON true
+       LEFT JOIN LATERAL (
+         SELECT s.id, s.score, s.max_score, s.state, s.submitted_at FROM submissions s
+          WHERE s.assignment_id = a.id AND s.user_id = u.id AND s.state = 'graded'
+          ORDER BY CASE WHEN a.scoring = 'best' THEN s.score END DESC NULLS LAST, s.submitted_at DESC
+          LIMIT 1
+       ) pick ON true
+      WHERE e.course_id = $1 AND e.role = 'student'
+      ORDER BY u.login, a.lab_id`,
+    [courseId],
+  );
+  return rows;
+}
+
+/** Submission ids of an assignment that a regrade of the whole assignment starts again. */
+export async function gradedSubmissionsOf(db: Queryable, assignmentId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM submissions WHERE assignment_id = $1 AND state IN ('graded', 'error') ORDER BY submitted_at`,
+    [assignmentId],
+  );
+  return rows.map((r) => r.id);
+}
