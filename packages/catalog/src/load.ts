@@ -1,4 +1,4 @@
-import type { InputIssue } from '@kadai/errors';
+import { formatIssue, type InputIssue } from '@kadai/errors';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hashFolder } from './hash';
@@ -78,4 +78,14 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
     else cases.push({ name: `wrong/${name}`, dir, fails: parsed.value.fails });
   }
   return { cases, issues };
+}
+
+/** For servers: the whole catalog or a start-up failure that lists every problem as file:line:col. */
+export async function loadCatalogOrFail(labsDir: string, validators: CheckValidators = {}): Promise<Map<string, Lab>> {
+  const { labs, issues } = await loadCatalog(labsDir, validators);
+  if (issues.length > 0) {
+    const lines = issues.map((i) => `  ${formatIssue(i)}`).join('\n');
+    throw new Error(`the lab catalog in ${labsDir} has ${issues.length} problem(s):\n${lines}`);
+  }
+  return labs;
 }

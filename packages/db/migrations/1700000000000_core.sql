@@ -130,7 +130,19 @@ CREATE TABLE audit_log (
   at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Waiting clients (SSE, the CLI) are told of every state change at once instead of polling.
+CREATE FUNCTION notify_submission_state() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('kadai_submission', NEW.id::text);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER submission_state_changed AFTER UPDATE OF state, grading_run ON submissions
+  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.grading_run IS DISTINCT FROM NEW.grading_run)
+  EXECUTE FUNCTION notify_submission_state();
+
 -- Down Migration
 
+DROP TRIGGER submission_state_changed ON submissions;
+DROP FUNCTION notify_submission_state;
 DROP TABLE audit_log, check_results, submission_files, submissions, assignments, lab_versions, labs,
   enrollments, courses, api_tokens, users;

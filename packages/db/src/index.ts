@@ -15,3 +15,4 @@ export { getCheckResults, courseResults, gradedSubmissionsOf } from './results';
 export type { CourseResultRow } from './results';
 export { seedDemoCourse } from './seed';
 export type { DemoUser } from './seed';
+export { SubmissionChanges } from './notifications';

@@ -1,0 +1,33 @@
+import { fields, loadConfig } from '@kadai/config';
+import { DEFAULT_LIMITS } from '@kadai/intake';
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    KADAI_DATABASE_URL: fields.databaseUrl,
+    KADAI_REDIS_URL: fields.redisUrl,
+    KADAI_LABS_DIR: fields.labsDir,
+    KADAI_LOG_LEVEL: fields.logLevel,
+    KADAI_API_HOST: z.string().default('127.0.0.1'),
+    KADAI_API_PORT: fields.port.default(8080),
+    KADAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(DEFAULT_LIMITS.maxUploadBytes),
+    KADAI_TOKEN_CACHE_MS: fields.milliseconds.default(30_000),
+    KADAI_RETRY_ATTEMPTS: fields.positiveInt.default(3),
+    KADAI_RETRY_BACKOFF_MS: fields.milliseconds.default(2_000),
+    KADAI_DB_POOL_SIZE: fields.positiveInt.default(10),
+  })
+  .transform((env) => ({
+    databaseUrl: env.KADAI_DATABASE_URL,
+    redisUrl: env.KADAI_REDIS_URL,
+    labsDir: env.KADAI_LABS_DIR,
+    logLevel: env.KADAI_LOG_LEVEL,
+    host: env.KADAI_API_HOST,
+    port: env.KADAI_API_PORT,
+    limits: { ...DEFAULT_LIMITS, maxUploadBytes: env.KADAI_MAX_UPLOAD_BYTES },
+    tokenCacheMs: env.KADAI_TOKEN_CACHE_MS,
+    retry: { attempts: env.KADAI_RETRY_ATTEMPTS, backoffMs: env.KADAI_RETRY_BACKOFF_MS },
+    dbPoolSize: env.KADAI_DB_POOL_SIZE,
+  }));
+
+export type ApiConfig = z.infer<typeof schema>;
+export const readApiConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => loadConfig(schema, env);

@@ -1,0 +1,54 @@
+import { createApp } from '@kadai/api-routes';
+import { loadCatalogOrFail } from '@kadai/catalog';
+import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
+import { createGraders } from '@kadai/graders';
+import { createLogger, createMetrics } from '@kadai/observability';
+import { GradingQueues } from '@kadai/queue';
+import Redis from 'ioredis';
+import { readApiConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = readApiConfig();
+  const log = createLogger('kadai-api', config.logLevel);
+  await migrate(config.databaseUrl);
+  const db = createPool(config.databaseUrl, config.dbPoolSize);
+  const labs = await loadCatalogOrFail(config.labsDir);
+  await syncLabs(db, labs.values());
+  // Fail fast instead of queueing commands while Redis is away: Postgres keeps the submission and the sweeper enqueues it.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  await new Promise<void>((resolve, reject) => redis.once('ready', resolve).once('error', reject));
+  const queues = new GradingQueues(redis, config.retry);
+  const changes = new SubmissionChanges(config.databaseUrl);
+  await changes.start();
+  const app = createApp({
+    db,
+    queues,
+    labs,
+    graders: createGraders(),
+    changes,
+    log,
+    metrics: createMetrics(),
+    limits: config.limits,
+    tokenCacheMs: config.tokenCacheMs,
+    pingRedis: async () => void (await redis.ping()),
+  });
+  const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));
+  server.keepAliveTimeout = 65_000;
+
+  const stop = async () => {
+    log.info('shutting down');
+    server.close();
+    server.closeIdleConnections();
+    await Promise.allSettled([changes.close(), queues.close()]);
+    redis.disconnect();
+    await db.end();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

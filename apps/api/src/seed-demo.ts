@@ -1,0 +1,36 @@
+import { loadCatalogOrFail } from '@kadai/catalog';
+import { createPool, migrate, newToken, seedDemoCourse, syncLabs, type DemoUser } from '@kadai/db';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readApiConfig } from './config';
+
+/**
+ * Seeds the demo course (admin, instructor, two students, an LMS user; one assignment per lab) and
+ * writes their tokens to the file given as the first argument, reusing tokens already in it.
+ */
+async function main(): Promise<void> {
+  const tokensFile = process.argv[2] ?? '.kadai/demo-tokens.json';
+  const config = readApiConfig();
+  await migrate(config.databaseUrl);
+  const db = createPool(config.databaseUrl, 2);
+  const labs = await loadCatalogOrFail(config.labsDir);
+  await syncLabs(db, labs.values());
+  const known: Record<string, string> = existsSync(tokensFile) ? JSON.parse(readFileSync(tokensFile, 'utf8')) : {};
+  const users: DemoUser[] = [
+    { login: 'admin', displayName: 'Admin', role: 'admin', token: '' },
+    { login: 'sensei', displayName: '先生 (instructor)', role: 'instructor', token: '' },
+    { login: 'student1', displayName: '学生 一 (student)', role: 'student', token: '' },
+    { login: 'student2', displayName: '学生 二 (student)', role: 'student', token: '' },
+    { login: 'lms', displayName: 'LMS', role: 'lms', token: '' },
+  ].map((u) => ({ ...u, role: u.role as DemoUser['role'], token: known[u.login] ?? newToken() }));
+  await seedDemoCourse(db, labs.values(), users);
+  mkdirSync(path.dirname(tokensFile), { recursive: true });
+  writeFileSync(tokensFile, `${JSON.stringify(Object.fromEntries(users.map((u) => [u.login, u.token])), null, 2)}\n`, { mode: 0o600 });
+  console.log(`demo course seeded: ${labs.size} assignments; tokens in ${tokensFile}`);
+  await db.end();
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
+import { createPool, migrate, syncLabs } from '@kadai/db';
+import { createGraders } from '@kadai/graders';
+import { createLogger, createMetrics } from '@kadai/observability';
+import { gradingJob, GradingQueues, queueName, startSweeper } from '@kadai/queue';
+import { runJob, type RunnerDeps } from '@kadai/runner';
+import { UnrecoverableError, Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { createServer } from 'node:http';
+import { readWorkerConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = readWorkerConfig();
+  const log = createLogger('kadai-worker', config.logLevel).child({ workerId: config.workerId });
+  await migrate(config.databaseUrl);
+  const db = createPool(config.databaseUrl, 10);
+  const labs = await loadCatalogOrFail(config.labsDir);
+  await syncLabs(db, labs.values());
+  const metrics = createMetrics();
+  const graders = createGraders();
+  const deps: RunnerDeps = { db, labs, graders, log, metrics, workerId: config.workerId, heartbeatMs: config.heartbeatMs, faultDelayMs: config.faultDelayMs };
+
+  // Workers block on Redis, so BullMQ wants unlimited retries per request on their connection.
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const shutdown = new AbortController();
+  const workers = (Object.keys(graders) as LabKind[]).map(
+    (kind) =>
+      new Worker(
+        queueName(kind),
+        async (job) => {
+          const parsed = gradingJob.safeParse(job.data);
+          if (!parsed.success) throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
+          return runJob(deps, { job: parsed.data, attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1, signal: shutdown.signal });
+        },
+        {
+          connection,
+          concurrency: config.concurrency[kind],
+          lockDuration: config.lockDurationMs,
+          stalledInterval: config.stalledIntervalMs,
+          maxStalledCount: 3,
+        },
+      ),
+  );
+  for (const worker of workers) worker.on('error', (err) => log.error({ err }, 'queue connection error'));
+
+  const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), { attempts: config.retryAttempts, backoffMs: 2000 });
+  const stopSweeper = startSweeper(db, queues, config.sweeper, log);
+  const metricsServer = createServer(async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
+  }).listen(config.metricsPort, '127.0.0.1');
+  log.info({ kinds: Object.keys(graders), labs: labs.size }, 'kadai worker started');
+
+  // SIGTERM: stop taking jobs and let running ones finish; past the grace period, abort them so they
+  // are released back to the queue (recorded as a retry, never as a student's failure).
+  const stop = async () => {
+    log.info('shutting down');
+    const grace = setTimeout(() => shutdown.abort(), config.shutdownGraceMs);
+    await Promise.allSettled(workers.map((w) => w.close()));
+    clearTimeout(grace);
+    await stopSweeper();
+    await queues.close();
+    metricsServer.close();
+    connection.disconnect();
+    await db.end();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import express, { type Express } from 'express';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
+import { openApiDocument } from './openapi';
+import { HttpProblem, problemHandler } from './problem';
+import { courseRoutes } from './routes/courses';
+import { healthRoutes } from './routes/health';
+import { labRoutes } from './routes/labs';
+import { submissionRoutes } from './routes/submissions';
+
+/** The HTTP API. Unauthenticated: health, metrics and the OpenAPI document; everything else needs a token. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(healthRoutes(deps));
+  const document = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use(express.json({ limit: deps.limits.maxUploadBytes, type: 'application/json' }));
+  app.use('/v1', authenticate(deps.db, deps.tokenCacheMs));
+  app.use(submissionRoutes(deps));
+  app.use(labRoutes(deps));
+  app.use(courseRoutes(deps));
+  app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `no route ${req.method} ${req.path}`)));
+  app.use(problemHandler(deps.log));
+  return app;
+}

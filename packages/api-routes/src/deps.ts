@@ -1,0 +1,21 @@
+import type { Lab } from '@kadai/catalog';
+import type { Db, SubmissionChanges } from '@kadai/db';
+import type { Graders } from '@kadai/graders';
+import type { IntakeLimits } from '@kadai/intake';
+import type { Logger, Metrics } from '@kadai/observability';
+import type { GradingQueues } from '@kadai/queue';
+
+/** Everything the routes use, built once by apps/api. */
+export interface ApiDeps {
+  db: Db;
+  queues: GradingQueues;
+  labs: Map<string, Lab>;
+  graders: Graders;
+  changes: SubmissionChanges;
+  log: Logger;
+  metrics: Metrics;
+  limits: IntakeLimits;
+  tokenCacheMs: number;
+  /** Throws when Redis does not answer; for /readyz. */
+  pingRedis: () => Promise<void>;
+}

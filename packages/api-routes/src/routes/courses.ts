@@ -1,0 +1,62 @@
+import { audit, canManageCourse, courseResults, getAssignment, gradedSubmissionsOf, startRegrade, type CourseResultRow } from '@kadai/db';
+import { Router } from 'express';
+import { requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { HttpProblem } from '../problem';
+
+const CSV_COLUMNS: Array<keyof CourseResultRow> = ['login', 'displayName', 'labId', 'assignmentId', 'scoring', 'attempts', 'score', 'maxScore', 'state', 'submissionId', 'submittedAt'];
+
+function csvCell(value: unknown): string {
+  const text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? '' : String(value);
+  // Quote everything that could break a row, and defuse spreadsheet formulas.
+  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function toCsv(rows: CourseResultRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const row of rows) lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function courseRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/v1/courses/:id/results', async (req, res) => {
+    const principal = requireRole(req, 'instructor', 'admin', 'lms');
+    const courseId = String(req.params.id);
+    if (!(await canManageCourse(deps.db, principal.userId, principal.role, courseId))) {
+      throw new HttpProblem(403, 'Forbidden', `you do not teach course ${courseId}`);
+    }
+    const rows = await courseResults(deps.db, courseId);
+    const wantsCsv = req.query.format === 'csv' || req.accepts(['application/json', 'text/csv']) === 'text/csv';
+    if (wantsCsv) {
+      res.type('text/csv').attachment(`${courseId}-results.csv`).send(toCsv(rows));
+      return;
+    }
+    res.json({ course: courseId, results: rows });
+  });
+
+  router.post('/v1/assignments/:id/regrade', async (req, res) => {
+    const principal = requireRole(req, 'instructor', 'admin');
+    const id = String(req.params.id);
+    const assignment = /^[0-9a-f-]{36}$/i.test(id) ? await getAssignment(deps.db, id) : undefined;
+    if (!assignment) throw new HttpProblem(404, 'Not found', `no assignment ${id}`);
+    if (!(await canManageCourse(deps.db, principal.userId, principal.role, assignment.courseId))) {
+      throw new HttpProblem(403, 'Forbidden', `you do not teach course ${assignment.courseId}`);
+    }
+    const lab = deps.labs.get(assignment.labId);
+    if (!lab) throw new HttpProblem(409, 'Conflict', `lab ${assignment.labId} is no longer in the catalog`);
+    const queued: string[] = [];
+    for (const submissionId of await gradedSubmissionsOf(deps.db, id)) {
+      const run = await startRegrade(deps.db, submissionId);
+      if (run === null) continue;
+      await deps.queues.enqueue(lab.definition.kind, { submissionId, run });
+      queued.push(submissionId);
+    }
+    await audit(deps.db, principal.userId, 'regrade-assignment', `assignment:${id}`, { submissions: queued.length, reason: String(req.body?.reason ?? '') });
+    res.status(202).json({ assignment: id, regrading: queued.length, submissions: queued });
+  });
+
+  return router;
+}

@@ -1,0 +1,22 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps';
+
+export function healthRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const checks = await Promise.allSettled([deps.db.query('SELECT 1'), deps.pingRedis()]);
+    const [postgres, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : `down: ${(c.reason as Error).message}`));
+    const ready = postgres === 'ok' && redis === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres, redis });
+  });
+  router.get('/metrics', async (_req, res) => {
+    const depths = await deps.queues.depths().catch(() => []);
+    deps.metrics.queueDepth.reset();
+    for (const d of depths) deps.metrics.queueDepth.set({ queue: d.queue, state: d.state }, d.count);
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,32 @@
+import { maxPoints, type Lab } from '@kadai/catalog';
+import { Router } from 'express';
+import { principalOf } from '../auth';
+import type { ApiDeps } from '../deps';
+import { HttpProblem } from '../problem';
+
+function summary(lab: Lab) {
+  const d = lab.definition;
+  return { id: d.id, kind: d.kind, chapter: d.chapter, title: d.title, version: lab.version, maxPoints: maxPoints(d), timeLimitSeconds: d.timeLimitSeconds };
+}
+
+/** The lab as a student may read it: a quiz without its key and explanations. */
+function publicDefinition(lab: Lab, role: string) {
+  const d = lab.definition;
+  if (d.kind !== 'quiz' || role !== 'student') return d;
+  return { ...d, questions: d.questions.map(({ answer: _a, explanation: _e, decision: _d, ...q }) => q) };
+}
+
+export function labRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.get('/v1/labs', (req, res) => {
+    principalOf(req);
+    res.json({ labs: [...deps.labs.values()].map(summary) });
+  });
+  router.get('/v1/labs/:id', (req, res) => {
+    const principal = principalOf(req);
+    const lab = deps.labs.get(String(req.params.id));
+    if (!lab) throw new HttpProblem(404, 'Unknown lab', `no lab "${req.params.id}"`);
+    res.json({ ...summary(lab), definition: publicDefinition(lab, principal.role) });
+  });
+  return router;
+}

@@ -1,0 +1,97 @@
+import { audit, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, startRegrade, type Submission } from '@kadai/db';
+import type { Principal } from '@kadai/db';
+import { Router, type Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import { principalOf, requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { HttpProblem } from '../problem';
+import { readSubmission, validateForLab } from '../read-submission';
+import { streamSubmissionEvents } from '../sse';
+import { submissionView } from '../view';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TERMINAL = new Set(['graded', 'error', 'rejected']);
+
+/** A submission the caller may see: their own, or any if they teach (admins, the LMS). */
+export async function visibleSubmission(deps: ApiDeps, req: Request): Promise<{ submission: Submission; principal: Principal }> {
+  const principal = principalOf(req);
+  const id = String(req.params.id);
+  const submission = UUID.test(id) ? await getSubmission(deps.db, id) : undefined;
+  if (!submission) throw new HttpProblem(404, 'Not found', `no submission ${id}`);
+  if (principal.role === 'student' && submission.userId !== principal.userId) {
+    // 404 rather than 403: a student learns nothing about other students' submissions.
+    throw new HttpProblem(404, 'Not found', `no submission ${id}`);
+  }
+  return { submission, principal };
+}
+
+export async function renderSubmission(deps: ApiDeps, submission: Submission, principal: Principal) {
+  const [results, assignment] = await Promise.all([
+    getCheckResults(deps.db, submission.id, submission.gradingRun),
+    submission.assignmentId ? getAssignment(deps.db, submission.assignmentId) : undefined,
+  ]);
+  return submissionView(submission, results, assignment, principal);
+}
+
+export function submissionRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/v1/submissions', async (req, res) => {
+    const principal = requireRole(req, 'student', 'instructor', 'admin');
+    const idempotencyKey = req.header('idempotency-key')?.slice(0, 200);
+    const { labId, files } = await readSubmission(req, deps.limits);
+    const lab = deps.labs.get(labId);
+    if (!lab) throw new HttpProblem(404, 'Unknown lab', `no lab "${labId}"; GET /v1/labs lists them`, [{ field: 'lab', message: `unknown lab "${labId}"` }]);
+    const grader = deps.graders[lab.definition.kind];
+    if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);
+    validateForLab(lab, grader, files);
+
+    const assignment = await findAssignmentForStudent(deps.db, principal.userId, labId);
+    const { submission, created } = await createSubmission(deps.db, {
+      id: randomUUID(),
+      userId: principal.userId,
+      labId,
+      labVersion: lab.version,
+      assignment,
+      idempotencyKey,
+      files,
+      now: new Date(),
+    });
+    if (created) {
+      // Postgres holds the submission now; if Redis is down the sweeper enqueues it later.
+      await deps.queues.enqueue(lab.definition.kind, { submissionId: submission.id, run: 1 }).catch((err) =>
+        deps.log.warn({ err, submissionId: submission.id }, 'enqueue failed; the sweeper will retry'),
+      );
+      deps.metrics.submissionsAccepted.inc({ kind: lab.definition.kind });
+      deps.log.info({ submissionId: submission.id, labId, attempt: submission.attempt }, 'submission accepted');
+    }
+    const location = `/v1/submissions/${submission.id}`;
+    res.status(created ? 202 : 200).location(location).json({ id: submission.id, state: submission.state, attempt: submission.attempt, location });
+  });
+
+  router.get('/v1/submissions/:id', async (req, res) => {
+    const { submission, principal } = await visibleSubmission(deps, req);
+    res.json(await renderSubmission(deps, submission, principal));
+  });
+
+  router.get('/v1/submissions/:id/events', async (req, res) => {
+    const { submission, principal } = await visibleSubmission(deps, req);
+    await streamSubmissionEvents(deps, req, res, submission.id, async () => {
+      const current = await getSubmission(deps.db, submission.id);
+      if (!current) return { view: undefined, done: true };
+      return { view: await renderSubmission(deps, current, principal), done: TERMINAL.has(current.state) };
+    });
+  });
+
+  router.post('/v1/submissions/:id/regrade', async (req, res) => {
+    const principal = requireRole(req, 'instructor', 'admin');
+    const { submission } = await visibleSubmission(deps, req);
+    const run = await startRegrade(deps.db, submission.id);
+    if (run === null) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}; only graded or error submissions can be regraded`);
+    await audit(deps.db, principal.userId, 'regrade', `submission:${submission.id}`, { run, reason: String(req.body?.reason ?? '') });
+    await deps.queues.enqueue(submission.labKind, { submissionId: submission.id, run });
+    res.status(202).location(`/v1/submissions/${submission.id}`).json({ id: submission.id, gradingRun: run, state: 'queued' });
+  });
+
+  return router;
+}

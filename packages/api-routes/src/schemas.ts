@@ -1,0 +1,86 @@
+import { localized, visibility } from '@kadai/catalog';
+import { z } from 'zod';
+
+/** The JSON form of a submission: a files map (path → UTF-8 text), or quiz answers. */
+export const jsonSubmission = z
+  .strictObject({
+    lab: z.string().min(1).describe('lab id, e.g. quiz-ch01'),
+    files: z.record(z.string(), z.string()).optional().describe('path → UTF-8 file content'),
+    answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().describe('quiz: question id → choice ids'),
+  })
+  .refine((b) => (b.files === undefined) !== (b.answers === undefined), { message: 'give exactly one of "files" or "answers"' });
+
+export const submissionState = z.enum(['queued', 'running', 'graded', 'error', 'rejected']);
+
+export const checkRow = z.object({
+  checkId: z.string(),
+  title: localized,
+  released: z.boolean().describe('false while the check is hidden from the student (hidden, or after_due before the due date)'),
+  visibility,
+  status: z.enum(['pass', 'fail', 'error', 'skipped']).optional(),
+  points: z.number().optional(),
+  maxPoints: z.number().optional(),
+  message: localized.optional(),
+  evidence: z.string().optional(),
+});
+
+export const submissionView = z.object({
+  id: z.uuid(),
+  lab: z.string(),
+  labKind: z.enum(['quiz', 'docker', 'kubernetes']),
+  state: submissionState,
+  attempt: z.number().int().nullable(),
+  gradingRun: z.number().int(),
+  score: z.number().nullable(),
+  maxScore: z.number().nullable(),
+  lateFactor: z.number(),
+  labVersion: z.string(),
+  gradedLabVersion: z.string().nullable(),
+  error: z.string().nullable().describe('why grading failed (state error) or was rejected'),
+  rejection: z.array(z.object({ file: z.string().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), message: z.string() })).nullable(),
+  submittedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  checks: z.array(checkRow),
+});
+export type SubmissionView = z.infer<typeof submissionView>;
+
+export const acceptedSubmission = z.object({
+  id: z.uuid(),
+  state: submissionState,
+  attempt: z.number().int().nullable(),
+  location: z.string(),
+});
+
+export const labSummary = z.object({
+  id: z.string(),
+  kind: z.enum(['quiz', 'docker', 'kubernetes']),
+  chapter: z.number(),
+  title: localized,
+  version: z.string(),
+  maxPoints: z.number(),
+  timeLimitSeconds: z.number(),
+});
+
+export const courseResultRow = z.object({
+  login: z.string(),
+  displayName: z.string(),
+  assignmentId: z.uuid(),
+  labId: z.string(),
+  scoring: z.enum(['best', 'last']),
+  submissionId: z.uuid().nullable(),
+  attempts: z.number().int(),
+  score: z.number().nullable(),
+  maxScore: z.number().nullable(),
+  state: z.string().nullable(),
+  submittedAt: z.string().nullable(),
+});
+
+export const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z
+    .array(z.object({ file: z.string().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), message: z.string(), text: z.string() }))
+    .optional(),
+});

@@ -1,0 +1,2 @@
+export { runJob } from './run-job';
+export type { RunnerDeps, Delivery, Outcome } from './run-job';
