@@ -1,0 +1,129 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { docker, httpGet, removeStarted, runDetached, runOnce, tcpRequest } from './helpers';
+
+afterAll(removeStarted);
+
+describe('nginx stand-ins', () => {
+  const tags = ['1.19', '1.21', '1.21.6', '1.22', 'latest'];
+  test.each(tags)('nginx:%s answers with its own version', async (tag) => {
+    const { port } = await runDetached(`nginx:${tag}`, 80);
+    const res = await httpGet(`http://127.0.0.1:${port}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('server')).toBe(`nginx/${tag}`);
+    expect(res.body).toContain('Welcome to nginx!');
+    expect(res.body).toContain(`nginx ${tag}</b>`);
+    const others = tags.filter((t) => t !== tag && !tag.startsWith(`${t}.`));
+    for (const t of others) expect(res.body).not.toContain(`nginx ${t}</b>`);
+    const version = await httpGet(`http://127.0.0.1:${port}/kadai-version`);
+    expect(version.body.trim()).toBe(`nginx:${tag}`);
+  });
+
+  test('untagged nginx is nginx:latest, and the CMD is upstream\'s', async () => {
+    const latest = await docker(['image', 'inspect', '-f', '{{.Id}}', 'nginx:latest']);
+    expect(await docker(['image', 'inspect', '-f', '{{.Id}}', 'nginx'])).toBe(latest);
+    expect(await docker(['image', 'inspect', '-f', '{{json .Config.Cmd}}', 'nginx:1.21'])).toBe(
+      '["nginx","-g","daemon off;"]',
+    );
+  });
+});
+
+test('httpd says It works!', async () => {
+  const { port } = await runDetached('httpd', 80);
+  const res = await httpGet(`http://127.0.0.1:${port}/`);
+  expect(res.status).toBe(200);
+  expect(res.body).toContain('<h1>It works!</h1>');
+  expect(res.headers.get('server')).toMatch(/^Apache\//);
+});
+
+test.each(['redis', 'redis:alpine'])('%s answers PING on 6379', async (image) => {
+  const { port } = await runDetached(image, 6379);
+  expect(await tcpRequest(port, 'PING\r\n')).toBe('+PONG');
+  // protected mode is off: a client that is not on loopback (the host, through the bridge) may write
+  expect(await tcpRequest(port, 'SET kadai 1\r\n')).toBe('+OK');
+});
+
+test.each(['python:3.10-slim', 'python:3.9', 'python:3-slim'])('%s runs python3 -c and has pip', async (image) => {
+  expect(await runOnce(image, ['python3', '-c', 'print(6*7)'])).toBe('42');
+  expect(await runOnce(image, ['python', '-c', 'import sys; print(sys.version_info[0])'])).toBe('3');
+  expect(await runOnce(image, ['pip', '--version'])).toMatch(/^pip \d+/);
+});
+
+test('golang:1.19 builds a static hello world offline', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadai-go-'));
+  fs.writeFileSync(
+    path.join(dir, 'main.go'),
+    'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from go") }\n',
+  );
+  try {
+    const out = await runOnce(
+      'golang:1.19',
+      ['sh', '-c', 'cd /src && go mod init hello >/dev/null 2>&1 && go build -o /tmp/hello . && /tmp/hello && go version'],
+      ['--network', 'none', '-v', `${dir}:/src`],
+      180000,
+    );
+    expect(out).toContain('hello from go');
+    expect(out).toContain('go1.19');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('echo servers', () => {
+  test('kicbase/echo-server:1.0 echoes the request with the hostname', async () => {
+    const { port } = await runDetached('kicbase/echo-server:1.0', 8080, ['--hostname', 'echo-host-1']);
+    const res = await httpGet(`http://127.0.0.1:${port}/some/path?x=1`, { headers: { 'X-Kadai': 'yes' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('Request served by echo-host-1');
+    expect(res.body).toContain('GET /some/path?x=1 HTTP/1.1');
+    expect(res.body).toContain('X-Kadai: yes');
+  });
+
+  test.each(['k8s.gcr.io/echoserver:1.4', 'registry.k8s.io/echoserver:1.4'])('%s echoes like the k8s echoserver', async (image) => {
+    const { port } = await runDetached(image, 8080, ['--hostname', 'echo-host-2']);
+    const res = await httpGet(`http://127.0.0.1:${port}/app1`, { method: 'POST', body: 'hi there' });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('Hostname: echo-host-2');
+    expect(res.body).toContain('CLIENT VALUES:');
+    expect(res.body).toContain('real path=/app1');
+    expect(res.body).toContain('command=POST');
+    expect(res.body).toContain('hi there');
+  });
+
+  test('registry.k8s.io/hpa-example answers OK! on port 80', async () => {
+    const { port } = await runDetached('registry.k8s.io/hpa-example', 80);
+    const res = await httpGet(`http://127.0.0.1:${port}/`);
+    expect(res.body).toBe('OK!');
+  });
+});
+
+describe('base images', () => {
+  test.each(['busybox', 'registry.k8s.io/busybox', 'k8s.gcr.io/busybox', 'alpine'])('%s has a shell and busybox tools', async (image) => {
+    expect(await runOnce(image, ['sh', '-c', 'echo hi; ls / >/dev/null; wget --help 2>&1 | head -1'])).toMatch(/^hi\nBusyBox/);
+  });
+
+  test('alpine stand-in says clearly that apk is absent', async () => {
+    await expect(runOnce('alpine', ['apk', 'add', 'curl'])).rejects.toThrow(/kadai's local stand-in/);
+  });
+
+  test('ubuntu is Debian with apt working: the final assignment 2 Dockerfile builds and serves', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadai-ubuntu-'));
+    const tag = `kadai-imgtest-ubuntu-nginx:${process.pid}`;
+    fs.writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      'FROM ubuntu\nRUN apt-get update && apt-get install -y nginx\nEXPOSE 80\nCMD ["nginx", "-g", "daemon off;"]\n',
+    );
+    try {
+      await docker(['build', '-q', '-t', tag, dir], 300000);
+      const { port } = await runDetached(tag, 80);
+      const res = await httpGet(`http://127.0.0.1:${port}/`);
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('Welcome to nginx');
+    } finally {
+      await removeStarted();
+      await docker(['rmi', '-f', tag]).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 360000);
+});
