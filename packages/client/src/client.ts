@@ -1,0 +1,113 @@
+import { readEvents } from './sse';
+
+export interface Problem {
+  status: number;
+  title: string;
+  detail: string;
+  errors?: Array<{ text: string }>;
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    const details = problem.errors?.map((e) => `\n  ${e.text}`).join('') ?? '';
+    super(`${problem.status} ${problem.title}: ${problem.detail}${details}`);
+  }
+}
+
+export interface CheckRow {
+  checkId: string;
+  title: { ja: string; en: string };
+  released: boolean;
+  status?: 'pass' | 'fail' | 'error' | 'skipped';
+  points?: number;
+  maxPoints?: number;
+  message?: { ja: string; en: string };
+  evidence?: string;
+}
+
+export interface SubmissionView {
+  id: string;
+  lab: string;
+  state: 'queued' | 'running' | 'graded' | 'error' | 'rejected';
+  attempt: number | null;
+  gradingRun: number;
+  score: number | null;
+  maxScore: number | null;
+  error: string | null;
+  rejection: Array<{ file?: string; line?: number; column?: number; field?: string; message: string }> | null;
+  checks: CheckRow[];
+}
+
+export interface Accepted {
+  id: string;
+  state: string;
+  attempt: number | null;
+  location: string;
+}
+
+const TERMINAL = new Set(['graded', 'error', 'rejected']);
+
+/** A small client of the kadai HTTP API, used by the CLI, the lab self-tests and the benchmarks. */
+export class KadaiClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      ...init,
+      headers: { authorization: `Bearer ${this.token}`, ...(init.headers as Record<string, string>) },
+    });
+    const text = await response.text();
+    const body = text ? JSON.parse(text) : {};
+    if (!response.ok) throw new ApiError(body.status ? body : { status: response.status, title: response.statusText, detail: text });
+    return body as T;
+  }
+
+  submitArchive(lab: string, archive: Buffer, idempotencyKey?: string): Promise<Accepted> {
+    const form = new FormData();
+    form.set('lab', lab);
+    form.set('archive', new Blob([archive]), 'submission.tar.gz');
+    return this.request('/v1/submissions', { method: 'POST', body: form, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
+  }
+
+  submitJson(body: { lab: string; files?: Record<string, string>; answers?: Record<string, string[]> }, idempotencyKey?: string): Promise<Accepted> {
+    return this.request('/v1/submissions', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    });
+  }
+
+  submission(id: string): Promise<SubmissionView> {
+    return this.request(`/v1/submissions/${id}`);
+  }
+
+  labs(): Promise<{ labs: Array<{ id: string; kind: string; chapter: number; title: { ja: string; en: string }; maxPoints: number; version: string }> }> {
+    return this.request('/v1/labs');
+  }
+
+  lab(id: string): Promise<Record<string, unknown>> {
+    return this.request(`/v1/labs/${id}`);
+  }
+
+  /** Follows the submission's event stream until it reaches a terminal state; returns that view. */
+  async waitForResult(id: string, timeoutMs: number, onState?: (view: SubmissionView) => void): Promise<SubmissionView> {
+    const response = await fetch(new URL(`/v1/submissions/${id}/events`, this.baseUrl), {
+      headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok || !response.body) throw new ApiError((await response.json()) as Problem);
+    let last: SubmissionView | undefined;
+    for await (const event of readEvents(response.body)) {
+      last = JSON.parse(event.data) as SubmissionView;
+      onState?.(last);
+      if (TERMINAL.has(last.state)) return last;
+    }
+    // The stream ended early (e.g. a proxy cut it): ask once more.
+    const view = last && TERMINAL.has(last.state) ? last : await this.submission(id);
+    if (!TERMINAL.has(view.state)) throw new Error(`submission ${id} is still ${view.state}`);
+    return view;
+  }
+}

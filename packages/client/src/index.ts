@@ -1,0 +1,3 @@
+export { KadaiClient, ApiError } from './client';
+export type { SubmissionView, CheckRow, Accepted, Problem } from './client';
+export { readEvents } from './sse';

@@ -1,0 +1,72 @@
+import { loadSelfTests, type Lab } from '@kadai/catalog';
+import type { KadaiClient, SubmissionView } from '@kadai/client';
+import { packDirectory } from '@kadai/intake';
+
+export interface CaseOutcome {
+  lab: string;
+  case: string;
+  ok: boolean;
+  /** Why the case did not behave as its lab says, or a one-line summary when it did. */
+  detail: string;
+  score: number | null;
+  maxScore: number | null;
+}
+
+/** Files that describe a self-test case and are not part of the submission. */
+const notSubmitted = (rel: string) => rel === 'expect.yaml';
+
+/**
+ * Judges one graded case: the solution must score full marks; a wrong variant must be graded (not
+ * rejected or errored) and fail every check its expect.yaml names.
+ */
+export function judge(view: SubmissionView, fails: string[]): { ok: boolean; detail: string } {
+  if (view.state !== 'graded') return { ok: false, detail: `ended ${view.state}: ${view.error ?? ''}` };
+  const failed = new Set(view.checks.filter((c) => c.released && c.status !== 'pass').map((c) => c.checkId));
+  const hidden = view.checks.filter((c) => !c.released).map((c) => c.checkId);
+  if (hidden.length > 0) return { ok: false, detail: `checks not released to this token: ${hidden.join(', ')} (use an instructor token)` };
+  if (fails.length === 0) {
+    const ok = view.score === view.maxScore;
+    return { ok, detail: ok ? `full marks ${view.score}/${view.maxScore}` : `expected full marks, got ${view.score}/${view.maxScore}; failed: ${[...failed].join(', ')}` };
+  }
+  const notFailed = fails.filter((id) => !failed.has(id));
+  return notFailed.length === 0
+    ? { ok: true, detail: `failed ${fails.join(', ')} as expected (${view.score}/${view.maxScore})` }
+    : { ok: false, detail: `expected to fail ${notFailed.join(', ')}, but passed` };
+}
+
+async function runCase(client: KadaiClient, lab: Lab, name: string, dir: string, fails: string[], timeoutMs: number): Promise<CaseOutcome> {
+  const id = lab.definition.id;
+  try {
+    const archive = await packDirectory(dir, { exclude: notSubmitted });
+    const accepted = await client.submitArchive(id, archive);
+    const view = await client.waitForResult(accepted.id, timeoutMs);
+    return { lab: id, case: name, ...judge(view, fails), score: view.score, maxScore: view.maxScore };
+  } catch (error) {
+    return { lab: id, case: name, ok: false, detail: (error as Error).message, score: null, maxScore: null };
+  }
+}
+
+/**
+ * Submits every lab's solution and wrong variants through the real API and worker, `concurrency`
+ * at a time, and reports each case. The token must be allowed to see every check (an instructor).
+ */
+export async function runSelfTests(client: KadaiClient, labs: Lab[], options: { concurrency: number; onOutcome?: (o: CaseOutcome) => void }): Promise<CaseOutcome[]> {
+  const cases: Array<() => Promise<CaseOutcome>> = [];
+  for (const lab of labs) {
+    const { cases: found, issues } = await loadSelfTests(lab);
+    for (const issue of issues) cases.push(async () => ({ lab: lab.definition.id, case: '(lab)', ok: false, detail: issue.message, score: null, maxScore: null }));
+    const timeoutMs = (lab.definition.timeLimitSeconds + 120) * 1000;
+    for (const c of found) cases.push(() => runCase(client, lab, c.name, c.dir, c.fails, timeoutMs));
+  }
+  const outcomes: CaseOutcome[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < cases.length) {
+      const outcome = await cases[next++]!();
+      outcomes.push(outcome);
+      options.onOutcome?.(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+  return outcomes.sort((a, b) => `${a.lab}/${a.case}`.localeCompare(`${b.lab}/${b.case}`));
+}
