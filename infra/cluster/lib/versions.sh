@@ -13,3 +13,7 @@ CACHE=$KADAI_CACHE_DIR/$K8S_VERSION
 BIN=$CACHE/bin
 # Runtime state (certs, etcd data, logs, pids) is per machine, not per version.
 STATE=${KADAI_CLUSTER_STATE:-/var/lib/kadai/cluster}
+CRICTL_VERSION=v1.34.0
+# The sandbox image Kubernetes v1.34 pairs with; built here from pause.c.
+PAUSE_VERSION=3.10.1
+PAUSE_IMAGE=registry.k8s.io/pause:$PAUSE_VERSION
