@@ -1,0 +1,85 @@
+/** Helpers for the cluster tests: kubectl with the kubeconfig `infra/cluster/up` prints. */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+const K8S_VERSION = 'v1.34.4';
+const cacheDir = process.env.KADAI_CACHE_DIR ?? '/var/cache/kadai/cluster';
+export const stateDir = process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster';
+export const kubeconfig = process.env.KADAI_KUBECONFIG ?? `${stateDir}/kubeconfig`;
+const builtKubectl = `${cacheDir}/${K8S_VERSION}/bin/kubectl`;
+export const kubectlBin = existsSync(builtKubectl) ? builtKubectl : 'kubectl';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
+export function run(cmd: string, args: string[], input?: string, timeoutMs = 120000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** kubectl …; throws with its stderr when it fails. */
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const r = await run(kubectlBin, ['--kubeconfig', kubeconfig, ...args], input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export async function kubectlJson<T = any>(args: string[]): Promise<T> {
+  return JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
+}
+
+export const apply = (ns: string, manifest: string) => kubectl(['apply', '-n', ns, '-f', '-'], manifest);
+
+/** Polls fn until it returns a truthy value; throws the last error (or a timeout) otherwise. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120000, everyMs = 1000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A fresh namespace per test file, deleted afterwards (without waiting). */
+export async function makeNamespace(prefix: string): Promise<string> {
+  const ns = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await kubectl(['create', 'namespace', ns]);
+  return ns;
+}
+
+export async function deleteNamespace(ns: string): Promise<void> {
+  await run(kubectlBin, ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=false']);
+}
+
+/** HTTP GET from the host; resolves with status and body (status 0 when it cannot connect). */
+export async function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<{ status: number; body: string; headers: Headers }> {
+  try {
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, body: await res.text(), headers: res.headers };
+  } catch {
+    return { status: 0, body: '', headers: new Headers() };
+  }
+}
+
+export const images = {
+  echo: process.env.KADAI_TEST_ECHO_IMAGE ?? 'kicbase/echo-server:1.0',
+  busybox: process.env.KADAI_TEST_BUSYBOX_IMAGE ?? 'busybox:1.36',
+  nginx121: 'nginx:1.21',
+  nginx122: 'nginx:1.22',
+};

@@ -1,0 +1,124 @@
+import { KadaiClient } from '@kadai/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import Redis from 'ioredis';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = require.resolve('tsx/cjs', { paths: [ROOT] });
+const ADMIN_DB = process.env.KADAI_TEST_ADMIN_DATABASE_URL ?? 'postgres://kadai:kadai@127.0.0.1:5432/postgres';
+const REDIS_BASE = process.env.KADAI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export type Tokens = Record<'admin' | 'sensei' | 'student1' | 'student2' | 'lms', string>;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} not ready within ${timeoutMs} ms`);
+}
+
+export interface Stack {
+  apiUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  tokens: Tokens;
+  client(who: keyof Tokens): KadaiClient;
+  /** Starts one more worker process; its env overrides the defaults. */
+  startWorker(env?: Record<string, string>): Promise<ChildProcess>;
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  redis: Redis;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real kadai stack for one test file: a fresh Postgres database, its own Redis database index,
+ * the api process and worker processes started from source, and the demo course seeded.
+ */
+export async function startStack(name: string, options: { redisDb: number; workers?: number; workerEnv?: Record<string, string> }): Promise<Stack> {
+  const dbName = `kadai_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const admin = new Client({ connectionString: ADMIN_DB });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const databaseUrl = ADMIN_DB.replace(/\/[^/]*$/, `/${dbName}`);
+  const redisUrl = `${REDIS_BASE}/${options.redisDb}`;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  await redis.flushdb();
+
+  const port = await freePort();
+  const logDir = mkdtempSync(path.join(tmpdir(), `kadai-${name}-`));
+  const baseEnv = { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info' };
+  const children: ChildProcess[] = [];
+  const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
+    const child = spawn(process.execPath, ['--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = require('node:fs').createWriteStream(path.join(logDir, log), { flags: 'a' });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+    children.push(child);
+    return child;
+  };
+  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+
+  const tokensFile = path.join(logDir, 'tokens.json');
+  const seed = run('apps/api/src/seed-demo.ts', [tokensFile], baseEnv, 'seed.log');
+  if ((await exited(seed)) !== 0) throw new Error(`seeding failed; see ${logDir}/seed.log`);
+  const tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as Tokens;
+
+  run('apps/api/src/main.ts', [], { ...baseEnv, KADAI_API_PORT: String(port), KADAI_RETRY_BACKOFF_MS: '200' }, 'api.log');
+  const apiUrl = `http://127.0.0.1:${port}`;
+  await waitFor('api', async () => (await fetch(`${apiUrl}/readyz`)).ok);
+
+  let workerCount = 0;
+  const startWorker = async (env: Record<string, string> = {}) => {
+    const id = `test-worker-${++workerCount}`;
+    const metricsPort = await freePort();
+    const child = run('apps/worker/src/main.ts', [], { ...baseEnv, KADAI_WORKER_ID: id, KADAI_WORKER_METRICS_PORT: String(metricsPort), ...options.workerEnv, ...env }, `${id}.log`);
+    await waitFor(id, async () => (await fetch(`http://127.0.0.1:${metricsPort}/`)).ok);
+    return child;
+  };
+  for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
+
+  const pool = new Client({ connectionString: databaseUrl });
+  await pool.connect();
+  return {
+    apiUrl,
+    databaseUrl,
+    redisUrl,
+    tokens,
+    redis,
+    startWorker,
+    client: (who) => new KadaiClient(apiUrl, tokens[who]),
+    sql: async (text, params) => (await pool.query(text, params)).rows,
+    stop: async () => {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+      await Promise.all(children.map(exited));
+      await pool.end();
+      redis.disconnect();
+    },
+  };
+}
+
+/** The correct answers of a quiz lab, from its shipped solution. */
+export function solutionAnswers(labId: string): Record<string, string[]> {
+  return JSON.parse(readFileSync(path.join(ROOT, 'labs', labId, 'solution', 'answers.json'), 'utf8')).answers;
+}
+
+export const REPO_ROOT = ROOT;
