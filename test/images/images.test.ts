@@ -127,3 +127,38 @@ describe('base images', () => {
     }
   }, 360000);
 });
+
+describe('course patterns', () => {
+  test('a busybox probe (wget -qO- -T 5) reaches another container', async () => {
+    const { id } = await runDetached('nginx:1.19', 80);
+    const ip = await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', id]);
+    for (const image of ['busybox', 'docker.io/busybox:latest', 'registry.k8s.io/busybox', 'alpine']) {
+      const out = await runOnce(image, [
+        'sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- -T 5 http://${ip}/kadai-version && exit 0; sleep 0.5; done; exit 1`,
+      ]);
+      expect(out).toBe('nginx:1.19');
+    }
+  });
+
+  test('DEMO-1.2 multi-stage build: golang:1.19 builder, alpine:latest runtime', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadai-ms-'));
+    const tag = `kadai-imgtest-multistage:${process.pid}`;
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module myapp\n\ngo 1.19\n');
+    fs.writeFileSync(
+      path.join(dir, 'main.go'),
+      'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\th, _ := os.Hostname()\n\tfmt.Println("myapp on", h)\n}\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      'FROM golang:1.19 as builder\nWORKDIR /app\nCOPY . .\nRUN go build -o myapp .\n\nFROM alpine:latest\nWORKDIR /app\nCOPY --from=builder /app/myapp .\nCMD ["./myapp"]\n',
+    );
+    try {
+      await docker(['build', '-q', '-t', tag, dir], 300000);
+      expect(await runOnce(tag, [], ['--hostname', 'ms-host'])).toBe('myapp on ms-host');
+      await expect(runOnce(tag, ['sh', '-c', 'command -v go'])).rejects.toThrow();
+    } finally {
+      await docker(['rmi', '-f', tag]).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 360000);
+});
