@@ -1,12 +1,19 @@
 # Writes the configuration files of containerd, CNI and the Kubernetes components into $STATE
 # (sourced by `up`; rewritten on every run so a changed script takes effect).
 
+# put FILE: writes stdin to FILE only if it differs, since kube-proxy exits when its config
+# file changes and `up` must be able to run again next to a running cluster.
+put() {
+  local new; new=$(cat)
+  [[ -f $1 && "$(cat "$1")" == "$new" ]] || printf '%s\n' "$new" > "$1"
+}
+
 write_configs() {
   mkdir -p "$STATE"/{containerd/certs.d,cni/net.d,cni/ipam,kubelet,volumes,logs} "$RUN"
 
   # Our own containerd, apart from Docker's: own socket, root and state, so `down` can stop it
   # and everything it started without touching anyone else's containers.
-  cat > "$STATE/containerd/config.toml" <<TOML
+  put "$STATE/containerd/config.toml" <<TOML
 version = 2
 root = "$STATE/containerd/root"
 state = "$RUN/containerd"
@@ -17,6 +24,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   enable_unprivileged_ports = true
+  # This machine's root lacks CAP_SYS_RESOURCE, so no process may lower its oom_score_adj
+  # (the sandbox asks for -998): clamp to containerd's own score instead of failing every Pod.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -33,7 +43,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 TOML
 
   # One bridge for this node's Pods; no masquerading: Pods only ever talk to this machine.
-  cat > "$STATE/cni/net.d/10-kadai.conflist" <<JSON
+  put "$STATE/cni/net.d/10-kadai.conflist" <<JSON
 {
   "cniVersion": "1.0.0",
   "name": "kadai",
@@ -47,7 +57,7 @@ TOML
 }
 JSON
 
-  cat > "$STATE/kubelet/config.yaml" <<YAML
+  put "$STATE/kubelet/config.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # cgroup v1 with cgroupfs: this kernel has no unified hierarchy and there is no systemd.
@@ -73,7 +83,7 @@ imageGCHighThresholdPercent: 97
 imageGCLowThresholdPercent: 95
 YAML
 
-  cat > "$STATE/kube-proxy.yaml" <<YAML
+  put "$STATE/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: $STATE/kube-proxy.kubeconfig}
@@ -89,7 +99,7 @@ YAML
 
   # Ordinary Pods go to the real node; the kwok nodes (label type=kwok) only get Pods that ask
   # for them (nodeSelector / affinity), which is what the scheduling labs do.
-  cat > "$STATE/scheduler.yaml" <<YAML
+  put "$STATE/scheduler.yaml" <<YAML
 apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection: {kubeconfig: $STATE/scheduler.kubeconfig}
@@ -108,7 +118,7 @@ profiles:
           preference: {matchExpressions: [{key: type, operator: NotIn, values: [kwok]}]}
 YAML
 
-  cat > "$STATE/Corefile" <<COREFILE
+  put "$STATE/Corefile" <<COREFILE
 .:53 {
     bind $NODE_IP
     errors
