@@ -49,9 +49,11 @@ spec:
   resolver.setServers(['10.96.0.10']);
   const addrs = await eventually('DNS answer', () => resolver.resolve4(`echo.${ns}.svc.cluster.local`), 30000);
   expect(addrs).toEqual([svc.spec.clusterIP]);
-  // ... and the ClusterIP spreads requests over the Pods.
+  // ... and the ClusterIP spreads requests over the Pods (once kube-proxy has synced its rules).
+  await eventually('ClusterIP answering', async () => (await httpGet(`http://${svc.spec.clusterIP}/`)).status === 200, 30000);
   const servedBy = new Set<string>();
-  for (let i = 0; i < 40 && servedBy.size < 2; i++) {
+  // kube-proxy may add the last endpoints a moment after the rollout is reported done.
+  for (const end = Date.now() + 20000; Date.now() < end && servedBy.size < 3; ) {
     const r = await httpGet(`http://${svc.spec.clusterIP}/`);
     expect(r.status).toBe(200);
     servedBy.add(r.body.match(/served by (\S+)/)?.[1] ?? r.body.slice(0, 40));
@@ -105,7 +107,7 @@ spec:
 `);
   await kubectl(['rollout', 'status', '-n', ns, 'deployment/web', '--timeout=180s']);
   const ip = (await kubectlJson(['get', '-n', ns, 'service/web'])).spec.clusterIP;
-  const server = async () => (await httpGet(`http://${ip}/`)).headers.get('server') ?? '';
+  const server = async () => String((await httpGet(`http://${ip}/`)).headers.server ?? '');
   expect(await eventually('nginx 1.21 answering', async () => (await server()).includes('1.21') && server())).toMatch(/nginx\/1\.21/);
 
   await kubectl(['set', 'image', '-n', ns, 'deployment/web', `nginx=${images.nginx122}`]);

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 
 const K8S_VERSION = 'v1.34.4';
 const cacheDir = process.env.KADAI_CACHE_DIR ?? '/var/cache/kadai/cluster';
@@ -67,14 +68,23 @@ export async function deleteNamespace(ns: string): Promise<void> {
   await run(kubectlBin, ['--kubeconfig', kubeconfig, 'delete', 'namespace', ns, '--wait=false']);
 }
 
-/** HTTP GET from the host; resolves with status and body (status 0 when it cannot connect). */
-export async function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<{ status: number; body: string; headers: Headers }> {
-  try {
-    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, body: await res.text(), headers: res.headers };
-  } catch {
-    return { status: 0, body: '', headers: new Headers() };
-  }
+/**
+ * HTTP GET from the host over a fresh connection each time (so a Service spreads requests over
+ * its Pods, and a Host header can be set); status 0 when it cannot connect.
+ */
+export function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve) => {
+    const req = request(url, { headers, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('error', () => resolve({ status: 0, body: '', headers: {} }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve({ status: 0, body: '', headers: {} }));
+    req.end();
+  });
 }
 
 export const images = {
