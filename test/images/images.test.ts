@@ -162,3 +162,34 @@ describe('course patterns', () => {
     }
   }, 360000);
 });
+
+test('DEMO-1.2/1.3: python:3.10-slim app with requirements (flask, redis) builds offline and reaches redis:alpine by name', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadai-py-'));
+  const tag = `kadai-imgtest-pyapp:${process.pid}`;
+  const net = `kadai-imgtest-net-${process.pid}`;
+  const redisName = `kadai-imgtest-myredis-${process.pid}`;
+  fs.writeFileSync(path.join(dir, 'requirements.txt'), 'flask\nredis\n');
+  fs.writeFileSync(
+    path.join(dir, 'app.py'),
+    'import os, time, flask, redis\nr = redis.Redis(host=os.environ["REDIS_HOST"], port=6379)\n' +
+      'for _ in range(50):\n    try:\n        print("hits", r.incr("hits")); break\n    except redis.exceptions.ConnectionError:\n        time.sleep(0.2)\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    'FROM python:3.10-slim\nWORKDIR /code\nCOPY requirements.txt requirements.txt\nCOPY app.py app.py\n' +
+      'RUN pip install --no-cache-dir -r requirements.txt\nCMD ["python", "app.py"]\n',
+  );
+  try {
+    await docker(['build', '-q', '--network', 'none', '-t', tag, dir], 300000);
+    expect(await docker(['image', 'inspect', '-f', '{{json .Config.Cmd}}', tag])).toBe('["python","app.py"]');
+    await docker(['network', 'create', net]);
+    await docker(['run', '-d', '--name', redisName, '--network', net, 'redis:alpine']);
+    const out = await runOnce(tag, [], ['--network', net, '-e', `REDIS_HOST=${redisName}`]);
+    expect(out).toBe('hits 1');
+  } finally {
+    await docker(['rm', '-f', redisName]).catch(() => undefined);
+    await docker(['network', 'rm', net]).catch(() => undefined);
+    await docker(['rmi', '-f', tag]).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 360000);
