@@ -9,7 +9,7 @@ afterAll(() => stack?.stop());
 
 const submissionCount = async () => (await stack.sql<{ n: number }>('SELECT count(*)::int AS n FROM submissions'))[0]!.n;
 
-async function post(body: BodyInit, headers: Record<string, string>, token = stack.tokens.student1) {
+async function post(body: RequestInit["body"], headers: Record<string, string>, token = stack.tokens.student1) {
   const response = await fetch(`${stack.apiUrl}/v1/submissions`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, ...headers } });
   const text = await response.text();
   return { status: response.status, type: response.headers.get('content-type') ?? '', problem: text ? JSON.parse(text) : {} };

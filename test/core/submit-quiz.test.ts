@@ -18,7 +18,7 @@ describe('a quiz submitted over HTTP', () => {
       body: JSON.stringify({ lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') }),
     });
     expect(response.status).toBe(202);
-    const body = await response.json();
+    const body = (await response.json()) as any;
     expect(response.headers.get('location')).toBe(`/v1/submissions/${body.id}`);
     const view = await stack.client('student1').waitForResult(body.id, 10_000);
     expect(view).toMatchObject({ state: 'graded', score: 8, maxScore: 8, attempt: 1 });
@@ -91,14 +91,14 @@ describe('instructors', () => {
     const [assignment] = await stack.sql<{ id: string }>(`SELECT id FROM assignments WHERE lab_id = 'quiz-ch01'`);
     const response = await fetch(`${stack.apiUrl}/v1/assignments/${assignment!.id}/regrade`, { method: 'POST', headers: auth(stack.tokens.sensei) });
     expect(response.status).toBe(202);
-    expect((await response.json()).regrading).toBeGreaterThanOrEqual(1);
+    expect(((await response.json()) as any).regrading).toBeGreaterThanOrEqual(1);
   });
 
   it('see class results as JSON and CSV, with best-score selection; students may not', async () => {
     await stack.client('student2').submitJson({ lab: 'quiz-ch08', answers: { q1: ['1'] } });
     const best = await stack.client('student2').submitJson({ lab: 'quiz-ch08', answers: solutionAnswers('quiz-ch08') });
     await stack.client('student2').waitForResult(best.id, 10_000);
-    const json = await (await fetch(`${stack.apiUrl}/v1/courses/demo/results`, { headers: auth(stack.tokens.sensei) })).json();
+    const json = (await (await fetch(`${stack.apiUrl}/v1/courses/demo/results`, { headers: auth(stack.tokens.sensei) })).json()) as any;
     const row = json.results.find((r: { login: string; labId: string }) => r.login === 'student2' && r.labId === 'quiz-ch08');
     expect(row).toMatchObject({ attempts: 2, submissionId: best.id, score: row.maxScore });
     const csv = await fetch(`${stack.apiUrl}/v1/courses/demo/results?format=csv`, { headers: auth(stack.tokens.sensei) });
@@ -122,7 +122,7 @@ describe('the service surface', () => {
   });
 
   it('publishes OpenAPI, readiness and Prometheus metrics', async () => {
-    const openapi = await (await fetch(`${stack.apiUrl}/openapi.json`)).json();
+    const openapi = (await (await fetch(`${stack.apiUrl}/openapi.json`)).json()) as any;
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/submissions', '/v1/submissions/{id}/events', '/v1/courses/{id}/results']));
     expect(openapi.components.schemas.Submission.properties.state.enum).toEqual(['queued', 'running', 'graded', 'error', 'rejected']);
     expect(await (await fetch(`${stack.apiUrl}/readyz`)).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });

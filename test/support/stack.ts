@@ -1,6 +1,6 @@
 import { KadaiClient } from '@kadai/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +34,17 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
   throw new Error(`${what} not ready within ${timeoutMs} ms`);
 }
 
+/** A new, empty Postgres database for one test file (dropped first if a previous run left it). */
+export async function createTestDatabase(name: string): Promise<string> {
+  const dbName = `kadai_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const admin = new Client({ connectionString: ADMIN_DB });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  return ADMIN_DB.replace(/\/[^/]*$/, `/${dbName}`);
+}
+
 export interface Stack {
   apiUrl: string;
   databaseUrl: string;
@@ -52,13 +63,7 @@ export interface Stack {
  * the api process and worker processes started from source, and the demo course seeded.
  */
 export async function startStack(name: string, options: { redisDb: number; workers?: number; workerEnv?: Record<string, string> }): Promise<Stack> {
-  const dbName = `kadai_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
-  const admin = new Client({ connectionString: ADMIN_DB });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const databaseUrl = ADMIN_DB.replace(/\/[^/]*$/, `/${dbName}`);
+  const databaseUrl = await createTestDatabase(name);
   const redisUrl = `${REDIS_BASE}/${options.redisDb}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   await redis.flushdb();
@@ -69,13 +74,13 @@ export async function startStack(name: string, options: { redisDb: number; worke
   const children: ChildProcess[] = [];
   const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
     const child = spawn(process.execPath, ['--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = require('node:fs').createWriteStream(path.join(logDir, log), { flags: 'a' });
+    const out = createWriteStream(path.join(logDir, log), { flags: 'a' });
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     children.push(child);
     return child;
   };
-  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
 
   const tokensFile = path.join(logDir, 'tokens.json');
   const seed = run('apps/api/src/seed-demo.ts', [tokensFile], baseEnv, 'seed.log');
