@@ -35,16 +35,17 @@ start() { # NAME command... (its own session; output to $STATE/logs/NAME.log)
   log "started $name (pid $!)"
 }
 
-stop() { # NAME: TERM, then KILL after 15 s
-  local name=$1 p i
-  p=$(cat "$RUN/$name.pid" 2>/dev/null) || return 0
-  if kill -0 "$p" 2>/dev/null; then
-    kill "$p" 2>/dev/null || true
+stop() { # NAME...: TERM to all at once, then KILL whatever still runs after 15 s
+  local name p i pids=()
+  for name in "$@"; do
+    p=$(cat "$RUN/$name.pid" 2>/dev/null) || continue
+    kill "$p" 2>/dev/null && pids+=("$p") && log "stopping $name"
+    rm -f "$RUN/$name.pid"
+  done
+  for p in "${pids[@]}"; do
     for ((i = 0; i < 150; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null || true
-    log "stopped $name"
-  fi
-  rm -f "$RUN/$name.pid"
+    kill -9 "$p" 2>/dev/null || true
+  done
 }
 
 wait_for() { # SECONDS DESCRIPTION command...
