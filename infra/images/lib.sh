@@ -45,3 +45,13 @@ registry_repo() {
 
 all_tags() { read_units | awk -F'|' '{print $6}' | tr ' ' '\n' | grep -v '^$'; }
 public_tags() { all_tags | grep -v '^kadai/'; }
+
+# serialise concurrent runs of one script (e.g. two callers of infra/images/up at once)
+take_lock() {  # name
+  mkdir -p "$CACHE_DIR/locks"
+  exec 8>"$CACHE_DIR/locks/$1.lock"
+  if ! flock -n 8; then
+    ilog "waiting for another $1 to finish"
+    flock -w 3600 8 || { ilog "could not get the $1 lock"; exit 1; }
+  fi
+}
