@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # variables are used by the scripts that source this file
 # Shared settings of infra/images/* scripts. Source it; it defines no side effects.
 IMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_DIR="${KADAI_IMAGES_CACHE:-/var/cache/kadai/images}"
