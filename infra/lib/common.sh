@@ -25,3 +25,16 @@ wait_for() {
     sleep 0.5
   done
 }
+
+# Installs the npm workspace exactly as locked, skipping the work when node_modules already matches
+# package-lock.json (npm ci would delete and rebuild it every time).
+ensure_node_modules() {
+  local root=$1 stamp want
+  stamp="$root/node_modules/.kadai-lock-sha256"
+  want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+  if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    log "installing npm packages (npm ci)"
+    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" >"$stamp"
+  fi
+}
