@@ -68,7 +68,11 @@ spec:
     return r.status === 200 && r.body;
   });
   expect(h1).toMatch(/served by h1-/);
-  expect((await httpGet(`http://${addr}/h2`)).body).toMatch(/served by h2-/);
+  const h2 = await eventually('/h2 routed', async () => {
+    const r = await httpGet(`http://${addr}/h2`);
+    return r.status === 200 && r.body;
+  });
+  expect(h2).toMatch(/served by h2-/);
   const eks = await eventually('alb class routed', async () => {
     const r = await httpGet(`http://${addr}/`, { host: 'eks.example.test' });
     return r.status === 200 && r.body;

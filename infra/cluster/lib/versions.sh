@@ -17,3 +17,6 @@ CRICTL_VERSION=v1.34.0
 # The sandbox image Kubernetes v1.34 pairs with; built here from pause.c.
 PAUSE_VERSION=3.10.1
 PAUSE_IMAGE=registry.k8s.io/pause:$PAUSE_VERSION
+# Go modules are downloaded into the cluster cache too, so a cold build is cold all the way
+# (module downloads included) and never disturbs the machine's shared module cache.
+export GOMODCACHE=${KADAI_GOMODCACHE:-$KADAI_CACHE_DIR/gomodcache}
