@@ -11,7 +11,7 @@ const schema = z
     KADAI_API_HOST: z.string().default('127.0.0.1'),
     KADAI_API_PORT: fields.port.default(8080),
     KADAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(DEFAULT_LIMITS.maxUploadBytes),
-    KADAI_TOKEN_CACHE_MS: fields.milliseconds.default(30_000),
+    KADAI_LOOKUP_CACHE_MS: fields.milliseconds.default(5_000),
     KADAI_RETRY_ATTEMPTS: fields.positiveInt.default(3),
     KADAI_RETRY_BACKOFF_MS: fields.milliseconds.default(2_000),
     KADAI_DB_POOL_SIZE: fields.positiveInt.default(10),
@@ -24,7 +24,7 @@ const schema = z
     host: env.KADAI_API_HOST,
     port: env.KADAI_API_PORT,
     limits: { ...DEFAULT_LIMITS, maxUploadBytes: env.KADAI_MAX_UPLOAD_BYTES },
-    tokenCacheMs: env.KADAI_TOKEN_CACHE_MS,
+    lookupCacheMs: env.KADAI_LOOKUP_CACHE_MS,
     retry: { attempts: env.KADAI_RETRY_ATTEMPTS, backoffMs: env.KADAI_RETRY_BACKOFF_MS },
     dbPoolSize: env.KADAI_DB_POOL_SIZE,
   }));

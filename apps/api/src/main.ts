@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     log,
     metrics: createMetrics(),
     limits: config.limits,
-    tokenCacheMs: config.tokenCacheMs,
+    lookupCacheMs: config.lookupCacheMs,
     pingRedis: async () => void (await redis.ping()),
   });
   const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));

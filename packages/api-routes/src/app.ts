@@ -19,7 +19,7 @@ export function createApp(deps: ApiDeps): Express {
     res.json(document);
   });
   app.use(express.json({ limit: deps.limits.maxUploadBytes, type: 'application/json' }));
-  app.use('/v1', authenticate(deps.db, deps.tokenCacheMs));
+  app.use('/v1', authenticate(deps.db, deps.lookupCacheMs));
   app.use(submissionRoutes(deps));
   app.use(labRoutes(deps));
   app.use(courseRoutes(deps));

@@ -1,6 +1,7 @@
 import { findPrincipal, type Db, type Principal, type Role } from '@kadai/db';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpProblem } from './problem';
+import { TtlCache } from './ttl-cache';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -9,25 +10,17 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * Bearer-token authentication. Principals are cached for `cacheMs` so a burst of submissions costs
- * one token lookup; a revoked token stops working within that time.
+ * Bearer-token authentication. Principals (and unknown tokens) are cached for `cacheMs` so a burst of
+ * submissions costs one token lookup; a revoked token stops working within that time.
  */
 export function authenticate(db: Db, cacheMs: number): RequestHandler {
-  const cache = new Map<string, { principal: Principal; until: number }>();
+  const principals = new TtlCache<Principal | undefined>(cacheMs);
   return (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!match) return next(new HttpProblem(401, 'Unauthorized', 'missing bearer token (Authorization: Bearer <token>)'));
     const token = match[1]!;
-    const hit = cache.get(token);
-    if (hit && hit.until > Date.now()) {
-      req.principal = hit.principal;
-      return next();
-    }
-    findPrincipal(db, token).then((principal) => {
+    principals.get(token, () => findPrincipal(db, token)).then((principal) => {
       if (!principal) return next(new HttpProblem(401, 'Unauthorized', 'invalid, expired or revoked token'));
-      if (cache.size > 10_000) cache.clear();
-      cache.set(token, { principal, until: Date.now() + cacheMs });
       req.principal = principal;
       next();
     }, next);

@@ -15,7 +15,8 @@ export interface ApiDeps {
   log: Logger;
   metrics: Metrics;
   limits: IntakeLimits;
-  tokenCacheMs: number;
+  /** How long token and assignment look-ups are cached (0 disables). */
+  lookupCacheMs: number;
   /** Throws when Redis does not answer; for /readyz. */
   pingRedis: () => Promise<void>;
 }

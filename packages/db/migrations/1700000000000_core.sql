@@ -90,9 +90,12 @@ CREATE TABLE submissions (
   started_at timestamptz,
   finished_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (user_id, idempotency_key),
-  UNIQUE NULLS NOT DISTINCT (user_id, lab_id, assignment_id, attempt)
+  UNIQUE (user_id, idempotency_key)
 );
+-- One attempt number per student, lab and assignment (practice work has no assignment); rejected
+-- submissions hold no number (NULL), and NULLs never collide.
+CREATE UNIQUE INDEX submissions_attempt_unique ON submissions
+  (user_id, lab_id, coalesce(assignment_id, '00000000-0000-0000-0000-000000000000'::uuid), attempt);
 CREATE INDEX submissions_by_state ON submissions (state, updated_at) WHERE state IN ('queued', 'running');
 CREATE INDEX submissions_by_assignment ON submissions (assignment_id, user_id);
 CREATE INDEX submissions_by_user_lab ON submissions (user_id, lab_id);

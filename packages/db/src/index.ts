@@ -8,7 +8,7 @@ export { audit } from './audit';
 export { getAssignment, findAssignmentForStudent, upsertAssignment, canManageCourse } from './assignments';
 export type { Assignment } from './assignments';
 export { createSubmission, getSubmission, loadFiles } from './submissions';
-export type { Submission, SubmissionState, NewSubmission } from './submissions';
+export type { Submission, SubmissionState, NewSubmission, Created } from './submissions';
 export { claimRun, recordGrade, recordRetry, recordError, recordRejected, startRegrade, findStuck, touch, heartbeat } from './grading-state';
 export type { StuckSubmission } from './grading-state';
 export { getCheckResults, courseResults, gradedSubmissionsOf } from './results';

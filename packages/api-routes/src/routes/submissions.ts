@@ -1,4 +1,4 @@
-import { audit, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, startRegrade, type Submission } from '@kadai/db';
+import { audit, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, startRegrade, type Assignment, type Submission } from '@kadai/db';
 import type { Principal } from '@kadai/db';
 import { Router, type Request } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { readSubmission, validateForLab } from '../read-submission';
 import { streamSubmissionEvents } from '../sse';
+import { TtlCache } from '../ttl-cache';
 import { submissionView } from '../view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,6 +36,7 @@ export async function renderSubmission(deps: ApiDeps, submission: Submission, pr
 
 export function submissionRoutes(deps: ApiDeps): Router {
   const router = Router();
+  const assignments = new TtlCache<Assignment | undefined>(deps.lookupCacheMs);
 
   router.post('/v1/submissions', async (req, res) => {
     const principal = requireRole(req, 'student', 'instructor', 'admin');
@@ -46,7 +48,7 @@ export function submissionRoutes(deps: ApiDeps): Router {
     if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);
     validateForLab(lab, grader, files);
 
-    const assignment = await findAssignmentForStudent(deps.db, principal.userId, labId);
+    const assignment = await assignments.get(`${principal.userId}/${labId}`, () => findAssignmentForStudent(deps.db, principal.userId, labId));
     const { submission, created } = await createSubmission(deps.db, {
       id: randomUUID(),
       userId: principal.userId,
