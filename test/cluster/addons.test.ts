@@ -34,7 +34,7 @@ async function lbAddress(namespace: string, name: string): Promise<string> {
     (await kubectlJson(['get', '-n', namespace, 'service', name])).status.loadBalancer?.ingress?.[0]?.ip, 60000);
 }
 
-test('an Ingress routes /h1 and /h2 to two Services, through the default class and `alb`', async () => {
+test('an Ingress routes /h1 and /h2 to two Services, through the default class and `alb` (field or annotation)', async () => {
   await apply(ns, echoApp('h1') + '---' + echoApp('h2') + `
 ---
 apiVersion: networking.k8s.io/v1
@@ -57,6 +57,18 @@ spec:
     http:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: h2, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: legacy
+  annotations: {kubernetes.io/ingress.class: alb}
+spec:
+  rules:
+  - host: legacy.example.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: h1, port: {number: 80}}}}
 `);
   await kubectl(['rollout', 'status', '-n', ns, 'deployment/h1', '--timeout=180s']);
   await kubectl(['rollout', 'status', '-n', ns, 'deployment/h2', '--timeout=180s']);
@@ -78,6 +90,12 @@ spec:
     return r.status === 200 && r.body;
   });
   expect(eks).toMatch(/served by h2-/);
+  // Older EKS manifests name the class by annotation only.
+  const legacy = await eventually('annotated alb Ingress routed', async () => {
+    const r = await httpGet(`http://${addr}/`, { host: 'legacy.example.test' });
+    return r.status === 200 && r.body;
+  });
+  expect(legacy).toMatch(/served by h1-/);
   // Traefik publishes the address in the Ingress status, as a cloud controller would.
   await eventually('ingress status', async () =>
     (await kubectlJson(['get', '-n', ns, 'ingress/paths'])).status.loadBalancer?.ingress?.[0]?.ip === addr, 60000);

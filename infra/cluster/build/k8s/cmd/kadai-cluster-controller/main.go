@@ -5,6 +5,9 @@
 //     its status; kube-proxy then DNATs that address to the Service's endpoints, so it answers
 //     from the host and from Pods (the addresses never leave the machine: `up` routes the range
 //     to a blackhole, and kube-proxy's DNAT happens before routing).
+//   - Legacy Ingress class annotation: Ingresses that name their class only through the
+//     `kubernetes.io/ingress.class` annotation (older EKS manifests: `alb`) get the matching
+//     spec.ingressClassName, so Traefik, which reads that annotation only for `traefik`, serves them.
 //   - Dynamic provisioning: PVCs of a StorageClass whose provisioner is --provisioner get a
 //     hostPath PV in a folder under --storage-root, with the claim's own access modes, so
 //     ReadWriteMany (EFS labs) works on this one node. Released PVs with reclaimPolicy Delete
@@ -28,6 +31,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -57,6 +61,9 @@ func main() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		if err := assignLoadBalancers(ctx, cs, prefix); err != nil {
 			log.Printf("loadbalancers: %v", err)
+		}
+		if err := adoptAnnotatedIngresses(ctx, cs); err != nil {
+			log.Printf("ingresses: %v", err)
 		}
 		if err := provision(ctx, cs); err != nil {
 			log.Printf("provisioning: %v", err)
@@ -205,6 +212,35 @@ func reclaim(ctx context.Context, cs kubernetes.Interface) error {
 			continue
 		}
 		log.Printf("pv %s: deleted", pv.Name)
+	}
+	return nil
+}
+
+func adoptAnnotatedIngresses(ctx context.Context, cs kubernetes.Interface) error {
+	classes, err := cs.NetworkingV1().IngressClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, c := range classes.Items {
+		known[c.Name] = true
+	}
+	ings, err := cs.NetworkingV1().Ingresses("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, in := range ings.Items {
+		class := in.Annotations["kubernetes.io/ingress.class"]
+		if in.Spec.IngressClassName != nil || class == "" || !known[class] {
+			continue
+		}
+		// The API accepts both when they agree.
+		patch := fmt.Sprintf(`{"spec":{"ingressClassName":%q}}`, class)
+		if _, err := cs.NetworkingV1().Ingresses(in.Namespace).Patch(ctx, in.Name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			log.Printf("ingress %s/%s: %v", in.Namespace, in.Name, err)
+			continue
+		}
+		log.Printf("ingress %s/%s: ingressClassName %s from its annotation", in.Namespace, in.Name, class)
 	}
 	return nil
 }
