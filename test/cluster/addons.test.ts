@@ -199,3 +199,32 @@ test('kubectl top answers for nodes and Pods', async () => {
   expect(out).toMatch(/top-/);
   expect(await kubectl(['top', 'nodes', '--no-headers'])).toMatch(/kadai-control-plane\s+\d+m/);
 });
+
+test('a HorizontalPodAutoscaler reads CPU metrics', async () => {
+  await apply(ns, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scaled}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: scaled}}
+  template:
+    metadata: {labels: {app: scaled}}
+    spec:
+      containers: [{name: echo, image: ${images.echo}, resources: {requests: {cpu: 50m}}}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: scaled}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: scaled}
+  minReplicas: 1
+  maxReplicas: 3
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+`);
+  const current = await eventually('HPA current metrics', async () => {
+    const h = await kubectlJson(['get', '-n', ns, 'hpa/scaled']);
+    return h.status.currentMetrics?.[0]?.resource?.current?.averageUtilization !== undefined && h.status.currentMetrics[0];
+  }, 180000, 5000);
+  expect(current.resource.name).toBe('cpu');
+});

@@ -47,6 +47,12 @@ describe('a quiz submitted over HTTP', () => {
     expect(view.score).toBe(view.maxScore);
   });
 
+  it('numbers concurrent attempts of one student without gaps or duplicates', async () => {
+    const client = stack.client('student2');
+    const accepted = await Promise.all(Array.from({ length: 20 }, () => client.submitJson({ lab: 'quiz-ch09', answers: solutionAnswers('quiz-ch09') })));
+    expect(accepted.map((a) => a.attempt).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
   it('honours Idempotency-Key: the same key returns the same submission, stored once', async () => {
     const body = { lab: 'quiz-ch04', answers: solutionAnswers('quiz-ch04') };
     const first = await stack.client('student1').submitJson(body, 'key-123');

@@ -1,7 +1,7 @@
 import { RejectedInputError } from '@kadai/errors';
 import { lateFactor } from '@kadai/grading';
 import type { Assignment } from './assignments';
-import type { Queryable } from './pool';
+import { transaction, type Db, type Queryable } from './pool';
 
 export type SubmissionState = 'queued' | 'running' | 'graded' | 'error' | 'rejected';
 
@@ -68,48 +68,61 @@ const UNIQUE_VIOLATION = '23505';
  * Stores a submission and its files as `queued`, numbering the attempt and enforcing the
  * assignment's window and attempt limit — in one statement, so accepting a submission costs one
  * round trip. Two attempts racing for the same number collide on the unique (user, lab, assignment,
- * attempt) key and the loser numbers again. With an Idempotency-Key used before by this user, the
- * earlier submission is returned instead (created: false).
+ * attempt) index; the loser numbers again under a per-student lock. With an Idempotency-Key used
+ * before by this user, the earlier submission is returned instead (created: false).
  */
-export async function createSubmission(db: Queryable, s: NewSubmission): Promise<{ submission: Created; created: boolean }> {
+export async function createSubmission(db: Db, s: NewSubmission): Promise<{ submission: Created; created: boolean }> {
   const factor = checkWindow(s.assignment, s.now);
+  try {
+    return await insertSubmission(db, s, factor);
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+  }
+  // Slow path, when attempts of one student at one lab race: number them one at a time.
   for (let tries = 0; ; tries++) {
     try {
-      const { rows } = await db.query<Created>(
-        `WITH next AS (
-           SELECT coalesce(max(attempt), 0) + 1 AS attempt FROM submissions
-            WHERE user_id = $2 AND lab_id = $3 AND assignment_id IS NOT DISTINCT FROM $4
-         ), inserted AS (
-           INSERT INTO submissions (id, user_id, lab_id, assignment_id, attempt, state, lab_version, idempotency_key, late_factor, submitted_at)
-           SELECT $1, $2, $3, $4, next.attempt, 'queued', $5, $6, $7, $8 FROM next
-            WHERE $9::int IS NULL OR next.attempt <= $9::int
-           ON CONFLICT (user_id, idempotency_key) DO NOTHING
-           RETURNING id, attempt, state
-         ), files AS (
-           INSERT INTO submission_files (submission_id, path, content)
-           SELECT inserted.id, f.path, f.content FROM inserted, unnest($10::text[], $11::bytea[]) AS f(path, content)
-         )
-         SELECT id, attempt, state FROM inserted`,
-        [
-          s.id,
-          s.userId,
-          s.labId,
-          s.assignment?.id ?? null,
-          s.labVersion,
-          s.idempotencyKey ?? null,
-          factor,
-          s.now,
-          s.assignment?.maxAttempts ?? null,
-          [...s.files.keys()],
-          [...s.files.values()],
-        ],
-      );
-      if (rows[0]) return { submission: rows[0], created: true };
-      return { submission: await existingOrLimit(db, s), created: false };
+      return await transaction(db, async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${s.userId}/${s.labId}`]);
+        return insertSubmission(tx, s, factor);
+      });
     } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION || tries >= 5) throw error;
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION || tries >= 10) throw error;
     }
   }
+}
+
+async function insertSubmission(db: Queryable, s: NewSubmission, factor: number): Promise<{ submission: Created; created: boolean }> {
+  const { rows } = await db.query<Created>(
+    `WITH next AS (
+       SELECT coalesce(max(attempt), 0) + 1 AS attempt FROM submissions
+        WHERE user_id = $2 AND lab_id = $3 AND assignment_id IS NOT DISTINCT FROM $4
+     ), inserted AS (
+       INSERT INTO submissions (id, user_id, lab_id, assignment_id, attempt, state, lab_version, idempotency_key, late_factor, submitted_at)
+       SELECT $1, $2, $3, $4, next.attempt, 'queued', $5, $6, $7, $8 FROM next
+        WHERE $9::int IS NULL OR next.attempt <= $9::int
+       ON CONFLICT (user_id, idempotency_key) DO NOTHING
+       RETURNING id, attempt, state
+     ), files AS (
+       INSERT INTO submission_files (submission_id, path, content)
+       SELECT inserted.id, f.path, f.content FROM inserted, unnest($10::text[], $11::bytea[]) AS f(path, content)
+     )
+     SELECT id, attempt, state FROM inserted`,
+    [
+      s.id,
+      s.userId,
+      s.labId,
+      s.assignment?.id ?? null,
+      s.labVersion,
+      s.idempotencyKey ?? null,
+      factor,
+      s.now,
+      s.assignment?.maxAttempts ?? null,
+      [...s.files.keys()],
+      [...s.files.values()],
+    ],
+  );
+  if (rows[0]) return { submission: rows[0], created: true };
+  return { submission: await existingOrLimit(db, s), created: false };
 }
 
 /** Nothing was inserted: either the Idempotency-Key was used before, or no attempts are left. */
