@@ -14,6 +14,10 @@ test('the node is Ready and runs the Kubernetes version it was built as', async 
   const node = await kubectlJson(['get', 'node', 'kadai-control-plane']);
   const ready = node.status.conditions.find((c: any) => c.type === 'Ready');
   expect(ready.status).toBe('True');
+  // The real kubelet runs it, not kwok (which manages only the annotated fake nodes).
+  expect(node.status.nodeInfo.kubeletVersion).toBe('v1.34.4');
+  expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\//);
+  expect(node.metadata.annotations['kwok.x-k8s.io/node']).toBeUndefined();
   const v = JSON.parse(await kubectl(['version', '-o', 'json']));
   expect(v.serverVersion.gitVersion).toBe('v1.34.4');
   expect(v.clientVersion.gitVersion).toBe('v1.34.4');
