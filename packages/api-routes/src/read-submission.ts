@@ -36,7 +36,7 @@ export async function readSubmission(req: Request, limits: IntakeLimits): Promis
 }
 
 /** Checks the files against what the lab asks for, then lets the lab's grader validate them. */
-export function validateForLab(lab: Lab, grader: Grader, files: Map<string, Buffer>): void {
+export async function validateForLab(lab: Lab, grader: Grader, files: Map<string, Buffer>): Promise<void> {
   const spec = lab.definition.submission;
   const total = [...files.values()].reduce((sum, f) => sum + f.length, 0);
   if (total > spec.maxBytes) {
@@ -51,5 +51,5 @@ export function validateForLab(lab: Lab, grader: Grader, files: Map<string, Buff
   }
   assertTextFiles(files, isTextPath);
   checkYamlSyntax(files);
-  grader.validate(lab, files);
+  await grader.validate(lab, files);
 }

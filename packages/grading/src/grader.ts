@@ -25,6 +25,6 @@ export interface Grader {
    * Checks a submission before it is accepted (in the api), so input that cannot be graded is
    * rejected at once, naming file, line and field, and uses no attempt. Throws RejectedInputError.
    */
-  validate(lab: Lab, files: Map<string, Buffer>): void;
+  validate(lab: Lab, files: Map<string, Buffer>): void | Promise<void>;
   grade(lab: Lab, input: SubmissionInput, ctx: GradingContext): Promise<CheckResult[]>;
 }

@@ -46,7 +46,7 @@ export function submissionRoutes(deps: ApiDeps): Router {
     if (!lab) throw new HttpProblem(404, 'Unknown lab', `no lab "${labId}"; GET /v1/labs lists them`, [{ field: 'lab', message: `unknown lab "${labId}"` }]);
     const grader = deps.graders[lab.definition.kind];
     if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);
-    validateForLab(lab, grader, files);
+    await validateForLab(lab, grader, files);
 
     const assignment = await assignments.get(`${principal.userId}/${labId}`, () => findAssignmentForStudent(deps.db, principal.userId, labId));
     const { submission, created } = await createSubmission(deps.db, {
