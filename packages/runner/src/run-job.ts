@@ -1,7 +1,7 @@
 import type { Lab } from '@kadai/catalog';
 import { claimRun, heartbeat, loadFiles, getSubmission, recordError, recordGrade, recordRejected, recordRetry, type Db } from '@kadai/db';
 import { classify, InfrastructureError } from '@kadai/errors';
-import type { Grader } from '@kadai/grading';
+import { capEvidence, type Grader } from '@kadai/grading';
 import type { Logger, Metrics } from '@kadai/observability';
 import type { GradingJob } from '@kadai/queue';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,7 +66,8 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
     if (deps.faultDelayMs > 0) await sleep(deps.faultDelayMs, undefined, { signal });
     const files = await loadFiles(deps.db, submissionId);
     log.info({ labId: lab.definition.id, labVersion: lab.version }, 'grading');
-    const results = await withAbort(grader.grade(lab, { submissionId, files }, { signal, log }), signal);
+    const graded = await withAbort(grader.grade(lab, { submissionId, files }, { signal, log }), signal);
+    const results = graded.map((r) => (r.evidence ? { ...r, evidence: capEvidence(r.evidence) } : r));
     const written = await recordGrade(deps.db, submissionId, run, lab.version, results);
     const score = results.reduce((s, r) => s + r.points, 0);
     log.info({ score, written }, written ? 'graded' : 'grade already written by another delivery');

@@ -1,0 +1,35 @@
+import type { Assignment, Principal, Submission } from '@kadai/db';
+import type { CheckResult } from '@kadai/grading';
+import { toCsv } from './routes/courses';
+import { submissionView } from './view';
+
+const submission = { id: 'id', labId: 'lab', labKind: 'quiz', state: 'graded', attempt: 1, gradingRun: 1, score: 1, maxScore: 3, lateFactor: 1, labVersion: 'v', gradedLabVersion: 'v', errorMessage: null, rejection: null, submittedAt: new Date(0), finishedAt: null } as unknown as Submission;
+const check = (checkId: string, visibility: CheckResult['visibility']): CheckResult => ({ checkId, title: { ja: checkId, en: checkId }, points: 1, maxPoints: 1, status: 'pass', message: { ja: 'ok', en: 'ok' }, evidence: 'e', visibility });
+const results = [check('shown', 'visible'), check('secret', 'hidden'), check('later', 'after_due')];
+const student: Principal = { userId: 'u', login: 's', role: 'student' };
+const teacher: Principal = { userId: 't', login: 't', role: 'instructor' };
+const assignment = (dueAt: Date | null, visibility: Assignment['visibility'] = null) => ({ dueAt, visibility }) as Assignment;
+const released = (view: ReturnType<typeof submissionView>) => view.checks.filter((c) => c.released).map((c) => c.checkId);
+
+describe('submissionView', () => {
+  const now = new Date('2026-06-01');
+  it('releases to a student visible checks, and after_due ones only once the due date passed', () => {
+    expect(released(submissionView(submission, results, assignment(new Date('2026-07-01')), student, now))).toEqual(['shown']);
+    expect(released(submissionView(submission, results, assignment(new Date('2026-05-01')), student, now))).toEqual(['shown', 'later']);
+  });
+  it('strips the message and evidence of unreleased checks', () => {
+    const view = submissionView(submission, results, assignment(new Date('2026-07-01')), student, now);
+    expect(view.checks[1]).toEqual({ checkId: 'secret', title: { ja: 'secret', en: 'secret' }, visibility: 'hidden', released: false });
+  });
+  it('shows everything to instructors, and honours an assignment override', () => {
+    expect(released(submissionView(submission, results, assignment(null), teacher, now))).toEqual(['shown', 'secret', 'later']);
+    expect(released(submissionView(submission, results, assignment(new Date('2026-07-01'), 'visible'), student, now))).toEqual(['shown', 'secret', 'later']);
+  });
+});
+
+describe('toCsv', () => {
+  it('quotes separators and defuses spreadsheet formulas', () => {
+    const csv = toCsv([{ login: '=cmd()', displayName: 'Doe, "J"', assignmentId: 'a', labId: 'l', scoring: 'best', submissionId: null, attempts: 0, score: null, maxScore: null, state: null, submittedAt: null }]);
+    expect(csv.split('\r\n')[1]).toBe(`'=cmd(),"Doe, ""J""",l,a,best,0,,,,,`);
+  });
+});
