@@ -1,13 +1,10 @@
-import { fields, loadConfig } from '@kadai/config';
+import { fields, loadConfig, serviceEnv } from '@kadai/config';
 import { DEFAULT_LIMITS } from '@kadai/intake';
 import { z } from 'zod';
 
 const schema = z
   .object({
-    KADAI_DATABASE_URL: fields.databaseUrl,
-    KADAI_REDIS_URL: fields.redisUrl,
-    KADAI_LABS_DIR: fields.labsDir,
-    KADAI_LOG_LEVEL: fields.logLevel,
+    ...serviceEnv,
     KADAI_API_HOST: z.string().default('127.0.0.1'),
     KADAI_API_PORT: fields.port.default(8080),
     KADAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(DEFAULT_LIMITS.maxUploadBytes),

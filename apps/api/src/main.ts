@@ -2,12 +2,12 @@ import { createApp } from '@kadai/api-routes';
 import { loadCatalogOrFail } from '@kadai/catalog';
 import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
 import { createGraders } from '@kadai/graders';
-import { createLogger, createMetrics } from '@kadai/observability';
+import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { GradingQueues } from '@kadai/queue';
 import Redis from 'ioredis';
 import { readApiConfig } from './config';
 
-async function main(): Promise<void> {
+runService(async () => {
   const config = readApiConfig();
   const log = createLogger('kadai-api', config.logLevel);
   await migrate(config.databaseUrl);
@@ -35,20 +35,12 @@ async function main(): Promise<void> {
   const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));
   server.keepAliveTimeout = 65_000;
 
-  const stop = async () => {
+  return async () => {
     log.info('shutting down');
     server.close();
     server.closeIdleConnections();
     await Promise.allSettled([changes.close(), queues.close()]);
     redis.disconnect();
     await db.end();
-    process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
 });

@@ -2,13 +2,14 @@ import { loadCatalogOrFail } from '@kadai/catalog';
 import { createPool, migrate, newToken, seedDemoCourse, syncLabs, type DemoUser } from '@kadai/db';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runService } from '@kadai/observability';
 import { readApiConfig } from './config';
 
 /**
  * Seeds the demo course (admin, instructor, two students, an LMS user; one assignment per lab) and
  * writes their tokens to the file given as the first argument, reusing tokens already in it.
  */
-async function main(): Promise<void> {
+runService(async () => {
   const tokensFile = process.argv[2] ?? '.kadai/demo-tokens.json';
   const config = readApiConfig();
   await migrate(config.databaseUrl);
@@ -28,9 +29,4 @@ async function main(): Promise<void> {
   writeFileSync(tokensFile, `${JSON.stringify(Object.fromEntries(users.map((u) => [u.login, u.token])), null, 2)}\n`, { mode: 0o600 });
   console.log(`demo course seeded: ${labs.size} assignments; tokens in ${tokensFile}`);
   await db.end();
-}
-
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
 });

@@ -1,13 +1,10 @@
-import { fields, loadConfig } from '@kadai/config';
+import { fields, loadConfig, serviceEnv } from '@kadai/config';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const schema = z
   .object({
-    KADAI_DATABASE_URL: fields.databaseUrl,
-    KADAI_REDIS_URL: fields.redisUrl,
-    KADAI_LABS_DIR: fields.labsDir,
-    KADAI_LOG_LEVEL: fields.logLevel,
+    ...serviceEnv,
     KADAI_WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
     KADAI_WORKER_METRICS_PORT: fields.port.default(9464),
     KADAI_CONCURRENCY_QUIZ: fields.positiveInt.default(8),

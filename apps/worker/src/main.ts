@@ -1,7 +1,7 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, syncLabs } from '@kadai/db';
 import { createGraders } from '@kadai/graders';
-import { createLogger, createMetrics } from '@kadai/observability';
+import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { gradingJob, GradingQueues, queueName, startSweeper } from '@kadai/queue';
 import { runJob, type RunnerDeps } from '@kadai/runner';
 import { UnrecoverableError, Worker } from 'bullmq';
@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { createServer } from 'node:http';
 import { readWorkerConfig } from './config';
 
-async function main(): Promise<void> {
+runService(async () => {
   const config = readWorkerConfig();
   const log = createLogger('kadai-worker', config.logLevel).child({ workerId: config.workerId });
   await migrate(config.databaseUrl);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
   // SIGTERM: stop taking jobs and let running ones finish; past the grace period, abort them so they
   // are released back to the queue (recorded as a retry, never as a student's failure).
-  const stop = async () => {
+  return async () => {
     log.info('shutting down');
     const grace = setTimeout(() => shutdown.abort(), config.shutdownGraceMs);
     await Promise.allSettled(workers.map((w) => w.close()));
@@ -63,13 +63,5 @@ async function main(): Promise<void> {
     metricsServer.close();
     connection.disconnect();
     await db.end();
-    process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
 });

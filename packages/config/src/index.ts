@@ -23,3 +23,11 @@ export const fields = {
   positiveInt: z.coerce.number().int().positive(),
   milliseconds: z.coerce.number().int().nonnegative(),
 };
+
+/** The settings every service process shares (api, worker). */
+export const serviceEnv = {
+  KADAI_DATABASE_URL: fields.databaseUrl,
+  KADAI_REDIS_URL: fields.redisUrl,
+  KADAI_LABS_DIR: fields.labsDir,
+  KADAI_LOG_LEVEL: fields.logLevel,
+};
