@@ -11,6 +11,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = require.resolve('tsx/cjs', { paths: [ROOT] });
 const ADMIN_DB = process.env.KADAI_TEST_ADMIN_DATABASE_URL ?? 'postgres://kadai:kadai@127.0.0.1:5432/postgres';
 const REDIS_BASE = process.env.KADAI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Extra node flags for the spawned processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile. */
+const NODE_ARGS = (process.env.KADAI_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export type Tokens = Record<'admin' | 'sensei' | 'student1' | 'student2' | 'lms', string>;
 
@@ -73,7 +75,7 @@ export async function startStack(name: string, options: { redisDb: number; worke
   const baseEnv = { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info' };
   const children: ChildProcess[] = [];
   const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
-    const child = spawn(process.execPath, ['--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_ARGS, '--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = createWriteStream(path.join(logDir, log), { flags: 'a' });
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
