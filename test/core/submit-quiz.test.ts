@@ -93,6 +93,21 @@ describe('instructors', () => {
     expect(audit).toEqual([{ action: 'regrade' }]);
   });
 
+  it('override a score by hand with a reason, audited; past the maximum is refused', async () => {
+    const { id } = await stack.client('student1').submitJson({ lab: 'quiz-ch10', answers: { q1: ['1'] } });
+    await stack.client('student1').waitForResult(id, 10_000);
+    const post = (body: unknown, token = stack.tokens.sensei) =>
+      fetch(`${stack.apiUrl}/v1/submissions/${id}/override`, { method: 'POST', headers: { ...auth(token), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post({ score: 2, reason: 'q1 wording was ambiguous' }, stack.tokens.student1)).status).toBe(403);
+    expect((await post({ score: 99, reason: 'too much' })).status).toBe(409);
+    expect((await post({ score: 2 })).status).toBe(422);
+    const response = await post({ score: 2, reason: 'q1 wording was ambiguous' });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as any).score).toBe(2);
+    const audit = await stack.sql(`SELECT action, detail FROM audit_log WHERE subject = $1`, [`submission:${id}`]);
+    expect(audit).toEqual([{ action: 'override', detail: { from: 0, to: 2, reason: 'q1 wording was ambiguous' } }]);
+  });
+
   it('regrade a whole assignment', async () => {
     const [assignment] = await stack.sql<{ id: string }>(`SELECT id FROM assignments WHERE lab_id = 'quiz-ch01'`);
     const response = await fetch(`${stack.apiUrl}/v1/assignments/${assignment!.id}/regrade`, { method: 'POST', headers: auth(stack.tokens.sensei) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { acceptedSubmission, courseResultRow, jsonSubmission, labSummary, problem, submissionView } from './schemas';
+import { acceptedSubmission, courseResultRow, jsonSubmission, labSummary, problem, scoreOverride, submissionView } from './schemas';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' });
 const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
@@ -21,6 +21,7 @@ export function openApiDocument(): object {
         LabSummary: schema(labSummary),
         CourseResultRow: schema(courseResultRow),
         Problem: schema(problem),
+        ScoreOverride: schema(scoreOverride),
       },
     },
     security: [{ bearer: [] }],
@@ -42,6 +43,14 @@ export function openApiDocument(): object {
       '/v1/submissions/{id}': { get: { summary: 'State, score and per-check feedback', parameters: [idParam], responses: { '200': { description: 'the submission', content: json('Submission') }, ...problems(401, 404) } } },
       '/v1/submissions/{id}/events': { get: { summary: 'Server-Sent Events until a terminal state', parameters: [idParam], responses: { '200': { description: 'text/event-stream of Submission objects, event name = state' }, ...problems(401, 404) } } },
       '/v1/submissions/{id}/regrade': { post: { summary: 'Regrade one submission (instructor, audited)', parameters: [idParam], responses: { '202': { description: 'queued as a new grading run' }, ...problems(401, 403, 404, 409) } } },
+      '/v1/submissions/{id}/override': {
+        post: {
+          summary: "Set a graded submission's score by hand (instructor, audited with the reason)",
+          parameters: [idParam],
+          requestBody: { required: true, content: json('ScoreOverride') },
+          responses: { '200': { description: 'the submission', content: json('Submission') }, ...problems(401, 403, 404, 409, 422) },
+        },
+      },
       '/v1/assignments/{id}/regrade': { post: { summary: 'Regrade every graded submission of an assignment (instructor, audited)', parameters: [idParam], responses: { '202': { description: 'queued' }, ...problems(401, 403, 404) } } },
       '/v1/labs': { get: { summary: 'The lab catalog', responses: { '200': { description: 'labs', content: { 'application/json': { schema: { type: 'object', properties: { labs: { type: 'array', items: { $ref: '#/components/schemas/LabSummary' } } } } } } } } } },
       '/v1/labs/{id}': { get: { summary: 'One lab (a quiz without its key for students)', parameters: [idParam], responses: { '200': { description: 'the lab' }, ...problems(401, 404) } } },

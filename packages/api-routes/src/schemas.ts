@@ -84,3 +84,6 @@ export const problem = z.object({
     .array(z.object({ file: z.string().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), message: z.string(), text: z.string() }))
     .optional(),
 });
+
+/** An instructor's manual score, with the reason kept in the audit log. */
+export const scoreOverride = z.strictObject({ score: z.number().nonnegative(), reason: z.string().min(1).max(2000) });

@@ -135,3 +135,13 @@ export async function touch(db: Queryable, id: string, run: number): Promise<voi
 export async function heartbeat(db: Queryable, id: string, run: number): Promise<void> {
   await db.query(`UPDATE submissions SET updated_at = now() WHERE id = $1 AND grading_run = $2 AND state = 'running'`, [id, run]);
 }
+
+/** An instructor's manual score for a graded submission; returns the score it replaced, or null if not graded. */
+export async function overrideScore(db: Queryable, id: string, score: number): Promise<{ previous: number } | null> {
+  const { rows } = await db.query<{ previous: number }>(
+    `UPDATE submissions s SET score = $2, updated_at = now() FROM (SELECT score FROM submissions WHERE id = $1 FOR UPDATE) old
+      WHERE s.id = $1 AND s.state = 'graded' AND $2 <= s.max_score RETURNING old.score::float8 AS previous`,
+    [id, score],
+  );
+  return rows[0] ?? null;
+}

@@ -9,7 +9,7 @@ export { getAssignment, findAssignmentForStudent, upsertAssignment, canManageCou
 export type { Assignment } from './assignments';
 export { createSubmission, getSubmission, loadFiles } from './submissions';
 export type { Submission, SubmissionState, NewSubmission, Created } from './submissions';
-export { claimRun, recordGrade, recordRetry, recordError, recordRejected, startRegrade, findStuck, touch, heartbeat } from './grading-state';
+export { claimRun, recordGrade, recordRetry, recordError, recordRejected, startRegrade, findStuck, touch, heartbeat, overrideScore } from './grading-state';
 export type { StuckSubmission } from './grading-state';
 export { getCheckResults, courseResults, gradedSubmissionsOf } from './results';
 export type { CourseResultRow } from './results';

@@ -1,11 +1,13 @@
-import { audit, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, startRegrade, type Assignment, type Submission } from '@kadai/db';
+import { audit, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, startRegrade, type Assignment, type Submission } from '@kadai/db';
 import type { Principal } from '@kadai/db';
+import { RejectedInputError } from '@kadai/errors';
 import { Router, type Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { readSubmission, validateForLab } from '../read-submission';
+import { scoreOverride } from '../schemas';
 import { streamSubmissionEvents } from '../sse';
 import { TtlCache } from '../ttl-cache';
 import { submissionView } from '../view';
@@ -93,6 +95,19 @@ export function submissionRoutes(deps: ApiDeps): Router {
     await audit(deps.db, principal.userId, 'regrade', `submission:${submission.id}`, { run, reason: String(req.body?.reason ?? '') });
     await deps.queues.enqueue(submission.labKind, { submissionId: submission.id, run });
     res.status(202).location(`/v1/submissions/${submission.id}`).json({ id: submission.id, gradingRun: run, state: 'queued' });
+  });
+
+  router.post('/v1/submissions/:id/override', async (req, res) => {
+    const principal = requireRole(req, 'instructor', 'admin');
+    const { submission } = await visibleSubmission(deps, req);
+    const parsed = scoreOverride.safeParse(req.body);
+    if (!parsed.success) {
+      throw new RejectedInputError('an override needs {"score": number, "reason": text}', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+    }
+    const changed = await overrideScore(deps.db, submission.id, parsed.data.score);
+    if (!changed) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state} or the score exceeds its maximum ${submission.maxScore}`);
+    await audit(deps.db, principal.userId, 'override', `submission:${submission.id}`, { from: changed.previous, to: parsed.data.score, reason: parsed.data.reason });
+    res.json(await renderSubmission(deps, (await getSubmission(deps.db, submission.id))!, principal));
   });
 
   return router;

@@ -1,0 +1,48 @@
+/** How the docker grader reaches the engine and what it allows one attempt; the worker passes these in from its config. */
+export interface DockerGraderOptions {
+  /** The Docker engine's socket (dockerode talks to it; no TCP). */
+  socketPath: string;
+  /** Memory per running container (bytes); swap is not allowed on top. */
+  memoryBytes: number;
+  /** CPUs per running container (1 = one core). */
+  cpus: number;
+  /** Processes per running container. */
+  pidsLimit: number;
+  /** Memory for each build step's container (bytes). */
+  buildMemoryBytes: number;
+  /** Processes of all build containers together (a pids cgroup made for builds; 0 leaves it off). */
+  buildPidsLimit: number;
+  /** The cgroup parent of build containers, where buildPidsLimit applies. */
+  buildCgroupParent: string;
+  /** Wall-clock limit for all builds of one attempt. */
+  buildTimeoutMs: number;
+  /** Wall-clock limit for running the attempt's containers and its checks. */
+  runTimeoutMs: number;
+  /** Log size kept per container by the engine (json-file max-size, one file). */
+  logMaxBytes: number;
+  /** Host ports kadai assigns for probes (a TCP proxy from 127.0.0.1:<port> to the container). */
+  portRange: { from: number; to: number };
+  /** The Compose implementation used to normalize Compose files. */
+  composeBin: string;
+  /** Most services (Compose services or docker run lines) one submission may start. */
+  maxServices: number;
+  /** Image used for reachability probes on the attempt's network. */
+  helperImage: string;
+}
+
+export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.freeze({
+  socketPath: '/var/run/docker.sock',
+  memoryBytes: 256 * 1024 * 1024,
+  cpus: 0.5,
+  pidsLimit: 128,
+  buildMemoryBytes: 1024 * 1024 * 1024,
+  buildPidsLimit: 1024,
+  buildCgroupParent: 'kadai-build',
+  buildTimeoutMs: 240_000,
+  runTimeoutMs: 90_000,
+  logMaxBytes: 1024 * 1024,
+  portRange: { from: 42000, to: 42999 },
+  composeBin: 'docker-compose',
+  maxServices: 8,
+  helperImage: 'busybox:1.36',
+});
