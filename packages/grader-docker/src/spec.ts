@@ -18,8 +18,6 @@ export const dockerSection = z.strictObject({
 });
 export type DockerSection = z.infer<typeof dockerSection>;
 
-export type DockerLab = Extract<LabDefinition, { kind: 'docker' }> & { docker: DockerSection };
-
 export function dockerSectionOf(def: LabDefinition): DockerSection {
   return dockerSection.parse((def as { docker?: unknown }).docker);
 }

@@ -1,13 +1,19 @@
 import type { LabKind } from '@kadai/catalog';
 import type { Grader } from '@kadai/grading';
+import { createDockerGrader, type DockerGraderOptions } from '@kadai/grader-docker';
 import { quizGrader } from '@kadai/grader-quiz';
 
 export type Graders = Partial<Record<LabKind, Grader>>;
+
+export interface GraderOptions {
+  /** Engine socket, limits and port range of the docker grader (the worker reads them from its config). */
+  docker?: Partial<DockerGraderOptions>;
+}
 
 /**
  * The one place that maps a lab kind to its grader; adding a lab kind means adding it here.
  * Kinds without a grader yet are refused at submission time.
  */
-export function createGraders(): Graders {
-  return { quiz: quizGrader };
+export function createGraders(options: GraderOptions = {}): Graders {
+  return { quiz: quizGrader, docker: createDockerGrader(options.docker) };
 }

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { common, fail, isOutcome, lastLines, row, runningService, serviceName, text, type CheckType, type Outcome } from './types';
+
+const fields = z.strictObject({
+  ...common,
+  /** The container must be running at the time of the check (default true). */
+  running: z.boolean().default(true),
+  restartPolicy: z.enum(['no', 'always', 'on-failure', 'unless-stopped']).optional(),
+  /** Declared port mappings that must be present (host omitted: any host port). */
+  publishes: z.array(z.strictObject({ host: z.number().int().optional(), container: z.number().int() })).optional(),
+  /** Environment variables: a value to equal, or null for "set to anything". */
+  env: z.record(z.string(), z.string().nullable()).optional(),
+});
+
+/** Facts of the running container: state, restart policy, declared published ports, environment. */
+export const containerCheck: CheckType<z.infer<typeof fields>> = {
+  fields,
+  async run(spec, ctx): Promise<Outcome> {
+    const name = serviceName(ctx, spec.service);
+    const declared = ctx.sandbox.services.get(name)?.spec;
+    if (!declared) return fail(`サービス「${name}」がありません。`, `There is no service "${name}".`);
+    const rows: Array<{ ok: boolean; line: string; ja: string; en: string }> = [];
+    const add = (field: string, ok: boolean, expected: unknown, actual: unknown, ja: string, en: string) => rows.push({ ok, line: row(field, ok, expected, actual), ja, en });
+    if (spec.restartPolicy) add('restart', declared.restart === spec.restartPolicy, spec.restartPolicy, declared.restart, '再起動ポリシー', 'the restart policy');
+    if (spec.publishes) {
+      const actual = declared.ports.map((p) => (p.host ? `${p.host}:${p.container}` : `${p.container}`));
+      for (const want of spec.publishes) {
+        const ok = declared.ports.some((p) => p.container === want.container && (want.host === undefined || p.host === want.host));
+        add('ports', ok, want.host ? `${want.host}:${want.container}` : `?:${want.container}`, actual.length ? actual.join(', ') : 'none', 'ポートの公開', 'the published ports');
+      }
+    }
+    if (spec.env) {
+      for (const [key, value] of Object.entries(spec.env)) {
+        const actual = declared.env[key];
+        add(`env ${key}`, value === null ? actual !== undefined : actual === value, value ?? '(set)', actual ?? '(not set)', `環境変数 ${key}`, `the environment variable ${key}`);
+      }
+    }
+    let diagnosis = '';
+    if (spec.running) {
+      const ready = await runningService(ctx, name);
+      if (isOutcome(ready)) return ready.status === 'skipped' ? ready : { ...ready, evidence: [rows.map((r) => r.line).join('\n'), ready.evidence].filter(Boolean).join('\n') };
+      const info = await ctx.sandbox.inspect(name);
+      const running = info?.State.Running === true;
+      add('state', running, 'running', `${info?.State.Status ?? '?'}${info?.State.OOMKilled ? ' (OOM killed)' : ''}`, 'コンテナの実行状態', 'the container state');
+      if (!running) diagnosis = lastLines(await ctx.sandbox.logs(name, 30), 30);
+    }
+    const evidence = [rows.map((r) => r.line).join('\n'), diagnosis && `--- container log (last lines) ---\n${diagnosis}`].filter(Boolean).join('\n');
+    const bad = rows.filter((r) => !r.ok);
+    if (bad.length === 0) return { status: 'pass', message: text('コンテナは要件を満たしています。', 'The container meets the requirements.'), evidence };
+    return { status: 'fail', message: text(`要件を満たしていません: ${bad.map((b) => b.ja).join('、')}`, `Not as required: ${bad.map((b) => b.en).join(', ')}`), evidence };
+  },
+};

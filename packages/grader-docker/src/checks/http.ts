@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { resolveTarget, pollHttp } from './probe';
+import { common, fail, isOutcome, lastLines, pass, row, runningService, serviceName, type CheckType, type Outcome } from './types';
+
+const fields = z.strictObject({
+  ...common,
+  /** Probe the container port the student published on this host port (checks the declared mapping). */
+  hostPort: z.number().int().min(1).max(65535).optional(),
+  /** Or probe this container port directly. */
+  port: z.number().int().min(1).max(65535).optional(),
+  path: z.string().default('/'),
+  expectStatus: z.number().int().default(200),
+  bodyContains: z.string().optional(),
+  bodyMatches: z.string().optional(),
+  timeoutSeconds: z.number().positive().max(120).default(20),
+});
+
+/** An HTTP GET through a kadai-assigned port answers with the expected status and body. */
+export const httpCheck: CheckType<z.infer<typeof fields>> = {
+  fields,
+  async run(spec, ctx): Promise<Outcome> {
+    const name = serviceName(ctx, spec.service);
+    const ready = await runningService(ctx, name);
+    if (isOutcome(ready)) return ready;
+    const target = resolveTarget(ctx, name, spec);
+    if (typeof target === 'string') {
+      return fail(`ホストのポート ${spec.hostPort} が公開されていません。`, `Host port ${spec.hostPort} is not published.`, row('published port', false, `${spec.hostPort}:<container port>`, target));
+    }
+    const pattern = spec.bodyMatches ? new RegExp(spec.bodyMatches) : undefined;
+    const bodyOk = (body: string) => (!spec.bodyContains || body.includes(spec.bodyContains)) && (!pattern || pattern.test(body));
+    const result = await pollHttp(ctx, target, spec.path, spec.timeoutSeconds * 1000, (a) => a.status === spec.expectStatus && bodyOk(a.body));
+    const expected = [`status ${spec.expectStatus}`, spec.bodyContains && `body contains "${spec.bodyContains}"`, spec.bodyMatches && `body matches /${spec.bodyMatches}/`].filter(Boolean).join(', ');
+    const where = `GET ${spec.path} on ${name}:${target.containerPort} (${target.via}; probed via ${result.url})`;
+    if (result.answer && result.answer.status === spec.expectStatus && bodyOk(result.answer.body)) {
+      return pass(`${spec.path} が期待どおりに応答しました。`, `${spec.path} answered as expected.`, `${where}\n${row('answer', true, expected, `status ${result.answer.status}`)}\n--- body ---\n${result.answer.body.slice(0, 2000)}`);
+    }
+    const actual = result.answer ? `status ${result.answer.status}` : `no answer (${result.error ?? '?'})`;
+    const logs = lastLines(await ctx.sandbox.logs(name, 30), 30);
+    const info = await ctx.sandbox.inspect(name);
+    const state = info ? `container state: ${info.State.Status}${info.State.OOMKilled ? ' (OOM killed)' : ''}, exit code ${info.State.ExitCode}, restarts ${info.RestartCount}` : '';
+    return fail(
+      `${spec.path} が期待どおりに応答しません（期待: ${expected}、実際: ${actual}）。`,
+      `${spec.path} did not answer as expected (expected: ${expected}; actual: ${actual}).`,
+      [where, row('answer', false, expected, actual), result.answer ? `--- body ---\n${result.answer.body.slice(0, 2000)}` : '', state, logs && `--- container log (last lines) ---\n${logs}`].filter(Boolean).join('\n'),
+    );
+  },
+};

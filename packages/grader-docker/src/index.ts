@@ -1,0 +1,8 @@
+export { createDockerGrader, dockerLabIssues } from './grader';
+export { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
+export { reap, leftovers, ensureBuildCgroup, type ReapResult } from './reaper';
+export { SUBMISSION_LABEL } from './sandbox';
+export { readSubmission } from './submission';
+export { parseRunFile } from './run-line';
+export { COMPOSE_FILE_NAMES } from './compose';
+export { CHECK_TYPES } from './checks';

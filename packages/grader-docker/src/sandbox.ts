@@ -1,0 +1,381 @@
+import type { Logger } from '@kadai/observability';
+import type Docker from 'dockerode';
+import { pack } from 'tar-stream';
+import { engine, engineFailure, isNotFound, statusOf } from './engine';
+import type { Project, ServiceSpec } from './model';
+import type { DockerGraderOptions } from './options';
+import { openProxy, type PortProxy } from './ports';
+
+export const SUBMISSION_LABEL = 'kadai.submission';
+export const CREATED_LABEL = 'kadai.created';
+export const SERVICE_LABEL = 'kadai.service';
+
+const BUILD_LOG_LIMIT = 256 * 1024;
+
+export interface BuildOutcome {
+  ok: boolean;
+  /** The build output (tail kept when long). */
+  log: string;
+  error?: string;
+  durationMs: number;
+}
+
+export interface ServiceState {
+  spec: ServiceSpec;
+  /** The image the container runs (kadai's tag for built images). */
+  image?: string;
+  build?: BuildOutcome;
+  containerId?: string;
+  /** When kadai started the container (ms since epoch). */
+  startedAt?: number;
+  /** Why the container could not be created or started (student-facing). */
+  startError?: string;
+}
+
+type Resource = { kind: 'container' | 'network' | 'volume' | 'image'; id: string };
+
+function keepTail(text: string, limit: number): string {
+  return text.length <= limit ? text : `… [${text.length - limit} chars cut]\n${text.slice(-limit)}`;
+}
+
+/** Sorted so that every service comes after the ones it depends on; ties keep the declared order. */
+export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
+  const order: ServiceSpec[] = [];
+  const placed = new Set<string>();
+  const known = new Set(services.map((s) => s.name));
+  const pending = [...services];
+  while (pending.length > 0) {
+    const index = pending.findIndex((s) => s.dependsOn.every((d) => placed.has(d) || !known.has(d)));
+    const next = pending.splice(index >= 0 ? index : 0, 1)[0]!; // a cycle: take the first and go on
+    order.push(next);
+    placed.add(next.name);
+  }
+  return order;
+}
+
+/**
+ * One attempt's resources on the engine: its own internal network, named volumes, built images and
+ * containers, all labelled with the submission id and registered so `down` removes them (in reverse
+ * order, ignoring what is already gone). Limits come from the options, never from the submission.
+ */
+export class Sandbox {
+  readonly prefix: string;
+  readonly labels: Record<string, string>;
+  readonly services = new Map<string, ServiceState>();
+  private readonly resources: Resource[] = [];
+  private readonly proxies: PortProxy[] = [];
+  private networkName?: string;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: DockerGraderOptions,
+    readonly submissionId: string,
+    private readonly log: Logger,
+  ) {
+    const id = submissionId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20) || 'x';
+    this.prefix = `kadai-${id}`;
+    this.labels = { [SUBMISSION_LABEL]: submissionId, [CREATED_LABEL]: String(Date.now()) };
+  }
+
+  private volumeName(name: string): string {
+    return `${this.prefix}-${name}`.slice(0, 200);
+  }
+
+  /** Builds every service that has a build section, one after the other. A failed build is the student's. */
+  async build(project: Project, files: Map<string, Buffer>, signal: AbortSignal): Promise<void> {
+    for (const spec of project.services) {
+      const state: ServiceState = this.services.get(spec.name) ?? { spec };
+      this.services.set(spec.name, state);
+      if (!spec.build) {
+        state.image = spec.image;
+        continue;
+      }
+      const tag = `${this.prefix}-${spec.name.toLowerCase()}:latest`;
+      state.image = tag;
+      state.build = await this.buildOne(tag, spec.build, files, signal);
+    }
+  }
+
+  private async buildOne(tag: string, build: NonNullable<ServiceSpec['build']>, files: Map<string, Buffer>, signal: AbortSignal): Promise<BuildOutcome> {
+    const started = Date.now();
+    const prefix = build.context === '.' ? '' : `${build.context.replace(/\/+$/, '')}/`;
+    const tar = pack();
+    let count = 0;
+    for (const [rel, data] of files) {
+      if (!rel.startsWith(prefix)) continue;
+      count++;
+      tar.entry({ name: rel.slice(prefix.length), size: data.length, mode: rel.endsWith('.sh') ? 0o755 : 0o644, mtime: new Date(0) }, data);
+    }
+    tar.finalize();
+    if (count === 0) return { ok: false, log: '', error: `the build context ${build.context} has no files`, durationMs: 0 };
+    // The image is registered before the build, so a half-finished build is cleaned up too.
+    this.resources.push({ kind: 'image', id: tag });
+    let log = '';
+    let error: string | undefined;
+    const buildSignal = AbortSignal.any([signal, AbortSignal.timeout(this.options.buildTimeoutMs)]);
+    try {
+      const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
+        t: tag,
+        dockerfile: build.dockerfile,
+        labels: this.labels,
+        rm: true,
+        forcerm: true,
+        memory: this.options.buildMemoryBytes,
+        memswap: this.options.buildMemoryBytes,
+        ...(this.options.buildPidsLimit > 0 && this.options.buildCgroupParent ? { cgroupparent: this.options.buildCgroupParent } : {}),
+        abortSignal: buildSignal,
+      } as Docker.ImageBuildOptions);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err) => (err ? reject(err) : resolve()),
+          (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+            if (event.stream) log = keepTail(log + event.stream, BUILD_LOG_LIMIT);
+            if (event.error) error = event.errorDetail?.message ?? event.error;
+          },
+        );
+      });
+    } catch (thrown) {
+      if (signal.aborted) throw thrown;
+      if (buildSignal.aborted) error = `the build did not finish within ${Math.round(this.options.buildTimeoutMs / 1000)} s`;
+      else if (statusOf(thrown) === 400 || statusOf(thrown) === 404 || statusOf(thrown) === 500) error = (thrown as Error).message;
+      else throw engineFailure('build', thrown);
+    }
+    if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
+    return { ok: !error, log, ...(error ? { error } : {}), durationMs: Date.now() - started };
+  }
+
+  /** Creates the network and volumes, then creates and starts each service after its dependencies. */
+  async up(project: Project, signal: AbortSignal): Promise<void> {
+    const name = `${this.prefix}-net`;
+    const network = await engine('create network', () =>
+      this.docker.createNetwork({ Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: this.labels, abortSignal: signal } as Docker.NetworkCreateOptions),
+    );
+    this.resources.push({ kind: 'network', id: network.id });
+    this.networkName = name;
+    for (const volume of project.volumes) {
+      const v = await engine('create volume', () => this.docker.createVolume({ Name: this.volumeName(volume), Labels: this.labels, abortSignal: signal } as Docker.VolumeCreateOptions));
+      this.resources.push({ kind: 'volume', id: v.name });
+    }
+    for (const spec of startOrder(project.services)) {
+      if (signal.aborted) break;
+      const state: ServiceState = this.services.get(spec.name) ?? { spec, ...(spec.image ? { image: spec.image } : {}) };
+      this.services.set(spec.name, state);
+      if (state.build && !state.build.ok) {
+        state.startError = 'the image was not built';
+        continue;
+      }
+      await this.startService(state, signal);
+    }
+  }
+
+  private async ensureImage(image: string, signal: AbortSignal): Promise<string | undefined> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return undefined;
+    } catch (error) {
+      if (!isNotFound(error)) throw engineFailure('inspect image', error);
+    }
+    try {
+      const stream = await this.docker.pull(image, { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]) });
+      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+      return undefined;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return `the image ${image} could not be pulled: ${(error as Error).message}`;
+    }
+  }
+
+  private async startService(state: ServiceState, signal: AbortSignal): Promise<void> {
+    const spec = state.spec;
+    const image = state.image!;
+    if (!spec.build) {
+      const problem = await this.ensureImage(image, signal);
+      if (problem) {
+        state.startError = problem;
+        return;
+      }
+    }
+    const memory = this.options.memoryBytes;
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: `${this.prefix}-${spec.name}`.slice(0, 120),
+        Image: image,
+        ...(spec.command ? { Cmd: spec.command } : {}),
+        ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+        ...(spec.user ? { User: spec.user } : {}),
+        Hostname: spec.name.slice(0, 63),
+        Labels: { ...this.labels, [SERVICE_LABEL]: spec.name },
+        ExposedPorts: Object.fromEntries(spec.ports.map((p) => [`${p.container}/${p.protocol}`, {}])),
+        HostConfig: {
+          NetworkMode: this.networkName,
+          Memory: memory,
+          MemorySwap: memory,
+          NanoCpus: Math.round(this.options.cpus * 1e9),
+          PidsLimit: this.options.pidsLimit,
+          Privileged: false,
+          SecurityOpt: ['no-new-privileges'],
+          RestartPolicy: { Name: spec.restart === 'no' ? '' : spec.restart, ...(spec.maxRetries !== undefined ? { MaximumRetryCount: spec.maxRetries } : {}) },
+          Mounts: spec.volumes.map((v) => ({ Type: 'volume' as const, Source: this.volumeName(v.volume), Target: v.target, ReadOnly: v.readOnly })),
+          LogConfig: { Type: 'json-file', Config: { 'max-size': String(this.options.logMaxBytes), 'max-file': '1' } },
+        },
+        NetworkingConfig: { EndpointsConfig: { [this.networkName!]: { Aliases: [spec.name] } } },
+      });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 400 || status === 404) {
+        state.startError = (error as Error).message;
+        return;
+      }
+      throw engineFailure('create container', error);
+    }
+    this.resources.push({ kind: 'container', id: container.id });
+    state.containerId = container.id;
+    try {
+      await container.start();
+      state.startedAt = Date.now();
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 400 || status === 404 || status === 500) {
+        state.startError = (error as Error).message;
+        return;
+      }
+      throw engineFailure('start container', error);
+    }
+  }
+
+  container(service: string): Docker.Container | undefined {
+    const id = this.services.get(service)?.containerId;
+    return id ? this.docker.getContainer(id) : undefined;
+  }
+
+  async inspect(service: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    const c = this.container(service);
+    return c ? engine('inspect container', () => c.inspect()) : undefined;
+  }
+
+  async imageInfo(service: string): Promise<Docker.ImageInspectInfo | undefined> {
+    const image = this.services.get(service)?.image;
+    if (!image) return undefined;
+    try {
+      return await this.docker.getImage(image).inspect();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw engineFailure('inspect image', error);
+    }
+  }
+
+  async imageHistory(service: string): Promise<Array<{ CreatedBy: string; Size: number }>> {
+    const image = this.services.get(service)?.image;
+    if (!image) return [];
+    return engine('image history', () => this.docker.getImage(image).history() as Promise<Array<{ CreatedBy: string; Size: number }>>);
+  }
+
+  /** Whether a path exists in an image's filesystem: a created (never started) container is read, nothing runs. */
+  async pathsInImage(service: string, paths: string[]): Promise<Map<string, boolean>> {
+    const image = this.services.get(service)?.image;
+    const out = new Map<string, boolean>();
+    if (!image) return out;
+    const c = await engine('create probe container', () =>
+      this.docker.createContainer({ Image: image, Entrypoint: ['/nonexistent'], Cmd: [], Labels: this.labels, HostConfig: { NetworkMode: 'none' } }),
+    );
+    this.resources.push({ kind: 'container', id: c.id });
+    for (const p of paths) {
+      try {
+        const stream = await c.getArchive({ path: p });
+        (stream as NodeJS.ReadableStream).resume();
+        out.set(p, true);
+      } catch (error) {
+        if (!isNotFound(error)) throw engineFailure('read image path', error);
+        out.set(p, false);
+      }
+    }
+    await c.remove({ force: true }).catch(() => undefined);
+    return out;
+  }
+
+  /** The last lines a service's container wrote (stdout and stderr), as the engine kept them. */
+  async logs(service: string, tail = 200): Promise<string> {
+    const c = this.container(service);
+    if (!c) return '';
+    try {
+      const buffer = (await c.logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      return demux(buffer);
+    } catch (error) {
+      if (isNotFound(error)) return '';
+      throw engineFailure('read logs', error);
+    }
+  }
+
+  /** A kadai-assigned host port that reaches the service's container port. */
+  async endpoint(service: string, containerPort: number): Promise<{ host: string; port: number }> {
+    const proxy = await openProxy(this.options.portRange, async () => {
+      const info = await this.inspect(service);
+      const ip = info?.NetworkSettings.Networks[this.networkName ?? '']?.IPAddress;
+      if (!ip) throw new Error('the container has no address');
+      return { host: ip, port: containerPort };
+    });
+    this.proxies.push(proxy);
+    return { host: '127.0.0.1', port: proxy.port };
+  }
+
+  /**
+   * Runs a throwaway helper container on the attempt's network (same DNS as the services), e.g. to
+   * test that a service name answers on a port. Returns its exit code and output.
+   */
+  async runHelper(cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const c = await engine('create helper', () =>
+      this.docker.createContainer({
+        Image: this.options.helperImage,
+        Cmd: cmd,
+        Labels: this.labels,
+        HostConfig: { NetworkMode: this.networkName, Memory: 32 * 1024 * 1024, PidsLimit: 16, SecurityOpt: ['no-new-privileges'] },
+      }),
+    );
+    this.resources.push({ kind: 'container', id: c.id });
+    await engine('start helper', () => c.start());
+    const waited = await Promise.race([
+      c.wait() as Promise<{ StatusCode: number }>,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs)),
+    ]);
+    const buffer = (await c.logs({ stdout: true, stderr: true, follow: false }).catch(() => Buffer.alloc(0))) as unknown as Buffer;
+    await c.remove({ force: true }).catch(() => undefined);
+    return { exitCode: waited?.StatusCode ?? -1, output: demux(buffer) };
+  }
+
+  /** Removes everything this attempt created, newest first; what is already gone is fine. */
+  async down(): Promise<void> {
+    await Promise.all(this.proxies.splice(0).map((p) => p.close()));
+    const failures: string[] = [];
+    for (const r of this.resources.splice(0).reverse()) {
+      try {
+        if (r.kind === 'container') await this.docker.getContainer(r.id).remove({ force: true, v: true });
+        else if (r.kind === 'network') await this.docker.getNetwork(r.id).remove();
+        else if (r.kind === 'volume') await this.docker.getVolume(r.id).remove({ force: true } as object);
+        // noprune keeps the untagged parent layers: Docker's build cache, shared by later attempts.
+        else await this.docker.getImage(r.id).remove({ force: true, noprune: true });
+      } catch (error) {
+        if (!isNotFound(error)) failures.push(`${r.kind} ${r.id}: ${(error as Error).message}`);
+      }
+    }
+    if (failures.length > 0) this.log.warn({ failures }, 'cleanup left resources behind; the reaper will remove them');
+  }
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) → text; plain text when there are no frames (TTY). */
+export function demux(buffer: Buffer): string {
+  if (!Buffer.isBuffer(buffer)) return String(buffer);
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buffer.length) {
+    const type = buffer[i];
+    if (type !== 0 && type !== 1 && type !== 2) return buffer.toString('utf8');
+    const size = buffer.readUInt32BE(i + 4);
+    parts.push(buffer.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,75 @@
+import type { LabDefinition } from '@kadai/catalog';
+import { InfrastructureError, RejectedInputError } from '@kadai/errors';
+import { findComposeFile, normalizeCompose, precheckCompose, COMPOSE_FILE_NAMES } from './compose';
+import { dockerfileFacts, type DockerfileFacts } from './dockerfile';
+import type { Project } from './model';
+import type { DockerGraderOptions } from './options';
+import { parseRunFile, RunFileError } from './run-line';
+import { dockerSection } from './spec';
+
+export interface ReadSubmission {
+  project: Project;
+  dockerfiles: Map<string, DockerfileFacts>;
+}
+
+function section(def: LabDefinition) {
+  const parsed = dockerSection.safeParse((def as { docker?: unknown }).docker);
+  if (!parsed.success) throw new InfrastructureError(`lab ${def.id}: its docker: section is invalid: ${parsed.error.message}`, false);
+  return parsed.data;
+}
+
+/**
+ * Reads a submission into the project kadai will run, rejecting (file, line, field) whatever cannot
+ * be graded or is outside the sandbox policy. Used by `validate` (in the api) and again by `grade`.
+ */
+export async function readSubmission(def: LabDefinition, files: Map<string, Buffer>, options: DockerGraderOptions): Promise<ReadSubmission> {
+  const docker = section(def);
+  let project: Project;
+  if (docker.input === 'run') {
+    const data = files.get(docker.runFile);
+    if (!data) throw new RejectedInputError(`${def.id} needs ${docker.runFile}`, [{ file: docker.runFile, message: 'write your docker run command in this file' }]);
+    try {
+      project = { input: 'run', file: docker.runFile, services: parseRunFile(docker.runFile, data.toString('utf8'), options.maxServices), volumes: [] };
+    } catch (error) {
+      if (error instanceof RunFileError) throw new RejectedInputError(`${docker.runFile} cannot be run as given`, error.issues);
+      throw error;
+    }
+    project.volumes = [...new Set(project.services.flatMap((s) => s.volumes.map((v) => v.volume)))];
+  } else if (docker.input === 'build') {
+    if (!files.has(docker.dockerfile)) throw new RejectedInputError(`${def.id} needs ${docker.dockerfile}`, [{ file: docker.dockerfile, message: 'the Dockerfile is missing' }]);
+    project = {
+      input: 'build',
+      file: docker.dockerfile,
+      services: [
+        {
+          name: docker.service,
+          build: { context: '.', dockerfile: docker.dockerfile },
+          env: { ...docker.env },
+          ports: docker.ports.map((container) => ({ container, protocol: 'tcp' as const })),
+          restart: 'no',
+          volumes: [],
+          dependsOn: [],
+          ...(docker.command ? { command: docker.command } : {}),
+          where: { file: docker.dockerfile, line: 1 },
+        },
+      ],
+      volumes: [],
+    };
+  } else {
+    const file = findComposeFile(files);
+    if (!file) throw new RejectedInputError(`${def.id} needs a Compose file`, [{ message: `add one of ${COMPOSE_FILE_NAMES.join(', ')}` }]);
+    const raw = precheckCompose(file, files.get(file)!.toString('utf8'), options.maxServices);
+    project = await normalizeCompose(file, files, raw, { composeBin: options.composeBin, timeoutMs: 20_000 });
+  }
+  const dockerfiles = new Map<string, DockerfileFacts>();
+  for (const s of project.services) {
+    if (!s.build) continue;
+    const dockerfile = s.build.context === '.' ? s.build.dockerfile : `${s.build.context}/${s.build.dockerfile}`;
+    const text = files.get(dockerfile);
+    if (!text) throw new RejectedInputError(`service ${s.name}: ${dockerfile} is missing`, [{ ...s.where, field: s.build.context === '.' ? 'build' : 'build.context', message: `no ${dockerfile} in the submission` }]);
+    const facts = dockerfileFacts(text.toString('utf8'));
+    if (facts.stages.length === 0) throw new RejectedInputError(`${dockerfile} has no FROM`, [{ file: dockerfile, line: 1, field: 'FROM', message: 'a Dockerfile starts with FROM <image>' }]);
+    dockerfiles.set(s.name, facts);
+  }
+  return { project, dockerfiles };
+}
