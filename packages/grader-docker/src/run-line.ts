@@ -91,7 +91,7 @@ export function tokenize(text: string): { words?: string[]; error?: string } {
   return { words };
 }
 
-const PORT = /^(?:(?<ip>\[[0-9a-f:]+\]|[0-9.]+):)?(?:(?<host>\d{1,5})?:)?(?<container>\d{1,5})(?:\/(?<proto>tcp|udp))?$/i;
+const PORT = /^(?:(?<ip>\[[0-9a-f:]+\]|\d+\.\d+\.\d+\.\d+):)?(?:(?<host>\d{1,5})?:)?(?<container>\d{1,5})(?:\/(?<proto>tcp|udp))?$/i;
 
 export function parsePort(value: string): PortSpec | string {
   const m = PORT.exec(value);

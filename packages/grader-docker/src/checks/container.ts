@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { common, fail, isOutcome, lastLines, row, runningService, serviceName, text, type CheckType, type Outcome } from './types';
+import { common, fail, isOutcome, lastLines, row, runningService, serviceName, settled, text, type CheckType, type Outcome } from './types';
 
 const fields = z.strictObject({
   ...common,
@@ -39,6 +39,7 @@ export const containerCheck: CheckType<z.infer<typeof fields>> = {
     if (spec.running) {
       const ready = await runningService(ctx, name);
       if (isOutcome(ready)) return ready.status === 'skipped' ? ready : { ...ready, evidence: [rows.map((r) => r.line).join('\n'), ready.evidence].filter(Boolean).join('\n') };
+      await settled(ctx, ready);
       const info = await ctx.sandbox.inspect(name);
       const running = info?.State.Running === true;
       add('state', running, 'running', `${info?.State.Status ?? '?'}${info?.State.OOMKilled ? ' (OOM killed)' : ''}`, 'コンテナの実行状態', 'the container state');

@@ -26,6 +26,14 @@ export function resolveTarget(ctx: CheckContext, service: string, spec: { port?:
   return { service, containerPort: spec.port ?? declared?.ports[0]?.container ?? 80, via: 'container port' };
 }
 
+const ANSWERED_GRACE_MS = 3000;
+
+function describe(code: string, target: ProbeTarget): string {
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'ECONNREFUSED') return `connection closed: nothing answers on ${target.service}:${target.containerPort}`;
+  if (code === 'TimeoutError' || /aborted|timeout/i.test(code)) return `no answer within the time limit from ${target.service}:${target.containerPort}`;
+  return code;
+}
+
 export interface HttpAnswer {
   status: number;
   body: string;
@@ -63,16 +71,25 @@ export async function pollHttp(
 ): Promise<{ answer?: HttpAnswer; error?: string; url: string }> {
   const endpoint = await ctx.sandbox.endpoint(target.service, target.containerPort);
   const url = `http://${endpoint.host}:${endpoint.port}${path.startsWith('/') ? path : `/${path}`}`;
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + timeoutMs;
+  let answered = false;
   let last: { answer?: HttpAnswer; error?: string; url: string } = { url, error: 'not tried' };
   while (!ctx.signal.aborted) {
     try {
       const answer = await httpGet(url, Math.min(5000, Math.max(500, deadline - Date.now())));
       last = { answer, url };
       if (accept(answer)) return last;
+      // The server is up but answers otherwise: give it a few more seconds, not the whole timeout.
+      if (!answered) deadline = Math.min(deadline, Date.now() + ANSWERED_GRACE_MS);
+      answered = true;
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      last = { url, error: cause ?? (error as Error).message };
+      last = { url, error: describe(cause ?? (error as Error).message, target) };
+      const info = await ctx.sandbox.inspect(target.service).catch(() => undefined);
+      if (info && !info.State.Running && !info.State.Restarting && info.HostConfig.RestartPolicy?.Name !== 'always') {
+        last.error = `the container is not running (${info.State.Status}, exit code ${info.State.ExitCode})`;
+        break;
+      }
     }
     if (Date.now() + 500 > deadline) break;
     await sleep(500, ctx.signal);

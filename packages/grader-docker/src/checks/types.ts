@@ -95,9 +95,19 @@ export function row(field: string, ok: boolean, expected: unknown, actual: unkno
 
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
+
+/** Containers that exit at once look "running" for a moment: checks of state wait until a service has run this long. */
+export const SETTLE_MS = 2000;
+
+export async function settled(ctx: CheckContext, state: ServiceState): Promise<void> {
+  const wait = (state.startedAt ?? 0) + SETTLE_MS - Date.now();
+  if (wait > 0) await sleep(wait, ctx.signal);
+}
