@@ -34,7 +34,7 @@ export const restartCheck: CheckType<z.infer<typeof fields>> = {
     const pattern = spec.counter ? new RegExp(spec.counter) : undefined;
     const timeoutMs = spec.timeoutSeconds * 1000;
     const rows: string[] = [];
-    const before = await pollHttp(ctx, target, spec.path, timeoutMs, (a) => a.status < 500 && (!pattern || countIn(pattern, a.body) !== undefined));
+    const before = await pollHttp(ctx, target, spec.path, Math.min(timeoutMs, 15_000), (a) => a.status < 500 && (!pattern || countIn(pattern, a.body) !== undefined));
     if (!before.answer || before.answer.status >= 500) {
       return fail('再起動の前にサービスが応答しません。', 'The service does not answer before the restart.', `${row('answer before kill', false, 'an answer', before.answer ? `status ${before.answer.status}` : before.error)}\n${lastLines(await ctx.sandbox.logs(name, 20))}`);
     }
@@ -65,7 +65,8 @@ export const restartCheck: CheckType<z.infer<typeof fields>> = {
         rows.join('\n'),
       );
     }
-    const again = await pollHttp(ctx, target, spec.path, Math.max(1000, deadline - Date.now()), (a) => a.status < 500 && (!pattern || (countIn(pattern, a.body) ?? -1) > (countBefore ?? 0)));
+    // The first answer after the restart decides: polling on would count our own requests as hits.
+    const again = await pollHttp(ctx, target, spec.path, Math.max(1000, deadline - Date.now()), (a) => a.status < 500);
     const answered = again.answer !== undefined && again.answer.status < 500;
     rows.push(row('answer after restart', answered, 'an answer', again.answer ? `status ${again.answer.status}` : again.error));
     if (!answered) return fail('再起動後にサービスが応答しません。', 'The service does not answer after the restart.', `${rows.join('\n')}\n${lastLines(await ctx.sandbox.logs(name, 20))}`);
