@@ -19,6 +19,28 @@ const schema = z
     KADAI_SWEEP_RUNNING_AFTER_MS: fields.positiveInt.default(60_000),
     KADAI_SHUTDOWN_GRACE_MS: fields.milliseconds.default(30_000),
     KADAI_FAULT_DELAY_MS: fields.milliseconds.default(0),
+    // The docker grader: the engine's socket and what one attempt may use.
+    KADAI_DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
+    KADAI_DOCKER_MEMORY_MB: fields.positiveInt.default(256),
+    KADAI_DOCKER_CPUS: z.coerce.number().positive().max(64).default(0.5),
+    KADAI_DOCKER_PIDS: fields.positiveInt.default(128),
+    KADAI_DOCKER_BUILD_MEMORY_MB: fields.positiveInt.default(1024),
+    KADAI_DOCKER_BUILD_PIDS: z.coerce.number().int().nonnegative().default(1024),
+    KADAI_DOCKER_BUILD_TIMEOUT_MS: fields.positiveInt.default(240_000),
+    KADAI_DOCKER_RUN_TIMEOUT_MS: fields.positiveInt.default(90_000),
+    KADAI_DOCKER_LOG_MAX_BYTES: fields.positiveInt.default(1024 * 1024),
+    KADAI_DOCKER_PORTS: z
+      .string()
+      .regex(/^\d{2,5}-\d{2,5}$/, 'a port range like 42000-42999')
+      .default('42000-42999')
+      .transform((r) => {
+        const [from, to] = r.split('-').map(Number) as [number, number];
+        return { from, to };
+      })
+      .refine((r) => r.from >= 1024 && r.from <= r.to && r.to <= 65535, 'from <= to, within 1024-65535'),
+    KADAI_DOCKER_COMPOSE_BIN: z.string().min(1).default('docker-compose'),
+    KADAI_DOCKER_REAP_AFTER_MS: fields.positiveInt.default(30 * 60_000),
+    KADAI_DOCKER_REAP_INTERVAL_MS: fields.positiveInt.default(5 * 60_000),
   })
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
@@ -39,6 +61,20 @@ const schema = z
     },
     shutdownGraceMs: env.KADAI_SHUTDOWN_GRACE_MS,
     faultDelayMs: env.KADAI_FAULT_DELAY_MS,
+    docker: {
+      socketPath: env.KADAI_DOCKER_SOCKET,
+      memoryBytes: env.KADAI_DOCKER_MEMORY_MB * 1024 * 1024,
+      cpus: env.KADAI_DOCKER_CPUS,
+      pidsLimit: env.KADAI_DOCKER_PIDS,
+      buildMemoryBytes: env.KADAI_DOCKER_BUILD_MEMORY_MB * 1024 * 1024,
+      buildPidsLimit: env.KADAI_DOCKER_BUILD_PIDS,
+      buildTimeoutMs: env.KADAI_DOCKER_BUILD_TIMEOUT_MS,
+      runTimeoutMs: env.KADAI_DOCKER_RUN_TIMEOUT_MS,
+      logMaxBytes: env.KADAI_DOCKER_LOG_MAX_BYTES,
+      portRange: env.KADAI_DOCKER_PORTS,
+      composeBin: env.KADAI_DOCKER_COMPOSE_BIN,
+    },
+    dockerReaper: { olderThanMs: env.KADAI_DOCKER_REAP_AFTER_MS, intervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS },
   }));
 
 export type WorkerConfig = z.infer<typeof schema>;

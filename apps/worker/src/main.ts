@@ -1,5 +1,6 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, syncLabs } from '@kadai/db';
+import { createDockerGrader, reap } from '@kadai/grader-docker';
 import { createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { gradingJob, GradingQueues, queueName, startSweeper } from '@kadai/queue';
@@ -17,7 +18,16 @@ runService(async () => {
   const labs = await loadCatalogOrFail(config.labsDir);
   await syncLabs(db, labs.values());
   const metrics = createMetrics();
-  const graders = createGraders();
+  const graders = createGraders({ docker: config.docker });
+  // Leftovers of attempts that a crashed worker could not clean up: removed at start and from time to time.
+  const docker = createDockerGrader(config.docker).docker;
+  const reapDocker = () =>
+    reap(docker, { olderThanMs: config.dockerReaper.olderThanMs })
+      .then((removed) => log.info({ removed }, 'docker reaper ran'))
+      .catch((err: unknown) => log.warn({ err }, 'docker reaper failed (is the engine up?)'));
+  void reapDocker();
+  const reaper = setInterval(() => void reapDocker(), config.dockerReaper.intervalMs);
+  reaper.unref();
   const deps: RunnerDeps = { db, labs, graders, log, metrics, workerId: config.workerId, heartbeatMs: config.heartbeatMs, faultDelayMs: config.faultDelayMs };
 
   // Workers block on Redis, so BullMQ wants unlimited retries per request on their connection.
@@ -58,6 +68,7 @@ runService(async () => {
     const grace = setTimeout(() => shutdown.abort(), config.shutdownGraceMs);
     await Promise.allSettled(workers.map((w) => w.close()));
     clearTimeout(grace);
+    clearInterval(reaper);
     await stopSweeper();
     await queues.close();
     metricsServer.close();
