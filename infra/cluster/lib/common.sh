@@ -23,28 +23,32 @@ KUBECONFIG_ADMIN=$STATE/admin.kubeconfig
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 kc() { kubectl --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
-# Every process `up` starts is recorded as $RUN/NAME.pid, so `down` stops exactly those.
+# Every process `up` starts runs under a small restart loop in its own session, recorded as
+# $RUN/NAME.pid (the loop's pid = the session's process group), so `down` stops exactly those and
+# a component that exits (kube-proxy does when its config file changes; anything may crash) comes
+# back after 2 s, as a static Pod would.
 running() { local p; p=$(cat "$RUN/$1.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null; }
 
-start() { # NAME command... (its own session; output to $STATE/logs/NAME.log)
+start() { # NAME command... (output to $STATE/logs/NAME.log)
   local name=$1; shift
   if running "$name"; then return 0; fi
   mkdir -p "$STATE/logs" "$RUN"
-  setsid "$@" >>"$STATE/logs/$name.log" 2>&1 < /dev/null &
+  setsid bash -c 'while :; do "$@"; echo "[kadai] $0 exited with status $?; restarting in 2s"; sleep 2; done' \
+    "$name" "$@" >>"$STATE/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$name.pid"
   log "started $name (pid $!)"
 }
 
-stop() { # NAME...: TERM to all at once, then KILL whatever still runs after 15 s
+stop() { # NAME...: TERM to each one's process group at once, then KILL what still runs after 15 s
   local name p i pids=()
   for name in "$@"; do
     p=$(cat "$RUN/$name.pid" 2>/dev/null) || continue
-    kill "$p" 2>/dev/null && pids+=("$p") && log "stopping $name"
+    kill -TERM -- "-$p" 2>/dev/null && pids+=("$p") && log "stopping $name"
     rm -f "$RUN/$name.pid"
   done
   for p in "${pids[@]}"; do
-    for ((i = 0; i < 150; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do kill -0 -- "-$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
   done
 }
 
