@@ -27,7 +27,12 @@ kc() { kubectl --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 # $RUN/NAME.pid (the loop's pid = the session's process group), so `down` stops exactly those and
 # a component that exits (kube-proxy does when its config file changes; anything may crash) comes
 # back after 2 s, as a static Pod would.
-running() { local p; p=$(cat "$RUN/$1.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null; }
+# A pid file outlives its process after a crash or reboot, and the pid may be reused by then:
+# it counts only while that pid is still our loop for NAME.
+running() {
+  local p; p=$(cat "$RUN/$1.pid" 2>/dev/null) || return 1
+  tr '\0' '\n' 2>/dev/null < "/proc/$p/cmdline" | sed -n 4p | grep -qx -- "$1"
+}
 
 start() { # NAME command... (output to $STATE/logs/NAME.log)
   local name=$1; shift
@@ -43,7 +48,7 @@ stop() { # NAME...: TERM to each one's process group at once, then KILL what sti
   local name p i pids=()
   for name in "$@"; do
     p=$(cat "$RUN/$name.pid" 2>/dev/null) || continue
-    kill -TERM -- "-$p" 2>/dev/null && pids+=("$p") && log "stopping $name"
+    running "$name" && kill -TERM -- "-$p" 2>/dev/null && pids+=("$p") && log "stopping $name"
     rm -f "$RUN/$name.pid"
   done
   for p in "${pids[@]}"; do
