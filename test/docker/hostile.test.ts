@@ -1,4 +1,5 @@
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
+import { randomUUID } from 'node:crypto';
 import { files, gradeOnce, log, makeLab, rejection, testGrader } from './support';
 
 // Hostile submissions against the real engine: each is rejected before anything runs (naming file,
@@ -143,5 +144,31 @@ describe('the engine', () => {
     const error = await down.grade(runLab([{ type: 'container' }]), { submissionId: 'test-engine-down', files: files({ 'run.txt': 'docker run -d nginx' }) }, { signal: new AbortController().signal, log }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as InfrastructureError).retryable).toBe(true);
+  });
+});
+
+describe('side by side', () => {
+  it('attempts declaring the same host port do not collide: each is probed through its own assigned port', async () => {
+    const lab = runLab([{ type: 'http', hostPort: 8080, bodyContains: 'Welcome to nginx!', timeoutSeconds: 15 }]);
+    const submission = files({ 'run.txt': 'docker run -d --name web -p 8080:80 nginx' });
+    const outcomes = await Promise.all([1, 2, 3].map(() => gradeOnce(grader, lab, submission)));
+    for (const o of outcomes) {
+      expect(o.error).toBeUndefined();
+      expect(o.results?.[0]?.status).toBe('pass');
+      expect(o.left).toEqual([]);
+    }
+    const probed = outcomes.map((o) => /probed via http:\/\/127\.0\.0\.1:(\d+)/.exec(o.results?.[0]?.evidence ?? '')?.[1]);
+    expect(new Set(probed).size).toBe(3);
+  });
+
+  it('a retried attempt first removes what a crashed run of the same submission left', async () => {
+    const submissionId = `test-${randomUUID()}`;
+    const prefix = `kadai-${submissionId.replace(/[^a-z0-9]/g, '').slice(0, 20)}`;
+    // what a worker killed mid-attempt leaves: the attempt's network, under the name the retry will use
+    await grader.docker.createNetwork({ Name: `${prefix}-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.created': String(Date.now()) } });
+    const again = await gradeOnce(grader, runLab([{ type: 'container' }]), files({ 'run.txt': 'docker run -d --name web nginx' }), undefined, submissionId);
+    expect(again.error).toBeUndefined();
+    expect(again.results?.[0]?.status).toBe('pass');
+    expect(again.left).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { CHECK_TYPES, type CheckContext, type Outcome } from './checks';
 import { engine } from './engine';
 import { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
-import { ensureBuildCgroup } from './reaper';
+import { ensureBuildCgroup, reap } from './reaper';
 import { Sandbox } from './sandbox';
 import { dockerSection } from './spec';
 import { readSubmission } from './submission';
@@ -68,6 +68,8 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       if (issues.length > 0) throw new InfrastructureError(`lab ${def.id} is invalid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, false);
       const { project, dockerfiles } = await readSubmission(def, input.files, options);
       await engine('ping', () => docker.ping());
+      // A retry after a crashed worker finds that attempt's resources (same names): remove them first.
+      await reap(docker, { olderThanMs: 0, submissionId: input.submissionId });
       cgroupReady ??= ensureBuildCgroup(options.buildCgroupParent, options.buildPidsLimit);
       const withCgroup = await cgroupReady;
       const sandbox = new Sandbox(docker, withCgroup ? options : { ...options, buildPidsLimit: 0 }, input.submissionId, ctx.log);
