@@ -48,6 +48,13 @@ describe('rejected before anything runs', () => {
   });
 });
 
+it("another attempt's image: refused in a Dockerfile's FROM, naming the line", async () => {
+  const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
+  expect(await rejection(grader, lab, files({ Dockerfile: '# steal\nFROM kadai-0123456789abcdef-web:latest\n' }))).toEqual([
+    "Dockerfile:2 FROM: images named kadai-… are kadai's own attempt images and cannot be used",
+  ]);
+});
+
 describe('contained at run time (a failed check, never an infrastructure error)', () => {
   it('a fork bomb stops at the pids limit', async () => {
     const lab = runLab([{ type: 'logs', contains: 'still here', timeoutSeconds: 8 }]);

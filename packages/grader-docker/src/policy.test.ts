@@ -31,6 +31,10 @@ describe('serviceViolations', () => {
       'services.evil.volumes.2: bind mounts of host paths are not allowed ("/etc"); use a named volume',
     ]);
   });
+  it("refuses other attempts' images", () => {
+    expect(paths('web', { image: 'kadai-abc123-web:latest' })).toEqual(["services.web.image: images named kadai-… are kadai's own attempt images and cannot be used"]);
+    expect(paths('web', { image: 'kadai/debian-base:bookworm' })).toEqual([]);
+  });
   it('ignores privileged: false', () => {
     expect(paths('web', { privileged: false, cap_add: [] })).toEqual([]);
   });

@@ -21,6 +21,15 @@ const DENIED_KEYS: Record<string, string> = {
   extends: 'extends is not supported',
 };
 
+/**
+ * Images kadai builds for attempts are tagged `kadai-<submission>-<service>`: another attempt on the
+ * same engine must not run or build FROM them (they hold other students' work).
+ */
+export function reservedImage(ref: string): boolean {
+  return /^(docker\.io\/)?(library\/)?kadai-/i.test(ref.trim());
+}
+export const RESERVED_IMAGE_MESSAGE = "images named kadai-… are kadai's own attempt images and cannot be used";
+
 const NAMESPACE_KEYS = ['pid', 'ipc', 'uts', 'cgroup'] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -55,6 +64,7 @@ export function serviceViolations(name: string, service: Record<string, unknown>
   for (const key of NAMESPACE_KEYS) {
     if (service[key] !== undefined && service[key] !== null) out.push({ path: at(key), message: `${key}: ${String(service[key])} is not allowed; containers keep their own namespaces` });
   }
+  if (typeof service.image === 'string' && reservedImage(service.image)) out.push({ path: at('image'), message: RESERVED_IMAGE_MESSAGE });
   const mode = service.network_mode;
   if (typeof mode === 'string' && (mode === 'host' || mode.startsWith('container:') || mode.startsWith('service:'))) {
     out.push({ path: at('network_mode'), message: `network_mode: ${mode} is not allowed; services run on the attempt's own network` });

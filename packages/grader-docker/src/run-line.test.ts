@@ -74,6 +74,7 @@ describe('parseRunFile', () => {
     expect(issuesOf('docker run --cap-add SYS_ADMIN nginx')[0]).toMatch(/^1:--cap-add: adding capabilities/);
     expect(issuesOf('docker run --device /dev/sda nginx')[0]).toMatch(/^1:--device: host devices/);
     expect(issuesOf('docker run --mount type=bind,source=/,target=/h nginx')[0]).toMatch(/^1:--mount: --mount type=bind is not allowed/);
+    expect(issuesOf('docker run kadai-0123abcd-web')[0]).toMatch(/^1:image: images named kadai-/);
     expect(issuesOf('\n\ndocker run --frobnicate nginx')[0]).toMatch(/^3:--frobnicate: the flag --frobnicate is not allowed/);
   });
   it('rejects other commands, shell syntax and empty files', () => {

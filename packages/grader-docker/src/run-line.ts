@@ -1,6 +1,7 @@
 import type { InputIssue } from '@kadai/errors';
 import { parse } from 'shell-quote';
 import type { PortSpec, RestartPolicyName, ServiceSpec, VolumeMount } from './model';
+import { RESERVED_IMAGE_MESSAGE, reservedImage } from './policy';
 
 /**
  * `docker run` command lines from a text file, read as data: tokenized like a shell would (quotes,
@@ -227,6 +228,7 @@ export function parseRunWords(words: string[], file: string, line: number, index
   }
   const image = words[i];
   if (image === undefined) issue('image', 'no image named after the flags');
+  else if (reservedImage(image)) issue('image', RESERVED_IMAGE_MESSAGE);
   else {
     service.image = image;
     const rest = words.slice(i + 1);

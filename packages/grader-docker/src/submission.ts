@@ -4,6 +4,7 @@ import { findComposeFile, normalizeCompose, precheckCompose, COMPOSE_FILE_NAMES 
 import { dockerfileFacts, type DockerfileFacts } from './dockerfile';
 import type { Project } from './model';
 import type { DockerGraderOptions } from './options';
+import { RESERVED_IMAGE_MESSAGE, reservedImage } from './policy';
 import { parseRunFile, RunFileError } from './run-line';
 import { dockerSection } from './spec';
 
@@ -69,6 +70,8 @@ export async function readSubmission(def: LabDefinition, files: Map<string, Buff
     if (!text) throw new RejectedInputError(`service ${s.name}: ${dockerfile} is missing`, [{ ...s.where, field: s.build.context === '.' ? 'build' : 'build.context', message: `no ${dockerfile} in the submission` }]);
     const facts = dockerfileFacts(text.toString('utf8'));
     if (facts.stages.length === 0) throw new RejectedInputError(`${dockerfile} has no FROM`, [{ file: dockerfile, line: 1, field: 'FROM', message: 'a Dockerfile starts with FROM <image>' }]);
+    const reserved = facts.stages.find((st) => reservedImage(st.from));
+    if (reserved) throw new RejectedInputError(`${dockerfile}: FROM ${reserved.from}`, [{ file: dockerfile, line: reserved.line, field: 'FROM', message: RESERVED_IMAGE_MESSAGE }]);
     dockerfiles.set(s.name, facts);
   }
   return { project, dockerfiles };
