@@ -44,7 +44,7 @@ export async function runDetached(
   const id = await docker(['run', '-d', '--name', name, '-p', `127.0.0.1::${containerPort}`, ...extra, image, ...cmd]);
   started.push(id);
   const mapping = await docker(['port', id, `${containerPort}/tcp`]);
-  const port = Number(mapping.split('\n')[0].split(':').pop());
+  const port = Number(mapping.split('\n')[0]!.split(':').pop());
   return { id, port };
 }
 
@@ -93,7 +93,7 @@ export async function tcpRequest(port: number, line: string, deadlineMs = 20000)
         s.on('connect', () => s.write(line));
         s.on('data', (d) => {
           buf += d.toString();
-          if (buf.includes('\r\n')) { s.end(); resolve(buf.split('\r\n')[0]); }
+          if (buf.includes('\r\n')) { s.end(); resolve(buf.split('\r\n')[0]!); }
         });
         s.on('error', reject);
         s.on('close', () => { if (!buf) reject(new Error('closed without reply')); });

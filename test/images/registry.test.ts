@@ -44,7 +44,7 @@ test('every public tag of images.conf is in the registry', async () => {
   const tags = conf
     .split('\n')
     .filter((l) => l.trim() && !l.trim().startsWith('#'))
-    .flatMap((l) => l.split('|')[5].trim().split(/\s+/))
+    .flatMap((l) => l.split('|')[5]!.trim().split(/\s+/))
     .filter((t) => !t.startsWith('kadai/'));
   expect(tags.length).toBeGreaterThan(30);
   const missing: string[] = [];
@@ -52,7 +52,7 @@ test('every public tag of images.conf is in the registry', async () => {
     const i = ref.lastIndexOf(':');
     const name = ref.slice(0, i);
     const tag = ref.slice(i + 1);
-    const first = name.split('/')[0];
+    const first = name.split('/')[0]!;
     let repo: string;
     if (first.includes('.')) {
       const host = first;
