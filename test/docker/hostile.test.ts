@@ -135,9 +135,20 @@ describe('contained at build time', () => {
     expect(left).toEqual([]);
   });
 
-  it('a large build context builds and is cleaned up', async () => {
+  it('a build context over the lab limit is rejected before it is sent to the engine', async () => {
+    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
+    const huge = Buffer.alloc(30 * 1024 * 1024, 'x');
+    const submission = files({ Dockerfile: 'FROM busybox:1.36\nCOPY . /ctx\n', 'blob.txt': huge });
+    const { error, left } = await gradeOnce(grader, lab, submission);
+    expect(error).toBeInstanceOf(RejectedInputError);
+    expect((error as RejectedInputError).status).toBe(413);
+    expect(left).toEqual([]);
+  });
+
+  it('a large build context within the limit builds and is cleaned up', async () => {
     const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }, { type: 'image', maxSizeMB: 50 }]);
     const big = Buffer.alloc(8 * 1024 * 1024, 'x');
+    (lab.definition.submission as { maxBytes: number }).maxBytes = 10 * 1024 * 1024;
     const { results, error, left } = await gradeOnce(grader, lab, files({ Dockerfile: 'FROM busybox:1.36\nCOPY . /ctx\n', 'blob.txt': big }));
     expect(error).toBeUndefined();
     expect(results?.[0]?.status).toBe('pass');

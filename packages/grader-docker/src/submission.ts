@@ -25,6 +25,11 @@ function section(def: LabDefinition) {
  */
 export async function readSubmission(def: LabDefinition, files: Map<string, Buffer>, options: DockerGraderOptions): Promise<ReadSubmission> {
   const docker = section(def);
+  // The api enforces this too; the grader does not rely on it (a build context is sent whole to the engine).
+  const total = [...files.values()].reduce((sum, f) => sum + f.length, 0);
+  if (total > def.submission.maxBytes) {
+    throw new RejectedInputError(`the submission is ${total} bytes; ${def.id} accepts at most ${def.submission.maxBytes}`, [{ message: `the build context is too large (${total} bytes, at most ${def.submission.maxBytes})` }], 413);
+  }
   let project: Project;
   if (docker.input === 'run') {
     const data = files.get(docker.runFile);
