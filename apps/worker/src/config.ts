@@ -31,8 +31,8 @@ const schema = z
     KADAI_DOCKER_LOG_MAX_BYTES: fields.positiveInt.default(1024 * 1024),
     KADAI_DOCKER_PORTS: z
       .string()
-      .regex(/^\d{2,5}-\d{2,5}$/, 'a port range like 42000-42999')
-      .default('42000-42999')
+      .regex(/^\d{2,5}-\d{2,5}$/, 'a port range like 61000-61999')
+      .default('61000-61999')
       .transform((r) => {
         const [from, to] = r.split('-').map(Number) as [number, number];
         return { from, to };

@@ -41,7 +41,7 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   buildTimeoutMs: 240_000,
   runTimeoutMs: 90_000,
   logMaxBytes: 1024 * 1024,
-  portRange: { from: 42000, to: 42999 },
+  portRange: { from: 61000, to: 61999 }, // above Linux's ephemeral range (32768-60999): never a port the OS hands out
   composeBin: 'docker-compose',
   maxServices: 8,
   helperImage: 'busybox:1.36',
