@@ -7,7 +7,8 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { locate } from './locate';
 import type { PortSpec, Project, ServiceSpec, VolumeMount } from './model';
 import { topLevelViolations, serviceViolations, type Violation } from './policy';
-import { parsePort, parseRestart, tokenize } from './run-line';
+import { parse } from 'shell-quote';
+import { parsePort, parseRestart } from './run-line';
 
 /** Compose's default file names, in the order Compose itself looks for them. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
@@ -101,10 +102,23 @@ async function materialize(files: Map<string, Buffer>): Promise<string> {
   return dir;
 }
 
+/** `docker-compose config` keeps `$$` (a literal `$`) escaped so its output can be read again; `up` would unescape it. */
+const unescapeDollars = (value: string) => value.replace(/\$\$/g, '$');
+
+/**
+ * A string command split the way Compose does (shlex: quotes and escapes, no expansion): `$VAR`
+ * stays literal for the container's shell; shell operators make it one word, as in Compose.
+ */
 function words(value: unknown): string[] | undefined {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value === 'string') return tokenize(value).words ?? [value];
-  return undefined;
+  if (Array.isArray(value)) return value.map((v) => unescapeDollars(String(v)));
+  if (typeof value !== 'string') return undefined;
+  const out: string[] = [];
+  for (const entry of parse(unescapeDollars(value), (key) => `$${key}`)) {
+    if (typeof entry === 'string') out.push(entry);
+    else if ('op' in entry) out.push(entry.op === 'glob' ? entry.pattern : entry.op);
+    else break;
+  }
+  return out;
 }
 
 function toPorts(value: unknown): PortSpec[] {
@@ -144,13 +158,19 @@ function toService(name: string, svc: Record<string, unknown>, dir: string, file
     if (context.startsWith('..') || path.isAbsolute(context)) {
       throw new RejectedInputError(`${file}: build context outside the submission`, [{ ...where, ...locate(raw.doc, raw.lineCounter, ['services', name, 'build']), field: `services.${name}.build`, message: 'the build context must be a folder of the submission' }]);
     }
-    service.build = { context: context === '' ? '.' : context, dockerfile: typeof svc.build.dockerfile === 'string' ? svc.build.dockerfile : 'Dockerfile' };
+    const args = isObject(svc.build.args) ? Object.fromEntries(Object.entries(svc.build.args).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)])) : undefined;
+    service.build = {
+      context: context === '' ? '.' : context,
+      dockerfile: typeof svc.build.dockerfile === 'string' ? svc.build.dockerfile : 'Dockerfile',
+      ...(args ? { args } : {}),
+      ...(typeof svc.build.target === 'string' ? { target: svc.build.target } : {}),
+    };
   }
   const command = words(svc.command);
   if (command) service.command = command;
   const entrypoint = words(svc.entrypoint);
   if (entrypoint) service.entrypoint = entrypoint;
-  if (isObject(svc.environment)) for (const [k, v] of Object.entries(svc.environment)) service.env[k] = v === null || v === undefined ? '' : String(v);
+  if (isObject(svc.environment)) for (const [k, v] of Object.entries(svc.environment)) service.env[k] = v === null || v === undefined ? '' : unescapeDollars(String(v));
   if (typeof svc.restart === 'string') {
     const r = parseRestart(svc.restart === 'on_failure' ? 'on-failure' : svc.restart);
     if (typeof r !== 'string') Object.assign(service, r);

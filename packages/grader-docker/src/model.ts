@@ -26,7 +26,7 @@ export type RestartPolicyName = 'no' | 'always' | 'on-failure' | 'unless-stopped
 export interface ServiceSpec {
   name: string;
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string>; target?: string };
   command?: string[];
   entrypoint?: string[];
   env: Record<string, string>;

@@ -117,6 +117,8 @@ export class Sandbox {
       const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
         t: tag,
         dockerfile: build.dockerfile,
+        ...(build.args ? { buildargs: build.args } : {}),
+        ...(build.target ? { target: build.target } : {}),
         labels: this.labels,
         rm: true,
         forcerm: true,
