@@ -16,7 +16,12 @@ describe('startOrder', () => {
 
 describe('demux', () => {
   it("reads Docker's multiplexed log frames, and plain text as is", () => {
-    const frame = (type: number, text: string) => Buffer.concat([Buffer.from([type, 0, 0, 0]), Buffer.from(new Uint32Array([0]).buffer).fill(0).subarray(0, 0), (() => { const b = Buffer.alloc(4); b.writeUInt32BE(Buffer.byteLength(text)); return b; })(), Buffer.from(text)]);
+    const frame = (type: number, text: string) => {
+      const header = Buffer.alloc(8);
+      header[0] = type;
+      header.writeUInt32BE(Buffer.byteLength(text), 4);
+      return Buffer.concat([header, Buffer.from(text)]);
+    };
     expect(demux(Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n')]))).toBe('out\nerr\n');
     expect(demux(Buffer.from('plain tty output'))).toBe('plain tty output');
   });
