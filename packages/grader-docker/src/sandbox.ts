@@ -34,6 +34,11 @@ export interface ServiceState {
 
 type Resource = { kind: 'container' | 'network' | 'volume' | 'image'; id: string };
 
+/** dockerode's "(HTTP code 400) unexpected - <daemon message>" → the daemon's message. */
+export function engineMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/^\(HTTP code \d+\)\s+[\w ]+-\s*/, '').trim();
+}
+
 function keepTail(text: string, limit: number): string {
   return text.length <= limit ? text : `… [${text.length - limit} chars cut]\n${text.slice(-limit)}`;
 }
@@ -140,7 +145,8 @@ export class Sandbox {
     } catch (thrown) {
       if (signal.aborted) throw thrown;
       if (buildSignal.aborted) error = `the build did not finish within ${Math.round(this.options.buildTimeoutMs / 1000)} s`;
-      else if (statusOf(thrown) === 400 || statusOf(thrown) === 404 || statusOf(thrown) === 500) error = (thrown as Error).message;
+      // 400/404 before the build starts: the Dockerfile cannot be parsed or found (the student's); 5xx: the engine's.
+      else if (statusOf(thrown) === 400 || statusOf(thrown) === 404) error = engineMessage(thrown);
       else throw engineFailure('build', thrown);
     }
     if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
@@ -229,7 +235,7 @@ export class Sandbox {
     } catch (error) {
       const status = statusOf(error);
       if (status === 400 || status === 404) {
-        state.startError = (error as Error).message;
+        state.startError = engineMessage(error);
         return;
       }
       throw engineFailure('create container', error);
@@ -240,9 +246,10 @@ export class Sandbox {
       await container.start();
       state.startedAt = Date.now();
     } catch (error) {
+      // 400: the runtime refused the student's command (e.g. executable not found); 5xx: the engine's failure.
       const status = statusOf(error);
-      if (status === 400 || status === 404 || status === 500) {
-        state.startError = (error as Error).message;
+      if (status === 400 || status === 404) {
+        state.startError = engineMessage(error);
         return;
       }
       throw engineFailure('start container', error);
