@@ -7,10 +7,11 @@ import { runJob, type RunnerDeps } from '@kadai/runner';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pino from 'pino';
-import { createTestDatabase, REPO_ROOT } from '../support/stack';
+import { createTestDatabase, dropTestDatabase, REPO_ROOT } from '../support/stack';
 
 // The runner's failure policy against real Postgres; the grader is a stand-in that fails on purpose.
 let db: Db;
+let url: string;
 let deps: RunnerDeps;
 let userId: string;
 let failure: Error;
@@ -23,7 +24,7 @@ const failingGrader: Grader = {
 };
 
 beforeAll(async () => {
-  const url = await createTestDatabase('runner');
+  url = await createTestDatabase('runner');
   await migrate(url);
   db = createPool(url, 4);
   const { lab } = await loadLab(path.join(REPO_ROOT, 'labs', 'quiz-ch01'));
@@ -31,7 +32,10 @@ beforeAll(async () => {
   userId = await upsertUser(db, 'runner-student', 'Runner Student', 'student');
   deps = { db, labs: new Map([['quiz-ch01', lab!]]), graders: { quiz: failingGrader }, log: pino({ level: 'silent' }), metrics: createMetrics(), workerId: 'w', heartbeatMs: 1000, faultDelayMs: 0 };
 });
-afterAll(() => db?.end());
+afterAll(async () => {
+  await db?.end();
+  await dropTestDatabase(url);
+});
 
 async function newSubmission(): Promise<string> {
   const id = randomUUID();

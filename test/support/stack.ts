@@ -36,15 +36,38 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
   throw new Error(`${what} not ready within ${timeoutMs} ms`);
 }
 
-/** A new, empty Postgres database for one test file (dropped first if a previous run left it). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A new, empty Postgres database for one test file of this run (named with the pid, so two
+ * checkouts testing at once never share one). Databases left by runs that died are dropped.
+ */
 export async function createTestDatabase(name: string): Promise<string> {
-  const dbName = `kadai_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const dbName = `kadai_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}`;
   const admin = new Client({ connectionString: ADMIN_DB });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'kadai\\_test\\_%'`);
+  for (const { datname } of rows) {
+    const pid = Number(/_(\d+)$/.exec(datname)?.[1]);
+    if (datname === dbName || (pid && !alive(pid))) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  }
   await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
   return ADMIN_DB.replace(/\/[^/]*$/, `/${dbName}`);
+}
+
+export async function dropTestDatabase(databaseUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DB });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`);
+  await admin.end();
 }
 
 export interface Stack {
@@ -119,6 +142,7 @@ export async function startStack(name: string, options: { redisDb: number; worke
       await Promise.all(children.map(exited));
       await pool.end();
       redis.disconnect();
+      await dropTestDatabase(databaseUrl);
     },
   };
 }
