@@ -11,7 +11,10 @@ export interface Lab {
 /** A reference or wrong submission shipped with a lab, and what it must score. */
 export interface SelfTestCase {
   name: string;
-  dir: string;
+  /** The folders whose files make the submission, later ones replacing earlier ones' files. */
+  layers: string[];
+  /** Solution files a variant laid over the solution leaves out. */
+  remove: string[];
   /** Empty for the solution (full marks); otherwise the check ids that must fail. */
   fails: string[];
 }

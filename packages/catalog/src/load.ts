@@ -54,7 +54,7 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
   const cases: SelfTestCase[] = [];
   const issues: InputIssue[] = [];
   const solution = path.join(lab.dir, 'solution');
-  if (await isDirectory(solution)) cases.push({ name: 'solution', dir: solution, fails: [] });
+  if (await isDirectory(solution)) cases.push({ name: 'solution', layers: [solution], remove: [], fails: [] });
   else issues.push({ file: solution, message: 'every lab ships a reference solution in solution/' });
 
   const wrongDir = path.join(lab.dir, 'wrong');
@@ -75,7 +75,10 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
     }
     const unknown = parsed.value.fails.filter((id) => !checkIds.has(id));
     if (unknown.length > 0) issues.push({ file, field: 'fails', message: `no check with id ${unknown.join(', ')} in ${lab.definition.id}` });
-    else cases.push({ name: `wrong/${name}`, dir, fails: parsed.value.fails });
+    else {
+      const { fails, base, remove } = parsed.value;
+      cases.push({ name: `wrong/${name}`, layers: base ? [solution, dir] : [dir], remove, fails });
+    }
   }
   return { cases, issues };
 }

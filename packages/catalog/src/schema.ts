@@ -84,4 +84,12 @@ export type QuizLabDefinition = Extract<LabDefinition, { kind: 'quiz' }>;
 export type LabKind = LabDefinition['kind'];
 export const LAB_KINDS: readonly LabKind[] = ['quiz', 'docker', 'kubernetes'];
 
-export const expectation = z.strictObject({ fails: z.array(slug).min(1) });
+/**
+ * A wrong variant's `expect.yaml`: the checks it must fail; with `base: solution` the variant folder
+ * holds only the files that differ from the solution (and `remove` lists solution files it lacks).
+ */
+export const expectation = z.strictObject({
+  fails: z.array(slug).min(1),
+  base: z.literal('solution').optional(),
+  remove: z.array(z.string().min(1)).default([]),
+});

@@ -9,4 +9,4 @@ export { filesFromJson } from './json';
 export { assertTextFiles, isTextPath } from './text';
 export { checkYamlSyntax } from './yaml-syntax';
 export { parseMultipart, type MultipartResult } from './multipart';
-export { packDirectory, type PackOptions } from './pack';
+export { packDirectory, packLayers, type PackOptions } from './pack';

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import * as tarStream from 'tar-stream';
 import { unpackArchive } from './archive';
 import { DEFAULT_LIMITS } from './limits';
-import { packDirectory } from './pack';
+import { packDirectory, packLayers } from './pack';
 
 let dir: string;
 
@@ -65,5 +65,22 @@ describe('packDirectory', () => {
       { name: 'secret.env', mode: 0o644, mtime: 0 },
       { name: 'tmp/scratch', mode: 0o644, mtime: 0 },
     ]);
+  });
+});
+
+describe('packLayers', () => {
+  it('lays later folders over earlier ones and leaves out removed paths', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'kadai-base-'));
+    const over = mkdtempSync(join(tmpdir(), 'kadai-over-'));
+    writeFileSync(join(base, 'Dockerfile'), 'FROM nginx:1.21\n');
+    writeFileSync(join(base, 'app.py'), 'print(1)\n');
+    writeFileSync(join(base, 'notes.txt'), 'base\n');
+    writeFileSync(join(over, 'Dockerfile'), 'FROM ubuntu\n');
+    writeFileSync(join(over, 'expect.yaml'), 'fails: [x]\n');
+    const files = await unpackArchive(await packLayers([base, over], { exclude: (p) => p === 'expect.yaml', remove: ['notes.txt'] }), DEFAULT_LIMITS);
+    expect([...files.keys()]).toEqual(['Dockerfile', 'app.py']);
+    expect(files.get('Dockerfile')?.toString()).toBe('FROM ubuntu\n');
+    rmSync(base, { recursive: true });
+    rmSync(over, { recursive: true });
   });
 });

@@ -1,6 +1,6 @@
-import { loadSelfTests, type Lab } from '@kadai/catalog';
+import { loadSelfTests, type Lab, type SelfTestCase } from '@kadai/catalog';
 import type { KadaiClient, SubmissionView } from '@kadai/client';
-import { packDirectory } from '@kadai/intake';
+import { packLayers } from '@kadai/intake';
 
 export interface CaseOutcome {
   lab: string;
@@ -34,15 +34,15 @@ export function judge(view: SubmissionView, fails: string[]): { ok: boolean; det
     : { ok: false, detail: `expected to fail ${notFailed.join(', ')}, but passed` };
 }
 
-async function runCase(client: KadaiClient, lab: Lab, name: string, dir: string, fails: string[], timeoutMs: number): Promise<CaseOutcome> {
+async function runCase(client: KadaiClient, lab: Lab, c: SelfTestCase, timeoutMs: number): Promise<CaseOutcome> {
   const id = lab.definition.id;
   try {
-    const archive = await packDirectory(dir, { exclude: notSubmitted });
+    const archive = await packLayers(c.layers, { exclude: notSubmitted, remove: c.remove });
     const accepted = await client.submitArchive(id, archive);
     const view = await client.waitForResult(accepted.id, timeoutMs);
-    return { lab: id, case: name, ...judge(view, fails), score: view.score, maxScore: view.maxScore };
+    return { lab: id, case: c.name, ...judge(view, c.fails), score: view.score, maxScore: view.maxScore };
   } catch (error) {
-    return { lab: id, case: name, ok: false, detail: (error as Error).message, score: null, maxScore: null };
+    return { lab: id, case: c.name, ok: false, detail: (error as Error).message, score: null, maxScore: null };
   }
 }
 
@@ -56,7 +56,7 @@ export async function runSelfTests(client: KadaiClient, labs: Lab[], options: { 
     const { cases: found, issues } = await loadSelfTests(lab);
     for (const issue of issues) cases.push(async () => ({ lab: lab.definition.id, case: '(lab)', ok: false, detail: issue.message, score: null, maxScore: null }));
     const timeoutMs = (lab.definition.timeLimitSeconds + 120) * 1000;
-    for (const c of found) cases.push(() => runCase(client, lab, c.name, c.dir, c.fails, timeoutMs));
+    for (const c of found) cases.push(() => runCase(client, lab, c, timeoutMs));
   }
   const outcomes: CaseOutcome[] = [];
   let next = 0;
