@@ -226,6 +226,8 @@ export class Sandbox {
           PidsLimit: this.options.pidsLimit,
           Privileged: false,
           SecurityOpt: ['no-new-privileges'],
+          // Raw sockets (spoofing on the attempt network) and device nodes are never needed by a lab.
+          CapDrop: ['NET_RAW', 'MKNOD'],
           RestartPolicy: { Name: spec.restart === 'no' ? '' : spec.restart, ...(spec.maxRetries !== undefined ? { MaximumRetryCount: spec.maxRetries } : {}) },
           Mounts: spec.volumes.map((v) => ({ Type: 'volume' as const, Source: this.volumeName(v.volume), Target: v.target, ReadOnly: v.readOnly })),
           LogConfig: { Type: 'json-file', Config: { 'max-size': String(this.options.logMaxBytes), 'max-file': '1' } },
