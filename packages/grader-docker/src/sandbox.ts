@@ -69,6 +69,8 @@ export class Sandbox {
   readonly services = new Map<string, ServiceState>();
   private readonly resources: Resource[] = [];
   private readonly proxies: PortProxy[] = [];
+  /** One kadai-assigned port per service port, reused by every check of the attempt. */
+  private readonly endpoints = new Map<string, { host: string; port: number }>();
   private networkName?: string;
 
   constructor(
@@ -323,6 +325,9 @@ export class Sandbox {
 
   /** A kadai-assigned host port that reaches the service's container port. */
   async endpoint(service: string, containerPort: number): Promise<{ host: string; port: number }> {
+    const key = `${service}:${containerPort}`;
+    const known = this.endpoints.get(key);
+    if (known) return known;
     const proxy = await openProxy(this.options.portRange, async () => {
       const info = await this.inspect(service);
       const ip = info?.NetworkSettings.Networks[this.networkName ?? '']?.IPAddress;
@@ -330,7 +335,9 @@ export class Sandbox {
       return { host: ip, port: containerPort };
     });
     this.proxies.push(proxy);
-    return { host: '127.0.0.1', port: proxy.port };
+    const endpoint = { host: '127.0.0.1', port: proxy.port };
+    this.endpoints.set(key, endpoint);
+    return endpoint;
   }
 
   /**
@@ -360,6 +367,7 @@ export class Sandbox {
   /** Removes everything this attempt created, newest first; what is already gone is fine. */
   async down(): Promise<void> {
     await Promise.all(this.proxies.splice(0).map((p) => p.close()));
+    this.endpoints.clear();
     const failures: string[] = [];
     for (const r of this.resources.splice(0).reverse()) {
       try {

@@ -55,6 +55,9 @@ export const restartCheck: CheckType<z.infer<typeof fields>> = {
       await sleep(300, ctx.signal);
       after = await ctx.sandbox.inspect(name);
       if ((after?.RestartCount ?? 0) > restartsBefore && after?.State.Running) break;
+      // Without a restart policy the engine will not bring it back: no need to wait the whole timeout.
+      const policy = after?.HostConfig.RestartPolicy?.Name ?? '';
+      if (after?.State.Status === 'exited' && (policy === '' || policy === 'no')) break;
     }
     const restarted = (after?.RestartCount ?? 0) > restartsBefore && after?.State.Running === true;
     rows.push(row('RestartCount', restarted, `> ${restartsBefore} and running`, `${after?.RestartCount ?? '?'} (${after?.State.Status ?? '?'})`));
