@@ -6,6 +6,19 @@ import { files, gradeOnce, log, makeLab, rejection, testGrader } from './support
 // line and field) or contained by the sandbox, and nothing labelled with its submission id is left.
 jest.setTimeout(180_000);
 const grader = testGrader();
+
+afterAll(async () => {
+  // after the whole file: nothing of any test submission (ids "test-…") is left on the engine
+  const filters = JSON.stringify({ label: ['kadai.submission'] });
+  const ours = (labels: Record<string, string> | null | undefined) => (labels?.['kadai.submission'] ?? '').startsWith('test-');
+  const [containers, networks, volumes, images] = await Promise.all([
+    grader.docker.listContainers({ all: true, filters }),
+    grader.docker.listNetworks({ filters }),
+    grader.docker.listVolumes({ filters }),
+    grader.docker.listImages({ all: true, filters }),
+  ]);
+  expect([...containers, ...networks, ...(volumes.Volumes ?? []), ...images].filter((r) => ours(r.Labels as Record<string, string>))).toEqual([]);
+});
 const composeLab = makeLab({ input: 'compose' }, [{ type: 'container', service: 'app' }]);
 const runLab = (checks: Array<Record<string, unknown>>) => makeLab({ input: 'run' }, checks);
 
