@@ -70,10 +70,11 @@ const hasCompose = (() => {
     expect(project.volumes).toEqual(['data']);
   });
   it('keeps $VAR of a string command for the container, and passes build args and target', async () => {
-    const text = 'services:\n  web:\n    build:\n      context: .\n      args: {GREETING: hi}\n      target: final\n    command: sh -c "echo $$HOME && sleep 1"\n';
+    const text = 'services:\n  web:\n    build:\n      context: .\n      args: {GREETING: hi}\n      target: final\n    command: sh -c "echo $$HOME && sleep 1"\n    container_name: my-web\n    networks:\n      default:\n        aliases: [www]\n';
     const files = new Map([['compose.yaml', Buffer.from(text)], ['Dockerfile', Buffer.from('FROM busybox AS final\n')]]);
     const [web] = (await normalizeCompose('compose.yaml', files, precheckCompose('compose.yaml', text, 8), options)).services;
     expect(web?.command).toEqual(['sh', '-c', 'echo $HOME && sleep 1']);
+    expect(web?.aliases).toEqual(['my-web', 'www']);
     expect(web?.build).toEqual({ context: '.', dockerfile: 'Dockerfile', args: { GREETING: 'hi' }, target: 'final' });
   });
   it("reports Compose's own validation errors as a rejection", async () => {

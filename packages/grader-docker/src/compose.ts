@@ -179,6 +179,13 @@ function toService(name: string, svc: Record<string, unknown>, dir: string, file
   else if (Array.isArray(svc.depends_on)) service.dependsOn = svc.depends_on.map(String);
   if (typeof svc.working_dir === 'string') service.workingDir = svc.working_dir;
   if (typeof svc.user === 'string') service.user = svc.user;
+  const aliases = new Set<string>();
+  if (typeof svc.container_name === 'string') aliases.add(svc.container_name);
+  if (isObject(svc.networks)) {
+    for (const net of Object.values(svc.networks)) if (isObject(net) && Array.isArray(net.aliases)) for (const a of net.aliases) aliases.add(String(a));
+  }
+  aliases.delete(name);
+  if (aliases.size > 0) service.aliases = [...aliases];
   return service;
 }
 

@@ -37,6 +37,8 @@ export interface ServiceSpec {
   dependsOn: string[];
   workingDir?: string;
   user?: string;
+  /** More DNS names on the attempt network (Compose's container_name and network aliases). */
+  aliases?: string[];
   where: Where;
 }
 

@@ -234,7 +234,7 @@ export class Sandbox {
           Mounts: spec.volumes.map((v) => ({ Type: 'volume' as const, Source: this.volumeName(v.volume), Target: v.target, ReadOnly: v.readOnly })),
           LogConfig: { Type: 'json-file', Config: { 'max-size': String(this.options.logMaxBytes), 'max-file': '1' } },
         },
-        NetworkingConfig: { EndpointsConfig: { [this.networkName!]: { Aliases: [spec.name] } } },
+        NetworkingConfig: { EndpointsConfig: { [this.networkName!]: { Aliases: [spec.name, ...(spec.aliases ?? [])] } } },
       });
     } catch (error) {
       const status = statusOf(error);
