@@ -32,6 +32,7 @@ describe('rejected before anything runs', () => {
     ['cap_add', 'services:\n  app:\n    image: busybox:1.36\n    cap_add: [SYS_ADMIN]\n', /^compose\.yaml:4 services\.app\.cap_add: adding capabilities/],
     ['devices', 'services:\n  app:\n    image: busybox:1.36\n    devices: ["/dev/sda:/dev/sda"]\n', /^compose\.yaml:4 services\.app\.devices: host devices/],
     ['local volume binding a host path', 'services:\n  app:\n    image: busybox:1.36\n    volumes: [data:/d]\nvolumes:\n  data:\n    driver_opts: {type: none, o: bind, device: /}\n', /^compose\.yaml:7 volumes\.data\.driver_opts: /],
+    ['env_file reading a host file', 'services:\n  app:\n    image: busybox:1.36\n    env_file: ${X:-/etc/hostname}\n', /^compose\.yaml:4 services\.app\.env_file: env_file must be a file of the submission/],
     ['hundreds of services', `services:\n${Array.from({ length: 300 }, (_, i) => `  s${i}:\n    image: busybox:1.36\n`).join('')}`, /^compose\.yaml:2 services: between 1 and 8 services/],
     ['YAML alias bomb', ['x: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((c, i) => `${c}${i}: &${c} [${Array(9).fill(`*${i === 0 ? 'a' : 'bcdefghi'[i - 1]}`).join(',')}]`), 'services: {app: {image: busybox, command: *i}}'].join('\n'), /alias/],
   ];

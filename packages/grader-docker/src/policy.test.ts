@@ -35,6 +35,15 @@ describe('serviceViolations', () => {
     expect(paths('web', { image: 'kadai-abc123-web:latest' })).toEqual(["services.web.image: images named kadai-… are kadai's own attempt images and cannot be used"]);
     expect(paths('web', { image: 'kadai/debian-base:bookworm' })).toEqual([]);
   });
+  it('keeps env_file inside the submission', () => {
+    expect(paths('web', { env_file: '.env.web' })).toEqual([]);
+    expect(paths('web', { env_file: ['ok.env', '/etc/shadow', '../../etc/passwd', { path: '${X:-/etc/hostname}' }] }).map((p) => p.split(':')[0])).toEqual([
+      'services.web.env_file.1',
+      'services.web.env_file.2',
+      'services.web.env_file.3',
+    ]);
+    expect(paths('web', { env_file: '/etc/shadow' })).toEqual(['services.web.env_file: env_file must be a file of the submission (a relative path without .. or $), not "/etc/shadow"']);
+  });
   it('ignores privileged: false', () => {
     expect(paths('web', { privileged: false, cap_add: [] })).toEqual([]);
   });

@@ -32,6 +32,11 @@ export const RESERVED_IMAGE_MESSAGE = "images named kadai-… are kadai's own at
 
 const NAMESPACE_KEYS = ['pid', 'ipc', 'uts', 'cgroup'] as const;
 
+/** A relative path that stays inside the submission folder (no `$`: interpolation could make it anything). */
+export function insideSubmission(file: string): boolean {
+  return file !== '' && !file.includes('$') && !file.startsWith('/') && !file.startsWith('~') && !/^[a-zA-Z]:/.test(file) && !file.split(/[\\/]/).includes('..');
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One volume entry of a service (string short form or long form) → a violation or nothing. */
@@ -75,6 +80,14 @@ export function serviceViolations(name: string, service: Record<string, unknown>
       if (problem) out.push({ path: at('volumes', i), message: problem });
     });
   }
+  // Compose inlines env files into the model: one outside the submission would read the grader's host files.
+  const envFiles = service.env_file === undefined || service.env_file === null ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
+  envFiles.forEach((entry, i) => {
+    const file = isObject(entry) ? entry.path : entry;
+    if (typeof file !== 'string' || !insideSubmission(file)) {
+      out.push({ path: Array.isArray(service.env_file) ? at('env_file', i) : at('env_file'), message: `env_file must be a file of the submission (a relative path without .. or $), not "${String(file)}"` });
+    }
+  });
   const build = service.build;
   if (isObject(build)) {
     if (build.network === 'host') out.push({ path: at('build', 'network'), message: 'build network host is not allowed' });
