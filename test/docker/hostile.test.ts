@@ -1,5 +1,6 @@
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { files, gradeOnce, log, makeLab, rejection, testGrader } from './support';
 
 // Hostile submissions against the real engine: each is rejected before anything runs (naming file,
@@ -106,23 +107,29 @@ describe('contained at run time (a failed check, never an infrastructure error)'
     expect(left).toEqual([]);
   });
 
-  it('has no egress at run time, but services reach each other', async () => {
-    const compose = `services:
-  app:
-    image: busybox:1.36
-    command: ["sh", "-c", "wget -T 3 -q -O- http://deb.debian.org/ >/dev/null 2>&1 && echo EGRESS-OPEN || echo EGRESS-BLOCKED; wget -T 3 -q -O- http://1.1.1.1/ >/dev/null 2>&1 && echo IP-OPEN || echo IP-BLOCKED; wget -T 3 -q -O- http://web/ >/dev/null && echo PEER-OK; sleep 60"]
-  web:
-    image: nginx:1.21
-`;
-    const lab = makeLab({ input: 'compose' }, [
-      { type: 'logs', service: 'app', contains: 'EGRESS-BLOCKED', timeoutSeconds: 15 },
-      { type: 'logs', service: 'app', contains: 'IP-BLOCKED', timeoutSeconds: 15 },
-      { type: 'logs', service: 'app', contains: 'PEER-OK', timeoutSeconds: 15 },
-    ]);
-    const { results, error, left } = await gradeOnce(grader, lab, files({ 'compose.yaml': compose }));
-    expect(error).toBeUndefined();
-    expect(results?.map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
-    expect(left).toEqual([]);
+  it('has no egress at run time and cannot reach the host, but services reach each other', async () => {
+    // a service on the host, listening on every address (like a database or a kubelet would)
+    const server = createServer((socket) => socket.end('host service\n'));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const hostPort = (server.address() as AddressInfo).port;
+    const script = [
+      'wget -T 3 -q -O- http://deb.debian.org/ >/dev/null 2>&1 && echo EGRESS-OPEN || echo EGRESS-BLOCKED',
+      'wget -T 3 -q -O- http://1.1.1.1/ >/dev/null 2>&1 && echo IP-OPEN || echo IP-BLOCKED',
+      `gw=$(ip route | awk '/default/ {print $3}'); echo | nc -w 3 $gw ${hostPort} 2>/dev/null | grep -q host && echo HOST-OPEN || echo HOST-BLOCKED`,
+      'wget -T 3 -q -O- http://web/ >/dev/null && echo PEER-OK',
+      'sleep 60',
+    ].join('; ');
+    // $ is Compose's interpolation: $$ is a literal $ for the container's shell
+    const compose = `services:\n  app:\n    image: busybox:1.36\n    command: ${JSON.stringify(['sh', '-c', script.split('$').join('$$')])}\n  web:\n    image: nginx:1.21\n`;
+    const lab = makeLab({ input: 'compose' }, ['EGRESS-BLOCKED', 'IP-BLOCKED', 'HOST-BLOCKED', 'PEER-OK'].map((line) => ({ type: 'logs', service: 'app', contains: line, timeoutSeconds: 20 })));
+    try {
+      const { results, error, left } = await gradeOnce(grader, lab, files({ 'compose.yaml': compose }));
+      expect(error).toBeUndefined();
+      expect(results?.map((r) => `${r.status} ${r.evidence?.split('\n')[0] ?? ''}`)).toEqual(results?.map((r) => `pass ${r.evidence?.split('\n')[0] ?? ''}`));
+      expect(left).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });
 

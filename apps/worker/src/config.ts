@@ -39,6 +39,8 @@ const schema = z
       })
       .refine((r) => r.from >= 1024 && r.from <= r.to && r.to <= 65535, 'from <= to, within 1024-65535'),
     KADAI_DOCKER_COMPOSE_BIN: z.string().min(1).default('docker-compose'),
+    // iptables INPUT rules so attempt networks cannot reach the host's own services (needs root)
+    KADAI_DOCKER_ISOLATE_FROM_HOST: z.enum(['true', 'false']).default('true'),
     KADAI_DOCKER_REAP_AFTER_MS: fields.positiveInt.default(30 * 60_000),
     KADAI_DOCKER_REAP_INTERVAL_MS: fields.positiveInt.default(5 * 60_000),
   })
@@ -73,6 +75,7 @@ const schema = z
       logMaxBytes: env.KADAI_DOCKER_LOG_MAX_BYTES,
       portRange: env.KADAI_DOCKER_PORTS,
       composeBin: env.KADAI_DOCKER_COMPOSE_BIN,
+      isolateFromHost: env.KADAI_DOCKER_ISOLATE_FROM_HOST === 'true',
     },
     dockerReaper: { olderThanMs: env.KADAI_DOCKER_REAP_AFTER_MS, intervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS },
   }));

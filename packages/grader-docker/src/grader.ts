@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import { CHECK_TYPES, type CheckContext, type Outcome } from './checks';
 import { engine } from './engine';
 import { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
+import { ensureHostIsolation } from './isolation';
 import { ensureBuildCgroup, reap } from './reaper';
 import { Sandbox } from './sandbox';
 import { dockerSection } from './spec';
@@ -55,6 +56,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
   const options: DockerGraderOptions = { ...DEFAULT_DOCKER_OPTIONS, ...overrides };
   const docker = new Docker({ socketPath: options.socketPath });
   let cgroupReady: Promise<boolean> | undefined;
+  let isolated: Promise<void> | undefined;
   return {
     kind: 'docker',
     docker,
@@ -70,6 +72,13 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       await engine('ping', () => docker.ping());
       // A retry after a crashed worker finds that attempt's resources (same names): remove them first.
       await reap(docker, { olderThanMs: 0, submissionId: input.submissionId });
+      if (options.isolateFromHost) {
+        isolated ??= ensureHostIsolation().catch((error: unknown) => {
+          isolated = undefined; // try again next time
+          throw new InfrastructureError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, false, { cause: error });
+        });
+        await isolated;
+      }
       cgroupReady ??= ensureBuildCgroup(options.buildCgroupParent, options.buildPidsLimit);
       const withCgroup = await cgroupReady;
       const sandbox = new Sandbox(docker, withCgroup ? options : { ...options, buildPidsLimit: 0 }, input.submissionId, ctx.log);

@@ -28,6 +28,11 @@ export interface DockerGraderOptions {
   maxServices: number;
   /** Image used for reachability probes on the attempt's network. */
   helperImage: string;
+  /**
+   * Drop what attempt networks send to the host itself (iptables INPUT rules on the kd-* bridges;
+   * needs root). Without it containers could reach services the host listens on. Keep it on.
+   */
+  isolateFromHost: boolean;
 }
 
 export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.freeze({
@@ -45,4 +50,5 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   composeBin: 'docker-compose',
   maxServices: 8,
   helperImage: 'busybox:1.36',
+  isolateFromHost: true,
 });

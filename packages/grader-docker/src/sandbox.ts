@@ -4,6 +4,7 @@ import { pack } from 'tar-stream';
 import { engine, engineFailure, isNotFound, statusOf } from './engine';
 import type { Project, ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
+import { bridgeName } from './isolation';
 import { openProxy, type PortProxy } from './ports';
 
 export const SUBMISSION_LABEL = 'kadai.submission';
@@ -159,7 +160,16 @@ export class Sandbox {
   async up(project: Project, signal: AbortSignal): Promise<void> {
     const name = `${this.prefix}-net`;
     const network = await engine('create network', () =>
-      this.docker.createNetwork({ Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: this.labels, abortSignal: signal } as Docker.NetworkCreateOptions),
+      this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        Labels: this.labels,
+        // a kd-… interface, so the host's INPUT rules for attempt networks apply (see isolation.ts)
+        Options: { 'com.docker.network.bridge.name': bridgeName(name) },
+        abortSignal: signal,
+      } as Docker.NetworkCreateOptions),
     );
     this.resources.push({ kind: 'network', id: network.id });
     this.networkName = name;
