@@ -144,6 +144,26 @@ describe('contained at build time', () => {
     expect(left).toEqual([]);
   });
 
+  it('RUN steps reach package mirrors but not the host', async () => {
+    const server = createServer((socket) => socket.end('host service\n'));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const hostPort = (server.address() as AddressInfo).port;
+    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
+    const dockerfile = [
+      'FROM busybox:1.36',
+      'RUN wget -T 10 -q -O- http://deb.debian.org/debian/ >/dev/null && echo MIRROR-OK',
+      `RUN gw=$(ip route | awk '/default/ {print $3}'); if echo | nc -w 3 $gw ${hostPort} | grep -q host; then echo HOST-OPEN; exit 7; fi; echo HOST-BLOCKED`,
+    ].join('\n');
+    try {
+      const { results, error, left } = await gradeOnce(grader, lab, files({ Dockerfile: `${dockerfile}\n` }));
+      expect(error).toBeUndefined();
+      expect(`${results?.[0]?.status} ${results?.[0]?.message.en}`).toMatch(/^pass /);
+      expect(left).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a build that never ends stops at the build time limit', async () => {
     const quick = testGrader({ buildTimeoutMs: 5000 });
     const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }, { type: 'http', port: 80, timeoutSeconds: 2 }]);

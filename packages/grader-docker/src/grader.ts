@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { CHECK_TYPES, type CheckContext, type Outcome } from './checks';
 import { engine } from './engine';
 import { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
-import { ensureHostIsolation } from './isolation';
+import { ensureBuildNetwork, ensureHostIsolation } from './isolation';
 import { ensureBuildCgroup, reap } from './reaper';
 import { Sandbox } from './sandbox';
 import { dockerSection } from './spec';
@@ -57,6 +57,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
   const docker = new Docker({ socketPath: options.socketPath });
   let cgroupReady: Promise<boolean> | undefined;
   let isolated: Promise<void> | undefined;
+  let buildNetworkReady: Promise<void> | undefined;
   return {
     kind: 'docker',
     docker,
@@ -78,6 +79,13 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
           throw new InfrastructureError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, false, { cause: error });
         });
         await isolated;
+      }
+      if (options.buildNetwork) {
+        buildNetworkReady ??= engine('create the build network', () => ensureBuildNetwork(docker, options.buildNetwork)).catch((error: unknown) => {
+          buildNetworkReady = undefined;
+          throw error;
+        });
+        await buildNetworkReady;
       }
       cgroupReady ??= ensureBuildCgroup(options.buildCgroupParent, options.buildPidsLimit);
       const withCgroup = await cgroupReady;

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { statusOf } from './engine';
 
 /**
  * Attempt networks are internal bridges: no route out. But the host has an address on each bridge,
@@ -34,5 +36,24 @@ export async function ensureHostIsolation(bin = 'iptables'): Promise<void> {
     if ((await iptables(bin, ['-C', 'INPUT', ...rule])).ok) continue;
     const added = await iptables(bin, ['-I', 'INPUT', '1', ...rule]);
     if (!added.ok) throw new Error(`cannot add the INPUT rule "${rule.join(' ')}": ${added.stderr.trim()}`);
+  }
+}
+
+/**
+ * The network builds run on: with egress (package installs need it) but on a kd-… bridge, so the
+ * INPUT rules keep RUN steps away from the host's own services too. Shared by all builds; created
+ * once, labelled kadai.infra (not kadai.submission: the reaper leaves it alone).
+ */
+export async function ensureBuildNetwork(docker: Docker, name: string): Promise<void> {
+  try {
+    await docker.getNetwork(name).inspect();
+    return;
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+  try {
+    await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { 'kadai.infra': 'build' }, Options: { 'com.docker.network.bridge.name': `${BRIDGE_PREFIX}build` } });
+  } catch (error) {
+    if (statusOf(error) !== 409) throw error; // another worker made it first
   }
 }

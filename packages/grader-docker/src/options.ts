@@ -14,6 +14,8 @@ export interface DockerGraderOptions {
   buildPidsLimit: number;
   /** The cgroup parent of build containers, where buildPidsLimit applies. */
   buildCgroupParent: string;
+  /** The network builds run on (created if missing, a kd-… bridge when isolateFromHost); '' = Docker's default bridge. */
+  buildNetwork: string;
   /** Wall-clock limit for all builds of one attempt. */
   buildTimeoutMs: number;
   /** Wall-clock limit for running the attempt's containers and its checks. */
@@ -43,6 +45,7 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   buildMemoryBytes: 1024 * 1024 * 1024,
   buildPidsLimit: 1024,
   buildCgroupParent: 'kadai-build',
+  buildNetwork: 'kadai-build',
   buildTimeoutMs: 240_000,
   runTimeoutMs: 90_000,
   logMaxBytes: 1024 * 1024,

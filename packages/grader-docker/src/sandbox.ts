@@ -130,6 +130,7 @@ export class Sandbox {
         labels: this.labels,
         rm: true,
         forcerm: true,
+        ...(this.options.buildNetwork ? { networkmode: this.options.buildNetwork } : {}),
         memory: this.options.buildMemoryBytes,
         memswap: this.options.buildMemoryBytes,
         ...(this.options.buildPidsLimit > 0 && this.options.buildCgroupParent ? { cgroupparent: this.options.buildCgroupParent } : {}),
