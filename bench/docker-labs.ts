@@ -55,7 +55,7 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
   for (const s of project.services) {
     if (!s.build) continue;
     const ctx = path.join(contextDir, s.build.context);
-    lines.push(`DOCKER_BUILDKIT=0 docker build -q --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
+    lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
   }
   lines.push('docker network create --internal --label kbench=$P $net >/dev/null');
   for (const v of project.volumes) lines.push(`docker volume create --label kbench=$P $P-${v} >/dev/null`);
