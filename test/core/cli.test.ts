@@ -55,6 +55,18 @@ describe('kadai CLI', () => {
     expect(kadai(['labs', 'validate']).out).toMatch(/^\d+ lab\(s\) valid, 0 problem\(s\)$/m);
   });
 
+  it("validates a docker lab's check types with their position in lab.yaml", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kadai-labs-'));
+    cpSync(path.join(REPO_ROOT, 'labs/docker-run-nginx'), path.join(dir, 'docker-run-nginx'), { recursive: true });
+    const file = path.join(dir, 'docker-run-nginx/lab.yaml');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/type: http$/m, 'type: htttp'));
+    const line = text.split('\n').findIndex((l) => /type: http$/.test(l)) + 1;
+    const result = kadai(['labs', 'validate', dir]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(new RegExp(`lab\\.yaml:${line}:\\d+: unknown check type "htttp"`));
+  });
+
   it('runs a lab self-test through the API', () => {
     const result = kadai(['labs', 'test', 'quiz-ch03'], { KADAI_TOKEN: stack.tokens.sensei });
     expect(result.code).toBe(0);

@@ -1,4 +1,5 @@
 import { loadCatalog } from '@kadai/catalog';
+import { checkValidators } from '@kadai/graders';
 import { runSelfTests } from '@kadai/selftest';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type Stack } from '../support/stack';
@@ -12,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 it('every lab is valid and every self-test case scores as its lab says', async () => {
-  const { labs, issues } = await loadCatalog(path.join(REPO_ROOT, 'labs'));
+  const { labs, issues } = await loadCatalog(path.join(REPO_ROOT, 'labs'), checkValidators);
   expect(issues).toEqual([]);
   const outcomes = await runSelfTests(stack.client('sensei'), [...labs.values()], { concurrency: 8 });
   const failures = outcomes.filter((o) => !o.ok).map((o) => `${o.lab} ${o.case}: ${o.detail}`);

@@ -1,7 +1,7 @@
 import { createApp } from '@kadai/api-routes';
 import { loadCatalogOrFail } from '@kadai/catalog';
 import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
-import { createGraders } from '@kadai/graders';
+import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { GradingQueues } from '@kadai/queue';
 import Redis from 'ioredis';
@@ -12,7 +12,7 @@ runService(async () => {
   const log = createLogger('kadai-api', config.logLevel);
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, config.dbPoolSize);
-  const labs = await loadCatalogOrFail(config.labsDir);
+  const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   // Fail fast instead of queueing commands while Redis is away: Postgres keeps the submission and the sweeper enqueues it.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });

@@ -1,5 +1,6 @@
 import { formatIssue } from '@kadai/errors';
 import { loadCatalog } from '@kadai/catalog';
+import { checkValidators } from '@kadai/graders';
 import { KadaiClient } from '@kadai/client';
 import { packDirectory } from '@kadai/intake';
 import { runSelfTests } from '@kadai/selftest';
@@ -56,7 +57,7 @@ labs
   .command('validate [dir]')
   .description('check every lab.yaml and its self-test cases; prints file:line:col: message')
   .action(async (dir?: string) => {
-    const { labs: loaded, issues } = await loadCatalog(dir ?? config.labsDir);
+    const { labs: loaded, issues } = await loadCatalog(dir ?? config.labsDir, checkValidators);
     for (const issue of issues) console.log(formatIssue(issue));
     console.log(`${loaded.size} lab(s) valid, ${issues.length} problem(s)`);
     process.exitCode = issues.length > 0 ? 1 : 0;
@@ -68,7 +69,7 @@ labs
   .option('--dir <dir>', 'labs folder', config.labsDir)
   .option('--concurrency <n>', 'cases in flight', '8')
   .action(async (id: string | undefined, opts: { all?: boolean; dir: string; concurrency: string }) => {
-    const { labs: loaded, issues } = await loadCatalog(opts.dir);
+    const { labs: loaded, issues } = await loadCatalog(opts.dir, checkValidators);
     for (const issue of issues) console.log(formatIssue(issue));
     if (!id && !opts.all) throw new Error('name a lab or pass --all');
     const selected = [...loaded.values()].filter((l) => opts.all || l.definition.id === id);

@@ -1,7 +1,7 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, syncLabs } from '@kadai/db';
-import { createDockerGrader, dockerLabIssues, reap } from '@kadai/grader-docker';
-import { createGraders } from '@kadai/graders';
+import { createDockerGrader, reap } from '@kadai/grader-docker';
+import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { gradingJob, GradingQueues, queueName, startSweeper } from '@kadai/queue';
 import { runJob, type RunnerDeps } from '@kadai/runner';
@@ -15,7 +15,7 @@ runService(async () => {
   const log = createLogger('kadai-worker', config.logLevel).child({ workerId: config.workerId });
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, 10);
-  const labs = await loadCatalogOrFail(config.labsDir, { docker: dockerLabIssues });
+  const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   const metrics = createMetrics();
   const graders = createGraders({ docker: config.docker });

@@ -3,6 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hashFolder } from './hash';
 import { checksOf, type CheckValidator, type Lab, type SelfTestCase } from './lab';
+import { LineCounter, parseDocument } from 'yaml';
+import { locate } from './locate';
 import { parseYaml } from './parse';
 import { expectation, labDefinition, type LabKind } from './schema';
 
@@ -13,6 +15,16 @@ export interface Catalog {
 }
 
 export type CheckValidators = Partial<Record<LabKind, CheckValidator>>;
+
+/** A validator names the field; the position of that field in lab.yaml is found here. */
+function withPosition(issue: InputIssue, text: string): InputIssue {
+  if (issue.line !== undefined || !issue.field) return issue;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const path = issue.field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const { line, column } = locate(doc, lineCounter, path);
+  return { ...issue, line, column };
+}
 
 async function isDirectory(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isDirectory(), () => false);
@@ -29,7 +41,7 @@ export async function loadLab(labDir: string, validators: CheckValidators = {}):
   if (definition.id !== folder) {
     return { issues: [{ file, line: 1, column: 1, field: 'id', message: `id "${definition.id}" must equal the folder name "${folder}"` }] };
   }
-  const issues = validators[definition.kind]?.(file, definition) ?? [];
+  const issues = (validators[definition.kind]?.(file, definition) ?? []).map((issue) => withPosition(issue, text));
   if (issues.length > 0) return { issues };
   const lab: Lab = { definition, dir: labDir, version: await hashFolder(labDir) };
   const selfTest = await loadSelfTests(lab);

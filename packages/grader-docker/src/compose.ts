@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { locate } from './locate';
+import { locate } from '@kadai/catalog';
 import type { PortSpec, Project, ServiceSpec, VolumeMount } from './model';
 import { topLevelViolations, serviceViolations, type Violation } from './policy';
 import { parse } from 'shell-quote';

@@ -1,6 +1,6 @@
-import type { LabKind } from '@kadai/catalog';
+import type { CheckValidators, LabKind } from '@kadai/catalog';
 import type { Grader } from '@kadai/grading';
-import { createDockerGrader, type DockerGraderOptions } from '@kadai/grader-docker';
+import { createDockerGrader, dockerLabIssues, type DockerGraderOptions } from '@kadai/grader-docker';
 import { quizGrader } from '@kadai/grader-quiz';
 
 export type Graders = Partial<Record<LabKind, Grader>>;
@@ -17,3 +17,6 @@ export interface GraderOptions {
 export function createGraders(options: GraderOptions = {}): Graders {
   return { quiz: quizGrader, docker: createDockerGrader(options.docker) };
 }
+
+/** What each kind's grader checks in lab.yaml beyond the common schema (its check types and fields). */
+export const checkValidators: CheckValidators = { docker: dockerLabIssues };
