@@ -1,3 +1,0 @@
-module example.com/myapp
-
-go 1.19
