@@ -72,6 +72,7 @@ export async function dropTestDatabase(databaseUrl: string): Promise<void> {
 
 export interface Stack {
   apiUrl: string;
+  queuePrefix: string;
   databaseUrl: string;
   redisUrl: string;
   tokens: Tokens;
@@ -91,11 +92,12 @@ export async function startStack(name: string, options: { redisDb: number; worke
   const databaseUrl = await createTestDatabase(name);
   const redisUrl = `${REDIS_BASE}/${options.redisDb}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  await redis.flushdb();
+  // This run's own key space in Redis: two checkouts testing at once never touch each other's queues.
+  const queuePrefix = `kadai-test-${name}-${process.pid}`;
 
   const port = await freePort();
   const logDir = mkdtempSync(path.join(tmpdir(), `kadai-${name}-`));
-  const baseEnv = { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info' };
+  const baseEnv = { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix };
   const children: ChildProcess[] = [];
   const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
     const child = spawn(process.execPath, [...NODE_ARGS, '--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,6 +132,7 @@ export async function startStack(name: string, options: { redisDb: number; worke
   await pool.connect();
   return {
     apiUrl,
+    queuePrefix,
     databaseUrl,
     redisUrl,
     tokens,
@@ -141,10 +144,20 @@ export async function startStack(name: string, options: { redisDb: number; worke
       for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
       await Promise.all(children.map(exited));
       await pool.end();
+      await deleteKeys(redis, `${queuePrefix}:*`);
       redis.disconnect();
       await dropTestDatabase(databaseUrl);
     },
   };
+}
+
+/** Deletes every key matching a pattern (this run's queues), leaving the rest of Redis alone. */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<number> {
+  let deleted = 0;
+  for await (const keys of redis.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+    if (keys.length > 0) deleted += await redis.del(...keys);
+  }
+  return deleted;
 }
 
 /** The correct answers of a quiz lab, from its shipped solution. */

@@ -16,6 +16,7 @@ const schema = z
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
     redisUrl: env.KADAI_REDIS_URL,
+    queuePrefix: env.KADAI_QUEUE_PREFIX,
     labsDir: env.KADAI_LABS_DIR,
     logLevel: env.KADAI_LOG_LEVEL,
     host: env.KADAI_API_HOST,

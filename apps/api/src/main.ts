@@ -17,7 +17,7 @@ runService(async () => {
   // Fail fast instead of queueing commands while Redis is away: Postgres keeps the submission and the sweeper enqueues it.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   await new Promise<void>((resolve, reject) => redis.once('ready', resolve).once('error', reject));
-  const queues = new GradingQueues(redis, config.retry);
+  const queues = new GradingQueues(redis, config.retry, config.queuePrefix);
   const changes = new SubmissionChanges(config.databaseUrl);
   await changes.start();
   const app = createApp({

@@ -44,6 +44,7 @@ runService(async () => {
         },
         {
           connection,
+          prefix: config.queuePrefix,
           concurrency: config.concurrency[kind],
           lockDuration: config.lockDurationMs,
           stalledInterval: config.stalledIntervalMs,
@@ -53,7 +54,7 @@ runService(async () => {
   );
   for (const worker of workers) worker.on('error', (err) => log.error({ err }, 'queue connection error'));
 
-  const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), { attempts: config.retryAttempts, backoffMs: 2000 });
+  const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), { attempts: config.retryAttempts, backoffMs: 2000 }, config.queuePrefix);
   const stopSweeper = startSweeper(db, queues, config.sweeper, log);
   const metricsServer = createServer(async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);

@@ -30,4 +30,6 @@ export const serviceEnv = {
   KADAI_REDIS_URL: fields.redisUrl,
   KADAI_LABS_DIR: fields.labsDir,
   KADAI_LOG_LEVEL: fields.logLevel,
+  /** Namespaces kadai's queues in Redis, so several deployments or test runs can share one Redis. */
+  KADAI_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('kadai'),
 };

@@ -12,8 +12,9 @@ export interface RetryPolicy {
 export class GradingQueues {
   private readonly queues: Map<LabKind, Queue>;
 
-  constructor(connection: ConnectionOptions, private readonly retry: RetryPolicy) {
-    this.queues = new Map(LAB_KINDS.map((kind) => [kind, new Queue(queueName(kind), { connection })]));
+  /** `prefix` namespaces kadai's keys in Redis, so several deployments (or test runs) can share one. */
+  constructor(connection: ConnectionOptions, private readonly retry: RetryPolicy, prefix: string) {
+    this.queues = new Map(LAB_KINDS.map((kind) => [kind, new Queue(queueName(kind), { connection, prefix })]));
   }
 
   private queue(kind: LabKind): Queue {
