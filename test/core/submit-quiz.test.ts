@@ -1,3 +1,4 @@
+import { createPool, newToken, storeToken, upsertUser } from '@kadai/db';
 import { packDirectory } from '@kadai/intake';
 import path from 'node:path';
 import { REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/stack';
@@ -106,6 +107,18 @@ describe('instructors', () => {
     expect(((await response.json()) as any).score).toBe(2);
     const audit = await stack.sql(`SELECT action, detail FROM audit_log WHERE subject = $1`, [`submission:${id}`]);
     expect(audit).toEqual([{ action: 'override', detail: { from: 0, to: 2, reason: 'q1 wording was ambiguous' } }]);
+  });
+
+  it("of another course cannot see, regrade or override this course's submissions", async () => {
+    const db = createPool(stack.databaseUrl, 1);
+    const outsider = newToken();
+    await storeToken(db, await upsertUser(db, 'other-sensei', 'Other', 'instructor'), outsider, 'test');
+    await db.end();
+    const { id } = await stack.client('student1').submitJson({ lab: 'quiz-ch05', answers: solutionAnswers('quiz-ch05') });
+    await stack.client('student1').waitForResult(id, 10_000);
+    expect((await fetch(`${stack.apiUrl}/v1/submissions/${id}`, { headers: auth(outsider) })).status).toBe(404);
+    expect((await fetch(`${stack.apiUrl}/v1/submissions/${id}/regrade`, { method: 'POST', headers: auth(outsider) })).status).toBe(404);
+    expect((await fetch(`${stack.apiUrl}/v1/submissions/${id}`, { headers: auth(stack.tokens.sensei) })).status).toBe(200);
   });
 
   it('regrade a whole assignment', async () => {

@@ -2,6 +2,9 @@ import { formatIssue, RejectedInputError, type InputIssue } from '@kadai/errors'
 import type { Logger } from '@kadai/observability';
 import type { ErrorRequestHandler, Response } from 'express';
 
+/** What a kadai id looks like; anything else is answered 404 before it reaches Postgres. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** An HTTP failure that is not about the submitted work: auth, roles, unknown ids, conflicts. */
 export class HttpProblem extends Error {
   constructor(

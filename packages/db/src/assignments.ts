@@ -28,7 +28,7 @@ export async function getAssignment(db: Queryable, id: string): Promise<Assignme
 export async function findAssignmentForStudent(db: Queryable, userId: string, labId: string): Promise<Assignment | undefined> {
   const { rows } = await db.query<Assignment>(
     `SELECT ${COLUMNS} FROM assignments a JOIN enrollments e ON e.course_id = a.course_id
-      WHERE e.user_id = $1 AND a.lab_id = $2 ORDER BY a.opens_at DESC NULLS LAST LIMIT 1`,
+      WHERE e.user_id = $1 AND e.role = 'student' AND a.lab_id = $2 ORDER BY a.opens_at DESC NULLS LAST LIMIT 1`,
     [userId, labId],
   );
   return rows[0];

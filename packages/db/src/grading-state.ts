@@ -5,7 +5,7 @@ import { transaction, type Db, type Queryable } from './pool';
 /**
  * The submission state machine as the worker drives it:
  *   queued → running → graded | error | rejected;  running → queued (retry, sweeper);
- *   graded | error | rejected → queued (regrade, as a new grading run).
+ *   graded | error → queued (regrade, as a new grading run).
  * Every transition names the run it belongs to, so a stale worker cannot overwrite a newer run.
  */
 
@@ -123,12 +123,18 @@ export async function findStuck(db: Queryable, queuedFor: number, runningFor: nu
   return rows;
 }
 
-/** Marks a stuck submission as seen by the sweeper, so it is not re-enqueued again at once. */
-export async function touch(db: Queryable, id: string, run: number): Promise<void> {
-  await db.query(`UPDATE submissions SET state = 'queued', updated_at = now() WHERE id = $1 AND grading_run = $2 AND state IN ('queued', 'running')`, [
-    id,
-    run,
-  ]);
+/**
+ * Marks a stuck submission as seen by the sweeper, so it is not looked at again at once: back to
+ * `queued` when its job was added again, otherwise only the time (its job is still live, and a
+ * worker may just have claimed it).
+ */
+export async function touch(db: Queryable, id: string, run: number, requeued: boolean): Promise<void> {
+  await db.query(
+    requeued
+      ? `UPDATE submissions SET state = 'queued', updated_at = now() WHERE id = $1 AND grading_run = $2 AND state IN ('queued', 'running')`
+      : `UPDATE submissions SET updated_at = now() WHERE id = $1 AND grading_run = $2 AND state IN ('queued', 'running')`,
+    [id, run],
+  );
 }
 
 /** A running worker's sign of life: the sweeper leaves a run alone while this keeps happening. */

@@ -94,12 +94,12 @@ export async function createSubmission(db: Db, s: NewSubmission): Promise<{ subm
 async function insertSubmission(db: Queryable, s: NewSubmission, factor: number): Promise<{ submission: Created; created: boolean }> {
   const { rows } = await db.query<Created>(
     `WITH next AS (
-       SELECT coalesce(max(attempt), 0) + 1 AS attempt FROM submissions
+       SELECT coalesce(max(attempt), 0) + 1 AS attempt, count(attempt) AS used FROM submissions
         WHERE user_id = $2 AND lab_id = $3 AND assignment_id IS NOT DISTINCT FROM $4
      ), inserted AS (
        INSERT INTO submissions (id, user_id, lab_id, assignment_id, attempt, state, lab_version, idempotency_key, late_factor, submitted_at)
        SELECT $1, $2, $3, $4, next.attempt, 'queued', $5, $6, $7, $8 FROM next
-        WHERE $9::int IS NULL OR next.attempt <= $9::int
+        WHERE $9::int IS NULL OR next.used < $9::int
        ON CONFLICT (user_id, idempotency_key) DO NOTHING
        RETURNING id, attempt, state
      ), files AS (

@@ -16,7 +16,7 @@ export async function sweepOnce(db: Db, queues: GradingQueues, options: SweeperO
   let added = 0;
   for (const s of stuck) {
     const outcome = await queues.ensureEnqueued(s.kind, { submissionId: s.id, run: s.run });
-    await touch(db, s.id, s.run);
+    await touch(db, s.id, s.run, outcome === 'added');
     if (outcome === 'added') {
       added++;
       log.warn({ submissionId: s.id, run: s.run, was: s.state }, 'sweeper re-enqueued a stuck submission');

@@ -115,7 +115,7 @@ async function settleFailure(
     deps.metrics.gradingOutcomes.inc({ kind, outcome: 'rejected' });
     return 'rejected';
   }
-  const retryable = error.kind === 'infrastructure' ? error.retryable : true;
+  const retryable = error.kind === 'infrastructure' && error.retryable;
   if (retryable && delivery.attempt < delivery.maxAttempts && !delivery.signal.aborted) {
     await recordRetry(deps.db, submissionId, run, error.message);
     log.warn({ err: error }, `infrastructure failure, will retry: ${error.message}`);
@@ -123,7 +123,8 @@ async function settleFailure(
     throw error;
   }
   if (delivery.signal.aborted) {
-    // Shutting down: leave the run queued for another worker (the job's lock is released on close).
+    // Shutting down: the run goes back to queued and BullMQ retries the job (counting an attempt);
+    // should that have been the last one, the sweeper enqueues the run again.
     await recordRetry(deps.db, submissionId, run, error.message);
     throw error;
   }

@@ -2,14 +2,14 @@ import { audit, canManageCourse, courseResults, getAssignment, gradedSubmissions
 import { Router } from 'express';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
-import { HttpProblem } from '../problem';
+import { HttpProblem, UUID } from '../problem';
 
 const CSV_COLUMNS: Array<keyof CourseResultRow> = ['login', 'displayName', 'labId', 'assignmentId', 'scoring', 'attempts', 'score', 'maxScore', 'state', 'submissionId', 'submittedAt'];
 
 function csvCell(value: unknown): string {
   const text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? '' : String(value);
   // Quote everything that could break a row, and defuse spreadsheet formulas.
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
@@ -40,7 +40,7 @@ export function courseRoutes(deps: ApiDeps): Router {
   router.post('/v1/assignments/:id/regrade', async (req, res) => {
     const principal = requireRole(req, 'instructor', 'admin');
     const id = String(req.params.id);
-    const assignment = /^[0-9a-f-]{36}$/i.test(id) ? await getAssignment(deps.db, id) : undefined;
+    const assignment = UUID.test(id) ? await getAssignment(deps.db, id) : undefined;
     if (!assignment) throw new HttpProblem(404, 'Not found', `no assignment ${id}`);
     if (!(await canManageCourse(deps.db, principal.userId, principal.role, assignment.courseId))) {
       throw new HttpProblem(403, 'Forbidden', `you do not teach course ${assignment.courseId}`);

@@ -1,34 +1,39 @@
-import { audit, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, startRegrade, type Assignment, type Submission } from '@kadai/db';
+import { audit, canManageCourse, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, startRegrade, type Assignment, type Submission } from '@kadai/db';
 import type { Principal } from '@kadai/db';
 import { RejectedInputError } from '@kadai/errors';
 import { Router, type Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
-import { HttpProblem } from '../problem';
+import { HttpProblem, UUID } from '../problem';
 import { readSubmission, validateForLab } from '../read-submission';
 import { scoreOverride } from '../schemas';
 import { streamSubmissionEvents } from '../sse';
 import { TtlCache } from '../ttl-cache';
 import { submissionView } from '../view';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TERMINAL = new Set(['graded', 'error', 'rejected']);
 
-/** A submission the caller may see: their own, or any if they teach (admins, the LMS). */
-export async function visibleSubmission(deps: ApiDeps, req: Request): Promise<{ submission: Submission; principal: Principal }> {
+/**
+ * A submission the caller may see: their own; as an instructor, those of the courses they teach;
+ * as an admin or the LMS, any. Others get 404 rather than 403: nothing is learnt about other work.
+ */
+async function visibleSubmission(deps: ApiDeps, req: Request): Promise<{ submission: Submission; principal: Principal }> {
   const principal = principalOf(req);
   const id = String(req.params.id);
   const submission = UUID.test(id) ? await getSubmission(deps.db, id) : undefined;
-  if (!submission) throw new HttpProblem(404, 'Not found', `no submission ${id}`);
-  if (principal.role === 'student' && submission.userId !== principal.userId) {
-    // 404 rather than 403: a student learns nothing about other students' submissions.
-    throw new HttpProblem(404, 'Not found', `no submission ${id}`);
-  }
+  if (!submission || !(await maySee(deps, principal, submission))) throw new HttpProblem(404, 'Not found', `no submission ${id}`);
   return { submission, principal };
 }
 
-export async function renderSubmission(deps: ApiDeps, submission: Submission, principal: Principal) {
+async function maySee(deps: ApiDeps, principal: Principal, submission: Submission): Promise<boolean> {
+  if (submission.userId === principal.userId || principal.role === 'admin' || principal.role === 'lms') return true;
+  if (principal.role !== 'instructor' || !submission.assignmentId) return false;
+  const assignment = await getAssignment(deps.db, submission.assignmentId);
+  return Boolean(assignment && (await canManageCourse(deps.db, principal.userId, principal.role, assignment.courseId)));
+}
+
+async function renderSubmission(deps: ApiDeps, submission: Submission, principal: Principal) {
   const [results, assignment] = await Promise.all([
     getCheckResults(deps.db, submission.id, submission.gradingRun),
     submission.assignmentId ? getAssignment(deps.db, submission.assignmentId) : undefined,
