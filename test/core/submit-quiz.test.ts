@@ -153,6 +153,8 @@ describe('the service surface', () => {
     expect(lab.definition.questions[0]).not.toHaveProperty('answer');
     const forTeacher = (await stack.client('sensei').lab('quiz-ch01')) as { definition: { questions: Array<Record<string, unknown>> } };
     expect(forTeacher.definition.questions[0]).toHaveProperty('answer');
+    const docker = (await stack.client('student1').lab('docker-run-nginx')) as any;
+    expect(Object.keys(docker.definition.checks[0]).sort()).toEqual(['id', 'points', 'title']);
   });
 
   it('publishes OpenAPI, readiness and Prometheus metrics', async () => {

@@ -9,8 +9,6 @@ const schema = z
     KADAI_API_PORT: fields.port.default(8080),
     KADAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(DEFAULT_LIMITS.maxUploadBytes),
     KADAI_LOOKUP_CACHE_MS: fields.milliseconds.default(5_000),
-    KADAI_RETRY_ATTEMPTS: fields.positiveInt.default(3),
-    KADAI_RETRY_BACKOFF_MS: fields.milliseconds.default(2_000),
     KADAI_DB_POOL_SIZE: fields.positiveInt.default(10),
   })
   .transform((env) => ({

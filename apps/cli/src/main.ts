@@ -79,7 +79,7 @@ labs
       onOutcome: (o) => console.log(`${o.ok ? 'ok  ' : 'FAIL'}  ${o.lab} ${o.case}: ${o.detail}`),
     });
     const failed = outcomes.filter((o) => !o.ok).length + issues.length;
-    console.log(`${outcomes.length - failed} passed, ${failed} failed`);
+    console.log(`${outcomes.filter((o) => o.ok).length} passed, ${failed} failed`);
     process.exitCode = failed > 0 ? 1 : 0;
   });
 

@@ -54,7 +54,7 @@ runService(async () => {
   );
   for (const worker of workers) worker.on('error', (err) => log.error({ err }, 'queue connection error'));
 
-  const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), { attempts: config.retryAttempts, backoffMs: 2000 }, config.queuePrefix);
+  const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), config.retry, config.queuePrefix);
   const stopSweeper = startSweeper(db, queues, config.sweeper, log);
   const metricsServer = createServer(async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);

@@ -18,6 +18,7 @@ export interface CheckRow {
   checkId: string;
   title: { ja: string; en: string };
   released: boolean;
+  visibility: 'visible' | 'hidden' | 'after_due';
   status?: 'pass' | 'fail' | 'error' | 'skipped';
   points?: number;
   maxPoints?: number;

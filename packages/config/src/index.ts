@@ -32,4 +32,7 @@ export const serviceEnv = {
   KADAI_LOG_LEVEL: fields.logLevel,
   /** Namespaces kadai's queues in Redis, so several deployments or test runs can share one Redis. */
   KADAI_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('kadai'),
+  /** Tries per grading job for infrastructure failures (the first included), and the first backoff. */
+  KADAI_RETRY_ATTEMPTS: fields.positiveInt.default(3),
+  KADAI_RETRY_BACKOFF_MS: fields.milliseconds.default(2_000),
 };

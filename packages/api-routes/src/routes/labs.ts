@@ -9,11 +9,16 @@ function summary(lab: Lab) {
   return { id: d.id, kind: d.kind, chapter: d.chapter, title: d.title, version: lab.version, maxPoints: maxPoints(d), timeLimitSeconds: d.timeLimitSeconds };
 }
 
-/** The lab as a student may read it: a quiz without its key and explanations. */
+/**
+ * The lab as a student may read it: a quiz without its key and explanations; other kinds with
+ * each check's title and points only (what is tested stays the instructor's), hidden ones left out.
+ */
 function publicDefinition(lab: Lab, role: string) {
   const d = lab.definition;
-  if (d.kind !== 'quiz' || role !== 'student') return d;
-  return { ...d, questions: d.questions.map(({ answer: _a, explanation: _e, decision: _d, ...q }) => q) };
+  if (role !== 'student') return d;
+  if (d.kind === 'quiz') return { ...d, questions: d.questions.map(({ answer: _a, explanation: _e, decision: _d, ...q }) => q) };
+  const shown = d.checks.filter((c) => (c.visibility ?? d.visibility) !== 'hidden');
+  return { ...d, checks: shown.map((c) => ({ id: c.id, title: c.title, points: c.points })) };
 }
 
 export function labRoutes(deps: ApiDeps): Router {
