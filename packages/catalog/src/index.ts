@@ -1,9 +1,8 @@
-export { labDefinition, localized, visibility, LAB_KINDS } from './schema';
+export { localized, visibility, LAB_KINDS } from './schema';
 export type { LabDefinition, QuizLabDefinition, LabKind, Localized, Visibility, Question, CheckSpec } from './schema';
 export { checksOf, maxPoints } from './lab';
 export type { Lab, SelfTestCase, CheckValidator } from './lab';
 export { loadCatalog, loadCatalogOrFail, loadLab, loadSelfTests } from './load';
 export type { Catalog, CheckValidators } from './load';
-export { parseYaml } from './parse';
 export { locate } from './locate';
 export { listFiles } from './hash';

@@ -1,3 +1,2 @@
 export { KadaiClient, ApiError } from './client';
 export type { SubmissionView, CheckRow, Accepted, Problem } from './client';
-export { readEvents } from './sse';

@@ -1,7 +1,7 @@
 export { createPool, transaction } from './pool';
 export type { Db, Queryable } from './pool';
 export { migrate } from './migrate';
-export { findPrincipal, storeToken, upsertUser, newToken, hashToken } from './tokens';
+export { findPrincipal, storeToken, upsertUser, newToken } from './tokens';
 export type { Principal, Role } from './tokens';
 export { syncLabs } from './labs';
 export { audit } from './audit';

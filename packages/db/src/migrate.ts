@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 
-export const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
+const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
 
 /**
  * Brings the schema up to date. Safe to call from every process at start-up: node-pg-migrate takes

@@ -19,8 +19,14 @@ export class SubmissionChanges extends EventEmitter {
     const client = new Client({ connectionString: this.databaseUrl });
     client.on('notification', (msg) => msg.payload && this.emit(msg.payload));
     client.on('error', () => this.restart(client));
-    await client.connect();
-    await client.query('LISTEN kadai_submission');
+    try {
+      await client.connect();
+      await client.query('LISTEN kadai_submission');
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) return void (await client.end().catch(() => undefined));
     this.client = client;
   }
 

@@ -29,7 +29,7 @@ export interface Submission {
   updatedAt: Date;
 }
 
-export const SUBMISSION_COLUMNS = `s.id, s.user_id AS "userId", s.lab_id AS "labId", l.kind AS "labKind",
+const SUBMISSION_COLUMNS = `s.id, s.user_id AS "userId", s.lab_id AS "labId", l.kind AS "labKind",
   s.assignment_id AS "assignmentId", s.attempt, s.state, s.lab_version AS "labVersion",
   s.graded_lab_version AS "gradedLabVersion", s.grading_run AS "gradingRun", s.score::float8 AS score,
   s.max_score::float8 AS "maxScore", s.late_factor::float8 AS "lateFactor", s.worker_id AS "workerId",

@@ -3,7 +3,6 @@
  * Pure: nothing is written to disk and nothing is half-applied.
  */
 export { DEFAULT_LIMITS, type IntakeLimits, type SubmissionFiles } from './limits';
-export { normalizeEntryPath } from './paths';
 export { unpackArchive } from './archive';
 export { filesFromJson } from './json';
 export { assertTextFiles, isTextPath } from './text';

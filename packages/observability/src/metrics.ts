@@ -29,7 +29,7 @@ export function createMetrics(): Metrics {
     }),
     gradingOutcomes: new Counter({
       name: 'kadai_grading_outcomes_total',
-      help: 'Finished gradings per lab kind and outcome (graded, error, rejected, retried)',
+      help: 'Finished gradings per lab kind and outcome (graded, error, rejected, retried, duplicate)',
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),

@@ -1,6 +1,6 @@
-export { gradingJob, queueName, jobId } from './job';
+export { gradingJob, queueName } from './job';
 export type { GradingJob } from './job';
 export { GradingQueues } from './queues';
 export type { RetryPolicy } from './queues';
-export { sweepOnce, startSweeper } from './sweeper';
+export { startSweeper } from './sweeper';
 export type { SweeperOptions } from './sweeper';

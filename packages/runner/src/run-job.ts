@@ -71,7 +71,7 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
     const written = await recordGrade(deps.db, submissionId, run, lab.version, results);
     const score = results.reduce((s, r) => s + r.points, 0);
     log.info({ score, written }, written ? 'graded' : 'grade already written by another delivery');
-    deps.metrics.gradingOutcomes.inc({ kind, outcome: 'graded' });
+    deps.metrics.gradingOutcomes.inc({ kind, outcome: written ? 'graded' : 'duplicate' });
     return written ? 'graded' : 'duplicate';
   } catch (thrown) {
     const error = classify(signal.aborted && !(thrown instanceof InfrastructureError) ? abortReason(signal, thrown) : thrown);

@@ -19,7 +19,7 @@ const notSubmitted = (rel: string) => rel === 'expect.yaml';
  * Judges one graded case: the solution must score full marks; a wrong variant must be graded (not
  * rejected or errored) and fail every check its expect.yaml names.
  */
-export function judge(view: SubmissionView, fails: string[]): { ok: boolean; detail: string } {
+function judge(view: SubmissionView, fails: string[]): { ok: boolean; detail: string } {
   if (view.state !== 'graded') return { ok: false, detail: `ended ${view.state}: ${view.error ?? ''}` };
   const failed = new Set(view.checks.filter((c) => c.released && c.status !== 'pass').map((c) => c.checkId));
   const hidden = view.checks.filter((c) => !c.released).map((c) => c.checkId);
