@@ -137,9 +137,20 @@ export class Sandbox {
         abortSignal: buildSignal,
       } as Docker.ImageBuildOptions);
       await new Promise<void>((resolve, reject) => {
+        // A destroyed response stream may end without an error event: the time limit itself ends the wait.
+        const onAbort = () => {
+          (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+          reject(buildSignal.reason);
+        };
+        if (buildSignal.aborted) return onAbort();
+        buildSignal.addEventListener('abort', onAbort, { once: true });
         this.docker.modem.followProgress(
           stream,
-          (err) => (err ? reject(err) : resolve()),
+          (err) => {
+            buildSignal.removeEventListener('abort', onAbort);
+            if (err) reject(err);
+            else resolve();
+          },
           (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
             if (event.stream) log = keepTail(log + event.stream, BUILD_LOG_LIMIT);
             if (event.error) error = event.errorDetail?.message ?? event.error;
