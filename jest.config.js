@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/images/'],
   testTimeout: 30000,
+  // The reference-parsers helper (Go) the docker grader reads Compose files and Dockerfiles with.
+  globalSetup: '<rootDir>/test/support/reference-parsers.setup.ts',
 };

@@ -10,6 +10,8 @@ const schema = z
     KADAI_MAX_UPLOAD_BYTES: fields.positiveInt.default(DEFAULT_LIMITS.maxUploadBytes),
     KADAI_LOOKUP_CACHE_MS: fields.milliseconds.default(5_000),
     KADAI_DB_POOL_SIZE: fields.positiveInt.default(10),
+    // The reference-parsers helper validation reads Compose files and Dockerfiles with; default: the build of the current sources
+    KADAI_PARSERS_BIN: z.string().min(1).optional(),
   })
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
@@ -23,6 +25,7 @@ const schema = z
     lookupCacheMs: env.KADAI_LOOKUP_CACHE_MS,
     retry: { attempts: env.KADAI_RETRY_ATTEMPTS, backoffMs: env.KADAI_RETRY_BACKOFF_MS },
     dbPoolSize: env.KADAI_DB_POOL_SIZE,
+    parsersBin: env.KADAI_PARSERS_BIN,
   }));
 
 export type ApiConfig = z.infer<typeof schema>;

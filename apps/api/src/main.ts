@@ -24,7 +24,7 @@ runService(async () => {
     db,
     queues,
     labs,
-    graders: createGraders(),
+    graders: createGraders(config.parsersBin ? { docker: { parsersBin: config.parsersBin } } : {}),
     changes,
     log,
     metrics: createMetrics(),

@@ -37,7 +37,8 @@ const schema = z
         return { from, to };
       })
       .refine((r) => r.from >= 1024 && r.from <= r.to && r.to <= 65535, 'from <= to, within 1024-65535'),
-    KADAI_DOCKER_COMPOSE_BIN: z.string().min(1).default('docker-compose'),
+    // The reference-parsers helper (compose-go, BuildKit's parser); default: the build of the current sources
+    KADAI_PARSERS_BIN: z.string().min(1).optional(),
     // iptables INPUT rules so attempt networks cannot reach the host's own services (needs root)
     KADAI_DOCKER_ISOLATE_FROM_HOST: z.enum(['true', 'false']).default('true'),
     KADAI_DOCKER_REAP_AFTER_MS: fields.positiveInt.default(30 * 60_000),
@@ -74,7 +75,7 @@ const schema = z
       runTimeoutMs: env.KADAI_DOCKER_RUN_TIMEOUT_MS,
       logMaxBytes: env.KADAI_DOCKER_LOG_MAX_BYTES,
       portRange: env.KADAI_DOCKER_PORTS,
-      composeBin: env.KADAI_DOCKER_COMPOSE_BIN,
+      ...(env.KADAI_PARSERS_BIN ? { parsersBin: env.KADAI_PARSERS_BIN } : {}),
       isolateFromHost: env.KADAI_DOCKER_ISOLATE_FROM_HOST === 'true',
     },
     dockerReaper: { olderThanMs: env.KADAI_DOCKER_REAP_AFTER_MS, intervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS },

@@ -1,3 +1,5 @@
+import { binaryPath } from '@kadai/reference-parsers';
+
 /** How the docker grader reaches the engine and what it allows one attempt; the worker passes these in from its config. */
 export interface DockerGraderOptions {
   /** The Docker engine's socket (dockerode talks to it; no TCP). */
@@ -24,8 +26,13 @@ export interface DockerGraderOptions {
   logMaxBytes: number;
   /** Host ports kadai assigns for probes (a TCP proxy from 127.0.0.1:<port> to the container). */
   portRange: { from: number; to: number };
-  /** The Compose implementation used to normalize Compose files. */
-  composeBin: string;
+  /** The reference-parsers helper (compose-go, BuildKit's Dockerfile parser); one long-lived process per Node process. */
+  parsersBin: string;
+  /**
+   * `# syntax=` values a Dockerfile may name: frontends the build engine already has. Any other
+   * would make BuildKit pull a frontend image from a registry, so it is refused. Default: none.
+   */
+  dockerfileFrontends: string[];
   /** Most services (Compose services or docker run lines) one submission may start. */
   maxServices: number;
   /** Image used for reachability probes on the attempt's network. */
@@ -50,7 +57,8 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   runTimeoutMs: 90_000,
   logMaxBytes: 1024 * 1024,
   portRange: { from: 61000, to: 61999 }, // above Linux's ephemeral range (32768-60999): never a port the OS hands out
-  composeBin: 'docker-compose',
+  parsersBin: binaryPath(),
+  dockerfileFrontends: [],
   maxServices: 8,
   helperImage: 'busybox:1.36',
   isolateFromHost: true,

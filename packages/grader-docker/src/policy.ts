@@ -1,7 +1,11 @@
 /**
- * The sandbox policy for a normalized Compose service: what a submission may not ask for. Each
- * violation names the field path (services.<name>.<field>...) so it can be located in the original file.
+ * The sandbox policy: what a submission may not ask for. It judges what will run — compose-go's
+ * normalized Compose model (merge keys, interpolation and short syntax already applied) and
+ * BuildKit's reading of a Dockerfile — never the text as written. Each violation names the field
+ * path (services.<name>.<field>…) so it can be located in the original file.
  */
+import type { ComposeModel, DockerfileResult } from '@kadai/reference-parsers';
+
 export interface Violation {
   path: Array<string | number>;
   message: string;
@@ -12,13 +16,28 @@ const DENIED_KEYS: Record<string, string> = {
   cap_add: 'adding capabilities is not allowed',
   devices: 'host devices are not allowed',
   device_cgroup_rules: 'device cgroup rules are not allowed',
+  gpus: 'GPUs are not allowed',
   security_opt: 'changing security options is not allowed',
   userns_mode: 'changing the user namespace is not allowed',
   cgroup_parent: 'choosing the cgroup parent is not allowed',
   sysctls: 'setting kernel parameters is not allowed',
   runtime: 'choosing the container runtime is not allowed',
   volumes_from: "mounting another container's volumes is not allowed",
-  extends: 'extends is not supported',
+  use_api_socket: "the Docker engine's socket is not available to containers",
+  extends: 'extends is not supported: write the service out',
+  label_file: 'label_file is not supported',
+  provider: 'provider services run programs on the host and are not allowed',
+  secrets: 'secrets are not supported',
+  configs: 'configs are not supported',
+};
+
+const DENIED_BUILD_KEYS: Record<string, string> = {
+  additional_contexts: 'additional build contexts are not allowed; build from the submitted files',
+  dockerfile_inline: 'dockerfile_inline is not supported: submit the Dockerfile as a file',
+  ssh: 'SSH agents are not available to builds',
+  secrets: 'build secrets are not supported',
+  entitlements: 'build entitlements are not allowed',
+  privileged: 'privileged builds are not allowed',
 };
 
 /**
@@ -32,42 +51,48 @@ export const RESERVED_IMAGE_MESSAGE = "images named kadai-… are kadai's own at
 
 const NAMESPACE_KEYS = ['pid', 'ipc', 'uts', 'cgroup'] as const;
 
-/** A relative path that stays inside the submission folder (no `$`: interpolation could make it anything). */
-export function insideSubmission(file: string): boolean {
-  return file !== '' && !file.includes('$') && !file.startsWith('/') && !file.startsWith('~') && !/^[a-zA-Z]:/.test(file) && !file.split(/[\\/]/).includes('..');
-}
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isSet = (v: unknown) => v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && Object.keys(v).length === 0);
 
-/** One volume entry of a service (string short form or long form) → a violation or nothing. */
-function volumeViolation(entry: unknown): string | undefined {
-  let type: string | undefined;
-  let source: string | undefined;
-  if (typeof entry === 'string') {
-    const parts = entry.split(':');
-    source = parts.length > 1 ? parts[0] : undefined;
-    type = source === undefined ? 'volume' : /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(source) ? 'volume' : 'bind';
-  } else if (isObject(entry)) {
-    type = typeof entry.type === 'string' ? entry.type : 'volume';
-    source = typeof entry.source === 'string' ? entry.source : undefined;
-  } else return 'unreadable volume entry';
+/** A normalized (long syntax) volume entry of a service → a violation or nothing. */
+function volumeViolation(entry: Record<string, unknown>): string | undefined {
+  const type = typeof entry.type === 'string' ? entry.type : 'volume';
+  const source = typeof entry.source === 'string' ? entry.source : undefined;
   if (source?.includes('docker.sock')) return 'mounting the Docker socket is not allowed';
   if (type === 'bind') return `bind mounts of host paths are not allowed ("${source ?? ''}"); use a named volume`;
   if (type !== 'volume') return `volume type "${type}" is not allowed; use a named volume`;
   return undefined;
 }
 
+/** compose-go writes folders of the submission as `.` or `./…`; anything else is remote or outside. */
+const inSubmission = (p: unknown) => typeof p === 'string' && (p === '.' || (p.startsWith('./') && !p.split('/').includes('..')));
+
+/** BuildKit reads BUILDKIT_SYNTAX and other BUILDKIT_* build args as instructions to itself (a frontend image to pull). */
+export const buildArgViolation = (name: string) => (/^BUILDKIT_/i.test(name) ? `build argument ${name} is an instruction to BuildKit and is not allowed` : undefined);
+
+function buildViolations(build: Record<string, unknown>, at: (...p: Array<string | number>) => Array<string | number>): Violation[] {
+  const out: Violation[] = [];
+  if (!inSubmission(build.context)) out.push({ path: at('build', 'context'), message: `the build context must be a folder of the submission, not "${String(build.context)}"` });
+  if (typeof build.dockerfile === 'string' && (build.dockerfile.startsWith('/') || build.dockerfile.split('/').includes('..'))) {
+    out.push({ path: at('build', 'dockerfile'), message: 'the Dockerfile must be a file inside the build context' });
+  }
+  if (build.network === 'host') out.push({ path: at('build', 'network'), message: 'build network host is not allowed' });
+  for (const [key, message] of Object.entries(DENIED_BUILD_KEYS)) if (isSet(build[key])) out.push({ path: at('build', key), message });
+  if (isObject(build.args)) {
+    for (const name of Object.keys(build.args)) {
+      const problem = buildArgViolation(name);
+      if (problem) out.push({ path: at('build', 'args', name), message: problem });
+    }
+  }
+  return out;
+}
+
 export function serviceViolations(name: string, service: Record<string, unknown>): Violation[] {
   const out: Violation[] = [];
   const at = (...path: Array<string | number>) => ['services', name, ...path];
-  for (const [key, message] of Object.entries(DENIED_KEYS)) {
-    const value = service[key];
-    if (value === undefined || value === null || value === false) continue;
-    if (Array.isArray(value) && value.length === 0) continue;
-    out.push({ path: at(key), message });
-  }
+  for (const [key, message] of Object.entries(DENIED_KEYS)) if (isSet(service[key])) out.push({ path: at(key), message });
   for (const key of NAMESPACE_KEYS) {
-    if (service[key] !== undefined && service[key] !== null) out.push({ path: at(key), message: `${key}: ${String(service[key])} is not allowed; containers keep their own namespaces` });
+    if (isSet(service[key])) out.push({ path: at(key), message: `${key}: ${String(service[key])} is not allowed; containers keep their own namespaces` });
   }
   if (typeof service.image === 'string' && reservedImage(service.image)) out.push({ path: at('image'), message: RESERVED_IMAGE_MESSAGE });
   const mode = service.network_mode;
@@ -76,29 +101,19 @@ export function serviceViolations(name: string, service: Record<string, unknown>
   }
   if (Array.isArray(service.volumes)) {
     service.volumes.forEach((v, i) => {
-      const problem = volumeViolation(v);
+      const problem = isObject(v) ? volumeViolation(v) : 'unreadable volume entry';
       if (problem) out.push({ path: at('volumes', i), message: problem });
     });
   }
-  // Compose inlines env files into the model: one outside the submission would read the grader's host files.
-  const envFiles = service.env_file === undefined || service.env_file === null ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
-  envFiles.forEach((entry, i) => {
-    const file = isObject(entry) ? entry.path : entry;
-    if (typeof file !== 'string' || !insideSubmission(file)) {
-      out.push({ path: Array.isArray(service.env_file) ? at('env_file', i) : at('env_file'), message: `env_file must be a file of the submission (a relative path without .. or $), not "${String(file)}"` });
-    }
-  });
-  const build = service.build;
-  if (isObject(build)) {
-    if (build.network === 'host') out.push({ path: at('build', 'network'), message: 'build network host is not allowed' });
-    if (typeof build.context === 'string' && /^[a-z]+:\/\//i.test(build.context)) out.push({ path: at('build', 'context'), message: 'remote build contexts are not allowed; build from the submitted files' });
-  }
+  if (isObject(service.build)) out.push(...buildViolations(service.build, at));
   return out;
 }
 
-/** Top-level named volumes and networks must be kadai's own, not external or driver-backed. */
-export function topLevelViolations(model: Record<string, unknown>): Violation[] {
+/** Top level: no include, kadai's own volumes and networks only (not external or driver-backed). */
+export function topLevelViolations(model: Record<string, unknown>, include: unknown[] = []): Violation[] {
   const out: Violation[] = [];
+  if (include.length > 0) out.push({ path: ['include'], message: 'include is not supported: put every service in this one file' });
+  for (const section of ['secrets', 'configs'] as const) if (isSet(model[section])) out.push({ path: [section], message: `${section} are not supported` });
   for (const section of ['volumes', 'networks'] as const) {
     const entries = model[section];
     if (!isObject(entries)) continue;
@@ -106,8 +121,48 @@ export function topLevelViolations(model: Record<string, unknown>): Violation[] 
       if (!isObject(def)) continue;
       if (def.external) out.push({ path: [section, name, 'external'], message: `external ${section} are not allowed` });
       if (def.driver && def.driver !== 'local' && def.driver !== 'bridge') out.push({ path: [section, name, 'driver'], message: `the ${String(def.driver)} driver is not allowed` });
-      if (def.driver_opts) out.push({ path: [section, name, 'driver_opts'], message: 'driver options are not allowed (a local volume with driver_opts can bind a host path)' });
+      if (isSet(def.driver_opts)) out.push({ path: [section, name, 'driver_opts'], message: 'driver options are not allowed (a local volume with driver_opts can bind a host path)' });
     }
+  }
+  return out;
+}
+
+/** The whole normalized Compose model. */
+export function composeViolations(model: ComposeModel, include?: unknown[]): Violation[] {
+  const out = topLevelViolations(model, include);
+  for (const [name, svc] of Object.entries(model.services ?? {})) out.push(...serviceViolations(name, svc));
+  return out;
+}
+
+/** A Dockerfile violation: the line and the instruction it is about. */
+export interface DockerfileViolation {
+  line: number;
+  field: string;
+  message: string;
+}
+
+/**
+ * A Dockerfile as BuildKit reads it: no frontend from a registry (`# syntax=` other than the
+ * ones kadai provides), no attempt image as a base or a source (ARGs expanded), no host network,
+ * insecure mode or devices for RUN.
+ */
+export function dockerfileViolations(facts: DockerfileResult, allowedFrontends: readonly string[]): DockerfileViolation[] {
+  const out: DockerfileViolation[] = [];
+  if (facts.syntax && !allowedFrontends.includes(facts.syntax.value)) {
+    out.push({ line: facts.syntax.line, field: '# syntax', message: `the syntax directive would fetch the Dockerfile frontend ${facts.syntax.value} from a registry; remove it${allowedFrontends.length > 0 ? ` or use ${allowedFrontends.join(', ')}` : ''}` });
+  }
+  for (const stage of facts.stages) {
+    if (stage.fromStage < 0 && reservedImage(stage.base)) out.push({ line: stage.line, field: 'FROM', message: `${RESERVED_IMAGE_MESSAGE} (FROM ${stage.written} is ${stage.base})` });
+  }
+  for (const source of facts.sources) {
+    const field = source.instruction === 'COPY' ? 'COPY --from' : 'RUN --mount from';
+    if (source.from.includes('$')) out.push({ line: source.line, field, message: `variables are not expanded in ${field} (${source.from}): name a stage or an image` });
+    else if (source.fromStage < 0 && reservedImage(source.from)) out.push({ line: source.line, field, message: RESERVED_IMAGE_MESSAGE });
+  }
+  for (const run of facts.runOptions) {
+    if (run.network === 'host') out.push({ line: run.line, field: 'RUN --network', message: 'RUN --network=host is not allowed' });
+    if (run.security === 'insecure') out.push({ line: run.line, field: 'RUN --security', message: 'RUN --security=insecure is not allowed' });
+    if (run.devices && run.devices.length > 0) out.push({ line: run.line, field: 'RUN --device', message: 'host devices are not allowed in builds' });
   }
   return out;
 }

@@ -1,10 +1,11 @@
 import type { LabDefinition } from '@kadai/catalog';
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
-import { findComposeFile, normalizeCompose, precheckCompose, COMPOSE_FILE_NAMES } from './compose';
-import { dockerfileFacts, type DockerfileFacts } from './dockerfile';
+import { sharedReferenceParsers } from '@kadai/reference-parsers';
+import path from 'node:path';
+import { findComposeFile, normalizeCompose, readComposeText, COMPOSE_FILE_NAMES } from './compose';
+import { readDockerfile, type DockerfileFacts } from './dockerfile';
 import type { Project } from './model';
 import type { DockerGraderOptions } from './options';
-import { RESERVED_IMAGE_MESSAGE, reservedImage } from './policy';
 import { parseRunFile, RunFileError } from './run-line';
 import { dockerSection } from './spec';
 
@@ -30,6 +31,7 @@ export async function readSubmission(def: LabDefinition, files: Map<string, Buff
   if (total > def.submission.maxBytes) {
     throw new RejectedInputError(`the submission is ${total} bytes; ${def.id} accepts at most ${def.submission.maxBytes}`, [{ message: `the build context is too large (${total} bytes, at most ${def.submission.maxBytes})` }], 413);
   }
+  const parsers = sharedReferenceParsers(options.parsersBin);
   let project: Project;
   if (docker.input === 'run') {
     const data = files.get(docker.runFile);
@@ -64,20 +66,16 @@ export async function readSubmission(def: LabDefinition, files: Map<string, Buff
   } else {
     const file = findComposeFile(files);
     if (!file) throw new RejectedInputError(`${def.id} needs a Compose file`, [{ message: `add one of ${COMPOSE_FILE_NAMES.join(', ')}` }]);
-    const raw = precheckCompose(file, files.get(file)!.toString('utf8'), options.maxServices);
-    project = await normalizeCompose(file, files, raw, { composeBin: options.composeBin, timeoutMs: 20_000 });
+    const text = readComposeText(file, files.get(file)!.toString('utf8'));
+    project = await normalizeCompose(parsers, text, files, options.maxServices);
   }
   const dockerfiles = new Map<string, DockerfileFacts>();
   for (const s of project.services) {
     if (!s.build) continue;
-    const dockerfile = s.build.context === '.' ? s.build.dockerfile : `${s.build.context}/${s.build.dockerfile}`;
+    const dockerfile = path.posix.join(s.build.context, s.build.dockerfile);
     const text = files.get(dockerfile);
     if (!text) throw new RejectedInputError(`service ${s.name}: ${dockerfile} is missing`, [{ ...s.where, field: s.build.context === '.' ? 'build' : 'build.context', message: `no ${dockerfile} in the submission` }]);
-    const facts = dockerfileFacts(text.toString('utf8'));
-    if (facts.stages.length === 0) throw new RejectedInputError(`${dockerfile} has no FROM`, [{ file: dockerfile, line: 1, field: 'FROM', message: 'a Dockerfile starts with FROM <image>' }]);
-    const reserved = facts.stages.find((st) => reservedImage(st.from));
-    if (reserved) throw new RejectedInputError(`${dockerfile}: FROM ${reserved.from}`, [{ file: dockerfile, line: reserved.line, field: 'FROM', message: RESERVED_IMAGE_MESSAGE }]);
-    dockerfiles.set(s.name, facts);
+    dockerfiles.set(s.name, await readDockerfile(parsers, dockerfile, text.toString('utf8'), s.build.args ?? {}, options.dockerfileFrontends));
   }
   return { project, dockerfiles };
 }

@@ -1,5 +1,6 @@
 import pino from 'pino';
-import { dockerfileFacts } from '../dockerfile';
+import type { DockerfileFacts } from '../dockerfile';
+
 import type { Project, ServiceSpec } from '../model';
 import type { Sandbox, ServiceState } from '../sandbox';
 import { containerCheck } from './container';
@@ -8,6 +9,18 @@ import { logsCheck } from './logs';
 import { startOrderCheck } from './start-order';
 import type { CheckContext } from './types';
 import { buildCheck } from './build';
+
+/** BuildKit's reading of `FROM golang:1.19 AS b` / `FROM alpine:latest` / `CMD ./app` (as the reference-parsers helper answers). */
+const multistage: DockerfileFacts = {
+  stages: [
+    { line: 1, name: 'b', base: 'golang:1.19', written: 'golang:1.19', fromStage: -1 },
+    { line: 2, base: 'alpine:latest', written: 'alpine:latest', fromStage: -1 },
+  ],
+  sources: [],
+  runOptions: [],
+  baseImage: 'alpine:latest',
+  cmd: { line: 3, form: 'shell', value: ['./app'] },
+};
 
 // Check evaluation against a fake sandbox: what each check concludes from the declared project and
 // the engine's answers, without an engine.
@@ -25,7 +38,7 @@ function context(states: ServiceState[], engine: { running?: boolean; oom?: bool
     pathsInImage: async (_s: string, paths: string[]) => new Map(paths.map((p) => [p, p.startsWith('/usr/sbin')])),
   } as unknown as Sandbox;
   const project: Project = { input: 'compose', file: 'compose.yaml', services: states.map((s) => s.spec), volumes: [] };
-  return { sandbox, project, dockerfiles: new Map([['web', dockerfileFacts('FROM golang:1.19 AS b\nFROM alpine:latest\nCMD ./app\n')]]), signal: new AbortController().signal, log: pino({ level: 'silent' }) };
+  return { sandbox, project, dockerfiles: new Map([['web', multistage]]), signal: new AbortController().signal, log: pino({ level: 'silent' }) };
 }
 
 const running = (s: ServiceSpec, startedAt = Date.now() - 5000): ServiceState => ({ spec: s, image: s.image ?? 'x', containerId: 'id', startedAt });
