@@ -33,9 +33,10 @@ function child(doc: Document, node: unknown, key: string | number): Node | undef
   if (!isMap(target)) return undefined;
   const merges: unknown[] = [];
   for (const pair of target.items) {
-    const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
-    if (name === String(key)) return pair.value as Node;
-    if (name === '<<') merges.push(...(isSeq(pair.value) ? pair.value.items : [pair.value]));
+    // With `merge: true` the yaml package reads a merge key (`<<`) as Symbol(<<).
+    const merge = isScalar(pair.key) && typeof pair.key.value === 'symbol';
+    if (!merge && isScalar(pair.key) && String(pair.key.value) === String(key)) return pair.value as Node;
+    if (merge) merges.push(...(isSeq(pair.value) ? pair.value.items : [pair.value]));
   }
   for (const merged of merges) {
     const found = child(doc, merged, key);

@@ -1,56 +1,81 @@
-import { serviceViolations, topLevelViolations } from './policy';
+import { composeViolations, serviceViolations, topLevelViolations } from './policy';
 
+// The policy judges compose-go's normalized model (long syntax), as the reference-parsers helper returns it.
 const paths = (name: string, svc: Record<string, unknown>) => serviceViolations(name, svc).map((v) => `${v.path.join('.')}: ${v.message}`);
+const vol = (type: string, source: string | undefined, target: string) => ({ type, ...(source ? { source } : {}), target });
 
 describe('serviceViolations', () => {
   it('allows an ordinary service', () => {
-    expect(paths('web', { build: { context: '.' }, ports: ['8000:5000'], volumes: ['data:/data', '/anon'], restart: 'always', depends_on: ['redis'] })).toEqual([]);
+    expect(paths('web', { build: { context: '.', dockerfile: 'Dockerfile' }, ports: [{ target: 5000, published: '8000' }], volumes: [vol('volume', 'data', '/data'), vol('volume', undefined, '/anon')], restart: 'always', depends_on: { redis: {} }, networks: { default: null } })).toEqual([]);
   });
   it('refuses privileges, namespaces, devices and host mounts, each with its field', () => {
     expect(
       paths('evil', {
         privileged: true,
         cap_add: ['SYS_ADMIN'],
-        devices: ['/dev/sda:/dev/sda'],
+        devices: [{ source: '/dev/sda', target: '/dev/sda' }],
+        security_opt: ['seccomp=unconfined'],
+        userns_mode: 'host',
+        sysctls: { 'net.core.somaxconn': '1024' },
+        runtime: 'runc',
+        volumes_from: ['other'],
+        extends: { service: 'x', file: '/etc/passwd' },
+        use_api_socket: true,
         network_mode: 'host',
         pid: 'host',
         ipc: 'host',
-        security_opt: ['seccomp=unconfined'],
-        volumes: ['/:/host', '/var/run/docker.sock:/var/run/docker.sock', { type: 'bind', source: '/etc', target: '/e' }, 'ok:/ok'],
+        uts: 'host',
+        volumes: [vol('bind', '/', '/host'), vol('bind', '/var/run/docker.sock', '/var/run/docker.sock'), vol('tmpfs', undefined, '/t'), vol('volume', 'ok', '/ok')],
       }),
     ).toEqual([
       'services.evil.privileged: privileged containers are not allowed',
       'services.evil.cap_add: adding capabilities is not allowed',
       'services.evil.devices: host devices are not allowed',
       'services.evil.security_opt: changing security options is not allowed',
+      'services.evil.userns_mode: changing the user namespace is not allowed',
+      'services.evil.sysctls: setting kernel parameters is not allowed',
+      'services.evil.runtime: choosing the container runtime is not allowed',
+      "services.evil.volumes_from: mounting another container's volumes is not allowed",
+      "services.evil.use_api_socket: the Docker engine's socket is not available to containers",
+      'services.evil.extends: extends is not supported: write the service out',
       'services.evil.pid: pid: host is not allowed; containers keep their own namespaces',
       'services.evil.ipc: ipc: host is not allowed; containers keep their own namespaces',
+      'services.evil.uts: uts: host is not allowed; containers keep their own namespaces',
       "services.evil.network_mode: network_mode: host is not allowed; services run on the attempt's own network",
       'services.evil.volumes.0: bind mounts of host paths are not allowed ("/"); use a named volume',
       'services.evil.volumes.1: mounting the Docker socket is not allowed',
-      'services.evil.volumes.2: bind mounts of host paths are not allowed ("/etc"); use a named volume',
+      'services.evil.volumes.2: volume type "tmpfs" is not allowed; use a named volume',
+    ]);
+  });
+  it('keeps builds inside the submission and away from BuildKit instructions', () => {
+    expect(paths('web', { build: { context: '/', dockerfile: 'Dockerfile' } })).toEqual(['services.web.build.context: the build context must be a folder of the submission, not "/"']);
+    expect(paths('web', { build: { context: 'https://github.com/x/y.git' } }).map((p) => p.split(':')[0])).toEqual(['services.web.build.context']);
+    expect(paths('web', { build: { context: './app', dockerfile: '../../etc/passwd', network: 'host', additional_contexts: { a: '/etc' }, args: { BUILDKIT_SYNTAX: 'x', OK: '1' } } }).map((p) => p.split(':')[0])).toEqual([
+      'services.web.build.dockerfile',
+      'services.web.build.network',
+      'services.web.build.additional_contexts',
+      'services.web.build.args.BUILDKIT_SYNTAX',
     ]);
   });
   it("refuses other attempts' images", () => {
     expect(paths('web', { image: 'kadai-abc123-web:latest' })).toEqual(["services.web.image: images named kadai-… are kadai's own attempt images and cannot be used"]);
     expect(paths('web', { image: 'kadai/debian-base:bookworm' })).toEqual([]);
   });
-  it('keeps env_file inside the submission', () => {
-    expect(paths('web', { env_file: '.env.web' })).toEqual([]);
-    expect(paths('web', { env_file: ['ok.env', '/etc/shadow', '../../etc/passwd', { path: '${X:-/etc/hostname}' }] }).map((p) => p.split(':')[0])).toEqual([
-      'services.web.env_file.1',
-      'services.web.env_file.2',
-      'services.web.env_file.3',
-    ]);
-    expect(paths('web', { env_file: '/etc/shadow' })).toEqual(['services.web.env_file: env_file must be a file of the submission (a relative path without .. or $), not "/etc/shadow"']);
-  });
-  it('ignores privileged: false', () => {
-    expect(paths('web', { privileged: false, cap_add: [] })).toEqual([]);
+  it('ignores privileged: false and empty lists', () => {
+    expect(paths('web', { privileged: false, cap_add: [], sysctls: {} })).toEqual([]);
   });
 });
 
 describe('topLevelViolations', () => {
-  it('refuses external and driver-backed volumes', () => {
-    expect(topLevelViolations({ volumes: { a: { external: true }, b: { driver_opts: { type: 'none', device: '/', o: 'bind' } }, c: {} } }).map((v) => v.path.join('.'))).toEqual(['volumes.a.external', 'volumes.b.driver_opts']);
+  it('refuses include, secrets, external and driver-backed volumes', () => {
+    expect(topLevelViolations({ volumes: { a: { name: 'a', external: true }, b: { driver_opts: { type: 'none', device: '/', o: 'bind' } }, c: {} }, secrets: { s: { file: '/etc/shadow' } } }, [{ path: ['/etc/x.yaml'] }]).map((v) => v.path.join('.'))).toEqual([
+      'include',
+      'secrets',
+      'volumes.a.external',
+      'volumes.b.driver_opts',
+    ]);
+  });
+  it('accepts the default network compose-go adds and a top-level name', () => {
+    expect(composeViolations({ name: 'kadai', services: { web: { image: 'nginx' } }, networks: { default: { name: 'kadai_default', ipam: {} } } })).toEqual([]);
   });
 });

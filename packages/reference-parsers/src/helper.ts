@@ -57,6 +57,11 @@ export class ReferenceParsers {
 
   constructor(private readonly options: ReferenceParsersOptions) {}
 
+  /** The helper's process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Normalizes the Compose file `file` of the submission (its text files travel with the request). */
   compose(file: string, files: Record<string, string>): Promise<ComposeResult> {
     return this.request({ op: 'compose', file, files }, file) as Promise<ComposeResult>;
