@@ -1,6 +1,7 @@
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
+import { HOSTILE_COMPOSE, HOSTILE_DOCKERFILES } from './hostile-cases';
 import { files, gradeOnce, log, makeLab, rejection, testGrader } from './support';
 
 // Hostile submissions against the real engine: each is rejected before anything runs (naming file,
@@ -24,21 +25,8 @@ const composeLab = makeLab({ input: 'compose' }, [{ type: 'container', service: 
 const runLab = (checks: Array<Record<string, unknown>>) => makeLab({ input: 'run' }, checks);
 
 describe('rejected before anything runs', () => {
-  const cases: Array<[string, string, RegExp]> = [
-    ['privileged', 'services:\n  app:\n    image: busybox:1.36\n    privileged: true\n', /^compose\.yaml:4 services\.app\.privileged: privileged/],
-    ['Docker socket', 'services:\n  app:\n    image: busybox:1.36\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n', /^compose\.yaml:5 services\.app\.volumes\.0: mounting the Docker socket/],
-    ['host root bind', 'services:\n  app:\n    image: busybox:1.36\n    volumes:\n      - type: bind\n        source: /\n        target: /host\n', /^compose\.yaml:5 services\.app\.volumes\.0: bind mounts of host paths/],
-    ['host network', 'services:\n  app:\n    image: busybox:1.36\n    network_mode: host\n', /^compose\.yaml:4 services\.app\.network_mode: /],
-    ['host pid', 'services:\n  app:\n    image: busybox:1.36\n    pid: host\n', /^compose\.yaml:4 services\.app\.pid: /],
-    ['cap_add', 'services:\n  app:\n    image: busybox:1.36\n    cap_add: [SYS_ADMIN]\n', /^compose\.yaml:4 services\.app\.cap_add: adding capabilities/],
-    ['devices', 'services:\n  app:\n    image: busybox:1.36\n    devices: ["/dev/sda:/dev/sda"]\n', /^compose\.yaml:4 services\.app\.devices: host devices/],
-    ['local volume binding a host path', 'services:\n  app:\n    image: busybox:1.36\n    volumes: [data:/d]\nvolumes:\n  data:\n    driver_opts: {type: none, o: bind, device: /}\n', /^compose\.yaml:7 volumes\.data\.driver_opts: /],
-    ['env_file reading a host file', 'services:\n  app:\n    image: busybox:1.36\n    env_file: ${X:-/etc/hostname}\n', /^compose\.yaml:4 services\.app\.env_file: env_file must be a file of the submission/],
-    ['hundreds of services', `services:\n${Array.from({ length: 300 }, (_, i) => `  s${i}:\n    image: busybox:1.36\n`).join('')}`, /^compose\.yaml:2 services: between 1 and 8 services/],
-    ['YAML alias bomb', ['x: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((c, i) => `${c}${i}: &${c} [${Array(9).fill(`*${i === 0 ? 'a' : 'bcdefghi'[i - 1]}`).join(',')}]`), 'services: {app: {image: busybox, command: *i}}'].join('\n'), /alias/],
-  ];
-  it.each(cases)('compose: %s', async (_name, text, expected) => {
-    const submission = files({ 'compose.yaml': text });
+  it.each(HOSTILE_COMPOSE)('compose: %s', async (_name, entries, expected) => {
+    const submission = files(entries);
     const issues = await rejection(grader, composeLab, submission);
     expect(issues[0]).toMatch(expected);
     // grade refuses it the same way, before creating anything
@@ -63,11 +51,32 @@ describe('rejected before anything runs', () => {
   });
 });
 
-it("another attempt's image: refused in a Dockerfile's FROM, naming the line", async () => {
+describe('Dockerfiles as BuildKit reads them', () => {
   const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
-  expect(await rejection(grader, lab, files({ Dockerfile: '# steal\nFROM kadai-0123456789abcdef-web:latest\n' }))).toEqual([
-    "Dockerfile:2 FROM: images named kadai-… are kadai's own attempt images and cannot be used",
-  ]);
+  it.each(HOSTILE_DOCKERFILES)('refused: %s', async (_name, entries, expected) => {
+    const submission = files(entries);
+    expect((await rejection(grader, lab, submission))[0]).toMatch(expected);
+    const { error, left } = await gradeOnce(grader, lab, submission);
+    expect(error).toBeInstanceOf(RejectedInputError);
+    expect(left).toEqual([]);
+  });
+  it('a heredoc line is never a stage: FROM kadai-… inside RUN <<EOF is text for the shell', async () => {
+    expect(await rejection(grader, lab, files({ Dockerfile: 'FROM busybox:1.36\nRUN <<EOF\nFROM kadai-0123456789abcdef-web\nEOF\n' }))).toEqual([]);
+  });
+});
+
+it('${VAR} in a Compose file gets nothing from the environment of the worker', async () => {
+  process.env.KADAI_TEST_LEAK = 'leaked';
+  try {
+    const lab = makeLab({ input: 'compose' }, [{ type: 'container', service: 'app', env: { LEAK: 'none', HOME_SEEN: '' } }]);
+    const text = 'name: my-app\nservices:\n  app:\n    image: busybox:1.36\n    command: sleep 60\n    environment:\n      LEAK: ${KADAI_TEST_LEAK:-none}\n      HOME_SEEN: ${HOME}\n';
+    const { results, error, left } = await gradeOnce(grader, lab, files({ 'compose.yaml': text }));
+    expect(error).toBeUndefined();
+    expect(`${results?.[0]?.status} ${results?.[0]?.evidence ?? ''}`).toMatch(/^pass /);
+    expect(left).toEqual([]);
+  } finally {
+    delete process.env.KADAI_TEST_LEAK;
+  }
 });
 
 describe('contained at run time (a failed check, never an infrastructure error)', () => {

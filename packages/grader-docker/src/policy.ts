@@ -24,7 +24,6 @@ const DENIED_KEYS: Record<string, string> = {
   runtime: 'choosing the container runtime is not allowed',
   volumes_from: "mounting another container's volumes is not allowed",
   use_api_socket: "the Docker engine's socket is not available to containers",
-  extends: 'extends is not supported: write the service out',
   label_file: 'label_file is not supported',
   provider: 'provider services run programs on the host and are not allowed',
   secrets: 'secrets are not supported',

@@ -56,6 +56,9 @@ func loaderError(err error) error {
 	return out
 }
 
+// extendsRefused is the policy's word on extends: it may name a file outside the submission (never read).
+const extendsRefused = "extends is not supported: write the service out"
+
 // loadCompose normalizes a Compose file with compose-go as Compose v2 would, except that nothing is
 // read from outside the request: no include, no extends (both left for the policy to refuse), no
 // env_file or .env except the submission's own, no variable from any process environment.
@@ -94,6 +97,15 @@ func loadCompose(file string, files map[string]string) (any, error) {
 	var include []any
 	if raw, ok := model["include"].([]any); ok {
 		include = raw
+	}
+	// Left unapplied, an extending service may lack what it would inherit and fail the loader's
+	// consistency check with a confusing message: name the field instead (extends is refused anyway).
+	if services, ok := model["services"].(map[string]any); ok {
+		for name, service := range services {
+			if def, ok := service.(map[string]any); ok && def["extends"] != nil {
+				return nil, &inputError{Message: extendsRefused, Path: []any{"services", name, "extends"}}
+			}
+		}
 	}
 	project, err := loader.ModelToProject(model, opts, details)
 	if err != nil {

@@ -94,8 +94,8 @@ func TestNoVariableFromTheProcessEnvironment(t *testing.T) {
 	}
 }
 
-func TestIncludeAndExtendsAreLeftForThePolicy(t *testing.T) {
-	project, include, err := compose(t, map[string]string{"compose.yaml": "include: [" + hostFile + ", https://example.com/c.yaml, other.yaml]\nservices:\n  web:\n    image: nginx\n    extends: {file: /etc/passwd, service: root}\n", "other.yaml": "services: {x: {image: busybox}}\n"})
+func TestIncludeIsLeftForThePolicy(t *testing.T) {
+	project, include, err := compose(t, map[string]string{"compose.yaml": "include: [" + hostFile + ", https://example.com/c.yaml, other.yaml]\nservices:\n  web:\n    image: nginx\n", "other.yaml": "services: {x: {image: busybox}}\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +105,14 @@ func TestIncludeAndExtendsAreLeftForThePolicy(t *testing.T) {
 	if _, loaded := project["services"].(map[string]any)["x"]; loaded {
 		t.Fatal("an included file was loaded")
 	}
-	if ext := service(t, project, "web")["extends"].(map[string]any); ext["file"] != "/etc/passwd" {
-		t.Fatalf("extends %v", ext)
+}
+
+func TestExtendsIsRefusedUnread(t *testing.T) {
+	for _, ext := range []string{"{file: /etc/passwd, service: root}", "base"} {
+		_, _, err := compose(t, map[string]string{"compose.yaml": "services:\n  base:\n    image: nginx\n  web:\n    extends: " + ext + "\n"})
+		if in := inputErr(t, err); in.Message != extendsRefused || len(in.Path) != 3 || in.Path[1] != "web" {
+			t.Fatalf("%s: got %+v", ext, in)
+		}
 	}
 }
 
