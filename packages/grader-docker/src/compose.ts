@@ -91,10 +91,10 @@ export function readComposeText(file: string, text: string): ComposeText {
   return { file, doc, lineCounter, serviceOrder: services };
 }
 
-/** The submission's files the loader may read (env files, .env): small ones, as text. */
-function textFiles(files: Map<string, Buffer>): Record<string, string> {
+/** The Compose file and the submission's files the loader may read (env files, .env): small ones, as text. */
+function textFiles(composeFile: string, files: Map<string, Buffer>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, data] of files) if (data.length <= MAX_TEXT_FILE_BYTES) out[name] = data.toString('utf8');
+  for (const [name, data] of files) if (data.length <= MAX_TEXT_FILE_BYTES || name === composeFile) out[name] = data.toString('utf8');
   return out;
 }
 
@@ -162,7 +162,7 @@ export async function normalizeCompose(parsers: ReferenceParsers, text: ComposeT
   let model: ComposeModel;
   let include: unknown[] | undefined;
   try {
-    ({ project: model, include } = await parsers.compose(text.file, textFiles(files)));
+    ({ project: model, include } = await parsers.compose(text.file, textFiles(text.file, files)));
   } catch (error) {
     if (error instanceof ParseError) {
       const issue = error.issues[0]!;

@@ -57,6 +57,7 @@ describe('serviceViolations', () => {
   });
   it("refuses other attempts' images", () => {
     expect(paths('web', { image: 'kadai-abc123-web:latest' })).toEqual(["services.web.image: images named kadai-… are kadai's own attempt images and cannot be used"]);
+    expect(paths('web', { image: 'index.docker.io/library/kadai-abc123-web' })).toHaveLength(1);
     expect(paths('web', { image: 'kadai/debian-base:bookworm' })).toEqual([]);
   });
   it('ignores privileged: false and empty lists', () => {

@@ -44,7 +44,8 @@ const DENIED_BUILD_KEYS: Record<string, string> = {
  * same engine must not run or build FROM them (they hold other students' work).
  */
 export function reservedImage(ref: string): boolean {
-  return /^(docker\.io\/)?(library\/)?kadai-/i.test(ref.trim());
+  // index.docker.io is Docker Hub's legacy name: the engine normalizes it to docker.io, then to the local name.
+  return /^((index\.)?docker\.io\/)?(library\/)?kadai-/i.test(ref.trim());
 }
 export const RESERVED_IMAGE_MESSAGE = "images named kadai-… are kadai's own attempt images and cannot be used";
 
