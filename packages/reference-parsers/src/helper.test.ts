@@ -70,3 +70,14 @@ it('a helper that does not answer in time fails the request as retryable and is 
   expect(stuck.pid).toBeUndefined();
   stuck.close();
 });
+
+it('the death of a replaced helper does not fail the requests of its successor', async () => {
+  await parsers.dockerfile('Dockerfile', 'FROM alpine\n');
+  const old = parsers.pid!;
+  // What a timeout does: forget the helper, then kill it; a request meanwhile goes to a new one.
+  const replaced = parsers as unknown as { child: unknown };
+  replaced.child = undefined;
+  const answer = parsers.compose('compose.yaml', { 'compose.yaml': 'services: {web: {image: nginx}}\n' });
+  process.kill(old, 'SIGKILL');
+  expect((await answer).project.services?.web?.image).toBe('nginx');
+});

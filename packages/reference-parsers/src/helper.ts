@@ -32,6 +32,8 @@ interface Pending {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
   file: string;
+  /** The helper process the request went to: only its death fails the request. */
+  child: ChildProcessWithoutNullStreams;
 }
 
 interface Response {
@@ -74,7 +76,7 @@ export class ReferenceParsers {
 
   /** Stops the helper (pending requests fail as retryable infrastructure errors). */
   close(): void {
-    this.fail(new InfrastructureError('the reference parsers were closed', true));
+    this.fail(new InfrastructureError('the reference parsers were closed', true), undefined);
     this.child?.kill('SIGKILL');
     this.child = undefined;
   }
@@ -87,15 +89,15 @@ export class ReferenceParsers {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
-    createInterface({ input: child.stdout }).on('line', (line) => this.answer(line));
+    createInterface({ input: child.stdout }).on('line', (line) => this.answer(line, child));
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (this.child === child) this.child = undefined;
       const missing = error.code === 'ENOENT';
-      this.fail(new InfrastructureError(missing ? `the reference parsers are not built (${this.options.binary}): run infra/reference-parsers/build` : `the reference parsers failed: ${error.message}`, !missing, { cause: error }));
+      this.fail(new InfrastructureError(missing ? `the reference parsers are not built (${this.options.binary}): run infra/reference-parsers/build` : `the reference parsers failed: ${error.message}`, !missing, { cause: error }), child);
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
-      this.fail(new InfrastructureError(`the reference parsers stopped (${signal ?? `exit ${code}`}): ${stderr.trim()}`, true));
+      this.fail(new InfrastructureError(`the reference parsers stopped (${signal ?? `exit ${code}`}): ${stderr.trim()}`, true), child);
     });
     child.stdin.on('error', () => undefined); // a dead child: its exit event fails the pending requests
     // Idle, the helper must not keep the process alive; a pending request's timer does meanwhile.
@@ -121,17 +123,17 @@ export class ReferenceParsers {
           child.kill('SIGKILL');
         }
       }, this.options.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, file });
+      this.pending.set(id, { resolve, reject, timer, file, child });
       child.stdin.write(`${line}\n`);
     });
   }
 
-  private answer(line: string): void {
+  private answer(line: string, child: ChildProcessWithoutNullStreams): void {
     let response: Response;
     try {
       response = JSON.parse(line) as Response;
     } catch {
-      return this.fail(new InfrastructureError(`the reference parsers answered something unreadable: ${line.slice(0, 200)}`, true));
+      return this.fail(new InfrastructureError(`the reference parsers answered something unreadable: ${line.slice(0, 200)}`, true), child);
     }
     if (response.ready) {
       this.landlock = response.landlock ?? 0;
@@ -150,8 +152,10 @@ export class ReferenceParsers {
     pending.resolve(response.result);
   }
 
-  private fail(error: Error): void {
+  /** Fails the pending requests of one helper process (all of them when `child` is undefined). */
+  private fail(error: Error, child: ChildProcessWithoutNullStreams | undefined): void {
     for (const [id, pending] of this.pending) {
+      if (child && pending.child !== child) continue;
       clearTimeout(pending.timer);
       this.pending.delete(id);
       pending.reject(error);
