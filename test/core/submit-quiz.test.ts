@@ -1,5 +1,6 @@
 import { createPool, newToken, storeToken, upsertUser } from '@kadai/db';
 import { packDirectory } from '@kadai/intake';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/stack';
 
@@ -45,6 +46,16 @@ describe('a quiz submitted over HTTP', () => {
     const second = await stack.client('student2').submitArchive('quiz-ch03', archive);
     expect([first.attempt, second.attempt]).toEqual([1, 2]);
     const view = await stack.client('student2').waitForResult(second.id, 10_000);
+    expect(view.score).toBe(view.maxScore);
+  });
+
+  it('accepts a folder packed the common way, `tar -C dir -czf work.tgz .` ("./" entry, ./ names)', async () => {
+    const solution = path.join(REPO_ROOT, 'labs/quiz-ch05/solution');
+    const archive = execFileSync('tar', ['-C', solution, '-czf', '-', '.']);
+    expect(execFileSync('tar', ['-tzf', '-'], { input: archive }).toString().split('\n')[0]).toBe('./');
+    const { id } = await stack.client('student1').submitArchive('quiz-ch05', archive);
+    const view = await stack.client('student1').waitForResult(id, 10_000);
+    expect(view).toMatchObject({ state: 'graded' });
     expect(view.score).toBe(view.maxScore);
   });
 

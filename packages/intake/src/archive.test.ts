@@ -80,6 +80,62 @@ describe('unpackArchive: happy paths', () => {
   });
 });
 
+describe('unpackArchive: archives of "." (tar -C dir -czf work.tgz .)', () => {
+  function packDot(tool: (dir: string) => void, out = 'out'): Buffer {
+    const dir = mkdtempSync(join(tmpdir(), 'intake-dot-'));
+    try {
+      mkdirSync(join(dir, 'work/k8s'), { recursive: true });
+      writeFileSync(join(dir, 'work/Dockerfile'), 'FROM busybox\n');
+      writeFileSync(join(dir, 'work/k8s/svc.yml'), 'kind: Service\n');
+      tool(dir);
+      return readFileSync(join(dir, out));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const expected = { Dockerfile: 'FROM busybox\n', 'k8s/svc.yml': 'kind: Service\n' };
+
+  it.each([
+    ['tar -C work -czf out .', ['-C', 'work', '-czf', 'out', '.']],
+    ['tar -C work -cf out .', ['-C', 'work', '-cf', 'out', '.']],
+    ['tar -C work -czf out ./Dockerfile ./k8s', ['-C', 'work', '-czf', 'out', './Dockerfile', './k8s']],
+  ])('reads what `%s` makes (a "./" entry, ./-prefixed names)', async (_name, args) => {
+    const archive = packDot((dir) => execFileSync('tar', args, { cwd: dir }));
+    expect(asText(await unpackArchive(archive, DEFAULT_LIMITS))).toEqual(expected);
+  });
+
+  it('reads what `cd work && zip -r ../out .` makes', async () => {
+    const archive = packDot(
+      (dir) => execFileSync('zip', ['-qr', '../out.zip', '.'], { cwd: join(dir, 'work') }),
+      'out.zip',
+    );
+    expect(asText(await unpackArchive(archive, DEFAULT_LIMITS))).toEqual(expected);
+  });
+
+  it('takes a "./" folder entry as the root however it is spelt, in tar and zip', async () => {
+    const items = [
+      { name: './', type: 'directory' as const },
+      { name: './/', type: 'directory' as const },
+      { name: './Dockerfile', data: 'FROM busybox\n' },
+    ];
+    expect(asText(await unpackArchive(await tgzOf(items), DEFAULT_LIMITS))).toEqual({ Dockerfile: 'FROM busybox\n' });
+    const zip = await zipOf([{ name: 'q', dir: true }, { name: 'Dockerfile', data: 'FROM busybox\n' }]);
+    expect(asText(await unpackArchive(patchName(zip, 'q/', './'), DEFAULT_LIMITS))).toEqual({
+      Dockerfile: 'FROM busybox\n',
+    });
+  });
+
+  it('still refuses a "./" that is a file, and ".." behind "./"', async () => {
+    expect((await rejection(await tgzOf([{ name: './', data: 'x' }]))).message).toBe('entry "./": empty file name');
+    expect((await rejection(await tgzOf([{ name: './../x', data: 'x' }]))).message).toBe(
+      'entry "./../x": path leads outside the submission root (..)',
+    );
+    expect((await rejection(await tgzOf([{ name: './../', type: 'directory' }]))).message).toBe(
+      'entry "./../": path leads outside the submission root (..)',
+    );
+  });
+});
+
 describe('unpackArchive: hostile paths and entry types', () => {
   it('rejects ".." in a zip entry', async () => {
     const zip = patchName(await zipOf([{ name: 'xx/evil.sh', data: 'x' }]), 'xx/evil.sh', '../evil.sh');

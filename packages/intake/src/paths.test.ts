@@ -1,5 +1,5 @@
 import { RejectedInputError } from '@kadai/errors';
-import { normalizeEntryPath } from './paths';
+import { isRootFolderEntry, normalizeEntryPath } from './paths';
 
 function rejection(raw: string): RejectedInputError {
   try {
@@ -34,5 +34,15 @@ describe('normalizeEntryPath', () => {
     expect(error.status).toBe(422);
     expect(error.message).toBe(`entry ${JSON.stringify(raw)}: ${why}`);
     expect(error.issues).toEqual([{ file: raw, message: why }]);
+  });
+});
+
+describe('isRootFolderEntry', () => {
+  it.each(['.', './', './/', './.', './././'])('%j is the archive root', (raw) => {
+    expect(isRootFolderEntry(raw)).toBe(true);
+  });
+
+  it.each(['', '..', '../', './..', './a', 'a/', '/', './../', '.a', '..a/'])('%j is not', (raw) => {
+    expect(isRootFolderEntry(raw)).toBe(false);
   });
 });

@@ -29,6 +29,15 @@ export function normalizeEntryPath(raw: string): string {
 }
 
 /**
+ * True for an entry that names the archive's root folder itself: `tar -C dir -czf work.tgz .` (the
+ * commonest way to pack a folder) starts with a "./" folder entry, and `zip -r` of "." may too. It
+ * holds no file, so it is skipped; a file entry with such a name is still refused as nameless.
+ */
+export function isRootFolderEntry(raw: string): boolean {
+  return /^\.(\/+\.?)*\/*$/.test(raw);
+}
+
+/**
  * Zipping a folder ("mylab/Dockerfile", "mylab/k8s/app.yaml") puts everything under one folder;
  * graders expect the lab files at the root, so that single common folder is removed.
  */

@@ -2,7 +2,7 @@ import { createGunzip, type Gunzip } from 'node:zlib';
 import * as tarStream from 'tar-stream';
 import { RejectedInputError } from '@kadai/errors';
 import { LimitTracker, tooLarge, type IntakeLimits, type SubmissionFiles } from './limits';
-import { FileCollector, linkRejection, normalizeEntryPath, specialFileRejection } from './paths';
+import { FileCollector, isRootFolderEntry, linkRejection, normalizeEntryPath, specialFileRejection } from './paths';
 
 function corrupt(format: string, detail: string, file?: string): RejectedInputError {
   const message = `corrupt ${format} archive: ${file ? `entry "${file}": ` : ''}${detail}`;
@@ -62,6 +62,10 @@ export async function unpackTar(data: Buffer, gzip: boolean, limits: IntakeLimit
     for await (const entry of extract) {
       const { header } = entry;
       tracker.entry(header.name);
+      if (header.type === 'directory' && isRootFolderEntry(header.name)) {
+        entry.resume();
+        continue;
+      }
       const path = normalizeEntryPath(header.name);
       switch (header.type) {
         case 'file':

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 import { RejectedInputError } from '@kadai/errors';
 import { LimitTracker, type IntakeLimits, type SubmissionFiles } from './limits';
-import { FileCollector, linkRejection, normalizeEntryPath, specialFileRejection } from './paths';
+import { FileCollector, isRootFolderEntry, linkRejection, normalizeEntryPath, specialFileRejection } from './paths';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -133,6 +133,7 @@ export async function unpackZip(data: Buffer, limits: IntakeLimits): Promise<Sub
       );
       tracker.entry(rawName);
       const kind = kindOf(entry, rawName);
+      if (kind === 'directory' && isRootFolderEntry(rawName)) continue;
       const path = normalizeEntryPath(rawName);
       // Finder adds resource-fork copies under __MACOSX/; they are not part of the work.
       if (path === '__MACOSX' || path.startsWith('__MACOSX/')) continue;
