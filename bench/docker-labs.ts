@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     writeFileSync(scriptFile, await handScript(lab, files, dir));
     const byHand = () => {
       const started = performance.now();
-      const r = spawnSync('bash', [scriptFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const r = spawnSync('bash', [scriptFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKER_HOST: `unix://${grader.options.socketPath}` } });
       if (r.status !== 0) throw new Error(`${lab.definition.id}: the by-hand script failed: ${r.stderr.toString()}`);
       return performance.now() - started;
     };

@@ -7,6 +7,9 @@ STATE_DIR="${KADAI_STATE_DIR:-/var/lib/kadai}"
 REGISTRY_PORT="${KADAI_REGISTRY_PORT:-5000}"
 REGISTRY_ADDR="127.0.0.1:${REGISTRY_PORT}"
 REGISTRY_VERSION="${KADAI_REGISTRY_VERSION:-v3.1.2}"
+# Every image goes into kadai's own engine (infra/docker/up), never into the machine's own Docker.
+. "$IMAGES_DIR/../docker/engine.sh"
+export DOCKER_HOST="unix://$ENGINE_SOCKET"
 # Prefer Debian's CLI (same version as the daemon); any docker CLI works.
 if [ -z "${DOCKER:-}" ]; then
   if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi

@@ -14,6 +14,8 @@ function alive(pid) {
 }
 
 module.exports = async () => {
+  // kadai's own engine (infra/docker/engine.sh), for the docker calls below and every test
+  process.env.DOCKER_HOST ??= 'unix:///run/kadai/docker.sock';
   if (process.env.KADAI_IMAGES_SKIP_UP !== '1') {
     const up = path.resolve(__dirname, '../../infra/images/up');
     execFileSync('bash', [up], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 45 * 60 * 1000 });

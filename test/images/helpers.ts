@@ -8,6 +8,8 @@ const execFileP = promisify(execFile);
 export const REPO = path.resolve(__dirname, '../..');
 export const REGISTRY = `127.0.0.1:${process.env.KADAI_REGISTRY_PORT ?? '5000'}`;
 export const DOCKER = process.env.DOCKER ?? 'docker';
+/** kadai's own engine (infra/docker/engine.sh); the tests never use the machine's own Docker. */
+export const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/kadai/docker.sock';
 
 export async function sh(
   cmd: string,
@@ -18,6 +20,7 @@ export async function sh(
     const { stdout, stderr } = await execFileP(cmd, args, {
       timeout: opts.timeoutMs ?? 60000,
       maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, DOCKER_HOST },
     });
     return { stdout, stderr };
   } catch (e) {

@@ -84,7 +84,7 @@ test('docker pull nginx:1.21 goes through the registry mirror after docker rmi',
 }, 180000);
 
 test('containerd pulls through the hosts files of infra/images/containerd-hosts', async () => {
-  const sockets = ['/run/containerd/containerd.sock', '/var/run/docker/containerd/containerd.sock'];
+  const sockets = ['/run/containerd/containerd.sock', '/run/kadai/engine/containerd/containerd.sock'];
   const sock = sockets.find((s) => fs.existsSync(s));
   const ctr = ['/usr/bin/ctr', '/usr/local/bin/ctr'].find((c) => fs.existsSync(c));
   if (!sock || !ctr) {

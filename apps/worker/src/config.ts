@@ -1,4 +1,5 @@
 import { fields, loadConfig, serviceEnv } from '@kadai/config';
+import { KADAI_ENGINE_SOCKET } from '@kadai/grader-docker';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -19,7 +20,7 @@ const schema = z
     KADAI_SHUTDOWN_GRACE_MS: fields.milliseconds.default(30_000),
     KADAI_FAULT_DELAY_MS: fields.milliseconds.default(0),
     // The docker grader: the engine's socket and what one attempt may use.
-    KADAI_DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
+    KADAI_DOCKER_SOCKET: z.string().min(1).default(KADAI_ENGINE_SOCKET),
     KADAI_DOCKER_MEMORY_MB: fields.positiveInt.default(256),
     KADAI_DOCKER_CPUS: z.coerce.number().positive().max(64).default(0.5),
     KADAI_DOCKER_PIDS: fields.positiveInt.default(128),

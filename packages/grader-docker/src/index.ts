@@ -1,5 +1,5 @@
 export { createDockerGrader, dockerLabIssues } from './grader';
-export { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
+export { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET, type DockerGraderOptions } from './options';
 export { reap, leftovers, ensureBuildCgroup, type ReapResult } from './reaper';
 export { SUBMISSION_LABEL } from './sandbox';
 export { readSubmission } from './submission';

@@ -44,8 +44,11 @@ export interface DockerGraderOptions {
   isolateFromHost: boolean;
 }
 
+/** The socket of kadai's own engine (infra/docker/up); kadai never grades on the machine's own Docker. */
+export const KADAI_ENGINE_SOCKET = '/run/kadai/docker.sock';
+
 export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.freeze({
-  socketPath: '/var/run/docker.sock',
+  socketPath: KADAI_ENGINE_SOCKET,
   memoryBytes: 256 * 1024 * 1024,
   cpus: 0.5,
   pidsLimit: 128,
