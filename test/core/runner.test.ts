@@ -1,7 +1,7 @@
 import { loadLab } from '@kadai/catalog';
-import { createPool, createSubmission, migrate, syncLabs, upsertUser, type Db } from '@kadai/db';
+import { createPool, createSubmission, migrate, startRegrade, syncLabs, upsertUser, type Db } from '@kadai/db';
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
-import type { Grader } from '@kadai/grading';
+import type { CheckResult, Grader, GradingContext } from '@kadai/grading';
 import { createMetrics } from '@kadai/observability';
 import { runJob, type RunnerDeps } from '@kadai/runner';
 import { randomUUID } from 'node:crypto';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const { lab } = await loadLab(path.join(REPO_ROOT, 'labs', 'quiz-ch01'));
   await syncLabs(db, [lab!]);
   userId = await upsertUser(db, 'runner-student', 'Runner Student', 'student');
-  deps = { db, labs: new Map([['quiz-ch01', lab!]]), graders: { quiz: failingGrader }, log: pino({ level: 'silent' }), metrics: createMetrics(), workerId: 'w', heartbeatMs: 1000, faultDelayMs: 0 };
+  deps = { db, labs: new Map([['quiz-ch01', lab!]]), graders: { quiz: failingGrader }, log: pino({ level: 'silent' }), metrics: createMetrics(), workerId: 'w', heartbeatMs: 1000, leaseMs: 30_000, faultDelayMs: 0 };
 });
 afterAll(async () => {
   await db?.end();
@@ -39,11 +39,18 @@ afterAll(async () => {
 
 async function newSubmission(): Promise<string> {
   const id = randomUUID();
-  await createSubmission(db, { id, userId, labId: 'quiz-ch01', labVersion: 'v', assignment: undefined, idempotencyKey: undefined, files: new Map(), now: new Date() });
+  await createSubmission(db, { id, userId, labId: 'quiz-ch01', labVersion: 'v', assignment: undefined, idempotencyKey: undefined, files: new Map(), now: new Date(), freeErrorCap: 5 });
   return id;
 }
-const row = async (id: string) => (await db.query('SELECT state, score, attempt, infra_retries, error_message FROM submissions WHERE id = $1', [id])).rows[0];
-const delivery = (submissionId: string, attempt: number) => ({ job: { submissionId, run: 1 }, attempt, maxAttempts: 3, signal: new AbortController().signal });
+const row = async (id: string) =>
+  (
+    await db.query(
+      `SELECT state, score::float8 AS score, attempt, infra_retries, error_message, worker_id, lease_token, grading_run, graded_run
+         FROM submissions WHERE id = $1`,
+      [id],
+    )
+  ).rows[0];
+const delivery = (submissionId: string, attempt: number, run = 1) => ({ job: { submissionId, run }, attempt, maxAttempts: 3, signal: new AbortController().signal });
 
 it('retries an infrastructure failure, then stores error — never a score of 0', async () => {
   failure = new InfrastructureError('docker engine unreachable', true);
@@ -75,4 +82,106 @@ it('rejects input the grader cannot grade at once, giving the attempt back', asy
   await expect(runJob(deps, delivery(id, 1))).resolves.toBe('rejected');
   expect(await row(id)).toMatchObject({ state: 'rejected', attempt: null, score: null });
   await expect(runJob(deps, delivery(id, 1))).resolves.toBe('duplicate');
+});
+
+/** One result per call: the check passes with `points` of 1 (so two workers' results can be told apart). */
+const result = (points: number): CheckResult => ({ checkId: 'q1', title: { ja: 'q1', en: 'q1' }, points, maxPoints: 1, status: points ? 'pass' : 'fail', message: { ja: '', en: '' }, visibility: 'visible' });
+
+/** A grader that holds each grading until released, reporting the context it was given. */
+function gatedGrader(points: number) {
+  let release!: () => void;
+  let entered!: (ctx: GradingContext) => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const started = new Promise<GradingContext>((resolve) => (entered = resolve));
+  const grader: Grader = {
+    kind: 'quiz',
+    validate: () => undefined,
+    grade: async (_lab, _input, ctx) => {
+      entered(ctx);
+      await gate;
+      return [result(points)];
+    },
+  };
+  return { grader, started, release };
+}
+const readyGrader = (points: number): Grader => ({ kind: 'quiz', validate: () => undefined, grade: async () => [result(points)] });
+const checkRows = async (id: string) => (await db.query('SELECT grading_run, points::float8 AS points FROM check_results WHERE submission_id = $1 ORDER BY grading_run', [id])).rows;
+
+describe('one grading at a time (lease and fencing token)', () => {
+  it("refuses a stale worker's late write once its lease was taken over; the new owner's result stands", async () => {
+    const id = await newSubmission();
+    // Worker A claims, then stalls mid-grading without renewing (its heartbeat is far off) past its lease.
+    const stalled = gatedGrader(0);
+    const a = runJob({ ...deps, workerId: 'a', graders: { quiz: stalled.grader }, leaseMs: 1_500, heartbeatMs: 60_000 }, delivery(id, 1));
+    const aCtx = await stalled.started;
+    expect(aCtx.token).toBe(1);
+    // While A's lease is live, B's delivery of the same run is a duplicate: one grading at a time.
+    await expect(runJob({ ...deps, workerId: 'b', graders: { quiz: readyGrader(1) } }, delivery(id, 2))).resolves.toBe('duplicate');
+    await new Promise((r) => setTimeout(r, 1_600));
+    await expect(runJob({ ...deps, workerId: 'b', graders: { quiz: readyGrader(1) } }, delivery(id, 2))).resolves.toBe('graded');
+    expect(await row(id)).toMatchObject({ state: 'graded', worker_id: 'b', lease_token: 2, score: 1, graded_run: 1 });
+    stalled.release();
+    await expect(a).resolves.toBe('stale');
+    expect(await row(id)).toMatchObject({ state: 'graded', worker_id: 'b', lease_token: 2, score: 1 });
+    expect(await checkRows(id)).toEqual([{ grading_run: 1, points: 1 }]);
+  });
+
+  it('stops a grading whose lease renewal is refused: its signal aborts and nothing it does is written', async () => {
+    const id = await newSubmission();
+    const held = gatedGrader(0);
+    const a = runJob({ ...deps, workerId: 'a', graders: { quiz: held.grader }, leaseMs: 2_000, heartbeatMs: 50 }, delivery(id, 1));
+    const aCtx = await held.started;
+    // The lease runs out (as if A had been paused) and worker B takes the run over.
+    await db.query(`UPDATE submissions SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    const b = gatedGrader(1);
+    const bRun = runJob({ ...deps, workerId: 'b', graders: { quiz: b.grader } }, delivery(id, 1));
+    expect((await b.started).token).toBe(2);
+    await expect(a).resolves.toBe('stale');
+    expect(aCtx.signal.aborted).toBe(true);
+    b.release();
+    await expect(bRun).resolves.toBe('graded');
+    expect(await row(id)).toMatchObject({ state: 'graded', worker_id: 'b', score: 1 });
+  });
+
+  it("refuses a stale worker's error and retry too", async () => {
+    failure = new InfrastructureError('engine gone', true);
+    const id = await newSubmission();
+    const held = gatedGrader(0);
+    const failing: Grader = { ...held.grader, grade: async (...args) => (await held.grader.grade(...args), Promise.reject(failure)) };
+    const a = runJob({ ...deps, workerId: 'a', graders: { quiz: failing }, leaseMs: 300, heartbeatMs: 60_000 }, delivery(id, 1));
+    await held.started;
+    await new Promise((r) => setTimeout(r, 400));
+    await expect(runJob({ ...deps, workerId: 'b', graders: { quiz: readyGrader(1) } }, delivery(id, 1))).resolves.toBe('graded');
+    held.release();
+    await expect(a).resolves.toBe('stale');
+    expect(await row(id)).toMatchObject({ state: 'graded', worker_id: 'b', infra_retries: 0, error_message: null });
+  });
+});
+
+describe('regrades never erase', () => {
+  it('keeps the earned grade when a regrade ends in error or rejected, and replaces it only with a new grade', async () => {
+    const id = await newSubmission();
+    await expect(runJob({ ...deps, graders: { quiz: readyGrader(1) } }, delivery(id, 1))).resolves.toBe('graded');
+    const { attempt } = await row(id);
+    expect(attempt).toEqual(expect.any(Number));
+    expect(await startRegrade(db, id)).toBe(2);
+    expect(await row(id)).toMatchObject({ state: 'queued', score: 1, graded_run: 1, grading_run: 2 });
+
+    failure = new InfrastructureError('cluster unreachable', false);
+    await expect(runJob(deps, delivery(id, 1, 2))).resolves.toBe('error');
+    expect(await row(id)).toMatchObject({ state: 'error', score: 1, graded_run: 1, attempt, error_message: 'cluster unreachable' });
+
+    expect(await startRegrade(db, id)).toBe(3);
+    failure = new RejectedInputError('answers.json: q1 no longer exists');
+    await expect(runJob(deps, delivery(id, 1, 3))).resolves.toBe('rejected');
+    expect(await row(id)).toMatchObject({ state: 'rejected', score: 1, graded_run: 1, attempt });
+
+    expect(await startRegrade(db, id)).toBe(4);
+    await expect(runJob({ ...deps, graders: { quiz: readyGrader(0) } }, delivery(id, 1, 4))).resolves.toBe('graded');
+    expect(await row(id)).toMatchObject({ state: 'graded', score: 0, graded_run: 4 });
+    expect(await checkRows(id)).toEqual([
+      { grading_run: 1, points: 1 },
+      { grading_run: 4, points: 0 },
+    ]);
+  });
 });

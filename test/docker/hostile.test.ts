@@ -209,7 +209,7 @@ describe('contained at build time', () => {
 describe('the engine', () => {
   it('unreachable is a retryable infrastructure error, not a zero', async () => {
     const down = testGrader({ socketPath: '/nonexistent/docker.sock' });
-    const error = await down.grade(runLab([{ type: 'container' }]), { submissionId: 'test-engine-down', files: files({ 'run.txt': 'docker run -d nginx' }) }, { signal: new AbortController().signal, log }).catch((e: unknown) => e);
+    const error = await down.grade(runLab([{ type: 'container' }]), { submissionId: 'test-engine-down', files: files({ 'run.txt': 'docker run -d nginx' }) }, { signal: new AbortController().signal, log, token: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as InfrastructureError).retryable).toBe(true);
   });

@@ -12,6 +12,7 @@ const schema = z
     KADAI_DB_POOL_SIZE: fields.positiveInt.default(10),
     // The reference-parsers helper validation reads Compose files and Dockerfiles with; default: the build of the current sources
     KADAI_PARSERS_BIN: z.string().min(1).optional(),
+    KADAI_FREE_ERROR_CAP: fields.positiveInt.default(5),
   })
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
@@ -23,6 +24,7 @@ const schema = z
     port: env.KADAI_API_PORT,
     limits: { ...DEFAULT_LIMITS, maxUploadBytes: env.KADAI_MAX_UPLOAD_BYTES },
     lookupCacheMs: env.KADAI_LOOKUP_CACHE_MS,
+    freeErrorCap: env.KADAI_FREE_ERROR_CAP,
     retry: { attempts: env.KADAI_RETRY_ATTEMPTS, backoffMs: env.KADAI_RETRY_BACKOFF_MS },
     dbPoolSize: env.KADAI_DB_POOL_SIZE,
     parsersBin: env.KADAI_PARSERS_BIN,

@@ -30,6 +30,7 @@ runService(async () => {
     metrics: createMetrics(),
     limits: config.limits,
     lookupCacheMs: config.lookupCacheMs,
+    freeErrorCap: config.freeErrorCap,
     pingRedis: async () => void (await redis.ping()),
   });
   const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));

@@ -14,9 +14,9 @@ const schema = z
     KADAI_LOCK_DURATION_MS: fields.positiveInt.default(30_000),
     KADAI_STALLED_INTERVAL_MS: fields.positiveInt.default(30_000),
     KADAI_HEARTBEAT_MS: fields.positiveInt.default(10_000),
+    KADAI_LEASE_MS: fields.positiveInt.default(30_000),
     KADAI_SWEEP_INTERVAL_MS: fields.positiveInt.default(15_000),
     KADAI_SWEEP_QUEUED_AFTER_MS: fields.positiveInt.default(60_000),
-    KADAI_SWEEP_RUNNING_AFTER_MS: fields.positiveInt.default(60_000),
     KADAI_SHUTDOWN_GRACE_MS: fields.milliseconds.default(30_000),
     KADAI_FAULT_DELAY_MS: fields.milliseconds.default(0),
     // The docker grader: the engine's socket and what one attempt may use.
@@ -45,6 +45,10 @@ const schema = z
     KADAI_DOCKER_REAP_AFTER_MS: fields.positiveInt.default(30 * 60_000),
     KADAI_DOCKER_REAP_INTERVAL_MS: fields.positiveInt.default(5 * 60_000),
   })
+  .refine((env) => env.KADAI_HEARTBEAT_MS < env.KADAI_LEASE_MS, {
+    path: ['KADAI_HEARTBEAT_MS'],
+    message: 'must be shorter than KADAI_LEASE_MS (a lease is renewed at every heartbeat)',
+  })
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
     redisUrl: env.KADAI_REDIS_URL,
@@ -58,10 +62,10 @@ const schema = z
     lockDurationMs: env.KADAI_LOCK_DURATION_MS,
     stalledIntervalMs: env.KADAI_STALLED_INTERVAL_MS,
     heartbeatMs: env.KADAI_HEARTBEAT_MS,
+    leaseMs: env.KADAI_LEASE_MS,
     sweeper: {
       intervalMs: env.KADAI_SWEEP_INTERVAL_MS,
       queuedTimeoutMs: env.KADAI_SWEEP_QUEUED_AFTER_MS,
-      runningTimeoutMs: env.KADAI_SWEEP_RUNNING_AFTER_MS,
     },
     shutdownGraceMs: env.KADAI_SHUTDOWN_GRACE_MS,
     faultDelayMs: env.KADAI_FAULT_DELAY_MS,

@@ -1,6 +1,6 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
-import { createPool, migrate, syncLabs } from '@kadai/db';
-import { createDockerGrader, reap } from '@kadai/grader-docker';
+import { createPool, migrate, releasedRuns, syncLabs } from '@kadai/db';
+import { createDockerGrader, reap, runsOnEngine } from '@kadai/grader-docker';
 import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { gradingJob, GradingQueues, queueName, startSweeper } from '@kadai/queue';
@@ -19,16 +19,20 @@ runService(async () => {
   await syncLabs(db, labs.values());
   const metrics = createMetrics();
   const graders = createGraders({ docker: config.docker });
-  // Leftovers of attempts that a crashed worker could not clean up: removed at start and from time to time.
+  // Leftovers of grading runs whose lease is over (finished, requeued or taken over, e.g. from a
+  // crashed or stalled worker): removed at start and from time to time. A live run's resources are
+  // its owner's to remove; what no run of this database accounts for goes by age.
   const docker = createDockerGrader(config.docker).docker;
   const reapDocker = () =>
-    reap(docker, { olderThanMs: config.dockerReaper.olderThanMs })
+    runsOnEngine(docker)
+      .then((runs) => releasedRuns(db, runs))
+      .then((runs) => reap(docker, { olderThanMs: config.dockerReaper.olderThanMs, runs }))
       .then((removed) => log.info({ removed }, 'docker reaper ran'))
       .catch((err: unknown) => log.warn({ err }, 'docker reaper failed (is the engine up?)'));
   void reapDocker();
   const reaper = setInterval(() => void reapDocker(), config.dockerReaper.intervalMs);
   reaper.unref();
-  const deps: RunnerDeps = { db, labs, graders, log, metrics, workerId: config.workerId, heartbeatMs: config.heartbeatMs, faultDelayMs: config.faultDelayMs };
+  const deps: RunnerDeps = { db, labs, graders, log, metrics, workerId: config.workerId, heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, faultDelayMs: config.faultDelayMs };
 
   // Workers block on Redis, so BullMQ wants unlimited retries per request on their connection.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

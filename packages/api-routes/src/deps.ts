@@ -15,6 +15,8 @@ export interface ApiDeps {
   log: Logger;
   metrics: Metrics;
   limits: IntakeLimits;
+  /** How many submissions of one student to one lab may end in `error` without using an attempt. */
+  freeErrorCap: number;
   /** How long token and assignment look-ups are cached (0 disables). */
   lookupCacheMs: number;
   /** Throws when Redis does not answer; for /readyz. */

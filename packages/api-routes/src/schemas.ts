@@ -30,13 +30,18 @@ export const submissionView = z.object({
   labKind: z.enum(['quiz', 'docker', 'kubernetes']),
   state: submissionState,
   attempt: z.number().int().nullable(),
-  gradingRun: z.number().int(),
+  gradingRun: z.number().int().describe('the latest grading run (a regrade is a new one)'),
+  gradedRun: z.number().int().nullable().describe('the run whose score and checks count and are shown; a regrade replaces it only when it records a grade'),
   score: z.number().nullable(),
   maxScore: z.number().nullable(),
   lateFactor: z.number(),
   labVersion: z.string(),
   gradedLabVersion: z.string().nullable(),
-  error: z.string().nullable().describe('why grading failed (state error) or was rejected'),
+  error: z
+    .string()
+    .nullable()
+    .describe("why the latest run was rejected, or failed (state error): for a student, kadai's own failure only in their words (the notice), the detail for instructors"),
+  notice: localized.nullable().describe('for the student: a run that ended in error (no attempt used), or a regrade that kept the previous grade'),
   rejection: z.array(z.object({ file: z.string().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), message: z.string() })).nullable(),
   submittedAt: z.string(),
   finishedAt: z.string().nullable(),

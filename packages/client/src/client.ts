@@ -32,9 +32,11 @@ export interface SubmissionView {
   state: 'queued' | 'running' | 'graded' | 'error' | 'rejected';
   attempt: number | null;
   gradingRun: number;
+  gradedRun: number | null;
   score: number | null;
   maxScore: number | null;
   error: string | null;
+  notice: { ja: string; en: string } | null;
   rejection: Array<{ file?: string; line?: number; column?: number; field?: string; message: string }> | null;
   checks: CheckRow[];
 }

@@ -9,8 +9,8 @@ export { getAssignment, findAssignmentForStudent, upsertAssignment, canManageCou
 export type { Assignment } from './assignments';
 export { createSubmission, getSubmission, loadFiles } from './submissions';
 export type { Submission, SubmissionState, NewSubmission, Created } from './submissions';
-export { claimRun, recordGrade, recordRetry, recordError, recordRejected, startRegrade, findStuck, touch, heartbeat, overrideScore } from './grading-state';
-export type { StuckSubmission } from './grading-state';
+export { claimRun, renewLease, recordGrade, recordRetry, recordError, recordRejected, startRegrade, findStuck, touch, releasedRuns, overrideScore } from './grading-state';
+export type { Claim, RunRef, StuckSubmission } from './grading-state';
 export { getCheckResults, courseResults, gradedSubmissionsOf } from './results';
 export type { CourseResultRow } from './results';
 export { seedDemoCourse } from './seed';

@@ -1,5 +1,6 @@
 import type { CheckResult } from '@kadai/grading';
 import type { Queryable } from './pool';
+import { USES_ATTEMPT } from './submissions';
 
 export async function getCheckResults(db: Queryable, submissionId: string, run: number): Promise<CheckResult[]> {
   const { rows } = await db.query(
@@ -36,7 +37,9 @@ export interface CourseResultRow {
 
 /**
  * One row per student and assignment of a course: the submission that counts under the assignment's
- * scoring (best graded score, or the last graded attempt), and how many attempts were used.
+ * scoring (best graded score, or the last graded attempt), and how many attempts were used. A
+ * submission being regraded, or whose regrade ended in error or rejected, counts with the grade it
+ * has (graded_run); `state` is that of its latest run.
  */
 export async function courseResults(db: Queryable, courseId: string): Promise<CourseResultRow[]> {
   const { rows } = await db.query<CourseResultRow>(
@@ -47,11 +50,11 @@ export async function courseResults(db: Queryable, courseId: string): Promise<Co
        JOIN users u ON u.id = e.user_id
        JOIN assignments a ON a.course_id = e.course_id
        LEFT JOIN LATERAL (
-         SELECT count(*) AS n FROM submissions s WHERE s.assignment_id = a.id AND s.user_id = u.id AND s.attempt IS NOT NULL
+         SELECT count(*) AS n FROM submissions s WHERE s.assignment_id = a.id AND s.user_id = u.id AND ${USES_ATTEMPT}
        ) used ON true
        LEFT JOIN LATERAL (
          SELECT s.id, s.score, s.max_score, s.state, s.submitted_at FROM submissions s
-          WHERE s.assignment_id = a.id AND s.user_id = u.id AND s.state = 'graded'
+          WHERE s.assignment_id = a.id AND s.user_id = u.id AND s.graded_run IS NOT NULL
           ORDER BY CASE WHEN a.scoring = 'best' THEN s.score END DESC NULLS LAST, s.submitted_at DESC
           LIMIT 1
        ) pick ON true
@@ -62,11 +65,16 @@ export async function courseResults(db: Queryable, courseId: string): Promise<Co
   return rows;
 }
 
-/** Submission ids of an assignment that a regrade of the whole assignment starts again. */
-export async function gradedSubmissionsOf(db: Queryable, assignmentId: string): Promise<string[]> {
+/**
+ * Submission ids of an assignment that a regrade of the whole assignment starts again (those
+ * `startRegrade` accepts), except the regrading instructor's own.
+ */
+export async function gradedSubmissionsOf(db: Queryable, assignmentId: string, exceptUserId: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM submissions WHERE assignment_id = $1 AND state IN ('graded', 'error') ORDER BY submitted_at`,
-    [assignmentId],
+    `SELECT id FROM submissions
+      WHERE assignment_id = $1 AND user_id <> $2 AND (state IN ('graded', 'error') OR (state = 'rejected' AND graded_run IS NOT NULL))
+      ORDER BY submitted_at`,
+    [assignmentId, exceptUserId],
   );
   return rows.map((r) => r.id);
 }

@@ -16,6 +16,8 @@ export interface Submission {
   labVersion: string;
   gradedLabVersion: string | null;
   gradingRun: number;
+  /** The run whose score and check results count; null until one records a grade. */
+  gradedRun: number | null;
   score: number | null;
   maxScore: number | null;
   lateFactor: number;
@@ -31,7 +33,7 @@ export interface Submission {
 
 const SUBMISSION_COLUMNS = `s.id, s.user_id AS "userId", s.lab_id AS "labId", l.kind AS "labKind",
   s.assignment_id AS "assignmentId", s.attempt, s.state, s.lab_version AS "labVersion",
-  s.graded_lab_version AS "gradedLabVersion", s.grading_run AS "gradingRun", s.score::float8 AS score,
+  s.graded_lab_version AS "gradedLabVersion", s.grading_run AS "gradingRun", s.graded_run AS "gradedRun", s.score::float8 AS score,
   s.max_score::float8 AS "maxScore", s.late_factor::float8 AS "lateFactor", s.worker_id AS "workerId",
   s.infra_retries AS "infraRetries", s.error_message AS "errorMessage", s.rejection,
   s.submitted_at AS "submittedAt", s.started_at AS "startedAt", s.finished_at AS "finishedAt", s.updated_at AS "updatedAt"`;
@@ -53,6 +55,8 @@ export interface NewSubmission {
   idempotencyKey: string | undefined;
   files: Map<string, Buffer>;
   now: Date;
+  /** How many submissions of one student to one lab may end in `error` without a grade (they use no attempt). */
+  freeErrorCap: number;
 }
 
 /** What the api answers with at once; the full row is read again only when asked for. */
@@ -65,8 +69,16 @@ export interface Created {
 const UNIQUE_VIOLATION = '23505';
 
 /**
+ * An `error` without a grade is kadai's failure, not the student's: it uses no attempt (it keeps its
+ * number, which names the submission), and counts instead toward the cap on free errors, so errors
+ * cannot be farmed for unlimited gradings.
+ */
+const FREE_ERROR = `state = 'error' AND graded_run IS NULL`;
+export const USES_ATTEMPT = `attempt IS NOT NULL AND NOT (${FREE_ERROR})`;
+
+/**
  * Stores a submission and its files as `queued`, numbering the attempt and enforcing the
- * assignment's window and attempt limit — in one statement, so accepting a submission costs one
+ * assignment's window, its attempt limit and the cap on free errors — in one statement, so accepting a submission costs one
  * round trip. Two attempts racing for the same number collide on the unique (user, lab, assignment,
  * attempt) index; the loser numbers again under a per-student lock. With an Idempotency-Key used
  * before by this user, the earlier submission is returned instead (created: false).
@@ -94,12 +106,14 @@ export async function createSubmission(db: Db, s: NewSubmission): Promise<{ subm
 async function insertSubmission(db: Queryable, s: NewSubmission, factor: number): Promise<{ submission: Created; created: boolean }> {
   const { rows } = await db.query<Created>(
     `WITH next AS (
-       SELECT coalesce(max(attempt), 0) + 1 AS attempt, count(attempt) AS used FROM submissions
+       SELECT coalesce(max(attempt), 0) + 1 AS attempt, count(attempt) FILTER (WHERE ${USES_ATTEMPT}) AS used FROM submissions
         WHERE user_id = $2 AND lab_id = $3 AND assignment_id IS NOT DISTINCT FROM $4
+     ), errors AS (
+       SELECT count(*) AS free FROM submissions WHERE user_id = $2 AND lab_id = $3 AND ${FREE_ERROR}
      ), inserted AS (
        INSERT INTO submissions (id, user_id, lab_id, assignment_id, attempt, state, lab_version, idempotency_key, late_factor, submitted_at)
-       SELECT $1, $2, $3, $4, next.attempt, 'queued', $5, $6, $7, $8 FROM next
-        WHERE $9::int IS NULL OR next.used < $9::int
+       SELECT $1, $2, $3, $4, next.attempt, 'queued', $5, $6, $7, $8 FROM next, errors
+        WHERE ($9::int IS NULL OR next.used < $9::int) AND errors.free < $12::int
        ON CONFLICT (user_id, idempotency_key) DO NOTHING
        RETURNING id, attempt, state
      ), files AS (
@@ -119,13 +133,14 @@ async function insertSubmission(db: Queryable, s: NewSubmission, factor: number)
       s.assignment?.maxAttempts ?? null,
       [...s.files.keys()],
       [...s.files.values()],
+      s.freeErrorCap,
     ],
   );
   if (rows[0]) return { submission: rows[0], created: true };
   return { submission: await existingOrLimit(db, s), created: false };
 }
 
-/** Nothing was inserted: either the Idempotency-Key was used before, or no attempts are left. */
+/** Nothing was inserted: the Idempotency-Key was used before, the free errors are used up, or no attempts are left. */
 async function existingOrLimit(db: Queryable, s: NewSubmission): Promise<Created> {
   if (s.idempotencyKey) {
     const { rows } = await db.query<Created>('SELECT id, attempt, state FROM submissions WHERE user_id = $1 AND idempotency_key = $2', [
@@ -133,6 +148,18 @@ async function existingOrLimit(db: Queryable, s: NewSubmission): Promise<Created
       s.idempotencyKey,
     ]);
     if (rows[0]) return rows[0];
+  }
+  const { rows } = await db.query<{ free: number }>(`SELECT count(*)::int AS free FROM submissions WHERE user_id = $1 AND lab_id = $2 AND ${FREE_ERROR}`, [
+    s.userId,
+    s.labId,
+  ]);
+  if ((rows[0]?.free ?? 0) >= s.freeErrorCap) {
+    throw new RejectedInputError(
+      `${rows[0]!.free} of your submissions to ${s.labId} ended in error on kadai's side; they used no attempt, but kadai grades at most ` +
+        `${s.freeErrorCap} that way: ask your instructor to regrade them (a regraded one no longer counts here)`,
+      [],
+      409,
+    );
   }
   throw new RejectedInputError(`no attempts left: this assignment allows ${s.assignment?.maxAttempts}`, [], 409);
 }

@@ -6,7 +6,7 @@ import { CHECK_TYPES, type CheckContext, type Outcome } from './checks';
 import { engine } from './engine';
 import { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
 import { ensureBuildNetwork, ensureHostIsolation } from './isolation';
-import { ensureBuildCgroup, reap } from './reaper';
+import { ensureBuildCgroup } from './reaper';
 import { Sandbox } from './sandbox';
 import { dockerSection } from './spec';
 import { readSubmission } from './submission';
@@ -71,8 +71,6 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       if (issues.length > 0) throw new InfrastructureError(`lab ${def.id} is invalid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, false);
       const { project, dockerfiles } = await readSubmission(def, input.files, options);
       await engine('ping', () => docker.ping());
-      // A retry after a crashed worker finds that attempt's resources (same names): remove them first.
-      await reap(docker, { olderThanMs: 0, submissionId: input.submissionId });
       if (options.isolateFromHost) {
         isolated ??= ensureHostIsolation().catch((error: unknown) => {
           isolated = undefined; // try again next time
@@ -89,7 +87,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       }
       cgroupReady ??= ensureBuildCgroup(options.buildCgroupParent, options.buildPidsLimit);
       const withCgroup = await cgroupReady;
-      const sandbox = new Sandbox(docker, withCgroup ? options : { ...options, buildPidsLimit: 0 }, input.submissionId, ctx.log);
+      const sandbox = new Sandbox(docker, withCgroup ? options : { ...options, buildPidsLimit: 0 }, input.submissionId, ctx.token, ctx.log);
       const started = Date.now();
       try {
         await sandbox.build(project, input.files, ctx.signal);

@@ -9,6 +9,8 @@ import { openProxy, type PortProxy } from './ports';
 
 export const SUBMISSION_LABEL = 'kadai.submission';
 export const CREATED_LABEL = 'kadai.created';
+/** The fencing token of the grading run (its lease) that created a resource. */
+export const TOKEN_LABEL = 'kadai.token';
 export const SERVICE_LABEL = 'kadai.service';
 
 const BUILD_LOG_LIMIT = 256 * 1024;
@@ -60,8 +62,10 @@ export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
 }
 
 /**
- * One attempt's resources on the engine: its own internal network, named volumes, built images and
- * containers, all labelled with the submission id and registered so `down` removes them (in reverse
+ * One grading run's resources on the engine: its own internal network, named volumes, built images and
+ * containers, named after the submission and the run's fencing token (a second worker grading the
+ * same submission after a lost lease never shares a name), labelled with both and registered so
+ * `down` removes them (in reverse
  * order, ignoring what is already gone). Limits come from the options, never from the submission.
  */
 export class Sandbox {
@@ -78,11 +82,12 @@ export class Sandbox {
     private readonly docker: Docker,
     private readonly options: DockerGraderOptions,
     readonly submissionId: string,
+    token: number,
     private readonly log: Logger,
   ) {
     const id = submissionId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20) || 'x';
-    this.prefix = `kadai-${id}`;
-    this.labels = { [SUBMISSION_LABEL]: submissionId, [CREATED_LABEL]: String(Date.now()) };
+    this.prefix = `kadai-${id}-${token}`;
+    this.labels = { [SUBMISSION_LABEL]: submissionId, [TOKEN_LABEL]: String(token), [CREATED_LABEL]: String(Date.now()) };
   }
 
   private volumeName(name: string): string {

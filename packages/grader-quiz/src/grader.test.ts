@@ -21,7 +21,7 @@ const quiz: QuizLabDefinition = {
 };
 const lab: Lab = { definition: quiz, dir: '/nowhere', version: 'v1' };
 const files = (answers: unknown) => new Map([['answers.json', Buffer.from(JSON.stringify({ answers }))]]);
-const ctx = { signal: new AbortController().signal, log: pino({ level: 'silent' }) };
+const ctx = { signal: new AbortController().signal, log: pino({ level: 'silent' }), token: 1 };
 
 describe('scoreQuestion', () => {
   const [single, multiple] = quiz.questions as [QuizLabDefinition['questions'][0], QuizLabDefinition['questions'][0]];
@@ -45,6 +45,11 @@ describe('quizGrader', () => {
       ['q2', 'fail', 0],
     ]);
     expect(results[1]?.message.en).toMatch(/^Not answered/);
+  });
+
+  it('keeps the key out of the evidence: only what was selected', async () => {
+    const results = await quizGrader.grade(lab, { submissionId: 's', files: files({ q1: '1', q2: '1' }) }, ctx);
+    expect(results.map((r) => r.evidence)).toEqual(['selected: 1', 'selected: 1']);
   });
 
   it('rejects answers to questions and choices that do not exist, naming each', () => {

@@ -36,7 +36,9 @@ function resultFor(question: Question, picked: string[] | undefined, visibility:
     points,
     status: full ? 'pass' : 'fail',
     message: { ja: `${verdict.ja}\n${question.explanation.ja}`, en: `${verdict.en}\n${question.explanation.en}` },
-    evidence: `selected: ${[...picked].sort().join(', ')}\nexpected: ${[...question.answer].sort().join(', ')}`,
+    // Only what the student picked: the key stays in the lab (instructors see it there), so no check
+    // result, whatever its visibility, can hand it to a student.
+    evidence: `selected: ${[...picked].sort().join(', ')}`,
   };
 }
 

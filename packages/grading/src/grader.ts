@@ -13,6 +13,13 @@ export interface GradingContext {
   signal: AbortSignal;
   /** Carries the submission id on every line. */
   log: Logger;
+  /**
+   * The fencing token of this grading's lease, raised by every claim of the submission. Name and
+   * label what the grading creates after the submission id and this token: a second worker grading
+   * the same submission after a lost lease holds another token, so neither touches the other's
+   * resources, and the reaper can tell a finished or taken-over run's leftovers from a live one's.
+   */
+  token: number;
 }
 
 /**

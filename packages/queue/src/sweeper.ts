@@ -6,13 +6,14 @@ export interface SweeperOptions {
   intervalMs: number;
   /** A submission queued for this long without being picked up has lost its job (e.g. a Redis flush). */
   queuedTimeoutMs: number;
-  /** A running submission without a heartbeat for this long has lost its worker. */
-  runningTimeoutMs: number;
 }
 
-/** One pass: re-enqueue what Postgres says is waiting but Redis no longer carries. */
+/**
+ * One pass: re-enqueue what Postgres says is waiting but Redis no longer carries, and running runs
+ * whose lease ran out (their worker died or stalled). A run under a live lease is left alone.
+ */
 export async function sweepOnce(db: Db, queues: GradingQueues, options: SweeperOptions, log: Logger): Promise<number> {
-  const stuck = await findStuck(db, options.queuedTimeoutMs, options.runningTimeoutMs);
+  const stuck = await findStuck(db, options.queuedTimeoutMs);
   let added = 0;
   for (const s of stuck) {
     const outcome = await queues.ensureEnqueued(s.kind, { submissionId: s.id, run: s.run });

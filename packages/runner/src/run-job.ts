@@ -1,5 +1,5 @@
 import type { Lab } from '@kadai/catalog';
-import { claimRun, heartbeat, loadFiles, getSubmission, recordError, recordGrade, recordRejected, recordRetry, type Db } from '@kadai/db';
+import { claimRun, getSubmission, loadFiles, recordError, recordGrade, recordRejected, recordRetry, renewLease, type Claim, type Db } from '@kadai/db';
 import { classify, InfrastructureError } from '@kadai/errors';
 import { capEvidence, type Grader } from '@kadai/grading';
 import type { Logger, Metrics } from '@kadai/observability';
@@ -13,7 +13,10 @@ export interface RunnerDeps {
   log: Logger;
   metrics: Metrics;
   workerId: string;
+  /** How often a grading renews its lease; well under `leaseMs`. */
   heartbeatMs: number;
+  /** How long a claim holds a run without renewal before another worker may take it over. */
+  leaseMs: number;
   /** Fault injection for tests of worker crashes: wait this long after claiming a job. 0 in production. */
   faultDelayMs: number;
 }
@@ -27,25 +30,29 @@ export interface Delivery {
   signal: AbortSignal;
 }
 
-export type Outcome = 'graded' | 'rejected' | 'error' | 'retry' | 'duplicate';
+/** `stale`: this worker's lease was taken over while it graded; what it found was discarded. */
+export type Outcome = 'graded' | 'rejected' | 'error' | 'retry' | 'duplicate' | 'stale';
 
 /** Extra time past the lab's own limit before the grader is presumed hung (an infrastructure failure). */
 const HUNG_GRACE_MS = 30_000;
 
 /**
  * Grades one delivered job in named steps, each with its failure policy:
- * 1. claim the run in Postgres — already finished: a duplicate delivery, nothing to do;
+ * 1. claim the run in Postgres: a lease with a new fencing token — finished, or held under another
+ *    worker's live lease: a duplicate delivery, nothing to do;
  * 2. load the lab and files — a lab missing from the catalog is an infrastructure error, not retried;
- * 3. grade within the lab's time limit — rejected input ends at once (no attempt used), an
- *    infrastructure failure is retried by BullMQ with backoff and stored as `error` when retries run out;
- * 4. record results and score in one transaction, once per run.
+ * 3. grade within the lab's time limit, renewing the lease — rejected input ends at once (no attempt
+ *    used), an infrastructure failure is retried by BullMQ with backoff and stored as `error` when
+ *    retries run out; a lease taken over stops the grading (the grader cleans up its own run);
+ * 4. record results and score in one transaction, under the claim: a stale worker's write is refused.
  * Returns the outcome; throws only to ask BullMQ for a retry.
  */
 export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outcome> {
   const { submissionId, run } = delivery.job;
-  const log = deps.log.child({ submissionId, run, attempt: delivery.attempt });
-  if (!(await claimRun(deps.db, submissionId, run, deps.workerId))) {
-    log.info('run already finished; duplicate delivery ignored');
+  const claim = await claimRun(deps.db, submissionId, run, deps.workerId, deps.leaseMs);
+  const log = deps.log.child({ submissionId, run, attempt: delivery.attempt, token: claim?.token });
+  if (!claim) {
+    log.info('run finished or held under another worker’s live lease; delivery ignored');
     return 'duplicate';
   }
   const submission = await getSubmission(deps.db, submissionId);
@@ -53,33 +60,59 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
   const grader = lab && deps.graders[lab.definition.kind];
   if (!submission || !lab || !grader) {
     const message = `lab ${submission?.labId ?? '?'} is not in this worker's catalog or has no grader`;
-    await recordError(deps.db, submissionId, run, message);
     log.error(message);
-    return 'error';
+    return (await recordError(deps.db, claim, message)) ? 'error' : discarded(deps, 'unknown', log);
   }
   const kind = lab.definition.kind;
   const timer = deps.metrics.gradingDuration.startTimer({ kind });
-  const beat = setInterval(() => void heartbeat(deps.db, submissionId, run).catch(() => undefined), deps.heartbeatMs);
+  const lease = keepLease(deps, claim, log);
   const limit = AbortSignal.timeout(lab.definition.timeLimitSeconds * 1000 + HUNG_GRACE_MS);
-  const signal = AbortSignal.any([limit, delivery.signal]);
+  const signal = AbortSignal.any([limit, delivery.signal, lease.lost]);
   try {
     if (deps.faultDelayMs > 0) await sleep(deps.faultDelayMs, undefined, { signal });
     const files = await loadFiles(deps.db, submissionId);
     log.info({ labId: lab.definition.id, labVersion: lab.version }, 'grading');
-    const graded = await withAbort(grader.grade(lab, { submissionId, files }, { signal, log }), signal);
+    const graded = await withAbort(grader.grade(lab, { submissionId, files }, { signal, log, token: claim.token }), signal);
     const results = graded.map((r) => (r.evidence ? { ...r, evidence: capEvidence(r.evidence) } : r));
-    const written = await recordGrade(deps.db, submissionId, run, lab.version, results);
-    const score = results.reduce((s, r) => s + r.points, 0);
-    log.info({ score, written }, written ? 'graded' : 'grade already written by another delivery');
-    deps.metrics.gradingOutcomes.inc({ kind, outcome: written ? 'graded' : 'duplicate' });
-    return written ? 'graded' : 'duplicate';
+    if (!(await recordGrade(deps.db, claim, lab.version, results))) return discarded(deps, kind, log);
+    log.info({ score: results.reduce((s, r) => s + r.points, 0) }, 'graded');
+    deps.metrics.gradingOutcomes.inc({ kind, outcome: 'graded' });
+    return 'graded';
   } catch (thrown) {
+    if (lease.lost.aborted) return discarded(deps, kind, log);
     const error = classify(signal.aborted && !(thrown instanceof InfrastructureError) ? abortReason(signal, thrown) : thrown);
-    return await settleFailure(deps, delivery, kind, error, log);
+    return await settleFailure(deps, delivery, claim, kind, error, log);
   } finally {
-    clearInterval(beat);
+    lease.stop();
     timer();
   }
+}
+
+/**
+ * Renews the claim's lease every heartbeat; `lost` aborts once a renewal is refused (the run was
+ * taken over or requeued). A renewal that fails on a database error is tried again at the next beat:
+ * should the lease run out meanwhile, the fencing token still refuses this worker's writes.
+ */
+function keepLease(deps: RunnerDeps, claim: Claim, log: Logger): { lost: AbortSignal; stop: () => void } {
+  const lost = new AbortController();
+  const beat = setInterval(() => {
+    renewLease(deps.db, claim, deps.leaseMs).then(
+      (held) => {
+        if (held || lost.signal.aborted) return;
+        log.warn('lease lost: another worker holds this run now; stopping');
+        lost.abort(new InfrastructureError('the lease on this grading run was lost', true));
+      },
+      (err: unknown) => log.warn({ err }, 'lease renewal failed; trying again at the next heartbeat'),
+    );
+  }, deps.heartbeatMs);
+  return { lost: lost.signal, stop: () => clearInterval(beat) };
+}
+
+/** A write refused under a stale claim: this worker's outcome is dropped, the run is another's. */
+function discarded(deps: RunnerDeps, kind: string, log: Logger): Outcome {
+  log.warn('write refused: the lease was taken over; this worker’s outcome is discarded');
+  deps.metrics.gradingOutcomes.inc({ kind, outcome: 'stale' });
+  return 'stale';
 }
 
 function abortReason(signal: AbortSignal, thrown: unknown): unknown {
@@ -104,20 +137,20 @@ function withAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 async function settleFailure(
   deps: RunnerDeps,
   delivery: Delivery,
+  claim: Claim,
   kind: string,
   error: ReturnType<typeof classify>,
   log: Logger,
 ): Promise<Outcome> {
-  const { submissionId, run } = delivery.job;
   if (error.kind === 'rejected') {
-    await recordRejected(deps.db, submissionId, run, error.message, error.issues);
+    if (!(await recordRejected(deps.db, claim, error.message, error.issues))) return discarded(deps, kind, log);
     log.info({ issues: error.issues }, `rejected: ${error.message}`);
     deps.metrics.gradingOutcomes.inc({ kind, outcome: 'rejected' });
     return 'rejected';
   }
   const retryable = error.kind === 'infrastructure' && error.retryable;
   if (retryable && delivery.attempt < delivery.maxAttempts && !delivery.signal.aborted) {
-    await recordRetry(deps.db, submissionId, run, error.message);
+    if (!(await recordRetry(deps.db, claim, error.message))) return discarded(deps, kind, log);
     log.warn({ err: error }, `infrastructure failure, will retry: ${error.message}`);
     deps.metrics.gradingOutcomes.inc({ kind, outcome: 'retried' });
     throw error;
@@ -125,10 +158,10 @@ async function settleFailure(
   if (delivery.signal.aborted) {
     // Shutting down: the run goes back to queued and BullMQ retries the job (counting an attempt);
     // should that have been the last one, the sweeper enqueues the run again.
-    await recordRetry(deps.db, submissionId, run, error.message);
+    if (!(await recordRetry(deps.db, claim, error.message))) return discarded(deps, kind, log);
     throw error;
   }
-  await recordError(deps.db, submissionId, run, error.message);
+  if (!(await recordError(deps.db, claim, error.message))) return discarded(deps, kind, log);
   log.error({ err: error }, `grading failed: ${error.message}`);
   deps.metrics.gradingOutcomes.inc({ kind, outcome: 'error' });
   return 'error';

@@ -48,7 +48,7 @@ export function courseRoutes(deps: ApiDeps): Router {
     const lab = deps.labs.get(assignment.labId);
     if (!lab) throw new HttpProblem(409, 'Conflict', `lab ${assignment.labId} is no longer in the catalog`);
     const queued: string[] = [];
-    for (const submissionId of await gradedSubmissionsOf(deps.db, id)) {
+    for (const submissionId of await gradedSubmissionsOf(deps.db, id, principal.userId)) {
       const run = await startRegrade(deps.db, submissionId);
       if (run === null) continue;
       await deps.queues.enqueue(lab.definition.kind, { submissionId, run });

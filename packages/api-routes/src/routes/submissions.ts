@@ -33,9 +33,23 @@ async function maySee(deps: ApiDeps, principal: Principal, submission: Submissio
   return Boolean(assignment && (await canManageCourse(deps.db, principal.userId, principal.role, assignment.courseId)));
 }
 
+/**
+ * A submission the caller may regrade or override: one they may see and manage, never their own (an
+ * instructor does not grade their own work).
+ */
+async function gradableByCaller(deps: ApiDeps, req: Request): Promise<{ submission: Submission; principal: Principal }> {
+  requireRole(req, 'instructor', 'admin');
+  const found = await visibleSubmission(deps, req);
+  if (found.submission.userId === found.principal.userId) {
+    throw new HttpProblem(403, 'Forbidden', `submission ${found.submission.id} is your own; another instructor or an admin regrades or overrides it`);
+  }
+  return found;
+}
+
 async function renderSubmission(deps: ApiDeps, submission: Submission, principal: Principal) {
   const [results, assignment] = await Promise.all([
-    getCheckResults(deps.db, submission.id, submission.gradingRun),
+    // the checks of the grade that counts: a regrade in flight, or one that failed, shows the previous run's
+    getCheckResults(deps.db, submission.id, submission.gradedRun ?? submission.gradingRun),
     submission.assignmentId ? getAssignment(deps.db, submission.assignmentId) : undefined,
   ]);
   return submissionView(submission, results, assignment, principal);
@@ -65,6 +79,7 @@ export function submissionRoutes(deps: ApiDeps): Router {
       idempotencyKey,
       files,
       now: new Date(),
+      freeErrorCap: deps.freeErrorCap,
     });
     if (created) {
       // Postgres holds the submission now; if Redis is down the sweeper enqueues it later.
@@ -93,24 +108,22 @@ export function submissionRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/v1/submissions/:id/regrade', async (req, res) => {
-    const principal = requireRole(req, 'instructor', 'admin');
-    const { submission } = await visibleSubmission(deps, req);
+    const { submission, principal } = await gradableByCaller(deps, req);
     const run = await startRegrade(deps.db, submission.id);
-    if (run === null) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}; only graded or error submissions can be regraded`);
+    if (run === null) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}; only graded or error submissions (or rejected ones holding an earlier grade) can be regraded`);
     await audit(deps.db, principal.userId, 'regrade', `submission:${submission.id}`, { run, reason: String(req.body?.reason ?? '') });
     await deps.queues.enqueue(submission.labKind, { submissionId: submission.id, run });
     res.status(202).location(`/v1/submissions/${submission.id}`).json({ id: submission.id, gradingRun: run, state: 'queued' });
   });
 
   router.post('/v1/submissions/:id/override', async (req, res) => {
-    const principal = requireRole(req, 'instructor', 'admin');
-    const { submission } = await visibleSubmission(deps, req);
+    const { submission, principal } = await gradableByCaller(deps, req);
     const parsed = scoreOverride.safeParse(req.body);
     if (!parsed.success) {
       throw new RejectedInputError('an override needs {"score": number, "reason": text}', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
     }
     const changed = await overrideScore(deps.db, submission.id, parsed.data.score);
-    if (!changed) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state} or the score exceeds its maximum ${submission.maxScore}`);
+    if (!changed) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}${submission.gradedRun === null ? ' without a grade' : ''} or the score exceeds its maximum ${submission.maxScore}`);
     await audit(deps.db, principal.userId, 'override', `submission:${submission.id}`, { from: changed.previous, to: parsed.data.score, reason: parsed.data.reason });
     res.json(await renderSubmission(deps, (await getSubmission(deps.db, submission.id))!, principal));
   });
