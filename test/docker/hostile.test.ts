@@ -1,6 +1,7 @@
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
+import { leftovers, reap, runsOnEngine } from '@kadai/grader-docker';
 import { HOSTILE_COMPOSE, HOSTILE_DOCKERFILES } from './hostile-cases';
 import { files, gradeOnce, log, makeLab, rejection, testGrader } from './support';
 
@@ -229,14 +230,26 @@ describe('side by side', () => {
     expect(new Set(probed).size).toBe(3);
   });
 
-  it('a retried attempt first removes what a crashed run of the same submission left', async () => {
+  it("a second run of the same submission (a new lease token) neither collides with nor removes the first run's resources", async () => {
     const submissionId = `test-${randomUUID()}`;
     const prefix = `kadai-${submissionId.replace(/[^a-z0-9]/g, '').slice(0, 20)}`;
-    // what a worker killed mid-attempt leaves: the attempt's network, under the name the retry will use
-    await grader.docker.createNetwork({ Name: `${prefix}-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.created': String(Date.now()) } });
-    const again = await gradeOnce(grader, runLab([{ type: 'container' }]), files({ 'run.txt': 'docker run -d --name web nginx' }), undefined, submissionId);
+    // what a run that lost its lease still holds (its worker stalled or crashed): its network, named and labelled for token 1
+    await grader.docker.createNetwork({ Name: `${prefix}-1-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.token': '1', 'kadai.created': String(Date.now()) } });
+    const again = await gradeOnce(grader, runLab([{ type: 'container' }]), files({ 'run.txt': 'docker run -d --name web nginx' }), undefined, submissionId, 2);
     expect(again.error).toBeUndefined();
     expect(again.results?.[0]?.status).toBe('pass');
-    expect(again.left).toEqual([]);
+    expect(again.left).toEqual([`network ${prefix}-1-net`]);
+  });
+
+  it('the reaper removes the runs whose lease is over and leaves a live run alone', async () => {
+    const submissionId = `test-${randomUUID()}`;
+    const prefix = `kadai-${submissionId.replace(/[^a-z0-9]/g, '').slice(0, 20)}`;
+    for (const token of [1, 2]) {
+      await grader.docker.createNetwork({ Name: `${prefix}-${token}-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.token': String(token), 'kadai.created': String(Date.now()) } });
+    }
+    expect(await runsOnEngine(grader.docker)).toEqual(expect.arrayContaining([{ submissionId, token: 1 }, { submissionId, token: 2 }]));
+    await reap(grader.docker, { olderThanMs: 60_000, runs: [{ submissionId, token: 1 }] });
+    expect(await leftovers(grader.docker, submissionId)).toEqual([`network ${prefix}-2-net`]);
+    await reap(grader.docker, { olderThanMs: 0, submissionId });
   });
 });

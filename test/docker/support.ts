@@ -33,12 +33,12 @@ export function testGrader(overrides: Partial<DockerGraderOptions> = {}) {
 export const log = pino({ level: 'silent' });
 
 /** Grades in a fresh submission id and returns the results with what was left on the engine afterwards. */
-export async function gradeOnce(grader: ReturnType<typeof testGrader>, lab: Lab, submission: Map<string, Buffer>, signal = new AbortController().signal, submissionId = `test-${randomUUID()}`) {
+export async function gradeOnce(grader: ReturnType<typeof testGrader>, lab: Lab, submission: Map<string, Buffer>, signal = new AbortController().signal, submissionId = `test-${randomUUID()}`, token = 1) {
   const started = Date.now();
   let results: CheckResult[] | undefined;
   let error: unknown;
   try {
-    results = await grader.grade(lab, { submissionId, files: submission }, { signal, log, token: 1 });
+    results = await grader.grade(lab, { submissionId, files: submission }, { signal, log, token });
   } catch (e) {
     error = e;
   }

@@ -79,6 +79,8 @@ export interface Stack {
   client(who: keyof Tokens): KadaiClient;
   /** Starts one more worker process; its env overrides the defaults. */
   startWorker(env?: Record<string, string>): Promise<ChildProcess>;
+  /** What a process of the stack has logged so far ('api', or a worker's KADAI_WORKER_ID). */
+  logOf(process: string): string;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   redis: Redis;
   stop(): Promise<void>;
@@ -88,7 +90,10 @@ export interface Stack {
  * A real kadai stack for one test file: a fresh Postgres database, its own Redis database index,
  * the api process and worker processes started from source, and the demo course seeded.
  */
-export async function startStack(name: string, options: { redisDb: number; workers?: number; workerEnv?: Record<string, string> }): Promise<Stack> {
+export async function startStack(
+  name: string,
+  options: { redisDb: number; workers?: number; workerEnv?: Record<string, string>; apiEnv?: Record<string, string> },
+): Promise<Stack> {
   const databaseUrl = await createTestDatabase(name);
   const redisUrl = `${REDIS_BASE}/${options.redisDb}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
@@ -114,13 +119,13 @@ export async function startStack(name: string, options: { redisDb: number; worke
   if ((await exited(seed)) !== 0) throw new Error(`seeding failed; see ${logDir}/seed.log`);
   const tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as Tokens;
 
-  run('apps/api/src/main.ts', [], { ...baseEnv, KADAI_API_PORT: String(port), KADAI_RETRY_BACKOFF_MS: '200' }, 'api.log');
+  run('apps/api/src/main.ts', [], { ...baseEnv, KADAI_API_PORT: String(port), KADAI_RETRY_BACKOFF_MS: '200', ...options.apiEnv }, 'api.log');
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitFor('api', async () => (await fetch(`${apiUrl}/readyz`)).ok);
 
   let workerCount = 0;
   const startWorker = async (env: Record<string, string> = {}) => {
-    const id = `test-worker-${++workerCount}`;
+    const id = env.KADAI_WORKER_ID ?? `test-worker-${++workerCount}`;
     const metricsPort = await freePort();
     const child = run('apps/worker/src/main.ts', [], { ...baseEnv, KADAI_WORKER_ID: id, KADAI_WORKER_METRICS_PORT: String(metricsPort), ...options.workerEnv, ...env }, `${id}.log`);
     await waitFor(id, async () => (await fetch(`http://127.0.0.1:${metricsPort}/`)).ok);
@@ -138,6 +143,7 @@ export async function startStack(name: string, options: { redisDb: number; worke
     tokens,
     redis,
     startWorker,
+    logOf: (process) => readFileSync(path.join(logDir, `${process}.log`), 'utf8'),
     client: (who) => new KadaiClient(apiUrl, tokens[who]),
     sql: async (text, params) => (await pool.query(text, params)).rows,
     stop: async () => {
