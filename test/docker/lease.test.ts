@@ -1,0 +1,76 @@
+import { createDockerGrader, leftovers } from '@kadai/grader-docker';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, startStack, type Stack } from '../support/stack';
+
+// One grading at a time on a real engine, through the api and two worker processes: the first
+// worker is frozen (SIGSTOP) mid-grading with its containers up, its BullMQ lock and lease run out,
+// a second worker takes the run over and grades it in resources of its own; the first, thawed while
+// the second is grading, has its write refused and removes only its own run's resources.
+const FAST = {
+  KADAI_LOCK_DURATION_MS: '1000',
+  KADAI_STALLED_INTERVAL_MS: '500',
+  KADAI_SWEEP_INTERVAL_MS: '300',
+  KADAI_SWEEP_QUEUED_AFTER_MS: '1000',
+  KADAI_HEARTBEAT_MS: '300',
+  KADAI_LEASE_MS: '1500',
+};
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('docker_lease', { redisDb: 9, workers: 0, workerEnv: FAST });
+}, 60_000);
+afterAll(() => stack?.stop());
+
+const docker = createDockerGrader().docker;
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`${what} within ${timeoutMs} ms`);
+}
+
+/** Names of the containers of one grading run (submission + lease token) on the engine. */
+async function containersOf(submissionId: string, token: number): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`kadai.submission=${submissionId}`, `kadai.token=${token}`] });
+  return (await docker.listContainers({ all: true, filters })).flatMap((c) => c.Names);
+}
+
+it("a worker frozen mid-grading loses its lease: the second worker's grade stands, the first's write is refused, nothing is left", async () => {
+  const first = await stack.startWorker({ KADAI_WORKER_ID: 'frozen' });
+  const runLine = readFileSync(path.join(REPO_ROOT, 'labs', 'docker-run-nginx', 'solution', 'run.txt'), 'utf8');
+  const { id } = await stack.client('student1').submitJson({ lab: 'docker-run-nginx', files: { 'run.txt': runLine } });
+
+  // Freeze the first worker as soon as its run's container exists on the engine.
+  const firstContainers = await until('the first run has a container', async () => ((await containersOf(id, 1)).length > 0 ? containersOf(id, 1) : undefined), 120_000, 20);
+  first.kill('SIGSTOP');
+  expect(firstContainers.every((name) => name.includes(`-1-`))).toBe(true);
+
+  // The second worker takes the run over once the lease has run out, in resources named for token 2.
+  const second = await stack.startWorker({ KADAI_WORKER_ID: 'second' });
+  await until('the second run has a container', async () => ((await containersOf(id, 2)).length > 0 ? true : undefined), 120_000, 20);
+  expect(await containersOf(id, 1)).toEqual(firstContainers); // the second removed nothing of the first
+
+  // Thawed while the second grades: the first finds its lease gone, stops, and cleans up its own run.
+  first.kill('SIGCONT');
+  const view = await stack.client('student1').waitForResult(id, 120_000);
+  expect(view).toMatchObject({ state: 'graded', score: 7, maxScore: 7 });
+  const [row] = await stack.sql(`SELECT worker_id, lease_token, graded_run FROM submissions WHERE id = $1`, [id]);
+  expect(row).toEqual({ worker_id: 'second', lease_token: 2, graded_run: 1 });
+  await until("the first worker's outcome is discarded", async () => (/lease lost|write refused/.test(stack.logOf('frozen')) ? true : undefined), 30_000);
+  expect(stack.logOf('frozen')).toMatch(/"token":1,.*(lease lost|write refused)/);
+  expect(await stack.sql(`SELECT grading_run, count(*)::int AS n FROM check_results WHERE submission_id = $1 GROUP BY grading_run`, [id])).toEqual([{ grading_run: 1, n: 5 }]);
+
+  // Nothing of either run is left on the engine.
+  await until('both runs cleaned up', async () => ((await leftovers(docker, id)).length === 0 ? true : undefined), 60_000, 500);
+  for (const worker of [first, second]) {
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+  }
+}, 300_000);
