@@ -10,12 +10,21 @@ const UNRELEASED = {
 /** The per-check table the CLI prints after grading. */
 export function renderResult(view: SubmissionView, lang: 'ja' | 'en', verbose: boolean): string {
   const lines = [`submission ${view.id}  lab ${view.lab}  attempt ${view.attempt ?? '-'}  state ${view.state}`];
-  if (view.state === 'rejected') {
+  const notice = view.notice?.[lang];
+  // A regrade that ended in error or rejected kept the earlier grade: the notice, then that grade's table.
+  const kept = view.gradedRun !== null && view.gradedRun !== undefined;
+  if (view.state === 'rejected' && !kept) {
     lines.push(`rejected: ${view.error}`);
     for (const issue of view.rejection ?? []) lines.push(`  ${formatIssue(issue)}`);
     return lines.join('\n');
   }
-  if (view.state === 'error') return [...lines, `grading failed (not your fault; it will not count as a zero): ${view.error}`].join('\n');
+  if (view.state === 'error' && !kept) {
+    lines.push(notice ?? `grading failed on kadai's side (it does not count as an attempt): ${view.error}`);
+    // instructors get the engine's or cluster's detail; a student's view holds only the notice
+    if (view.error && view.error !== view.notice?.en) lines.push(`detail: ${view.error}`);
+    return lines.join('\n');
+  }
+  if (notice) lines.push(notice);
   const width = Math.max(5, ...view.checks.map((c) => c.checkId.length));
   for (const check of view.checks) {
     if (!check.released) {
