@@ -41,3 +41,13 @@ it('grades a Compose v2 file with a top-level name: (docker-compose 1.29 refused
   expect(view.state).toBe('graded');
   expect(view.checks.map((c) => `${c.checkId} ${c.status}`)).toEqual(view.checks.map((c) => `${c.checkId} pass`));
 }, 300_000);
+
+it('accepts a heredoc that holds FROM kadai-… as text for the shell, and the worker grades it', async () => {
+  const client = stack.client('student1');
+  const dockerfile = 'FROM python:3.10-slim\nRUN <<EOF\nFROM kadai-0123456789abcdef-web\nEOF\nCOPY . /app\nWORKDIR /app\nCMD ["python", "app.py"]\n';
+  const accepted = await client.submitJson({ lab: 'docker-python-app', files: { Dockerfile: dockerfile, 'app.py': 'print("Hello")\n', 'requirements.txt': 'flask\n' } });
+  const view = await client.waitForResult(accepted.id, 240_000);
+  // Graded (a build the engine's builder refuses is the student's failed check), never rejected or an error.
+  expect(view.state).toBe('graded');
+  expect(view.checks.find((c) => c.checkId === 'base-image')?.status).toBe('pass');
+}, 300_000);
