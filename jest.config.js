@@ -1,7 +1,10 @@
 /** One jest config for unit tests (beside the code) and integration tests (test/). */
+const esmDependencies = require('./jest.esm.js');
+
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.ts$': ['@swc/jest'], ...esmDependencies.transform },
+  transformIgnorePatterns: esmDependencies.transformIgnorePatterns,
   roots: ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/images/'],

@@ -1,5 +1,6 @@
 import { fields, loadConfig, serviceEnv } from '@kadai/config';
 import { KADAI_ENGINE_SOCKET } from '@kadai/grader-docker';
+import type { ClusterTarget } from '@kadai/k8s-sandbox';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -44,6 +45,15 @@ const schema = z
     KADAI_DOCKER_ISOLATE_FROM_HOST: z.enum(['true', 'false']).default('true'),
     KADAI_DOCKER_REAP_AFTER_MS: fields.positiveInt.default(30 * 60_000),
     KADAI_DOCKER_REAP_INTERVAL_MS: fields.positiveInt.default(5 * 60_000),
+    // The Kubernetes grader's cluster: a kubeconfig (and context), else the Pod's service account
+    // when kadai runs in a cluster, else the local cluster's fenced worker identity (infra/cluster).
+    KADAI_KUBECONFIG: z.string().min(1).optional(),
+    KADAI_KUBE_CONTEXT: z.string().min(1).optional(),
+    KUBERNETES_SERVICE_HOST: z.string().optional(),
+  })
+  .refine((env) => !(env.KADAI_KUBE_CONTEXT && !env.KADAI_KUBECONFIG && env.KUBERNETES_SERVICE_HOST), {
+    message: 'KADAI_KUBE_CONTEXT names a context of KADAI_KUBECONFIG, which is not set (in a Pod kadai uses its service account)',
+    path: ['KADAI_KUBE_CONTEXT'],
   })
   .refine((env) => env.KADAI_HEARTBEAT_MS < env.KADAI_LEASE_MS, {
     path: ['KADAI_HEARTBEAT_MS'],
@@ -84,7 +94,16 @@ const schema = z
       isolateFromHost: env.KADAI_DOCKER_ISOLATE_FROM_HOST === 'true',
     },
     dockerReaper: { olderThanMs: env.KADAI_DOCKER_REAP_AFTER_MS, intervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS },
+    kubernetes: { target: clusterTarget(env) },
   }));
+
+const LOCAL_CLUSTER_KUBECONFIG = '/var/lib/kadai/cluster/kadai-worker.kubeconfig';
+
+function clusterTarget(env: { KADAI_KUBECONFIG?: string; KADAI_KUBE_CONTEXT?: string; KUBERNETES_SERVICE_HOST?: string }): ClusterTarget {
+  if (!env.KADAI_KUBECONFIG && env.KUBERNETES_SERVICE_HOST) return { kind: 'in-cluster' };
+  const path = env.KADAI_KUBECONFIG ?? LOCAL_CLUSTER_KUBECONFIG;
+  return env.KADAI_KUBE_CONTEXT ? { kind: 'kubeconfig', path, context: env.KADAI_KUBE_CONTEXT } : { kind: 'kubeconfig', path };
+}
 
 export type WorkerConfig = z.infer<typeof schema>;
 export const readWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerConfig => loadConfig(schema, env);

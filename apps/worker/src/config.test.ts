@@ -1,0 +1,9 @@
+import { readWorkerConfig } from './config';
+
+test('the Kubernetes target: a kubeconfig and context, else the Pod service account, else the local cluster', () => {
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/config', KADAI_KUBE_CONTEXT: 'eks' }).kubernetes.target).toEqual({ kind: 'kubeconfig', path: '/k/config', context: 'eks' });
+  expect(readWorkerConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubernetes.target).toEqual({ kind: 'in-cluster' });
+  expect(readWorkerConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KADAI_KUBECONFIG: '/k/config' }).kubernetes.target).toEqual({ kind: 'kubeconfig', path: '/k/config' });
+  expect(readWorkerConfig({}).kubernetes.target).toEqual({ kind: 'kubeconfig', path: '/var/lib/kadai/cluster/kadai-worker.kubeconfig' });
+  expect(() => readWorkerConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KADAI_KUBE_CONTEXT: 'eks' })).toThrow(/KADAI_KUBE_CONTEXT: KADAI_KUBE_CONTEXT names a context of KADAI_KUBECONFIG/);
+});

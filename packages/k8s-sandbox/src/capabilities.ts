@@ -1,0 +1,71 @@
+import { ApiregistrationV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, StorageV1Api } from '@kubernetes/client-node';
+import { messageOf } from './errors';
+import { Sandboxes } from './namespace';
+
+/** What a lab may need from the cluster beyond plain workloads (declared in its lab.yaml). */
+export const capabilities = ['defaultStorageClass', 'ingressClass', 'loadBalancer', 'metricsServer'] as const;
+export type Capability = (typeof capabilities)[number];
+export interface CapabilityStatus {
+  available: boolean;
+  /** Why, in words an operator can act on. */
+  reason: string;
+}
+
+const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
+const DEFAULT_INGRESS_CLASS = 'ingressclass.kubernetes.io/is-default-class';
+const METRICS_API = 'v1beta1.metrics.k8s.io';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function defaultStorageClass(kc: KubeConfig): Promise<CapabilityStatus> {
+  const classes = (await kc.makeApiClient(StorageV1Api).listStorageClass()).items;
+  const def = classes.find((c) => c.metadata?.annotations?.[DEFAULT_CLASS] === 'true');
+  if (def) return { available: true, reason: `default StorageClass ${def.metadata?.name} (${def.provisioner})` };
+  return { available: false, reason: `no StorageClass is annotated ${DEFAULT_CLASS}=true (${classes.length} classes)` };
+}
+
+async function ingressClass(kc: KubeConfig): Promise<CapabilityStatus> {
+  const classes = (await kc.makeApiClient(NetworkingV1Api).listIngressClass()).items;
+  if (!classes.length) return { available: false, reason: 'the cluster has no IngressClass (no ingress controller installed)' };
+  const def = classes.find((c) => c.metadata?.annotations?.[DEFAULT_INGRESS_CLASS] === 'true');
+  const names = classes.map((c) => c.metadata?.name).join(', ');
+  return { available: true, reason: def ? `IngressClasses ${names}; default ${def.metadata?.name}` : `IngressClasses ${names}; none is the default` };
+}
+
+async function metricsServer(kc: KubeConfig): Promise<CapabilityStatus> {
+  const service = await kc.makeApiClient(ApiregistrationV1Api).readAPIService({ name: METRICS_API });
+  const available = service.status?.conditions?.find((c) => c.type === 'Available');
+  if (available?.status === 'True') return { available: true, reason: `${METRICS_API} is Available` };
+  return { available: false, reason: `${METRICS_API} is not Available: ${available?.message ?? 'no condition yet'}` };
+}
+
+/** A LoadBalancer Service in a throwaway attempt namespace must get an address. */
+async function loadBalancer(kc: KubeConfig, sandboxes: Sandboxes, timeoutMs: number): Promise<CapabilityStatus> {
+  const sandbox = await sandboxes.create({ submissionId: 'capability-probe', runId: 'load-balancer', leaseMs: timeoutMs + 60_000 });
+  try {
+    await sandbox.apply([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'probe' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } as never]);
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
+      const ingress = (await core.readNamespacedService({ name: 'probe', namespace: sandbox.name })).status?.loadBalancer?.ingress?.[0];
+      if (ingress) return { available: true, reason: `a LoadBalancer Service got ${ingress.ip ?? ingress.hostname}` };
+    }
+    return { available: false, reason: `a LoadBalancer Service got no address within ${timeoutMs} ms (no load-balancer implementation?)` };
+  } finally {
+    await sandbox.destroy();
+  }
+}
+
+/**
+ * Checks at start-up what the cluster offers. A probe that cannot even ask reports the capability
+ * unavailable with the API's answer as the reason: the labs needing it are unavailable, no
+ * student is failed for it.
+ */
+export async function probeCapabilities(kc: KubeConfig, sandboxes: Sandboxes, options: { loadBalancerTimeoutMs?: number } = {}): Promise<Record<Capability, CapabilityStatus>> {
+  const guarded = (p: Promise<CapabilityStatus>): Promise<CapabilityStatus> => p.catch((err: unknown) => ({ available: false, reason: `could not check: ${messageOf(err)}` }));
+  const [storage, ingress, lb, metrics] = await Promise.all([
+    guarded(defaultStorageClass(kc)),
+    guarded(ingressClass(kc)),
+    guarded(loadBalancer(kc, sandboxes, options.loadBalancerTimeoutMs ?? 20_000)),
+    guarded(metricsServer(kc)),
+  ]);
+  return { defaultStorageClass: storage, ingressClass: ingress, loadBalancer: lb, metricsServer: metrics };
+}

@@ -1,0 +1,213 @@
+import type { KubernetesObject, V1LabelSelector } from '@kubernetes/client-node';
+
+/**
+ * An object as sent to the API server in JSON (KubernetesObjectApi sends it unchanged). The
+ * client's typed models rename some fields (`_default`, `_from`), so they cannot be used here.
+ */
+export type Manifest = KubernetesObject & { [field: string]: unknown };
+import { ATTEMPT_ACCOUNT, GUARD_LABEL } from './labels';
+
+/** What one attempt may hold. Counts bound every lab; CPU and memory only labs that don't teach them. */
+export interface SandboxLimits {
+  pods: number;
+  services: number;
+  loadBalancers: number;
+  nodePorts: number;
+  persistentVolumeClaims: number;
+  /** Sum of the claims' requested sizes, e.g. "2Gi". */
+  storage: string;
+  /** Largest single claim (a LimitRange; only where kadai sets LimitRanges). */
+  claimMax: string;
+  /** Each of: ConfigMaps, Secrets, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs, Ingresses, HPAs. */
+  objectsPerKind: number;
+  /** Namespace totals. */
+  cpu: { requests: string; limits: string };
+  memory: { requests: string; limits: string };
+  ephemeralStorage: { requests: string; limits: string };
+  /** Per container: what it gets when it asks for nothing, and the most it may ask for. */
+  container: {
+    default: { cpu: string; memory: string; ephemeralStorage: string };
+    defaultRequest: { cpu: string; memory: string; ephemeralStorage: string };
+    max: { cpu: string; memory: string; ephemeralStorage: string };
+  };
+}
+
+export const defaultLimits: SandboxLimits = {
+  pods: 20,
+  services: 10,
+  loadBalancers: 2,
+  nodePorts: 2,
+  persistentVolumeClaims: 5,
+  storage: '2Gi',
+  claimMax: '1Gi',
+  objectsPerKind: 20,
+  cpu: { requests: '2', limits: '4' },
+  memory: { requests: '2Gi', limits: '4Gi' },
+  ephemeralStorage: { requests: '2Gi', limits: '4Gi' },
+  container: {
+    default: { cpu: '500m', memory: '256Mi', ephemeralStorage: '512Mi' },
+    defaultRequest: { cpu: '50m', memory: '64Mi', ephemeralStorage: '64Mi' },
+    max: { cpu: '1', memory: '1Gi', ephemeralStorage: '1Gi' },
+  },
+};
+
+/** Where the cluster's shared services run, for the attempt's network policy. */
+export interface ClusterNetwork {
+  /** Namespaces of the cluster DNS (egress to port 53). */
+  dns: V1LabelSelector;
+  /** Namespaces of the ingress controller (it may reach the attempt's Pods; they may reach it). */
+  ingress: V1LabelSelector;
+}
+
+export const defaultClusterNetwork: ClusterNetwork = {
+  dns: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  ingress: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+};
+
+export interface GuardOptions {
+  limits: SandboxLimits;
+  network: ClusterNetwork;
+  /**
+   * The lab teaches requests, limits, quotas or LimitRanges: kadai adds no CPU/memory quota and no
+   * LimitRange there (they would change what the student observes); vetting and node limits bound it.
+   */
+  teachesResources: boolean;
+}
+
+const guardMeta = (name: string, namespace: string) => ({ name, namespace, labels: { [GUARD_LABEL]: 'true' } });
+
+const counts = (l: SandboxLimits): Record<string, string> => {
+  const perKind = String(l.objectsPerKind);
+  return {
+    pods: String(l.pods),
+    services: String(l.services),
+    'services.loadbalancers': String(l.loadBalancers),
+    'services.nodeports': String(l.nodePorts),
+    persistentvolumeclaims: String(l.persistentVolumeClaims),
+    'requests.storage': l.storage,
+    configmaps: perKind,
+    secrets: perKind,
+    replicationcontrollers: perKind,
+    'count/deployments.apps': perKind,
+    'count/replicasets.apps': perKind,
+    'count/statefulsets.apps': perKind,
+    'count/daemonsets.apps': perKind,
+    'count/jobs.batch': perKind,
+    'count/cronjobs.batch': perKind,
+    'count/ingresses.networking.k8s.io': perKind,
+    'count/horizontalpodautoscalers.autoscaling': perKind,
+  };
+};
+
+const computeBounds = (l: SandboxLimits): Record<string, string> => ({
+  'requests.cpu': l.cpu.requests,
+  'limits.cpu': l.cpu.limits,
+  'requests.memory': l.memory.requests,
+  'limits.memory': l.memory.limits,
+  'requests.ephemeral-storage': l.ephemeralStorage.requests,
+  'limits.ephemeral-storage': l.ephemeralStorage.limits,
+});
+
+const resources = (r: { cpu: string; memory: string; ephemeralStorage: string }) => ({
+  cpu: r.cpu,
+  memory: r.memory,
+  'ephemeral-storage': r.ephemeralStorage,
+});
+
+export const QUOTA_NAME = 'kadai-quota';
+
+/** kadai's ResourceQuota and (unless the lab teaches resources) LimitRange. */
+export function quotaObjects(namespace: string, o: GuardOptions): Manifest[] {
+  const hard = o.teachesResources ? counts(o.limits) : { ...counts(o.limits), ...computeBounds(o.limits) };
+  const quota: Manifest = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: guardMeta(QUOTA_NAME, namespace), spec: { hard } };
+  if (o.teachesResources) return [quota];
+  const c = o.limits.container;
+  const limitRange: Manifest = {
+    apiVersion: 'v1',
+    kind: 'LimitRange',
+    metadata: guardMeta('kadai-limits', namespace),
+    spec: {
+      limits: [
+        { type: 'Container', default: resources(c.default), defaultRequest: resources(c.defaultRequest), max: resources(c.max) },
+        { type: 'PersistentVolumeClaim', max: { storage: o.limits.claimMax } },
+      ],
+    },
+  };
+  return [quota, limitRange];
+}
+
+/**
+ * One policy selecting every Pod of the attempt, so anything it does not allow is denied:
+ * in from the attempt's own Pods (kadai's probe Pods run there too) and the ingress controller;
+ * out to the attempt's own Pods, the cluster DNS and the ingress controller.
+ */
+export function networkPolicy(namespace: string, network: ClusterNetwork): Manifest {
+  const sameNamespace = { podSelector: {} };
+  const dnsPorts = [
+    { protocol: 'UDP', port: 53 },
+    { protocol: 'TCP', port: 53 },
+  ];
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: guardMeta('kadai-isolation', namespace),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [sameNamespace, { namespaceSelector: network.ingress }] }],
+      egress: [
+        { to: [sameNamespace, { namespaceSelector: network.ingress }] },
+        { to: [{ namespaceSelector: network.dns }], ports: dnsPorts },
+      ],
+    },
+  };
+}
+
+const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+
+/**
+ * What a submission may do, as the attempt's ServiceAccount: the workload kinds the courses use,
+ * inside its namespace only. Not NetworkPolicies, ResourceQuotas, LimitRanges or RBAC (kadai's own
+ * guards are of those kinds), and nothing cluster-scoped (a Role cannot grant that).
+ */
+export const attemptRules = [
+  {
+    apiGroups: [''],
+    resources: ['pods', 'pods/log', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers'],
+    verbs,
+  },
+  { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale', 'daemonsets'], verbs },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** The attempt's ServiceAccount, its Role and their binding. */
+export function attemptIdentity(namespace: string): Manifest[] {
+  const account: Manifest = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), automountServiceAccountToken: false };
+  const role: Manifest = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), rules: attemptRules };
+  const binding: Manifest = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: guardMeta(ATTEMPT_ACCOUNT, namespace),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ATTEMPT_ACCOUNT },
+    subjects: [{ kind: 'ServiceAccount', name: ATTEMPT_ACCOUNT, namespace }],
+  };
+  return [account, role, binding];
+}
+
+/** Binds the worker itself to kadai:attempt-admin in this namespace: its only way in. */
+export function workerAccess(namespace: string, worker: string): Manifest {
+  // a worker running in a Pod is a ServiceAccount, one with a kubeconfig a User
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(worker);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: guardMeta('kadai-worker', namespace),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kadai:attempt-admin' },
+    subjects: [sa ? { kind: 'ServiceAccount', namespace: sa[1], name: sa[2] } : { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: worker }],
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * The Kubernetes grader's sandbox: one locked-down namespace per attempt (quota, LimitRange,
+ * NetworkPolicy, Pod Security, an attempt ServiceAccount the submission is applied as), its
+ * cleanup, the reaper for what dead workers left, and the cluster capability probes.
+ */
+export { kubeConfigFor, type ClusterTarget } from './target';
+export { Sandboxes, AttemptNamespace, type AttemptRequest, type SandboxSettings } from './namespace';
+export { defaultLimits, defaultClusterNetwork, type SandboxLimits, type ClusterNetwork } from './guards';
+export { Cleaner } from './cleaner';
+export { reapAttempts, type ReapResult } from './reaper';
+export { probeCapabilities, capabilities, type Capability, type CapabilityStatus } from './capabilities';
+export { MANAGED_BY, SUBMISSION_LABEL, RUN_LABEL, GUARD_LABEL, NAMESPACE_PREFIX } from './labels';

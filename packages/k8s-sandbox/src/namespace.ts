@@ -1,0 +1,188 @@
+import { AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy, V1ResourceAttributes } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { ImpersonatingApplier } from './apply';
+import { Cleaner } from './cleaner';
+import { infrastructureError, isNotFound, statusOf } from './errors';
+import { impersonating } from './target';
+import { attemptIdentity, ClusterNetwork, defaultClusterNetwork, defaultLimits, networkPolicy, QUOTA_NAME, quotaObjects, SandboxLimits, workerAccess } from './guards';
+import { ATTEMPT_ACCOUNT, checkLabelValue, LEASE_ANNOTATION, MANAGED_BY, NAMESPACE_PREFIX, RUN_LABEL, SUBMISSION_LABEL } from './labels';
+
+export interface AttemptRequest {
+  submissionId: string;
+  runId: string;
+  /** The reaper may remove the namespace after this long unless the lease is renewed. */
+  leaseMs: number;
+  /** See GuardOptions.teachesResources. */
+  teachesResources?: boolean;
+}
+
+export interface SandboxSettings {
+  limits?: SandboxLimits;
+  network?: ClusterNetwork;
+  /** Longest wait for new RBAC bindings to take effect and the quota to be counted. */
+  readyTimeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Makes attempt namespaces on one cluster, as the worker's own identity (ideally the fenced
+ * `kadai-worker`, see infra/cluster/manifests/kadai-worker.yaml).
+ */
+export class Sandboxes {
+  private readonly core: CoreV1Api;
+  private readonly objects: KubernetesObjectApi;
+  private readonly authorization: AuthorizationV1Api;
+  private readonly limits: SandboxLimits;
+  private readonly network: ClusterNetwork;
+  private readonly readyTimeoutMs: number;
+  private worker?: string;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    settings: SandboxSettings = {},
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.authorization = kc.makeApiClient(AuthorizationV1Api);
+    this.limits = settings.limits ?? defaultLimits;
+    this.network = settings.network ?? defaultClusterNetwork;
+    this.readyTimeoutMs = settings.readyTimeoutMs ?? 15_000;
+  }
+
+  /** The user name the API server knows the worker by (the subject of its RoleBinding in each attempt). */
+  async workerName(): Promise<string> {
+    if (this.worker === undefined) {
+      const review = await this.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+      const name = review.status?.userInfo?.username;
+      if (!name) throw new Error('the API server did not say who the worker is (SelfSubjectReview)');
+      this.worker = name;
+    }
+    return this.worker;
+  }
+
+  /**
+   * Creates the attempt's namespace with its guards and waits until it can take the submission.
+   * On any failure what was made is removed again and an InfrastructureError is thrown.
+   */
+  async create(request: AttemptRequest): Promise<AttemptNamespace> {
+    const name = NAMESPACE_PREFIX + randomBytes(6).toString('hex');
+    const labels = {
+      [MANAGED_BY.key]: MANAGED_BY.value,
+      [SUBMISSION_LABEL]: checkLabelValue('submission id', request.submissionId),
+      [RUN_LABEL]: checkLabelValue('run id', request.runId),
+      'pod-security.kubernetes.io/enforce': 'baseline',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    };
+    const cleaner = new Cleaner();
+    const started = Date.now();
+    try {
+      const worker = await this.workerName();
+      await this.core.createNamespace({
+        body: {
+          metadata: {
+            name,
+            labels,
+            annotations: { [LEASE_ANNOTATION]: new Date(Date.now() + request.leaseMs).toISOString() },
+          },
+        },
+      });
+      cleaner.add(`namespace ${name}`, () => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
+      // first the worker's own way in: everything else in the namespace needs it
+      await this.objects.create(workerAccess(name, worker));
+      await this.until(`the worker's RoleBinding in ${name} in effect`, () => this.allowed(this.authorization, { namespace: name, verb: 'create', resource: 'resourcequotas' }));
+      const guards = [
+        ...quotaObjects(name, { limits: this.limits, network: this.network, teachesResources: request.teachesResources ?? false }),
+        networkPolicy(name, this.network),
+        ...attemptIdentity(name),
+      ];
+      await Promise.all([...guards.map((g) => this.objects.create(g)), this.ensureDefaultAccount(name)]);
+      const account = impersonating(this.kc, `system:serviceaccount:${name}:${ATTEMPT_ACCOUNT}`).makeApiClient(AuthorizationV1Api);
+      // the authorizer and quota admission work from caches that trail the writes above: until
+      // they catch up the student's first objects would be refused for kadai's reasons
+      await Promise.all([
+        this.until(`the attempt's RoleBinding in ${name} in effect`, () => this.allowed(account, { namespace: name, verb: 'patch', resource: 'pods' })),
+        this.until(`the quota of ${name} counted`, async () => !!(await this.core.readNamespacedResourceQuota({ name: QUOTA_NAME, namespace: name })).status?.hard),
+      ]);
+      return new AttemptNamespace(this.kc, this.core, this.objects, name, cleaner, Date.now() - started);
+    } catch (err) {
+      await cleaner.run();
+      throw infrastructureError(`setting up attempt namespace ${name}`, err);
+    }
+  }
+
+  /** Pods need the `default` ServiceAccount, which a controller makes a moment after the namespace: make it now. */
+  private async ensureDefaultAccount(namespace: string): Promise<void> {
+    try {
+      await this.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } });
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+    }
+  }
+
+  private async allowed(api: AuthorizationV1Api, resourceAttributes: V1ResourceAttributes): Promise<boolean> {
+    const review = await api.createSelfSubjectAccessReview({
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
+    });
+    return review.status?.allowed === true;
+  }
+
+  private async until(what: string, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + this.readyTimeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${this.readyTimeoutMs} ms waiting for ${what}`);
+      await sleep(20);
+    }
+  }
+}
+
+/** One attempt's namespace: apply the submission into it as the attempt's account, then destroy it. */
+export class AttemptNamespace {
+  readonly serviceAccount: string;
+  private readonly applier: ImpersonatingApplier;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly core: CoreV1Api,
+    private readonly objects: KubernetesObjectApi,
+    readonly name: string,
+    /** Undo steps; the namespace's deletion is the first registered, so it runs last. */
+    readonly cleaner: Cleaner,
+    /** How long create() took, namespace to ready. */
+    readonly setupMs: number,
+  ) {
+    this.serviceAccount = `system:serviceaccount:${name}:${ATTEMPT_ACCOUNT}`;
+    this.applier = new ImpersonatingApplier(kc, this.serviceAccount, name);
+  }
+
+  /** Server-side apply as the attempt's ServiceAccount (see ImpersonatingApplier). */
+  apply(objects: readonly KubernetesObject[], options: { force?: boolean } = {}): Promise<KubernetesObject[]> {
+    return this.applier.apply(objects, options);
+  }
+
+  async renewLease(leaseMs: number): Promise<void> {
+    const annotations = { [LEASE_ANNOTATION]: new Date(Date.now() + leaseMs).toISOString() };
+    await this.objects.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, annotations } }, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+  }
+
+  /**
+   * Runs the cleaner (which deletes the namespace last) and, with `wait`, waits until the namespace
+   * is gone. Failures are thrown as one infrastructure error after every step has run.
+   */
+  async destroy(options: { waitMs?: number } = {}): Promise<void> {
+    const failures = await this.cleaner.run();
+    if (failures.length) throw infrastructureError(`cleaning up ${this.name}`, new Error(failures.join('; ')));
+    if (!options.waitMs) return;
+    const deadline = Date.now() + options.waitMs;
+    while (Date.now() < deadline) {
+      try {
+        await this.core.readNamespace({ name: this.name });
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw infrastructureError(`waiting for ${this.name} to go`, err);
+      }
+      await sleep(250);
+    }
+    throw infrastructureError(`waiting for ${this.name} to go`, new Error(`still there after ${options.waitMs} ms`));
+  }
+}
