@@ -1,6 +1,7 @@
 import { createPool, newToken, storeToken, upsertUser } from '@kadai/db';
 import autocannon from 'autocannon';
 import { solutionAnswers, startStack } from '../test/support/stack';
+import { UNLIMITED_RATES } from './lib/unlimited';
 import { writeResult } from './lib/result';
 
 /** Creates `count` students enrolled in the demo course and returns their tokens. */
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 20);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
   const students = Number(process.env.BENCH_STUDENTS ?? 200);
-  const stack = await startStack('bench_api_submit', { redisDb: 10, workers: 0 });
+  const stack = await startStack('bench_api_submit', { redisDb: 10, workers: 0, apiEnv: UNLIMITED_RATES });
   try {
     const tokens = await enrolStudents(stack.databaseUrl, students);
     const apiAlone = await measure(stack.apiUrl, tokens, connections, seconds);

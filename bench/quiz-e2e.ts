@@ -1,4 +1,5 @@
 import { solutionAnswers, startStack } from '../test/support/stack';
+import { UNLIMITED_RATES } from './lib/unlimited';
 import { percentile, writeResult } from './lib/result';
 
 /**
@@ -8,7 +9,7 @@ import { percentile, writeResult } from './lib/result';
  */
 async function main(): Promise<void> {
   const count = Number(process.env.BENCH_SUBMISSIONS ?? 300);
-  const stack = await startStack('bench_quiz_e2e', { redisDb: 11, workers: 1 });
+  const stack = await startStack('bench_quiz_e2e', { redisDb: 11, workers: 1, apiEnv: UNLIMITED_RATES });
   try {
     const client = stack.client('student1');
     const answers = solutionAnswers('quiz-ch01');

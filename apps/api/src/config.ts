@@ -13,6 +13,18 @@ const schema = z
     // The reference-parsers helper validation reads Compose files and Dockerfiles with; default: the build of the current sources
     KADAI_PARSERS_BIN: z.string().min(1).optional(),
     KADAI_FREE_ERROR_CAP: fields.positiveInt.default(5),
+    KADAI_TOKEN_CACHE_SIZE: fields.positiveInt.default(10_000),
+    /** Express `trust proxy`: the reverse proxies whose X-Forwarded-For names the client, e.g. "loopback". */
+    KADAI_TRUST_PROXY: z.string().min(1).optional(),
+    // Rate limits, per window. A classroom behind one NAT shares an address: the address budgets are wide.
+    KADAI_RATE_WINDOW_SECONDS: fields.positiveInt.default(60),
+    KADAI_RATE_ADDRESS_SUBMISSIONS: fields.positiveInt.default(600),
+    KADAI_RATE_ADDRESS_READS: fields.positiveInt.default(6_000),
+    KADAI_RATE_ADDRESS_UNKNOWN_TOKENS: fields.positiveInt.default(60),
+    KADAI_RATE_STUDENT_SUBMISSIONS: fields.positiveInt.default(30),
+    KADAI_RATE_STUDENT_READS: fields.positiveInt.default(600),
+    KADAI_RATE_STAFF_SUBMISSIONS: fields.positiveInt.default(600),
+    KADAI_RATE_STAFF_READS: fields.positiveInt.default(6_000),
   })
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
@@ -25,9 +37,18 @@ const schema = z
     limits: { ...DEFAULT_LIMITS, maxUploadBytes: env.KADAI_MAX_UPLOAD_BYTES },
     lookupCacheMs: env.KADAI_LOOKUP_CACHE_MS,
     freeErrorCap: env.KADAI_FREE_ERROR_CAP,
+    tokenCacheSize: env.KADAI_TOKEN_CACHE_SIZE,
     retry: { attempts: env.KADAI_RETRY_ATTEMPTS, backoffMs: env.KADAI_RETRY_BACKOFF_MS },
     dbPoolSize: env.KADAI_DB_POOL_SIZE,
     parsersBin: env.KADAI_PARSERS_BIN,
+    trustProxy: env.KADAI_TRUST_PROXY,
+    rateLimits: {
+      windowSeconds: env.KADAI_RATE_WINDOW_SECONDS,
+      perAddress: { submissions: env.KADAI_RATE_ADDRESS_SUBMISSIONS, reads: env.KADAI_RATE_ADDRESS_READS },
+      authFailuresPerAddress: env.KADAI_RATE_ADDRESS_UNKNOWN_TOKENS,
+      perStudent: { submissions: env.KADAI_RATE_STUDENT_SUBMISSIONS, reads: env.KADAI_RATE_STUDENT_READS },
+      perStaff: { submissions: env.KADAI_RATE_STAFF_SUBMISSIONS, reads: env.KADAI_RATE_STAFF_READS },
+    },
   }));
 
 export type ApiConfig = z.infer<typeof schema>;

@@ -1,4 +1,4 @@
-import { createApp } from '@kadai/api-routes';
+import { createApp, RateLimits } from '@kadai/api-routes';
 import { loadCatalogOrFail } from '@kadai/catalog';
 import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
 import { checkValidators, createGraders } from '@kadai/graders';
@@ -31,6 +31,9 @@ runService(async () => {
     limits: config.limits,
     lookupCacheMs: config.lookupCacheMs,
     freeErrorCap: config.freeErrorCap,
+    tokenCacheSize: config.tokenCacheSize,
+    rateLimits: new RateLimits(redis, config.rateLimits, `${config.queuePrefix}:rate`),
+    trustProxy: config.trustProxy,
     pingRedis: async () => void (await redis.ping()),
   });
   const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));

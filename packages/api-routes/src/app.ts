@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
+import { jsonBody } from './json-body';
 import { HttpProblem, problemHandler } from './problem';
 import { courseRoutes } from './routes/courses';
 import { healthRoutes } from './routes/health';
@@ -18,8 +19,10 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  app.use(express.json({ limit: deps.limits.maxUploadBytes, type: 'application/json' }));
-  app.use('/v1', authenticate(deps.db, deps.lookupCacheMs));
+  if (deps.trustProxy) app.set('trust proxy', deps.trustProxy);
+  // Cheap refusals first: the address's budget, then the token, then the user's budget; only then is a body read.
+  app.use('/v1', deps.rateLimits.byAddress(), authenticate(deps.db, { ms: deps.lookupCacheMs, maxTokens: deps.tokenCacheSize }, deps.rateLimits), deps.rateLimits.byUser());
+  app.use(jsonBody(deps.limits.maxUploadBytes));
   app.use(submissionRoutes(deps));
   app.use(labRoutes(deps));
   app.use(courseRoutes(deps));

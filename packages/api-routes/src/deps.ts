@@ -4,6 +4,7 @@ import type { Graders } from '@kadai/graders';
 import type { IntakeLimits } from '@kadai/intake';
 import type { Logger, Metrics } from '@kadai/observability';
 import type { GradingQueues } from '@kadai/queue';
+import type { RateLimits } from './rate-limit';
 
 /** Everything the routes use, built once by apps/api. */
 export interface ApiDeps {
@@ -19,6 +20,11 @@ export interface ApiDeps {
   freeErrorCap: number;
   /** How long token and assignment look-ups are cached (0 disables). */
   lookupCacheMs: number;
+  /** How many valid tokens one api process keeps looked up (least recently used dropped first). */
+  tokenCacheSize: number;
+  rateLimits: RateLimits;
+  /** Express's `trust proxy`: the proxies whose X-Forwarded-For names the client (undefined: none). */
+  trustProxy?: string;
   /** Throws when Redis does not answer; for /readyz. */
   pingRedis: () => Promise<void>;
 }

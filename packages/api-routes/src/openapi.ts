@@ -3,8 +3,12 @@ import { acceptedSubmission, courseResultRow, jsonSubmission, labSummary, proble
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' });
 const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
-const problems = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: 'problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } }]));
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+/** The problems a /v1 route may answer; any of them may also answer 429 (rate limits). */
+const problems = (...codes: number[]) => ({
+  ...Object.fromEntries(codes.map((c) => [String(c), problemResponse('problem')])),
+  '429': { ...problemResponse('over a rate limit; see Retry-After'), headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } } },
+});
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with. */
@@ -52,7 +56,7 @@ export function openApiDocument(): object {
         },
       },
       '/v1/assignments/{id}/regrade': { post: { summary: 'Regrade every graded submission of an assignment (instructor, audited)', parameters: [idParam], responses: { '202': { description: 'queued' }, ...problems(401, 403, 404) } } },
-      '/v1/labs': { get: { summary: 'The lab catalog', responses: { '200': { description: 'labs', content: { 'application/json': { schema: { type: 'object', properties: { labs: { type: 'array', items: { $ref: '#/components/schemas/LabSummary' } } } } } } } } } },
+      '/v1/labs': { get: { summary: 'The lab catalog', responses: { '200': { description: 'labs', content: { 'application/json': { schema: { type: 'object', properties: { labs: { type: 'array', items: { $ref: '#/components/schemas/LabSummary' } } } } } } }, ...problems(401) } } },
       '/v1/labs/{id}': { get: { summary: 'One lab (a quiz without its key for students)', parameters: [idParam], responses: { '200': { description: 'the lab' }, ...problems(401, 404) } } },
       '/v1/courses/{id}/results': {
         get: {

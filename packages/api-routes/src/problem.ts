@@ -1,6 +1,7 @@
 import { formatIssue, RejectedInputError, type InputIssue } from '@kadai/errors';
 import type { Logger } from '@kadai/observability';
 import type { ErrorRequestHandler, Response } from 'express';
+import { closeAfterAnswer } from './close-after-answer';
 
 /** What a kadai id looks like; anything else is answered 404 before it reaches Postgres. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,6 +15,16 @@ export class HttpProblem extends Error {
     readonly issues: InputIssue[] = [],
   ) {
     super(message);
+  }
+}
+
+/** A request over its budget: 429 with `Retry-After` (whole seconds), as RFC 9110 §10.2.3 wants. */
+export class TooManyRequests extends HttpProblem {
+  constructor(
+    readonly retryAfterSeconds: number,
+    what: string,
+  ) {
+    super(429, 'Too many requests', `${what}; retry after ${retryAfterSeconds} s`);
   }
 }
 
@@ -43,12 +54,11 @@ export function sendProblem(res: Response, status: number, detail: string, issue
 }
 
 export function problemHandler(log: Logger): ErrorRequestHandler {
-  return (error, _req, res, _next) => {
+  return (error, req, res, _next) => {
+    closeAfterAnswer(req, res);
+    if (error instanceof TooManyRequests) res.set('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof HttpProblem) return sendProblem(res, error.status, error.message, error.issues, error.title);
     if (error instanceof RejectedInputError) return sendProblem(res, error.status, error.message, error.issues);
-    // body-parser's own errors: malformed JSON, a body over the limit
-    if (error?.type === 'entity.too.large') return sendProblem(res, 413, `request body is larger than ${error.limit} bytes`);
-    if (error?.type === 'entity.parse.failed') return sendProblem(res, 400, `malformed JSON body: ${error.message}`);
     log.error({ err: error }, 'unhandled error');
     sendProblem(res, 500, 'the server failed; the request was not applied');
   };

@@ -9,7 +9,7 @@ import { HttpProblem, UUID } from '../problem';
 import { readSubmission, validateForLab } from '../read-submission';
 import { scoreOverride } from '../schemas';
 import { streamSubmissionEvents } from '../sse';
-import { TtlCache } from '../ttl-cache';
+import { LookupCache } from '../lookup-cache';
 import { submissionView } from '../view';
 
 const TERMINAL = new Set(['graded', 'error', 'rejected']);
@@ -57,7 +57,8 @@ async function renderSubmission(deps: ApiDeps, submission: Submission, principal
 
 export function submissionRoutes(deps: ApiDeps): Router {
   const router = Router();
-  const assignments = new TtlCache<Assignment | undefined>(deps.lookupCacheMs);
+  // keyed by user and lab: only authenticated users fill it, so it needs no guard against made-up keys
+  const assignments = new LookupCache<Assignment | undefined>(deps.lookupCacheMs, 10_000);
 
   router.post('/v1/submissions', async (req, res) => {
     const principal = requireRole(req, 'student', 'instructor', 'admin');

@@ -1,0 +1,97 @@
+import type { Role } from '@kadai/db';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { TooManyRequests } from './problem';
+
+/** Requests allowed per window: submissions (every POST) and reads (everything else) count apart. */
+export interface Budget {
+  submissions: number;
+  reads: number;
+}
+
+export interface RateLimitSettings {
+  windowSeconds: number;
+  /** Per client address, before authentication: bounds what any one address costs, tokens or not. */
+  perAddress: Budget;
+  /** Unknown tokens per client address; past it, only tokens already known to be valid get through. */
+  authFailuresPerAddress: number;
+  /** Per authenticated user (all their tokens): students… */
+  perStudent: Budget;
+  /** …and instructors, admins and the LMS, who read whole classes and run lab self-tests. */
+  perStaff: Budget;
+}
+
+const retryAfter = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
+/**
+ * Counts in Redis so the limits hold across every api process; if Redis fails, each process counts
+ * in memory instead (the insurance limiter) rather than refusing or waving everything through.
+ */
+function limiter(redis: Redis, keyPrefix: string, points: number, duration: number): RateLimiterRedis {
+  return new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }) });
+}
+
+async function consume(limit: RateLimiterRedis, key: string, what: string): Promise<void> {
+  try {
+    await limit.consume(key);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) throw new TooManyRequests(retryAfter(error), what);
+    throw error;
+  }
+}
+
+const isSubmission = (req: Request) => req.method === 'POST';
+const STAFF: ReadonlySet<Role> = new Set(['instructor', 'admin', 'lms']);
+
+/** The api's rate limits, built once per process over the shared Redis. */
+export class RateLimits {
+  private readonly address: Record<keyof Budget, RateLimiterRedis>;
+  private readonly student: Record<keyof Budget, RateLimiterRedis>;
+  private readonly staff: Record<keyof Budget, RateLimiterRedis>;
+  private readonly authFailures: RateLimiterRedis;
+
+  constructor(redis: Redis, settings: RateLimitSettings, keyPrefix: string) {
+    const window = settings.windowSeconds;
+    const budget = (name: string, b: Budget) => ({
+      submissions: limiter(redis, `${keyPrefix}:${name}:submissions`, b.submissions, window),
+      reads: limiter(redis, `${keyPrefix}:${name}:reads`, b.reads, window),
+    });
+    this.address = budget('address', settings.perAddress);
+    this.student = budget('student', settings.perStudent);
+    this.staff = budget('staff', settings.perStaff);
+    this.authFailures = limiter(redis, `${keyPrefix}:auth-failures`, settings.authFailuresPerAddress, window);
+  }
+
+  /** Before authentication: every /v1 request counts against its client address. */
+  byAddress(): RequestHandler {
+    return (req: Request, _res: Response, next: NextFunction) => {
+      const kind = isSubmission(req) ? 'submissions' : 'reads';
+      consume(this.address[kind], clientAddress(req), `too many ${kind} from ${clientAddress(req)}`).then(() => next(), next);
+    };
+  }
+
+  /** After authentication: every request counts against its user, with the budget of their role. */
+  byUser(): RequestHandler {
+    return (req: Request, _res: Response, next: NextFunction) => {
+      const principal = req.principal;
+      if (!principal) return next();
+      const kind = isSubmission(req) ? 'submissions' : 'reads';
+      const limits = STAFF.has(principal.role) ? this.staff : this.student;
+      consume(limits[kind], principal.userId, `too many ${kind} by ${principal.login}`).then(() => next(), next);
+    };
+  }
+
+  /** Throws 429 while the address has used up its unknown tokens; a valid token is not asked. */
+  async assertMayTryUnknownToken(req: Request): Promise<void> {
+    const res = await this.authFailures.get(clientAddress(req));
+    if (res && res.remainingPoints <= 0) throw new TooManyRequests(retryAfter(res), `too many unknown tokens from ${clientAddress(req)}`);
+  }
+
+  async recordUnknownToken(req: Request): Promise<void> {
+    await this.authFailures.penalty(clientAddress(req));
+  }
+}
+
+/** The client's address; behind a reverse proxy, `trust proxy` (KADAI_TRUST_PROXY) makes it the real one. */
+export const clientAddress = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
