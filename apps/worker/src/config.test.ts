@@ -7,3 +7,9 @@ test('the Kubernetes target: a kubeconfig and context, else the Pod service acco
   expect(readWorkerConfig({}).kubernetes.target).toEqual({ kind: 'kubeconfig', path: '/var/lib/kadai/cluster/kadai-worker.kubeconfig' });
   expect(() => readWorkerConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KADAI_KUBE_CONTEXT: 'eks' })).toThrow(/KADAI_KUBE_CONTEXT: KADAI_KUBE_CONTEXT names a context of KADAI_KUBECONFIG/);
 });
+
+test('the lease outlives the heartbeat that renews it', () => {
+  expect(readWorkerConfig({}).leaseMs).toBe(30_000);
+  expect(readWorkerConfig({ KADAI_LEASE_MS: '3000', KADAI_HEARTBEAT_MS: '500' })).toMatchObject({ leaseMs: 3000, heartbeatMs: 500 });
+  expect(() => readWorkerConfig({ KADAI_LEASE_MS: '5000', KADAI_HEARTBEAT_MS: '5000' })).toThrow(/KADAI_HEARTBEAT_MS: must be shorter than KADAI_LEASE_MS/);
+});
