@@ -1,5 +1,5 @@
 import type { ServiceSpec } from './model';
-import { demux, engineMessage, startOrder } from './sandbox';
+import { demux, startOrder } from './sandbox';
 
 const s = (name: string, dependsOn: string[] = []): ServiceSpec => ({ name, dependsOn, env: {}, ports: [], restart: 'no', volumes: [], where: { file: 'f' } });
 
@@ -24,12 +24,5 @@ describe('demux', () => {
     };
     expect(demux(Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n')]))).toBe('out\nerr\n');
     expect(demux(Buffer.from('plain tty output'))).toBe('plain tty output');
-  });
-});
-
-describe('engineMessage', () => {
-  it("keeps the daemon's words", () => {
-    expect(engineMessage(new Error('(HTTP code 400) unexpected - dockerfile parse error line 2: unknown instruction: FOO '))).toBe('dockerfile parse error line 2: unknown instruction: FOO');
-    expect(engineMessage(new Error('(HTTP code 404) no such container - No such image: x'))).toBe('No such image: x');
   });
 });

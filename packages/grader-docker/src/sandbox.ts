@@ -1,7 +1,7 @@
 import type { Logger } from '@kadai/observability';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import { engine, engineFailure, isNotFound, statusOf } from './engine';
+import { engine, engineFailure, engineMessage, isNotFound, statusOf, studentCause } from './engine';
 import type { Project, ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
 import { bridgeName } from './isolation';
@@ -36,11 +36,6 @@ export interface ServiceState {
 }
 
 type Resource = { kind: 'container' | 'network' | 'volume' | 'image'; id: string };
-
-/** dockerode's "(HTTP code 400) unexpected - <daemon message>" → the daemon's message. */
-export function engineMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^\(HTTP code \d+\)\s+[\w ]+-\s*/, '').trim();
-}
 
 function keepTail(text: string, limit: number): string {
   return text.length <= limit ? text : `… [${text.length - limit} chars cut]\n${text.slice(-limit)}`;
@@ -264,12 +259,9 @@ export class Sandbox {
         NetworkingConfig: { EndpointsConfig: { [this.networkName!]: { Aliases: [spec.name, ...(spec.aliases ?? [])] } } },
       });
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 400 || status === 404) {
-        state.startError = engineMessage(error);
-        return;
-      }
-      throw engineFailure('create container', error);
+      state.startError = studentCause('create', error);
+      if (state.startError === undefined) throw engineFailure('create container', error);
+      return;
     }
     this.resources.push({ kind: 'container', id: container.id });
     state.containerId = container.id;
@@ -277,13 +269,9 @@ export class Sandbox {
       await container.start();
       state.startedAt = Date.now();
     } catch (error) {
-      // 400: the runtime refused the student's command (e.g. executable not found); 5xx: the engine's failure.
-      const status = statusOf(error);
-      if (status === 400 || status === 404) {
-        state.startError = engineMessage(error);
-        return;
-      }
-      throw engineFailure('start container', error);
+      state.startError = studentCause('start', error);
+      if (state.startError === undefined) throw engineFailure('start container', error);
+      return;
     }
   }
 
