@@ -74,3 +74,23 @@ it("a worker frozen mid-grading loses its lease: the second worker's grade stand
     expect(await exited(worker)).toBe(0);
   }
 }, 300_000);
+
+it("removes a killed worker's run from the engine once its lease is over, and never a live run's", async () => {
+  const killed = await stack.startWorker({ KADAI_WORKER_ID: 'killed' });
+  const runLine = readFileSync(path.join(REPO_ROOT, 'labs', 'docker-run-nginx', 'solution', 'run.txt'), 'utf8');
+  const { id } = await stack.client('student2').submitJson({ lab: 'docker-run-nginx', files: { 'run.txt': runLine } });
+  await until('the first run has a container', async () => ((await containersOf(id, 1)).length > 0 ? true : undefined), 120_000, 20);
+  killed.kill('SIGKILL'); // no cleanup of its own: its run's resources stay on the engine
+  await exited(killed);
+
+  // The survivor's reaper runs every second: it must leave run 1 alone while that still holds the
+  // submission, remove it once run 2 has taken over, and never touch run 2 while it grades.
+  const survivor = await stack.startWorker({ KADAI_WORKER_ID: 'survivor', KADAI_DOCKER_REAP_INTERVAL_MS: '1000' });
+  const view = await stack.client('student2').waitForResult(id, 120_000);
+  expect(view).toMatchObject({ state: 'graded', score: 7 });
+  expect((await stack.sql(`SELECT worker_id, lease_token FROM submissions WHERE id = $1`, [id]))[0]).toEqual({ worker_id: 'survivor', lease_token: 2 });
+  await until("the killed worker's run is reaped", async () => ((await leftovers(docker, id)).length === 0 ? true : undefined), 60_000, 500);
+  expect(stack.logOf('survivor')).toMatch(/"removed":\{"containers":[1-9]/);
+  survivor.kill('SIGTERM');
+  expect(await exited(survivor)).toBe(0);
+}, 300_000);
