@@ -91,17 +91,21 @@ export class Sandboxes {
       // first the worker's own way in: everything else in the namespace needs it
       await this.objects.create(workerAccess(name, worker));
       await this.until(`the worker's RoleBinding in ${name} in effect`, () => this.allowed(this.authorization, { namespace: name, verb: 'create', resource: 'resourcequotas' }));
+      const [account, role, binding] = attemptIdentity(name);
       const guards = [
         ...quotaObjects(name, { limits: this.limits, network: this.network, teachesResources: request.teachesResources ?? false }),
         networkPolicy(name, this.network),
-        ...attemptIdentity(name),
+        account!,
+        role!,
       ];
       await Promise.all([...guards.map((g) => this.objects.create(g)), this.ensureDefaultAccount(name)]);
-      const account = impersonating(this.kc, `system:serviceaccount:${name}:${ATTEMPT_ACCOUNT}`).makeApiClient(AuthorizationV1Api);
+      // after its Role: RBAC's escalation check reads the Role a binding grants
+      await this.objects.create(binding!);
+      const asAttempt = impersonating(this.kc, `system:serviceaccount:${name}:${ATTEMPT_ACCOUNT}`).makeApiClient(AuthorizationV1Api);
       // the authorizer and quota admission work from caches that trail the writes above: until
       // they catch up the student's first objects would be refused for kadai's reasons
       await Promise.all([
-        this.until(`the attempt's RoleBinding in ${name} in effect`, () => this.allowed(account, { namespace: name, verb: 'patch', resource: 'pods' })),
+        this.until(`the attempt's RoleBinding in ${name} in effect`, () => this.allowed(asAttempt, { namespace: name, verb: 'patch', resource: 'pods' })),
         this.until(`the quota of ${name} counted`, async () => !!(await this.core.readNamespacedResourceQuota({ name: QUOTA_NAME, namespace: name })).status?.hard),
       ]);
       return new AttemptNamespace(this.kc, this.core, this.objects, name, cleaner, Date.now() - started);
