@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { pollUntil } from '@kadai/checks';
 
 const K8S_VERSION = 'v1.34.4';
 const cacheDir = process.env.KADAI_CACHE_DIR ?? '/var/cache/kadai/cluster';
@@ -41,20 +42,17 @@ export async function kubectlJson<T = any>(args: string[]): Promise<T> {
 
 export const apply = (ns: string, manifest: string) => kubectl(['apply', '-n', ns, '-f', '-'], manifest);
 
-/** Polls fn until it returns a truthy value; throws the last error (or a timeout) otherwise. */
+/** Polls fn until it returns a truthy value; throws with the last observation's error (or a timeout) otherwise. */
 export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120000, everyMs = 1000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  const polled = await pollUntil<{ value?: T | undefined | false; error?: unknown }>({
+    timeoutMs,
+    intervalMs: everyMs,
+    observe: () => fn().then((value) => ({ value }), (error: unknown) => ({ error })),
+    judge: (seen) => (seen.value ? 'done' : 'again'),
+  });
+  if (polled.ok) return polled.last!.value as T;
+  const error = polled.last?.error;
+  throw new Error(`timed out waiting for ${what}${error ? `: ${String(error)}` : ''}`);
 }
 
 /** A fresh namespace per test file, deleted afterwards (without waiting). */

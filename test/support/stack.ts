@@ -16,7 +16,7 @@ const NODE_ARGS = (process.env.KADAI_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
 export type Tokens = Record<'admin' | 'sensei' | 'student1' | 'student2' | 'lms', string>;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -92,7 +92,14 @@ export interface Stack {
  */
 export async function startStack(
   name: string,
-  options: { redisDb: number; workers?: number; workerEnv?: Record<string, string>; apiEnv?: Record<string, string> },
+  options: {
+    redisDb: number;
+    workers?: number;
+    workerEnv?: Record<string, string>;
+    apiEnv?: Record<string, string>;
+    /** Labs of this test instead of the repository's. */
+    labsDir?: string;
+  },
 ): Promise<Stack> {
   const databaseUrl = await createTestDatabase(name);
   const redisUrl = `${REDIS_BASE}/${options.redisDb}`;
@@ -102,7 +109,7 @@ export async function startStack(
 
   const port = await freePort();
   const logDir = mkdtempSync(path.join(tmpdir(), `kadai-${name}-`));
-  const baseEnv = { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix };
+  const baseEnv = { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: options.labsDir ?? path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix };
   const children: ChildProcess[] = [];
   const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
     const child = spawn(process.execPath, [...NODE_ARGS, '--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -43,6 +43,12 @@ const schema = z
     KADAI_PARSERS_BIN: z.string().min(1).optional(),
     // iptables INPUT rules so attempt networks cannot reach the host's own services (needs root)
     KADAI_DOCKER_ISOLATE_FROM_HOST: z.enum(['true', 'false']).default('true'),
+    // registries kadai serves images from besides the engine's mirrors (comma-separated URLs): their outage is kadai's
+    KADAI_DOCKER_REGISTRIES: z
+      .string()
+      .default('')
+      .transform((list) => list.split(',').map((url) => url.trim()).filter(Boolean))
+      .pipe(z.array(z.url({ protocol: /^https?$/ }))),
     KADAI_DOCKER_REAP_AFTER_MS: fields.positiveInt.default(30 * 60_000),
     KADAI_DOCKER_REAP_INTERVAL_MS: fields.positiveInt.default(5 * 60_000),
     // The Kubernetes grader's cluster: a kubeconfig (and context), else the Pod's service account
@@ -92,8 +98,10 @@ const schema = z
       portRange: env.KADAI_DOCKER_PORTS,
       ...(env.KADAI_PARSERS_BIN ? { parsersBin: env.KADAI_PARSERS_BIN } : {}),
       isolateFromHost: env.KADAI_DOCKER_ISOLATE_FROM_HOST === 'true',
+      ownRegistries: env.KADAI_DOCKER_REGISTRIES,
+      reapAfterMs: env.KADAI_DOCKER_REAP_AFTER_MS,
+      reapIntervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS,
     },
-    dockerReaper: { olderThanMs: env.KADAI_DOCKER_REAP_AFTER_MS, intervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS },
     kubernetes: { target: clusterTarget(env) },
   }));
 

@@ -1,7 +1,6 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, releasedRuns, syncLabs } from '@kadai/db';
-import { createDockerGrader, reap, runsOnEngine } from '@kadai/grader-docker';
-import { checkValidators, createGraders } from '@kadai/graders';
+import { checkValidators, createGraders, startGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { gradingJob, GradingQueues, queueName, startSweeper } from '@kadai/queue';
 import { runJob, type RunnerDeps } from '@kadai/runner';
@@ -20,18 +19,8 @@ runService(async () => {
   const metrics = createMetrics();
   const graders = createGraders({ docker: config.docker });
   // Leftovers of grading runs whose lease is over (finished, requeued or taken over, e.g. from a
-  // crashed or stalled worker): removed at start and from time to time. A live run's resources are
-  // its owner's to remove; what no run of this database accounts for goes by age.
-  const docker = createDockerGrader(config.docker).docker;
-  const reapDocker = () =>
-    runsOnEngine(docker)
-      .then((runs) => releasedRuns(db, runs))
-      .then((runs) => reap(docker, { olderThanMs: config.dockerReaper.olderThanMs, runs }))
-      .then((removed) => log.info({ removed }, 'docker reaper ran'))
-      .catch((err: unknown) => log.warn({ err }, 'docker reaper failed (is the engine up?)'));
-  void reapDocker();
-  const reaper = setInterval(() => void reapDocker(), config.dockerReaper.intervalMs);
-  reaper.unref();
+  // crashed or stalled worker) are removed at start and from time to time by each grader's hooks.
+  const stopHousekeeping = startGraders(graders, { log, releasedRuns: (runs) => releasedRuns(db, runs) });
   const deps: RunnerDeps = { db, labs, graders, log, metrics, workerId: config.workerId, heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, faultDelayMs: config.faultDelayMs };
 
   // Workers block on Redis, so BullMQ wants unlimited retries per request on their connection.
@@ -73,7 +62,7 @@ runService(async () => {
     const grace = setTimeout(() => shutdown.abort(), config.shutdownGraceMs);
     await Promise.allSettled(workers.map((w) => w.close()));
     clearTimeout(grace);
-    clearInterval(reaper);
+    stopHousekeeping();
     await stopSweeper();
     await queues.close();
     metricsServer.close();

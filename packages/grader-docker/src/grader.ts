@@ -1,15 +1,24 @@
-import type { CheckSpec, Lab, LabDefinition } from '@kadai/catalog';
+import type { Lab, LabDefinition } from '@kadai/catalog';
+import { Budget, checkIssues, runChecks } from '@kadai/checks';
 import { InfrastructureError, RejectedInputError, type InputIssue } from '@kadai/errors';
-import { capEvidence, type CheckResult, type Grader } from '@kadai/grading';
+import { attemptTimes, type Grader, type HousekeepingContext } from '@kadai/grading';
 import Docker from 'dockerode';
-import { CHECK_TYPES, type CheckContext, type Outcome } from './checks';
+import { CHECK_TYPES } from './checks';
 import { engine } from './engine';
 import { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
 import { ensureBuildNetwork, ensureHostIsolation } from './isolation';
-import { ensureBuildCgroup } from './reaper';
+import { ensureBuildCgroup, reap, runsOnEngine } from './reaper';
 import { Sandbox } from './sandbox';
 import { dockerSection } from './spec';
 import { readSubmission } from './submission';
+
+/**
+ * The share of the attempt's time kept for starting the containers and checking them while images
+ * build (capped by `runTimeoutMs`): a build that takes longer fails for the student, and the checks
+ * still run to say so. Of that, starting may take all but this share, so checks still report.
+ */
+const RUN_SHARE = 0.4;
+const CHECKS_SHARE_OF_RUN = 0.3;
 
 function dockerLab(lab: Lab): Exclude<LabDefinition, { kind: 'quiz' }> {
   if (lab.definition.kind !== 'docker') throw new RejectedInputError(`${lab.definition.id} is not a docker lab`);
@@ -22,35 +31,14 @@ export function dockerLabIssues(file: string, def: LabDefinition): InputIssue[] 
   const issues: InputIssue[] = [];
   const docker = dockerSection.safeParse((def as { docker?: unknown }).docker);
   if (!docker.success) for (const i of docker.error.issues) issues.push({ file, field: ['docker', ...i.path].join('.'), message: i.message });
-  def.checks.forEach((check, index) => {
-    const type = CHECK_TYPES[check.type];
-    if (!type) {
-      issues.push({ file, field: `checks.${index}.type`, message: `unknown check type "${check.type}" (${Object.keys(CHECK_TYPES).join(', ')})` });
-      return;
-    }
-    const parsed = type.fields.safeParse(check);
-    if (!parsed.success) for (const i of parsed.error.issues) issues.push({ file, field: ['checks', index, ...i.path].join('.'), message: i.message });
-  });
-  return issues;
-}
-
-function result(check: CheckSpec, visibility: CheckResult['visibility'], outcome: Outcome): CheckResult {
-  return {
-    checkId: check.id,
-    title: check.title,
-    points: outcome.status === 'pass' ? check.points : 0,
-    maxPoints: check.points,
-    status: outcome.status,
-    message: outcome.message,
-    ...(outcome.evidence ? { evidence: capEvidence(outcome.evidence) } : {}),
-    visibility: check.visibility ?? visibility,
-  };
+  return [...issues, ...checkIssues(file, def.checks, CHECK_TYPES)];
 }
 
 /**
  * The docker grader: reads the submission into a project (rejecting what the sandbox policy
  * refuses), builds and runs it in a sandbox of its own on the Docker engine, evaluates the lab's
- * checks in order, and always removes what it created.
+ * checks in order, and always removes what it created. The attempt's work stays within the lab's
+ * time limit, split between the build and the run (start and checks); cleanup comes after it.
  */
 export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {}): Grader & { docker: Docker; options: DockerGraderOptions } {
   const options: DockerGraderOptions = { ...DEFAULT_DOCKER_OPTIONS, ...overrides };
@@ -58,6 +46,36 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
   let cgroupReady: Promise<boolean> | undefined;
   let isolated: Promise<void> | undefined;
   let buildNetworkReady: Promise<void> | undefined;
+
+  /** What every attempt needs on the engine, set up once per grader (again after a failure). */
+  async function prepareEngine(): Promise<boolean> {
+    await engine('ping', () => docker.ping());
+    if (options.isolateFromHost) {
+      isolated ??= ensureHostIsolation().catch((error: unknown) => {
+        isolated = undefined; // try again next time
+        throw new InfrastructureError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, false, { cause: error });
+      });
+      await isolated;
+    }
+    if (options.buildNetwork) {
+      buildNetworkReady ??= engine('create the build network', () => ensureBuildNetwork(docker, options.buildNetwork)).catch((error: unknown) => {
+        buildNetworkReady = undefined;
+        throw error;
+      });
+      await buildNetworkReady;
+    }
+    cgroupReady ??= ensureBuildCgroup(options.buildCgroupParent, options.buildPidsLimit);
+    return cgroupReady;
+  }
+
+  // The resources of runs whose lease is over (a crashed or stalled worker's), whatever their age; a
+  // live run's are its owner's to remove; what no run of this database accounts for goes by age.
+  const reapReleased = async (ctx: HousekeepingContext) => {
+    const runs = await ctx.releasedRuns(await runsOnEngine(docker));
+    const removed = await reap(docker, { olderThanMs: options.reapAfterMs, runs });
+    ctx.log.info({ removed }, 'docker reaper ran');
+  };
+
   return {
     kind: 'docker',
     docker,
@@ -65,52 +83,56 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
     async validate(lab, files) {
       await readSubmission(dockerLab(lab), files, options);
     },
+    start: reapReleased,
+    housekeeping: { intervalMs: options.reapIntervalMs, run: reapReleased },
     async grade(lab, input, ctx) {
       const def = dockerLab(lab);
       const issues = dockerLabIssues('lab.yaml', def);
       if (issues.length > 0) throw new InfrastructureError(`lab ${def.id} is invalid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, false);
-      const { project, dockerfiles } = await readSubmission(def, input.files, options);
-      await engine('ping', () => docker.ping());
-      if (options.isolateFromHost) {
-        isolated ??= ensureHostIsolation().catch((error: unknown) => {
-          isolated = undefined; // try again next time
-          throw new InfrastructureError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, false, { cause: error });
-        });
-        await isolated;
-      }
-      if (options.buildNetwork) {
-        buildNetworkReady ??= engine('create the build network', () => ensureBuildNetwork(docker, options.buildNetwork)).catch((error: unknown) => {
-          buildNetworkReady = undefined;
-          throw error;
-        });
-        await buildNetworkReady;
-      }
-      cgroupReady ??= ensureBuildCgroup(options.buildCgroupParent, options.buildPidsLimit);
-      const withCgroup = await cgroupReady;
-      const sandbox = new Sandbox(docker, withCgroup ? options : { ...options, buildPidsLimit: 0 }, input.submissionId, ctx.token, ctx.log);
-      const started = Date.now();
-      try {
-        await sandbox.build(project, input.files, ctx.signal);
-        const built = Date.now();
-        const runSignal = AbortSignal.any([ctx.signal, AbortSignal.timeout(options.runTimeoutMs)]);
-        await sandbox.up(project, runSignal);
-        const checkCtx: CheckContext = { sandbox, project, dockerfiles, signal: runSignal, log: ctx.log };
-        const results: CheckResult[] = [];
-        for (const check of def.checks) {
-          if (ctx.signal.aborted) throw new InfrastructureError('grading was aborted', true);
-          const type = CHECK_TYPES[check.type]!;
-          let outcome: Outcome;
-          if (runSignal.aborted) {
-            outcome = { status: 'fail', message: { ja: `制限時間（${options.runTimeoutMs / 1000} 秒）内に確認できませんでした。`, en: `Not checked within the time limit (${options.runTimeoutMs / 1000} s).` } };
-          } else {
-            outcome = await type.run(type.fields.parse(check) as never, checkCtx);
-          }
-          results.push(result(check, def.visibility, outcome));
+      const attempt = Budget.root(attemptTimes(def.timeLimitSeconds).workMs, ctx.signal);
+      // How long each step took, logged with the outcome (prepare, build, start, checks, cleanup).
+      const stepMs: Record<string, number> = {};
+      const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+        const started = Date.now();
+        try {
+          return await work();
+        } finally {
+          stepMs[name] = Date.now() - started;
         }
-        ctx.log.info({ buildMs: built - started, totalMs: Date.now() - started }, 'docker attempt graded');
-        return results;
+      };
+      try {
+        const { project, dockerfiles, withCgroup } = await step('prepare', async () => ({
+          ...(await readSubmission(def, input.files, options)),
+          withCgroup: await prepareEngine(),
+        }));
+        const sandbox = new Sandbox(docker, withCgroup ? options : { ...options, buildPidsLimit: 0 }, input.submissionId, ctx.token, ctx.log);
+        try {
+          const runReserveMs = Math.min(options.runTimeoutMs, RUN_SHARE * attempt.limitMs);
+          const build = attempt.child('the build', { limitMs: options.buildTimeoutMs, reserveMs: runReserveMs });
+          await step('build', () => sandbox.build(project, input.files, build.signal)).finally(() => build.dispose());
+          const run = attempt.child('running and checking', { limitMs: options.runTimeoutMs });
+          try {
+            const start = run.child('starting the containers', { reserveMs: CHECKS_SHARE_OF_RUN * run.limitMs });
+            await step('start', () => sandbox.up(project, start.signal)).finally(() => start.dispose());
+            return await step('checks', () =>
+              runChecks({
+                checks: def.checks,
+                registry: CHECK_TYPES,
+                visibility: def.visibility,
+                budget: run,
+                log: ctx.log,
+                context: (check) => ({ ...check, sandbox, project, dockerfiles }),
+              }),
+            );
+          } finally {
+            run.dispose();
+          }
+        } finally {
+          await step('cleanup', () => sandbox.down());
+        }
       } finally {
-        await sandbox.down();
+        attempt.dispose();
+        ctx.log.info({ stepMs, budgetMs: attempt.limitMs }, 'docker attempt done');
       }
     },
   };

@@ -18,10 +18,20 @@ export interface DockerGraderOptions {
   buildCgroupParent: string;
   /** The network builds run on (created if missing, a kd-… bridge when isolateFromHost); '' = Docker's default bridge. */
   buildNetwork: string;
-  /** Wall-clock limit for all builds of one attempt. */
+  /** At most this long for all builds of one attempt together (the lab's time limit bounds it further). */
   buildTimeoutMs: number;
-  /** Wall-clock limit for running the attempt's containers and its checks. */
+  /** At most this long for starting the attempt's containers and running its checks (the lab's time limit bounds it further). */
   runTimeoutMs: number;
+  /**
+   * Registries kadai itself serves images from besides the engine's mirrors (URLs, e.g.
+   * `http://registry.internal:5000`): a pull from them that fails while they are down is kadai's
+   * failure. Images from any other registry are the student's choice.
+   */
+  ownRegistries: string[];
+  /** The reaper removes attempt resources older than this (what a crashed worker left behind). */
+  reapAfterMs: number;
+  /** How often the worker runs the reaper. */
+  reapIntervalMs: number;
   /** Log size kept per container by the engine (json-file max-size, one file). */
   logMaxBytes: number;
   /** Host ports kadai assigns for probes (a TCP proxy from 127.0.0.1:<port> to the container). */
@@ -58,6 +68,9 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   buildNetwork: 'kadai-build',
   buildTimeoutMs: 240_000,
   runTimeoutMs: 90_000,
+  ownRegistries: [],
+  reapAfterMs: 30 * 60_000,
+  reapIntervalMs: 5 * 60_000,
   logMaxBytes: 1024 * 1024,
   portRange: { from: 61000, to: 61999 }, // above Linux's ephemeral range (32768-60999): never a port the OS hands out
   parsersBin: binaryPath(),

@@ -1,3 +1,4 @@
+import { overrunOf, type BudgetExceeded } from '@kadai/checks';
 import type { Logger } from '@kadai/observability';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
@@ -6,6 +7,7 @@ import type { Project, ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
 import { bridgeName } from './isolation';
 import { openProxy, type PortProxy } from './ports';
+import { ensureImage } from './pull';
 
 export const SUBMISSION_LABEL = 'kadai.submission';
 export const CREATED_LABEL = 'kadai.created';
@@ -20,6 +22,8 @@ export interface BuildOutcome {
   /** The build output (tail kept when long). */
   log: string;
   error?: string;
+  /** Set when the build ran out of the attempt's build time (the student's slow build). */
+  overrun?: BudgetExceeded;
   durationMs: number;
 }
 
@@ -89,7 +93,10 @@ export class Sandbox {
     return `${this.prefix}-${name}`.slice(0, 200);
   }
 
-  /** Builds every service that has a build section, one after the other. A failed build is the student's. */
+  /**
+   * Builds every service that has a build section, one after the other, within the build phase's
+   * budget (`signal`). A failed build, or one that runs out of that budget, is the student's.
+   */
   async build(project: Project, files: Map<string, Buffer>, signal: AbortSignal): Promise<void> {
     for (const spec of project.services) {
       const state: ServiceState = this.services.get(spec.name) ?? { spec };
@@ -120,7 +127,7 @@ export class Sandbox {
     this.resources.push({ kind: 'image', id: tag });
     let log = '';
     let error: string | undefined;
-    const buildSignal = AbortSignal.any([signal, AbortSignal.timeout(this.options.buildTimeoutMs)]);
+    let overrun: BudgetExceeded | undefined;
     try {
       const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
         t: tag,
@@ -134,20 +141,20 @@ export class Sandbox {
         memory: this.options.buildMemoryBytes,
         memswap: this.options.buildMemoryBytes,
         ...(this.options.buildPidsLimit > 0 && this.options.buildCgroupParent ? { cgroupparent: this.options.buildCgroupParent } : {}),
-        abortSignal: buildSignal,
+        abortSignal: signal,
       } as Docker.ImageBuildOptions);
       await new Promise<void>((resolve, reject) => {
         // A destroyed response stream may end without an error event: the time limit itself ends the wait.
         const onAbort = () => {
           (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-          reject(buildSignal.reason);
+          reject(signal.reason);
         };
-        if (buildSignal.aborted) return onAbort();
-        buildSignal.addEventListener('abort', onAbort, { once: true });
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
         this.docker.modem.followProgress(
           stream,
           (err) => {
-            buildSignal.removeEventListener('abort', onAbort);
+            signal.removeEventListener('abort', onAbort);
             if (err) reject(err);
             else resolve();
           },
@@ -158,17 +165,21 @@ export class Sandbox {
         );
       });
     } catch (thrown) {
-      if (signal.aborted) throw thrown;
-      if (buildSignal.aborted) error = `the build did not finish within ${Math.round(this.options.buildTimeoutMs / 1000)} s`;
+      overrun = overrunOf(signal);
+      if (overrun) error = overrun.message;
+      else if (signal.aborted) throw thrown; // shutting down: kadai's, not the student's
       // 400/404 before the build starts: the Dockerfile cannot be parsed or found (the student's); 5xx: the engine's.
       else if (statusOf(thrown) === 400 || statusOf(thrown) === 404) error = engineMessage(thrown);
       else throw engineFailure('build', thrown);
     }
     if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
-    return { ok: !error, log, ...(error ? { error } : {}), durationMs: Date.now() - started };
+    return { ok: !error, log, ...(error ? { error } : {}), ...(overrun ? { overrun } : {}), durationMs: Date.now() - started };
   }
 
-  /** Creates the network and volumes, then creates and starts each service after its dependencies. */
+  /**
+   * Creates the network and volumes, then creates and starts each service after its dependencies,
+   * within the start phase's budget (`signal`): services it leaves unstarted get that as their start error.
+   */
   async up(project: Project, signal: AbortSignal): Promise<void> {
     const name = `${this.prefix}-net`;
     const network = await engine('create network', () =>
@@ -190,9 +201,14 @@ export class Sandbox {
       this.resources.push({ kind: 'volume', id: v.name });
     }
     for (const spec of startOrder(project.services)) {
-      if (signal.aborted) break;
       const state: ServiceState = this.services.get(spec.name) ?? { spec, ...(spec.image ? { image: spec.image } : {}) };
       this.services.set(spec.name, state);
+      const overrun = overrunOf(signal);
+      if (overrun) {
+        state.startError = overrun.message;
+        continue;
+      }
+      if (signal.aborted) throw signal.reason; // shutting down
       if (state.build && !state.build.ok) {
         state.startError = 'the image was not built';
         continue;
@@ -201,28 +217,11 @@ export class Sandbox {
     }
   }
 
-  private async ensureImage(image: string, signal: AbortSignal): Promise<string | undefined> {
-    try {
-      await this.docker.getImage(image).inspect();
-      return undefined;
-    } catch (error) {
-      if (!isNotFound(error)) throw engineFailure('inspect image', error);
-    }
-    try {
-      const stream = await this.docker.pull(image, { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]) });
-      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
-      return undefined;
-    } catch (error) {
-      if (signal.aborted) throw error;
-      return `the image ${image} could not be pulled: ${(error as Error).message}`;
-    }
-  }
-
   private async startService(state: ServiceState, signal: AbortSignal): Promise<void> {
     const spec = state.spec;
     const image = state.image!;
     if (!spec.build) {
-      const problem = await this.ensureImage(image, signal);
+      const problem = await ensureImage(this.docker, image, signal, this.options.ownRegistries);
       if (problem) {
         state.startError = problem;
         return;
@@ -280,9 +279,16 @@ export class Sandbox {
     return id ? this.docker.getContainer(id) : undefined;
   }
 
+  /** The service's container as the engine sees it; undefined when there is none (never created, or gone). */
   async inspect(service: string): Promise<Docker.ContainerInspectInfo | undefined> {
     const c = this.container(service);
-    return c ? engine('inspect container', () => c.inspect()) : undefined;
+    if (!c) return undefined;
+    try {
+      return await c.inspect();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw engineFailure('inspect container', error);
+    }
   }
 
   async imageInfo(service: string): Promise<Docker.ImageInspectInfo | undefined> {

@@ -1,5 +1,5 @@
 import type { CheckValidators, LabKind } from '@kadai/catalog';
-import type { Grader } from '@kadai/grading';
+import type { Grader, HousekeepingContext } from '@kadai/grading';
 import { createDockerGrader, dockerLabIssues, type DockerGraderOptions } from '@kadai/grader-docker';
 import { quizGrader } from '@kadai/grader-quiz';
 
@@ -20,3 +20,25 @@ export function createGraders(options: GraderOptions = {}): Graders {
 
 /** What each kind's grader checks in lab.yaml beyond the common schema (its check types and fields). */
 export const checkValidators: CheckValidators = { docker: dockerLabIssues };
+
+/**
+ * Runs each grader's start-up hook, then its housekeeping (e.g. the Docker reaper) every interval.
+ * Failures are logged: the engine or cluster being down at that moment is not fatal to the worker.
+ * Returns what stops the housekeeping.
+ */
+export function startGraders(graders: Graders, ctx: HousekeepingContext): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  for (const grader of Object.values(graders)) {
+    const log = ctx.log.child({ kind: grader.kind });
+    const kindCtx = { ...ctx, log };
+    const settle = (what: string, work: Promise<void>) => void work.catch((err: unknown) => log.warn({ err }, `${grader.kind} grader ${what} failed (is its engine or cluster up?)`));
+    if (grader.start) settle('start-up', grader.start(kindCtx));
+    const housekeeping = grader.housekeeping;
+    if (housekeeping) {
+      const timer = setInterval(() => settle('housekeeping', housekeeping.run(kindCtx)), housekeeping.intervalMs);
+      timer.unref();
+      timers.push(timer);
+    }
+  }
+  return () => timers.forEach(clearInterval);
+}

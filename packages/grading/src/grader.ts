@@ -9,7 +9,10 @@ export interface SubmissionInput {
 }
 
 export interface GradingContext {
-  /** Aborted when the lab's time limit passes or the worker is shutting down. */
+  /**
+   * Aborted when the worker shuts down, its lease is lost or the runner's deadline
+   * (`attemptTimes(…).deadlineMs`) passes: all kadai's failures. The grader keeps the attempt's own work within `attemptTimes(…).workMs`.
+   */
   signal: AbortSignal;
   /** Carries the submission id on every line. */
   log: Logger;
@@ -20,6 +23,19 @@ export interface GradingContext {
    * resources, and the reaper can tell a finished or taken-over run's leftovers from a live one's.
    */
   token: number;
+}
+
+/** A grading run as its resources are labelled: the submission and its lease's fencing token. */
+export interface GradingRun {
+  submissionId: string;
+  token: number;
+}
+
+/** What a grader's start-up and housekeeping hooks get from the worker. */
+export interface HousekeepingContext {
+  log: Logger;
+  /** Of these runs, those whose lease is over (finished, requeued or taken over): their resources may go. */
+  releasedRuns(runs: GradingRun[]): Promise<GradingRun[]>;
 }
 
 /**
@@ -34,4 +50,11 @@ export interface Grader {
    */
   validate(lab: Lab, files: Map<string, Buffer>): void | Promise<void>;
   grade(lab: Lab, input: SubmissionInput, ctx: GradingContext): Promise<CheckResult[]>;
+  /**
+   * Once when the worker starts, before it takes jobs (e.g. remove what a crashed worker left on
+   * the engine). A failure is logged, not fatal: grading reports its own infrastructure errors.
+   */
+  start?(ctx: HousekeepingContext): Promise<void>;
+  /** Upkeep while the worker runs (e.g. the Docker reaper), every `intervalMs`. */
+  housekeeping?: { intervalMs: number; run(ctx: HousekeepingContext): Promise<void> };
 }

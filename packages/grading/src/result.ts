@@ -13,6 +13,8 @@ export interface CheckResult {
   /** Expected vs actual, log lines, object dumps: capped by `capEvidence` before it is stored. */
   evidence?: string;
   visibility: Visibility;
+  /** How long the check took (ms), where the grader measures it. */
+  durationMs?: number;
 }
 
 export const EVIDENCE_LIMIT_BYTES = 16 * 1024;

@@ -1,7 +1,7 @@
 import type { Lab } from '@kadai/catalog';
 import { claimRun, getSubmission, loadFiles, recordError, recordGrade, recordRejected, recordRetry, renewLease, type Claim, type Db } from '@kadai/db';
 import { classify, InfrastructureError } from '@kadai/errors';
-import { capEvidence, type Grader } from '@kadai/grading';
+import { attemptTimes, capEvidence, type Grader } from '@kadai/grading';
 import type { Logger, Metrics } from '@kadai/observability';
 import type { GradingJob } from '@kadai/queue';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,9 +33,6 @@ export interface Delivery {
 /** `stale`: this worker's lease was taken over while it graded; what it found was discarded. */
 export type Outcome = 'graded' | 'rejected' | 'error' | 'retry' | 'duplicate' | 'stale';
 
-/** Extra time past the lab's own limit before the grader is presumed hung (an infrastructure failure). */
-const HUNG_GRACE_MS = 30_000;
-
 /**
  * Grades one delivered job in named steps, each with its failure policy:
  * 1. claim the run in Postgres: a lease with a new fencing token — finished, or held under another
@@ -66,7 +63,8 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
   const kind = lab.definition.kind;
   const timer = deps.metrics.gradingDuration.startTimer({ kind });
   const lease = keepLease(deps, claim, log);
-  const limit = AbortSignal.timeout(lab.definition.timeLimitSeconds * 1000 + HUNG_GRACE_MS);
+  // Above the grader's whole budget and its cleanup: reached only by a hung grader (kadai's failure).
+  const limit = AbortSignal.timeout(attemptTimes(lab.definition.timeLimitSeconds).deadlineMs);
   const signal = AbortSignal.any([limit, delivery.signal, lease.lost]);
   try {
     if (deps.faultDelayMs > 0) await sleep(deps.faultDelayMs, undefined, { signal });
@@ -119,7 +117,7 @@ function abortReason(signal: AbortSignal, thrown: unknown): unknown {
   if (thrown instanceof Error && thrown.name !== 'AbortError' && thrown.name !== 'TimeoutError') return thrown;
   const reason = signal.reason as Error | undefined;
   return new InfrastructureError(
-    reason?.name === 'TimeoutError' ? 'grading did not finish within the lab time limit' : 'worker shutting down',
+    reason?.name === 'TimeoutError' ? 'the grader did not finish within the lab time limit and its cleanup time (hung?)' : 'worker shutting down',
     true,
   );
 }

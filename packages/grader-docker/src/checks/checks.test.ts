@@ -1,3 +1,4 @@
+import { Budget, type Check, type CheckOutcome } from '@kadai/checks';
 import pino from 'pino';
 import type { DockerfileFacts } from '../dockerfile';
 
@@ -7,7 +8,7 @@ import { containerCheck } from './container';
 import { imageCheck } from './image';
 import { logsCheck } from './logs';
 import { startOrderCheck } from './start-order';
-import type { CheckContext } from './types';
+import type { DockerCheckContext } from './types';
 import { buildCheck } from './build';
 
 /** BuildKit's reading of `FROM golang:1.19 AS b` / `FROM alpine:latest` / `CMD ./app` (as the reference-parsers helper answers). */
@@ -28,7 +29,7 @@ const multistage: DockerfileFacts = {
 const base = { id: 'c', type: 't', title: { ja: 't', en: 't' }, points: 1 };
 const spec = (over: Partial<ServiceSpec> & { name: string }): ServiceSpec => ({ env: {}, ports: [], restart: 'no', volumes: [], dependsOn: [], where: { file: 'compose.yaml' }, ...over });
 
-function context(states: ServiceState[], engine: { running?: boolean; oom?: boolean; logs?: string; image?: object } = {}): CheckContext {
+function context(states: ServiceState[], engine: { running?: boolean; oom?: boolean; logs?: string; image?: object } = {}): DockerCheckContext {
   const services = new Map(states.map((s) => [s.spec.name, s]));
   const sandbox = {
     services,
@@ -37,9 +38,13 @@ function context(states: ServiceState[], engine: { running?: boolean; oom?: bool
     imageInfo: async () => engine.image,
     pathsInImage: async (_s: string, paths: string[]) => new Map(paths.map((p) => [p, p.startsWith('/usr/sbin')])),
   } as unknown as Sandbox;
+  const budget = Budget.root(60_000, new AbortController().signal);
   const project: Project = { input: 'compose', file: 'compose.yaml', services: states.map((s) => s.spec), volumes: [] };
-  return { sandbox, project, dockerfiles: new Map([['web', multistage]]), signal: new AbortController().signal, log: pino({ level: 'silent' }) };
+  return { sandbox, project, dockerfiles: new Map([['web', multistage]]), budget, signal: budget.signal, log: pino({ level: 'silent' }) };
 }
+
+/** Parses a check as the lab would hold it and evaluates it. */
+const evaluate = (check: Check<DockerCheckContext>, fields: Record<string, unknown>, ctx: DockerCheckContext): Promise<CheckOutcome> => check.prepare({ ...base, ...fields }).run(ctx);
 
 const running = (s: ServiceSpec, startedAt = Date.now() - 5000): ServiceState => ({ spec: s, image: s.image ?? 'x', containerId: 'id', startedAt });
 
@@ -47,26 +52,26 @@ describe('container check', () => {
   it('compares declared ports, restart policy and env, expected vs actual', async () => {
     const web = running(spec({ name: 'web', ports: [{ host: 8000, container: 80, protocol: 'tcp' }], restart: 'always', env: { A: '1' } }));
     const ctx = context([web]);
-    const ok = await containerCheck.run({ ...base, running: true, restartPolicy: 'always', publishes: [{ host: 8000, container: 80 }], env: { A: '1', B: null } }, ctx);
+    const ok = await evaluate(containerCheck, { running: true, restartPolicy: 'always', publishes: [{ host: 8000, container: 80 }], env: { A: '1', B: null } }, ctx);
     expect(ok.status).toBe('fail'); // B is not set
     expect(ok.evidence).toContain('✗ env B: expected (set), actual (not set)');
     expect(ok.evidence).toContain('✓ ports: expected 8000:80, actual 8000:80');
     expect(ok.message.ja).toContain('環境変数 B');
-    const bad = await containerCheck.run({ ...base, running: false, publishes: [{ host: 8080, container: 80 }] }, ctx);
+    const bad = await evaluate(containerCheck, { running: false, publishes: [{ host: 8080, container: 80 }] }, ctx);
     expect(bad).toMatchObject({ status: 'fail' });
     expect(bad.evidence).toBe('✗ ports: expected 8080:80, actual 8000:80');
   });
   it('reports an OOM kill as the student failure with the log tail', async () => {
     const ctx = context([running(spec({ name: 'web' }))], { running: false, oom: true, logs: 'allocating...\nKilled' });
-    const r = await containerCheck.run({ ...base, running: true }, ctx);
+    const r = await evaluate(containerCheck, { running: true }, ctx);
     expect(r.status).toBe('fail');
     expect(r.evidence).toContain('✗ state: expected running, actual exited (OOM killed)');
     expect(r.evidence).toContain('Killed');
   });
   it('skips services whose image did not build', async () => {
     const ctx = context([{ spec: spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: 'step 2 failed', error: 'boom', durationMs: 1 } }]);
-    expect((await containerCheck.run({ ...base, running: true }, ctx)).status).toBe('skipped');
-    const build = await buildCheck.run({ ...base }, ctx);
+    expect((await evaluate(containerCheck, { running: true }, ctx)).status).toBe('skipped');
+    const build = await evaluate(buildCheck, {}, ctx);
     expect(build).toMatchObject({ status: 'fail', message: { en: 'docker build failed: boom' } });
     expect(build.evidence).toContain('step 2 failed');
   });
@@ -76,7 +81,7 @@ describe('image check', () => {
   it('reads base image, stages and CMD form from the Dockerfile and the rest from the image', async () => {
     const web = running(spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }));
     const ctx = context([web], { image: { Config: { Cmd: ['/bin/sh', '-c', './app'], ExposedPorts: { '8080/tcp': {} } }, RootFS: { Layers: ['a', 'b'] }, Size: 12_300_000 } });
-    const r = await imageCheck.run({ ...base, baseImage: 'alpine', minStages: 2, cmdForm: 'exec', exposes: [8080], maxSizeMB: 30, maxLayers: 5, absentPaths: ['/usr/lib/go-1.19'], presentPaths: ['/usr/sbin/nginx'] }, ctx);
+    const r = await evaluate(imageCheck, { baseImage: 'alpine', minStages: 2, cmdForm: 'exec', exposes: [8080], maxSizeMB: 30, maxLayers: 5, absentPaths: ['/usr/lib/go-1.19'], presentPaths: ['/usr/sbin/nginx'] }, ctx);
     expect(r.status).toBe('fail');
     expect(r.evidence?.split('\n')).toEqual([
       '✓ base image (final FROM): expected alpine, actual alpine:latest',
@@ -92,8 +97,8 @@ describe('image check', () => {
   });
   it('compares the image of a run line, Docker Hub spellings alike', async () => {
     const ctx = context([running(spec({ name: 'run1', image: 'docker.io/library/nginx' }))]);
-    expect((await imageCheck.run({ ...base, image: ['nginx:latest'] }, ctx)).status).toBe('pass');
-    expect((await imageCheck.run({ ...base, image: 'httpd' }, ctx)).status).toBe('fail');
+    expect((await evaluate(imageCheck, { image: ['nginx:latest'] }, ctx)).status).toBe('pass');
+    expect((await evaluate(imageCheck, { image: 'httpd' }, ctx)).status).toBe('fail');
   });
 });
 
@@ -101,9 +106,9 @@ describe('start-order check', () => {
   it('needs depends_on declared and the dependency started first', async () => {
     const redis = running(spec({ name: 'redis', image: 'redis' }), 1000);
     const ok = context([running(spec({ name: 'web', dependsOn: ['redis'] }), 2000), redis]);
-    expect((await startOrderCheck.run({ ...base, service: 'web', after: ['redis'] }, ok)).status).toBe('pass');
+    expect((await evaluate(startOrderCheck, { service: 'web', after: ['redis'] }, ok)).status).toBe('pass');
     const undeclared = context([running(spec({ name: 'web' }), 500), redis]);
-    const r = await startOrderCheck.run({ ...base, service: 'web', after: ['redis'] }, undeclared);
+    const r = await evaluate(startOrderCheck, { service: 'web', after: ['redis'] }, undeclared);
     expect(r.status).toBe('fail');
     expect(r.evidence).toContain('✗ web depends_on redis: expected declared, actual not declared (depends_on: none)');
   });
@@ -112,8 +117,8 @@ describe('start-order check', () => {
 describe('logs check', () => {
   it('finds a line or shows the log tail', async () => {
     const ctx = context([running(spec({ name: 'web' }))], { logs: 'boot\n"GET / HTTP/1.1" 200 12\n' });
-    expect((await logsCheck.run({ ...base, contains: '" 200', timeoutSeconds: 1 }, ctx)).status).toBe('pass');
-    const r = await logsCheck.run({ ...base, matches: '^ready$', timeoutSeconds: 0.5 }, ctx);
+    expect((await evaluate(logsCheck, { contains: '" 200', timeoutSeconds: 1 }, ctx)).status).toBe('pass');
+    const r = await evaluate(logsCheck, { matches: '^ready$', timeoutSeconds: 0.5 }, ctx);
     expect(r.status).toBe('fail');
     expect(r.evidence).toContain('boot');
   });

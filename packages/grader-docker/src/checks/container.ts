@@ -1,8 +1,9 @@
+import { fail, lastLines, row, text, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
-import { common, fail, isOutcome, lastLines, row, runningService, serviceName, settled, text, type CheckType, type Outcome } from './types';
+import { isOutcome, runningService, serviceName, settled, type DockerCheckContext, dockerCheckFields } from './types';
 
 const fields = z.strictObject({
-  ...common,
+  ...dockerCheckFields,
   /** The container must be running at the time of the check (default true). */
   running: z.boolean().default(true),
   restartPolicy: z.enum(['no', 'always', 'on-failure', 'unless-stopped']).optional(),
@@ -13,9 +14,9 @@ const fields = z.strictObject({
 });
 
 /** Facts of the running container: state, restart policy, declared published ports, environment. */
-export const containerCheck: CheckType<z.infer<typeof fields>> = {
+export const containerCheck = defineCheck({
   fields,
-  async run(spec, ctx): Promise<Outcome> {
+  async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
     const name = serviceName(ctx, spec.service);
     const declared = ctx.sandbox.services.get(name)?.spec;
     if (!declared) return fail(`サービス「${name}」がありません。`, `There is no service "${name}".`);
@@ -50,4 +51,4 @@ export const containerCheck: CheckType<z.infer<typeof fields>> = {
     if (bad.length === 0) return { status: 'pass', message: text('コンテナは要件を満たしています。', 'The container meets the requirements.'), evidence };
     return { status: 'fail', message: text(`要件を満たしていません: ${bad.map((b) => b.ja).join('、')}`, `Not as required: ${bad.map((b) => b.en).join(', ')}`), evidence };
   },
-};
+});

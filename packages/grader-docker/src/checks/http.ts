@@ -1,9 +1,10 @@
+import { fail, lastLines, pass, row, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
 import { resolveTarget, pollHttp } from './probe';
-import { common, fail, isOutcome, lastLines, pass, row, runningService, serviceName, type CheckType, type Outcome } from './types';
+import { isOutcome, runningService, serviceName, type DockerCheckContext, dockerCheckFields } from './types';
 
 const fields = z.strictObject({
-  ...common,
+  ...dockerCheckFields,
   /** Probe the container port the student published on this host port (checks the declared mapping). */
   hostPort: z.number().int().min(1).max(65535).optional(),
   /** Or probe this container port directly. */
@@ -16,9 +17,11 @@ const fields = z.strictObject({
 });
 
 /** An HTTP GET through a kadai-assigned port answers with the expected status and body. */
-export const httpCheck: CheckType<z.infer<typeof fields>> = {
+export const httpCheck = defineCheck({
   fields,
-  async run(spec, ctx): Promise<Outcome> {
+  // the probes (one may start just before the timeout and take 5 s) and the diagnosis after
+  timeoutMs: (spec) => spec.timeoutSeconds * 1000 + 10_000,
+  async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
     const name = serviceName(ctx, spec.service);
     const ready = await runningService(ctx, name);
     if (isOutcome(ready)) return ready;
@@ -44,4 +47,4 @@ export const httpCheck: CheckType<z.infer<typeof fields>> = {
       [where, row('answer', false, expected, actual), result.answer ? `--- body ---\n${result.answer.body.slice(0, 2000)}` : '', state, logs && `--- container log (last lines) ---\n${logs}`].filter(Boolean).join('\n'),
     );
   },
-};
+});

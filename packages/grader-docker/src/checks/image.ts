@@ -1,10 +1,11 @@
+import { fail, pass, row, text, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
 import { normalizeImageRef } from '../dockerfile';
-import { common, fail, isOutcome, pass, row, runningService, serviceName, text, type CheckType, type Outcome } from './types';
+import { isOutcome, runningService, serviceName, type DockerCheckContext, dockerCheckFields } from './types';
 
 const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const fields = z.strictObject({
-  ...common,
+  ...dockerCheckFields,
   /** The image a `docker run` line or Compose `image:` uses (any of these). */
   image: oneOrMany.optional(),
   /** The final stage's base image (any of these). */
@@ -24,14 +25,13 @@ const fields = z.strictObject({
   /** Paths that must exist in the final image (what was installed). */
   presentPaths: z.array(z.string().startsWith('/')).optional(),
 });
-type Fields = z.infer<typeof fields>;
 
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** Facts of the service's image: from its Dockerfile's text and from the built image itself. */
-export const imageCheck: CheckType<Fields> = {
+export const imageCheck = defineCheck({
   fields,
-  async run(spec, ctx): Promise<Outcome> {
+  async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
     const name = serviceName(ctx, spec.service);
     const state = ctx.sandbox.services.get(name);
     if (!state) return fail(`サービス「${name}」がありません。`, `There is no service "${name}".`);
@@ -90,4 +90,4 @@ export const imageCheck: CheckType<Fields> = {
     if (bad.length === 0) return pass('イメージは要件を満たしています。', 'The image meets the requirements.', evidence);
     return { status: 'fail', message: text(`要件を満たしていません: ${bad.map((b) => b.ja).join('、')}`, `Not as required: ${bad.map((b) => b.en).join(', ')}`), evidence };
   },
-};
+});

@@ -1,3 +1,4 @@
+import type { CheckRegistry } from '@kadai/checks';
 import { buildCheck } from './build';
 import { containerCheck } from './container';
 import { httpCheck } from './http';
@@ -6,18 +7,18 @@ import { logsCheck } from './logs';
 import { reachCheck } from './reach';
 import { restartCheck } from './restart';
 import { startOrderCheck } from './start-order';
-import type { CheckType } from './types';
+import type { DockerCheckContext } from './types';
 
 /** Every check type a docker lab may use, by its `type` in lab.yaml. */
-export const CHECK_TYPES: Record<string, CheckType<never>> = {
-  build: buildCheck as CheckType<never>,
-  image: imageCheck as CheckType<never>,
-  container: containerCheck as CheckType<never>,
-  http: httpCheck as CheckType<never>,
-  restart: restartCheck as CheckType<never>,
-  reach: reachCheck as CheckType<never>,
-  'start-order': startOrderCheck as CheckType<never>,
-  logs: logsCheck as CheckType<never>,
+export const CHECK_TYPES: CheckRegistry<DockerCheckContext> = {
+  build: buildCheck,
+  image: imageCheck,
+  container: containerCheck,
+  http: httpCheck,
+  restart: restartCheck,
+  reach: reachCheck,
+  'start-order': startOrderCheck,
+  logs: logsCheck,
 };
 
-export type { CheckContext, CheckType, Outcome } from './types';
+export type { DockerCheckContext } from './types';

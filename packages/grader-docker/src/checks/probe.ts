@@ -1,5 +1,5 @@
-import type { CheckContext } from './types';
-import { sleep } from './types';
+import { pollUntil } from '@kadai/checks';
+import type { DockerCheckContext } from './types';
 
 export interface ProbeTarget {
   service: string;
@@ -13,7 +13,7 @@ export interface ProbeTarget {
  * The container port behind a check's `hostPort` (the mapping the student declared, e.g. 8080 of
  * `-p 8080:80`) or its `port` (a container port). Returns a reason when the declared mapping is missing.
  */
-export function resolveTarget(ctx: CheckContext, service: string, spec: { port?: number | undefined; hostPort?: number | undefined }): ProbeTarget | string {
+export function resolveTarget(ctx: DockerCheckContext, service: string, spec: { port?: number | undefined; hostPort?: number | undefined }): ProbeTarget | string {
   const declared = ctx.sandbox.services.get(service)?.spec;
   if (spec.hostPort !== undefined) {
     const mapping = declared?.ports.find((p) => p.host === spec.hostPort && p.protocol === 'tcp');
@@ -58,41 +58,40 @@ export async function httpGet(url: string, timeoutMs: number): Promise<HttpAnswe
   return { status: res.status, body: Buffer.concat(chunks).toString('utf8') };
 }
 
+export interface ProbeResult {
+  answer?: HttpAnswer;
+  error?: string;
+  url: string;
+  /** The container stopped and will not come back: no use waiting longer. */
+  stopped?: true;
+}
+
 /**
  * GETs the path until `accept` says yes or the deadline passes (a service needs a moment to start).
- * Returns the last answer or the last connection error.
+ * Returns the last answer or the last connection error. Once the server answers, but otherwise, it
+ * gets a few more seconds, not the whole timeout; a container that stopped for good ends the wait.
  */
-export async function pollHttp(
-  ctx: CheckContext,
-  target: ProbeTarget,
-  path: string,
-  timeoutMs: number,
-  accept: (a: HttpAnswer) => boolean,
-): Promise<{ answer?: HttpAnswer; error?: string; url: string }> {
+export async function pollHttp(ctx: DockerCheckContext, target: ProbeTarget, path: string, timeoutMs: number, accept: (a: HttpAnswer) => boolean): Promise<ProbeResult> {
   const endpoint = await ctx.sandbox.endpoint(target.service, target.containerPort);
   const url = `http://${endpoint.host}:${endpoint.port}${path.startsWith('/') ? path : `/${path}`}`;
-  let deadline = Date.now() + timeoutMs;
-  let answered = false;
-  let last: { answer?: HttpAnswer; error?: string; url: string } = { url, error: 'not tried' };
-  while (!ctx.signal.aborted) {
-    try {
-      const answer = await httpGet(url, Math.min(5000, Math.max(500, deadline - Date.now())));
-      last = { answer, url };
-      if (accept(answer)) return last;
-      // The server is up but answers otherwise: give it a few more seconds, not the whole timeout.
-      if (!answered) deadline = Math.min(deadline, Date.now() + ANSWERED_GRACE_MS);
-      answered = true;
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      last = { url, error: describe(cause ?? (error as Error).message, target) };
-      const info = await ctx.sandbox.inspect(target.service).catch(() => undefined);
-      if (info && !info.State.Running && !info.State.Restarting && info.HostConfig.RestartPolicy?.Name !== 'always') {
-        last.error = `the container is not running (${info.State.Status}, exit code ${info.State.ExitCode})`;
-        break;
+  const polled = await pollUntil<ProbeResult>({
+    timeoutMs,
+    signal: ctx.signal,
+    async observe(control) {
+      try {
+        const answer = await httpGet(url, Math.min(5000, Math.max(500, control.remainingMs())));
+        if (!accept(answer)) control.shortenTo(ANSWERED_GRACE_MS);
+        return { answer, url };
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        const info = await ctx.sandbox.inspect(target.service);
+        if (info && !info.State.Running && !info.State.Restarting && info.HostConfig.RestartPolicy?.Name !== 'always') {
+          return { url, error: `the container is not running (${info.State.Status}, exit code ${info.State.ExitCode})`, stopped: true };
+        }
+        return { url, error: describe(cause ?? (error as Error).message, target) };
       }
-    }
-    if (Date.now() + 500 > deadline) break;
-    await sleep(500, ctx.signal);
-  }
-  return last;
+    },
+    judge: (seen) => (seen.answer && accept(seen.answer) ? 'done' : seen.stopped ? 'stop' : 'again'),
+  });
+  return polled.last ?? { url, error: 'not tried' };
 }

@@ -1,8 +1,9 @@
+import { fail, pass, row, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
-import { common, fail, pass, row, type CheckType, type Outcome } from './types';
+import { type DockerCheckContext, dockerCheckFields } from './types';
 
 const fields = z.strictObject({
-  ...common,
+  ...dockerCheckFields,
   /** The service name other containers use. */
   to: z.string().min(1),
   port: z.number().int().min(1).max(65535),
@@ -10,9 +11,11 @@ const fields = z.strictObject({
 });
 
 /** A container on the attempt's network reaches `to:port` by service name (the way the services reach each other). */
-export const reachCheck: CheckType<z.infer<typeof fields>> = {
+export const reachCheck = defineCheck({
   fields,
-  async run(spec, ctx): Promise<Outcome> {
+  // the helper's own wait (timeout + 5 s) plus creating and starting it
+  timeoutMs: (spec) => spec.timeoutSeconds * 1000 + 15_000,
+  async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
     const tries = Math.max(1, Math.round(spec.timeoutSeconds / 2));
     const script = `i=0; while [ $i -lt ${tries} ]; do if echo | nc -w 2 "$0" "$1" >/dev/null 2>&1; then echo reached; exit 0; fi; i=$((i+1)); sleep 1; done; nslookup "$0" 2>&1 | tail -3; exit 1`;
     const result = await ctx.sandbox.runHelper(['sh', '-c', script, spec.to, String(spec.port)], spec.timeoutSeconds * 1000 + 5000);
@@ -22,4 +25,4 @@ export const reachCheck: CheckType<z.infer<typeof fields>> = {
       ? pass(`サービス名「${spec.to}」のポート ${spec.port} に接続できました。`, `Service name "${spec.to}" answers on port ${spec.port}.`, evidence)
       : fail(`サービス名「${spec.to}」のポート ${spec.port} に接続できません。`, `Cannot reach service name "${spec.to}" on port ${spec.port}.`, evidence);
   },
-};
+});

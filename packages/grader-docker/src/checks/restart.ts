@@ -1,10 +1,11 @@
+import { defineCheck, fail, lastLines, pass, pollUntil, row, type CheckOutcome } from '@kadai/checks';
 import { InfrastructureError } from '@kadai/errors';
 import { z } from 'zod';
 import { pollHttp, resolveTarget } from './probe';
-import { common, fail, isOutcome, lastLines, pass, row, runningService, serviceName, sleep, type CheckType, type Outcome } from './types';
+import { isOutcome, runningService, serviceName, type DockerCheckContext, dockerCheckFields } from './types';
 
 const fields = z.strictObject({
-  ...common,
+  ...dockerCheckFields,
   hostPort: z.number().int().min(1).max(65535).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   path: z.string().default('/'),
@@ -23,9 +24,11 @@ const countIn = (pattern: RegExp | undefined, body: string): number | undefined 
  * manual stop) and expects the engine to restart it per its policy: RestartCount rises, the service
  * answers again, and a counter kept in a named volume or in Redis is not reset.
  */
-export const restartCheck: CheckType<z.infer<typeof fields>> = {
+export const restartCheck = defineCheck({
   fields,
-  async run(spec, ctx): Promise<Outcome> {
+  // the answer before (at most 15 s), the restart and the answer after (together the timeout), and slack
+  timeoutMs: (spec) => 15_000 + spec.timeoutSeconds * 1000 + 10_000,
+  async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
     const name = serviceName(ctx, spec.service);
     const ready = await runningService(ctx, name);
     if (isOutcome(ready)) return ready;
@@ -50,15 +53,19 @@ export const restartCheck: CheckType<z.infer<typeof fields>> = {
     }
     rows.push(`killed main process (pid ${pid}) with SIGKILL; RestartCount before: ${restartsBefore}`);
     const deadline = Date.now() + timeoutMs;
-    let after = info;
-    while (Date.now() < deadline && !ctx.signal.aborted) {
-      await sleep(300, ctx.signal);
-      after = await ctx.sandbox.inspect(name);
-      if ((after?.RestartCount ?? 0) > restartsBefore && after?.State.Running) break;
-      // Without a restart policy the engine will not bring it back: no need to wait the whole timeout.
-      const policy = after?.HostConfig.RestartPolicy?.Name ?? '';
-      if (after?.State.Status === 'exited' && (policy === '' || policy === 'no')) break;
-    }
+    const waited = await pollUntil({
+      timeoutMs,
+      intervalMs: 300,
+      signal: ctx.signal,
+      observe: () => ctx.sandbox.inspect(name),
+      judge(after) {
+        if ((after?.RestartCount ?? 0) > restartsBefore && after?.State.Running) return 'done';
+        // Without a restart policy the engine will not bring it back: no need to wait the whole timeout.
+        const policy = after?.HostConfig.RestartPolicy?.Name ?? '';
+        return after?.State.Status === 'exited' && (policy === '' || policy === 'no') ? 'stop' : 'again';
+      },
+    });
+    const after = waited.last;
     const restarted = (after?.RestartCount ?? 0) > restartsBefore && after?.State.Running === true;
     rows.push(row('RestartCount', restarted, `> ${restartsBefore} and running`, `${after?.RestartCount ?? '?'} (${after?.State.Status ?? '?'})`));
     if (!restarted) {
@@ -81,4 +88,4 @@ export const restartCheck: CheckType<z.infer<typeof fields>> = {
     }
     return pass('メインプロセスの停止後、コンテナが再起動し、状態を保ったまま応答しました。', 'After its main process was killed the container was restarted and answered again with its state intact.', rows.join('\n'));
   },
-};
+});

@@ -1,16 +1,17 @@
+import { fail, pass, row, text, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
-import { common, fail, pass, row, serviceName, text, type CheckType, type Outcome } from './types';
+import { serviceName, type DockerCheckContext, dockerCheckFields } from './types';
 
 const fields = z.strictObject({
-  ...common,
+  ...dockerCheckFields,
   /** Services that must be declared as dependencies (depends_on) and have started before this one. */
   after: z.array(z.string().min(1)).min(1),
 });
 
 /** depends_on: the service declares its dependencies, and they started before it. */
-export const startOrderCheck: CheckType<z.infer<typeof fields>> = {
+export const startOrderCheck = defineCheck({
   fields,
-  async run(spec, ctx): Promise<Outcome> {
+  async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
     const name = serviceName(ctx, spec.service);
     const state = ctx.sandbox.services.get(name);
     if (!state) return fail(`サービス「${name}」がありません。`, `There is no service "${name}".`);
@@ -27,4 +28,4 @@ export const startOrderCheck: CheckType<z.infer<typeof fields>> = {
     if (missing.length === 0) return pass(`「${name}」は ${spec.after.join('、')} の後に起動しました。`, `"${name}" started after ${spec.after.join(', ')}.`, rows.join('\n'));
     return { status: 'fail', message: text(`「${name}」が ${missing.join('、')} に依存する（depends_on）よう宣言されていないか、先に起動しました。`, `"${name}" does not declare depends_on ${missing.join(', ')}, or started before it.`), evidence: rows.join('\n') };
   },
-};
+});

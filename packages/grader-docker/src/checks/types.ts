@@ -1,66 +1,40 @@
-import type { Localized } from '@kadai/catalog';
-import type { Logger } from '@kadai/observability';
+import { commonCheckFields, fail, lastLines, skipped, type CheckOutcome, type CheckStep } from '@kadai/checks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { DockerfileFacts } from '../dockerfile';
 import type { Project } from '../model';
 import type { Sandbox, ServiceState } from '../sandbox';
 
-export interface CheckContext {
+/** What a docker check sees: the attempt's sandbox and project, plus its own budget (signal) from the run loop. */
+export interface DockerCheckContext extends CheckStep {
   sandbox: Sandbox;
   project: Project;
   /** Facts read from each built service's Dockerfile, by service name. */
   dockerfiles: Map<string, DockerfileFacts>;
-  signal: AbortSignal;
-  log: Logger;
 }
 
-export interface Outcome {
-  status: 'pass' | 'fail' | 'skipped';
-  message: Localized;
-  evidence?: string;
-}
-
-/** One check type: its lab.yaml fields (validated when the catalog loads) and how it is evaluated. */
-export interface CheckType<T> {
-  fields: z.ZodType<T>;
-  run(spec: T, ctx: CheckContext): Promise<Outcome>;
-}
-
-/** Fields every check has (the catalog validates them); type-specific schemas add theirs and stay strict. */
-export const common = {
-  id: z.string(),
-  type: z.string(),
-  title: z.unknown(),
-  points: z.number(),
-  visibility: z.unknown().optional(),
+/** Fields every docker check has: the common ones and the service it is about (default: the first). */
+export const dockerCheckFields = {
+  ...commonCheckFields,
   service: z.string().min(1).optional(),
 };
 
-export const text = (ja: string, en: string): Localized => ({ ja, en });
-export const pass = (ja: string, en: string, evidence?: string): Outcome => ({ status: 'pass', message: text(ja, en), ...(evidence ? { evidence } : {}) });
-export const fail = (ja: string, en: string, evidence?: string): Outcome => ({ status: 'fail', message: text(ja, en), ...(evidence ? { evidence } : {}) });
-
-export function serviceName(ctx: CheckContext, name: string | undefined): string {
+export function serviceName(ctx: DockerCheckContext, name: string | undefined): string {
   return name ?? ctx.project.services[0]?.name ?? '';
 }
 
-export function lastLines(text: string, n = 30): string {
-  const lines = text.replace(/\s+$/, '').split('\n');
-  return lines.slice(-n).join('\n');
-}
-
 /** What a failed check shows about a service that could not run: its build log tail or start error, its state and logs. */
-export async function serviceDiagnosis(ctx: CheckContext, name: string): Promise<string> {
+export async function serviceDiagnosis(ctx: DockerCheckContext, name: string): Promise<string> {
   const state = ctx.sandbox.services.get(name);
   if (!state) return `no service "${name}" in the submission (services: ${ctx.project.services.map((s) => s.name).join(', ') || 'none'})`;
   const parts: string[] = [];
   if (state.build && !state.build.ok) parts.push(`build failed: ${state.build.error ?? ''}\n--- build log (last lines) ---\n${lastLines(state.build.log, 25)}`);
   if (state.startError) parts.push(`could not start: ${state.startError}`);
-  const info = state.containerId ? await ctx.sandbox.inspect(name).catch(() => undefined) : undefined;
+  const info = state.containerId ? await ctx.sandbox.inspect(name) : undefined;
   if (info) {
     const s = info.State;
     parts.push(`container state: ${s.Status}${s.OOMKilled ? ' (killed: out of memory)' : ''}, exit code ${s.ExitCode}, restarts ${info.RestartCount}`);
-    const logs = await ctx.sandbox.logs(name, 30).catch(() => '');
+    const logs = await ctx.sandbox.logs(name, 30);
     if (logs.trim()) parts.push(`--- container log (last lines) ---\n${lastLines(logs, 30)}`);
   }
   return parts.join('\n');
@@ -70,14 +44,14 @@ export async function serviceDiagnosis(ctx: CheckContext, name: string): Promise
  * The service a check is about, or the outcome to report when it cannot be looked at: `skipped` when
  * its image did not build (the build check reports why), `fail` when it does not exist or did not start.
  */
-export async function runningService(ctx: CheckContext, name: string | undefined): Promise<ServiceState | Outcome> {
+export async function runningService(ctx: DockerCheckContext, name: string | undefined): Promise<ServiceState | CheckOutcome> {
   const service = serviceName(ctx, name);
   const state = ctx.sandbox.services.get(service);
   if (!state) {
     return fail(`サービス「${service}」がありません。`, `There is no service "${service}".`, await serviceDiagnosis(ctx, service));
   }
   if (state.build && !state.build.ok) {
-    return { status: 'skipped', message: text(`「${service}」のイメージがビルドできなかったため確認できません。`, `Not checked: the image of "${service}" did not build.`), evidence: await serviceDiagnosis(ctx, service) };
+    return skipped(`「${service}」のイメージがビルドできなかったため確認できません。`, `Not checked: the image of "${service}" did not build.`, await serviceDiagnosis(ctx, service));
   }
   if (!state.containerId || state.startError) {
     return fail(`「${service}」のコンテナを起動できませんでした。`, `The container of "${service}" could not be started.`, await serviceDiagnosis(ctx, service));
@@ -85,29 +59,12 @@ export async function runningService(ctx: CheckContext, name: string | undefined
   return state;
 }
 
-export const isOutcome = (x: ServiceState | Outcome): x is Outcome => 'status' in x && 'message' in x;
-
-/** A row of expected vs actual for evidence. */
-export function row(field: string, ok: boolean, expected: unknown, actual: unknown): string {
-  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-  return `${ok ? '✓' : '✗'} ${field}: expected ${show(expected)}, actual ${show(actual)}`;
-}
-
-export const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export const isOutcome = (x: ServiceState | CheckOutcome): x is CheckOutcome => 'status' in x && 'message' in x;
 
 /** Containers that exit at once look "running" for a moment: checks of state wait until a service has run this long. */
 export const SETTLE_MS = 2000;
 
-export async function settled(ctx: CheckContext, state: ServiceState): Promise<void> {
+export async function settled(ctx: DockerCheckContext, state: ServiceState): Promise<void> {
   const wait = (state.startedAt ?? 0) + SETTLE_MS - Date.now();
-  if (wait > 0) await sleep(wait, ctx.signal);
+  if (wait > 0) await sleep(wait, undefined, { signal: ctx.signal }).catch(() => undefined);
 }
