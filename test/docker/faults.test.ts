@@ -22,6 +22,7 @@ let registry: TestRegistry;
 let engineLink: Awaited<ReturnType<typeof engineProxy>>;
 let work: string;
 const submitted: string[] = [];
+const bigImage = `kadai-test/big-${randomUUID().slice(0, 8)}:1`;
 
 const title = (s: string) => `{ ja: "${s}", en: "${s}" }`;
 function writeLab(labsDir: string, id: string, timeLimitSeconds: number, docker: string, checks: string, solution: Record<string, string>): void {
@@ -40,13 +41,17 @@ beforeAll(async () => {
   writeLab(labsDir, 'slow-build', 40, '{ input: build, ports: [80] }', `  - { id: builds, type: build, title: ${title('builds')}, points: 1 }\n  - { id: serves, type: http, title: ${title('serves')}, points: 1, port: 80, timeoutSeconds: 5 }\n`, { Dockerfile: 'FROM nginx:1.21\n' });
   writeLab(labsDir, 'run-one', 120, '{ input: run }', `  - { id: running, type: container, title: ${title('running')}, points: 1 }\n  - { id: answers, type: http, title: ${title('answers')}, points: 1, port: 80, bodyContains: "never there", timeoutSeconds: 20 }\n`, { 'run.txt': 'docker run -d nginx:1.21\n' });
   registry = await startTestRegistry(path.join(work, 'registry'), await freePort(), await freePort());
+  // A 48 MiB layer nobody else has, pushed to the test's registry and removed from the engine, so the worker must pull it.
+  dockerCli(['build', '-q', '-t', `${registry.direct}/${bigImage}`, '-'], 'FROM busybox:1.36\nRUN dd if=/dev/urandom of=/blob bs=1048576 count=48 2>/dev/null\n');
+  dockerCli(['push', '-q', `${registry.direct}/${bigImage}`]);
+  dockerCli(['rmi', `${registry.direct}/${bigImage}`]);
   engineLink = await engineProxy(path.join(work, 'engine.sock'));
   stack = await startStack('docker_faults', {
     redisDb: 14,
     labsDir,
     workerEnv: { KADAI_DOCKER_SOCKET: path.join(work, 'engine.sock'), KADAI_DOCKER_REGISTRIES: `http://${registry.proxied}` },
   });
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await stack?.stop();
@@ -100,14 +105,9 @@ it("fails the student's check for an image kadai's registries do not have, namin
 }, 90_000);
 
 it("retries when kadai's registry dies in the middle of a pull, then records error — never a 0", async () => {
-  // A 48 MiB layer nobody else has, pushed to the test's registry and removed from the engine, so the worker must pull it.
-  const image = `kadai-test/big-${randomUUID().slice(0, 8)}:1`;
-  dockerCli(['build', '-q', '-t', `${registry.direct}/${image}`, '-'], 'FROM busybox:1.36\nRUN dd if=/dev/urandom of=/blob bs=1048576 count=48 2>/dev/null\n');
-  dockerCli(['push', '-q', `${registry.direct}/${image}`]);
-  dockerCli(['rmi', `${registry.direct}/${image}`]);
   registry.proxy.whenPast(4 * 1024 * 1024, () => registry.stop());
 
-  const id = await submit('run-one', { 'run.txt': `docker run -d ${registry.proxied}/${image}\n` });
+  const id = await submit('run-one', { 'run.txt': `docker run -d ${registry.proxied}/${bigImage}\n` });
   const result = await finished(id, 240_000);
   expect(registry.proxy.downstreamBytes).toBeGreaterThan(4 * 1024 * 1024); // it did die mid-pull
   expect(result).toMatchObject({ state: 'error', score: null, infra_retries: 2 });
