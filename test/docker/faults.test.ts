@@ -87,8 +87,9 @@ it("ends a build slower than the attempt's budget as the student's failed check,
   const id = await submit('slow-build', { Dockerfile: 'FROM busybox:1.36\nRUN sleep 300\n' });
   const result = await finished(id, 70_000);
   expect(result).toMatchObject({ state: 'graded', score: 0, infra_retries: 0 });
-  // The lab allows 40 s; the build gets what is left after keeping 40 % for starting and checking.
-  expect(Date.now() - started).toBeLessThan(60_000);
+  // The lab allows 40 s (the build gets what is left after keeping 40 % for starting and checking):
+  // graded well before the runner's deadline for a hung grader (40 + 20 + 20 s).
+  expect(Date.now() - started).toBeLessThan(80_000);
   const [builds, serves] = await checksOf(id);
   expect(builds).toMatchObject({ check_id: 'builds', status: 'fail' });
   expect(builds?.message_en).toMatch(/^The build did not finish within 2\d s of the attempt's 40 s budget\.$/);
