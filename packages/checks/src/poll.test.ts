@@ -14,7 +14,7 @@ describe('pollUntil', () => {
     expect(result.ended).toBe('timeout');
     expect(result.last).toBe(`look ${result.observations}`);
     expect(result.observations).toBeGreaterThan(2);
-    expect(result.elapsedMs).toBeLessThan(500);
+    expect(result.elapsedMs).toBeLessThan(2000);
   });
 
   it('stops early when the judge says it will not hold', async () => {
@@ -25,9 +25,9 @@ describe('pollUntil', () => {
   it('ends when its signal aborts, mid-pause', async () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 30);
-    const result = await pollUntil({ timeoutMs: 10_000, intervalMs: 1000, signal: abort.signal, observe: async () => 1, judge: () => 'again' });
+    const result = await pollUntil({ timeoutMs: 10_000, intervalMs: 10_000, signal: abort.signal, observe: async () => 1, judge: () => 'again' });
     expect(result).toMatchObject({ ok: false, ended: 'aborted', last: 1 });
-    expect(result.elapsedMs).toBeLessThan(500);
+    expect(result.elapsedMs).toBeLessThan(2000);
   });
 
   it('lets a look shorten the wait (a server answers, just not as expected yet)', async () => {
