@@ -29,7 +29,7 @@ const registry: CheckRegistry<Ctx> = {
     timeoutMs: (spec) => spec.timeoutMs ?? 10_000,
     async run(spec, ctx: Ctx) {
       if (spec.honour) await sleep(spec.ms, ctx.signal);
-      else await new Promise((r) => setTimeout(r, spec.ms));
+      else await new Promise((r) => setTimeout(r, spec.ms).unref()); // deaf to its signal; unref: the loop has moved on
       return pass('待った', 'waited');
     },
   }),
