@@ -1,4 +1,4 @@
-import { logicalLines, parsePort, parseRunFile, parseVolume, RunFileError, tokenize } from './run-line';
+import { parsePort, parseRunFile, parseVolume, RunFileError } from './run-line';
 
 function issuesOf(text: string): string[] {
   try {
@@ -9,25 +9,6 @@ function issuesOf(text: string): string[] {
   }
   return [];
 }
-
-describe('tokenize', () => {
-  it('splits words like a shell, with quotes and escapes', () => {
-    expect(tokenize(`docker run -e "A=b c" -e 'D=$x' nginx echo a\\ b`).words).toEqual(['docker', 'run', '-e', 'A=b c', '-e', 'D=$x', 'nginx', 'echo', 'a b']);
-  });
-  it('refuses shell operators, substitutions and variables', () => {
-    expect(tokenize('docker run nginx; rm -rf /').error).toMatch(/operators/);
-    expect(tokenize('docker run nginx && echo').error).toMatch(/operators/);
-    expect(tokenize('docker run $(whoami)').error).toBeDefined();
-    expect(tokenize('docker run -v $HOME:/h nginx').error).toMatch(/variables/);
-    expect(tokenize('docker run nginx > /etc/passwd').error).toMatch(/operators/);
-  });
-});
-
-describe('logicalLines', () => {
-  it('joins continuations, skips comments and a leading prompt', () => {
-    expect(logicalLines('# c\n\n$ docker run \\\n  -d nginx\n')).toEqual([{ line: 3, text: 'docker run    -d nginx' }]);
-  });
-});
 
 describe('ports and volumes', () => {
   it('parses the forms of -p', () => {

@@ -1,5 +1,5 @@
 import type { InputIssue } from '@kadai/errors';
-import { parse } from 'shell-quote';
+import { logicalLines, tokenize } from '@kadai/command-line';
 import type { PortSpec, RestartPolicyName, ServiceSpec, VolumeMount } from './model';
 import { RESERVED_IMAGE_MESSAGE, reservedImage } from './policy';
 
@@ -57,39 +57,6 @@ export class RunFileError extends Error {
   constructor(readonly issues: InputIssue[]) {
     super(issues.map((i) => i.message).join('; '));
   }
-}
-
-/** Logical lines (with `\` continuations joined), each with the line number it starts on. */
-export function logicalLines(text: string): Array<{ line: number; text: string }> {
-  const out: Array<{ line: number; text: string }> = [];
-  const raw = text.split(/\r?\n/);
-  for (let i = 0; i < raw.length; i++) {
-    const start = i + 1;
-    let current = raw[i] ?? '';
-    while (/\\\s*$/.test(current) && i + 1 < raw.length) current = current.replace(/\\\s*$/, ' ') + (raw[++i] ?? '');
-    const trimmed = current.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    out.push({ line: start, text: trimmed.replace(/^\$\s+/, '') });
-  }
-  return out;
-}
-
-/** Splits a line into words like a POSIX shell would, refusing everything that would need a shell. */
-export function tokenize(text: string): { words?: string[]; error?: string } {
-  const vars: string[] = [];
-  const entries = parse(text, (key) => {
-    vars.push(key);
-    return '';
-  });
-  if (vars.length > 0) return { error: `shell variables are not expanded ($${vars[0]}); write the value itself` };
-  const words: string[] = [];
-  for (const entry of entries) {
-    if (typeof entry === 'string') words.push(entry);
-    else if ('comment' in entry) break;
-    else if ('op' in entry && entry.op === 'glob') return { error: `wildcards are not expanded (${entry.pattern})` };
-    else return { error: `shell operators are not allowed (${'op' in entry ? entry.op : '?'}): the line is read as one docker command, not run by a shell` };
-  }
-  return { words };
 }
 
 const PORT = /^(?:(?<ip>\[[0-9a-f:]+\]|\d+\.\d+\.\d+\.\d+):)?(?:(?<host>\d{1,5})?:)?(?<container>\d{1,5})(?:\/(?<proto>tcp|udp))?$/i;
@@ -242,7 +209,7 @@ export function parseRunFile(file: string, text: string, maxServices: number): S
   const issues: InputIssue[] = [];
   const services: ServiceSpec[] = [];
   for (const { line, text: cmd } of logicalLines(text)) {
-    const { words, error } = tokenize(cmd);
+    const { words, error } = tokenize(cmd, 'docker');
     if (error || !words) {
       issues.push({ file, line, message: error ?? 'cannot read this line' });
       continue;

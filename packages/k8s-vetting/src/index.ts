@@ -1,0 +1,10 @@
+/**
+ * Vetting of a Kubernetes submission before anything is applied: manifests read exactly as kubectl
+ * reads them and judged against the lab's policy (→ objects for k8s-sandbox to apply, in the
+ * attempt's namespace), and the kubectl commands a course has students type, parsed as data.
+ */
+export { vetManifests } from './vet';
+export { parseKubectlCommands, type KubectlCommand, type KubectlAllowList, type KubectlVerb, type ResourceRef } from './kubectl';
+export { permissivePolicy, DEFAULT_MANIFEST_LIMITS, WORKLOAD_KINDS, type LabPolicy, type AttemptQuota, type ManifestLimits } from './policy';
+export { REFUSED_KINDS, CLUSTER_SCOPED_KINDS } from './kinds';
+export { imageAllowed } from './images';
