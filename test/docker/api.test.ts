@@ -1,6 +1,8 @@
 import { ApiError } from '@kadai/client';
 import { createDockerGrader, leftovers } from '@kadai/grader-docker';
-import { startStack, type Stack } from '../support/stack';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, startStack, type Stack } from '../support/stack';
 
 // Docker submissions through the real api and worker: what the sandbox policy refuses is rejected by
 // the api at submission (422, file/line/field, no attempt used); a real attempt is graded with
@@ -43,3 +45,31 @@ it('grades a run line end to end and leaves nothing behind', async () => {
   expect(port?.evidence).toBe('✗ ports: expected 8080:80, actual 8000:80');
   expect(await leftovers(createDockerGrader().docker, accepted.id)).toEqual([]);
 }, 150_000);
+
+describe('DEMO-1.2 multi-stage Go build on the golang and alpine stand-ins', () => {
+  const lab = path.join(REPO_ROOT, 'labs/docker-multistage-go');
+  const handIn = (dockerfile: string) => ({
+    Dockerfile: readFileSync(dockerfile, 'utf8'),
+    'main.go': readFileSync(path.join(lab, 'solution/main.go'), 'utf8'),
+    'go.mod': readFileSync(path.join(lab, 'solution/go.mod'), 'utf8'),
+  });
+
+  it("as the course prints it (cgo on) builds, but its glibc binary cannot start on alpine's musl", async () => {
+    const client = stack.client('student1');
+    const accepted = await client.submitJson({ lab: 'docker-multistage-go', files: handIn(path.join(lab, 'wrong/course-cgo-on-alpine/Dockerfile')) });
+    const view = await client.waitForResult(accepted.id, 400_000);
+    expect(view.state).toBe('graded');
+    const status = Object.fromEntries(view.checks.map((c) => [c.checkId, c.status]));
+    expect(status).toMatchObject({ builds: 'pass', 'multi-stage': 'pass', 'no-toolchain': 'pass', 'small-image': 'pass', 'serves-hello': 'fail' });
+    // the reason is the loader: exec of ./myapp finds no /lib64/ld-linux-x86-64.so.2 on musl
+    expect(view.checks.find((c) => c.checkId === 'serves-hello')?.evidence).toMatch(/exec \S*myapp: no such file or directory/);
+  }, 420_000);
+
+  it('with CGO_ENABLED=0 (the lab solution) the static binary answers on alpine', async () => {
+    const client = stack.client('student2');
+    const accepted = await client.submitJson({ lab: 'docker-multistage-go', files: handIn(path.join(lab, 'solution/Dockerfile')) });
+    const view = await client.waitForResult(accepted.id, 400_000);
+    expect(view).toMatchObject({ state: 'graded', score: view.maxScore });
+    expect(view.checks.find((c) => c.checkId === 'serves-hello')?.evidence).toContain('Hello from Go!');
+  }, 420_000);
+});

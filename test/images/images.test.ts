@@ -50,26 +50,6 @@ test.each(['python:3.10-slim', 'python:3.9', 'python:3-slim'])('%s runs python3 
   expect(await runOnce(image, ['pip', '--version'])).toMatch(/^pip \d+/);
 });
 
-test('golang:1.19 builds a static hello world offline', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadai-go-'));
-  fs.writeFileSync(
-    path.join(dir, 'main.go'),
-    'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from go") }\n',
-  );
-  try {
-    const out = await runOnce(
-      'golang:1.19',
-      ['sh', '-c', 'cd /src && go mod init hello >/dev/null 2>&1 && go build -o /tmp/hello . && /tmp/hello && go version'],
-      ['--network', 'none', '-v', `${dir}:/src`],
-      180000,
-    );
-    expect(out).toContain('hello from go');
-    expect(out).toContain('go1.19');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 describe('echo servers', () => {
   test('kicbase/echo-server:1.0 echoes the request with the hostname', async () => {
     const { port } = await runDetached('kicbase/echo-server:1.0', 8080, ['--hostname', 'echo-host-1']);
@@ -101,10 +81,6 @@ describe('echo servers', () => {
 describe('base images', () => {
   test.each(['busybox', 'registry.k8s.io/busybox', 'k8s.gcr.io/busybox', 'alpine'])('%s has a shell and busybox tools', async (image) => {
     expect(await runOnce(image, ['sh', '-c', 'echo hi; ls / >/dev/null; wget --help 2>&1 | head -1'])).toMatch(/^hi\nBusyBox/);
-  });
-
-  test('alpine stand-in says clearly that apk is absent', async () => {
-    await expect(runOnce('alpine', ['apk', 'add', 'curl'])).rejects.toThrow(/kadai's local stand-in/);
   });
 
   test('ubuntu is Debian with apt working: the final assignment 2 Dockerfile builds and serves', async () => {
@@ -139,28 +115,6 @@ describe('course patterns', () => {
       expect(out).toBe('nginx:1.19');
     }
   });
-
-  test('DEMO-1.2 multi-stage build: golang:1.19 builder, alpine:latest runtime', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadai-ms-'));
-    const tag = `kadai-imgtest-multistage:${process.pid}`;
-    fs.writeFileSync(path.join(dir, 'go.mod'), 'module myapp\n\ngo 1.19\n');
-    fs.writeFileSync(
-      path.join(dir, 'main.go'),
-      'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\th, _ := os.Hostname()\n\tfmt.Println("myapp on", h)\n}\n',
-    );
-    fs.writeFileSync(
-      path.join(dir, 'Dockerfile'),
-      'FROM golang:1.19 as builder\nWORKDIR /app\nCOPY . .\nRUN go build -o myapp .\n\nFROM alpine:latest\nWORKDIR /app\nCOPY --from=builder /app/myapp .\nCMD ["./myapp"]\n',
-    );
-    try {
-      await docker(['build', '-q', '-t', tag, dir], 300000);
-      expect(await runOnce(tag, [], ['--hostname', 'ms-host'])).toBe('myapp on ms-host');
-      await expect(runOnce(tag, ['sh', '-c', 'command -v go'])).rejects.toThrow();
-    } finally {
-      await docker(['rmi', '-f', tag]).catch(() => undefined);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 360000);
 });
 
 test('DEMO-1.2/1.3: python:3.10-slim app with requirements (flask, redis) builds offline and reaches redis:alpine by name', async () => {
