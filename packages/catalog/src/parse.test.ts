@@ -45,4 +45,32 @@ describe('parseYaml', () => {
     const result = parseYaml('lab.yaml', valid.replace('["3"]', '["2"]'), labDefinition);
     expect(result.ok).toBe(true);
   });
+
+  describe('a kubernetes lab\'s vetting section', () => {
+    const kubernetesLab = (vetting: string) => `id: k8s-x
+kind: kubernetes
+chapter: 3
+title: { ja: "デプロイ", en: "Deploy" }
+instructions: { ja: "作って", en: "Make it" }
+timeLimitSeconds: 300
+submission: { maxBytes: 100000 }
+checks:
+  - { id: ready, type: rollout, title: { ja: "準備", en: "Ready" }, points: 1 }
+vetting:
+${vetting}`;
+
+    it('is read into kinds, images, quota and commands', () => {
+      const result = parseYaml('lab.yaml', kubernetesLab('  kinds: [Deployment, Service]\n  images: ["nginx:1.*"]\n  quota: { maxReplicas: 5, cpu: "2", memory: 2Gi, storage: 1Gi }\n  commands: [scale]\n'), labDefinition);
+      expect(result.ok && result.value.kind === 'kubernetes' ? result.value.vetting : undefined).toEqual({
+        kinds: ['Deployment', 'Service'], images: ['nginx:1.*'], quota: { maxReplicas: 5, cpu: '2', memory: '2Gi', storage: '1Gi' }, commands: ['scale'],
+      });
+    });
+
+    it('cannot allow RBAC or cluster-scoped kinds, and names line:col of each bad field', () => {
+      const result = parseYaml('lab.yaml', kubernetesLab('  kinds: [Deployment, ClusterRoleBinding]\n  images: [nginx]\n  quota: { maxReplicas: 5, cpu: two, memory: 2Gi, storage: 1Gi }\n  commands: [exec]\n'), labDefinition);
+      expect(result.ok ? [] : result.issues.map((i) => `${i.line}:${i.column} ${i.message.split(':')[0]}`)).toEqual([
+        '11:23 vetting.kinds.1', '13:33 vetting.quota.cpu', '14:14 vetting.commands.0',
+      ]);
+    });
+  });
 });

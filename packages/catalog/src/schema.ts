@@ -73,15 +73,41 @@ const quizLab = z
   .strictObject({ ...common, kind: z.literal('quiz'), questions: z.array(question).min(1) })
   .superRefine((lab, ctx) => uniqueIds(lab.questions, ctx, 'questions'));
 
-const checkedLab = (kind: 'docker' | 'kubernetes') =>
-  z
-    .looseObject({ ...common, kind: z.literal(kind), checks: z.array(check).min(1) })
-    .superRefine((lab, ctx) => uniqueIds(lab.checks, ctx, 'checks'));
+/**
+ * The kinds a Kubernetes lab may let students submit: the workload kinds the attempt's Role grants
+ * (packages/k8s-sandbox). RBAC, cluster-scoped kinds, webhooks and CRDs cannot be listed at all.
+ */
+export const KUBERNETES_LAB_KINDS = [
+  'Pod', 'Service', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'Deployment', 'ReplicaSet',
+  'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget',
+] as const;
 
-export const labDefinition = z.discriminatedUnion('kind', [quizLab, checkedLab('docker'), checkedLab('kubernetes')]);
+/** The kubectl commands a Kubernetes lab may have students hand in (packages/k8s-vetting). */
+export const KUBECTL_VERBS = ['apply', 'create deployment', 'expose', 'scale', 'set image', 'rollout undo', 'label', 'annotate', 'delete'] as const;
+
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, 'a Kubernetes quantity such as 500m, 2 or 1Gi');
+
+/** What vetting lets a Kubernetes lab's submission contain; without it, the course's permissive defaults. */
+const kubernetesVetting = z.strictObject({
+  kinds: z.array(z.enum(KUBERNETES_LAB_KINDS)).min(1),
+  images: z.array(z.string().regex(/^[a-z0-9*][a-z0-9._/:@*-]*$/, 'an image reference or pattern such as nginx, nginx:1.*, kicbase/echo-server:1.0')).min(1),
+  quota: z.strictObject({ maxReplicas: z.number().int().min(1).max(50), cpu: quantity, memory: quantity, storage: quantity }),
+  commands: z.array(z.enum(KUBECTL_VERBS)).default([]),
+});
+export type KubernetesVetting = z.infer<typeof kubernetesVetting>;
+
+const checkedShape = { ...common, checks: z.array(check).min(1) };
+const uniqueChecks = (lab: { checks: { id: string }[] }, ctx: z.RefinementCtx) => uniqueIds(lab.checks, ctx, 'checks');
+const dockerLab = z.looseObject({ ...checkedShape, kind: z.literal('docker') }).superRefine(uniqueChecks);
+const kubernetesLab = z
+  .looseObject({ ...checkedShape, kind: z.literal('kubernetes'), vetting: kubernetesVetting.optional() })
+  .superRefine(uniqueChecks);
+
+export const labDefinition = z.discriminatedUnion('kind', [quizLab, dockerLab, kubernetesLab]);
 export type LabDefinition = z.infer<typeof labDefinition>;
 export type QuizLabDefinition = Extract<LabDefinition, { kind: 'quiz' }>;
 export type LabKind = LabDefinition['kind'];
+export type KubernetesLabDefinition = Extract<LabDefinition, { kind: 'kubernetes' }>;
 export const LAB_KINDS: readonly LabKind[] = ['quiz', 'docker', 'kubernetes'];
 
 /**

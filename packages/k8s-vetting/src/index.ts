@@ -5,6 +5,6 @@
  */
 export { vetManifests } from './vet';
 export { parseKubectlCommands, type KubectlCommand, type KubectlAllowList, type KubectlVerb, type ResourceRef } from './kubectl';
-export { permissivePolicy, DEFAULT_MANIFEST_LIMITS, WORKLOAD_KINDS, type LabPolicy, type AttemptQuota, type ManifestLimits } from './policy';
+export { permissivePolicy, labPolicy, kubectlAllowList, DEFAULT_MANIFEST_LIMITS, WORKLOAD_KINDS, type LabPolicy, type AttemptQuota, type ManifestLimits } from './policy';
 export { REFUSED_KINDS, CLUSTER_SCOPED_KINDS } from './kinds';
 export { imageAllowed } from './images';

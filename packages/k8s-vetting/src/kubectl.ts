@@ -1,3 +1,4 @@
+import type { KUBECTL_VERBS } from '@kadai/catalog';
 import { logicalLines, tokenize } from '@kadai/command-line';
 import { RejectedInputError, formatIssue, type InputIssue } from '@kadai/errors';
 import { imageAllowed } from './images';
@@ -9,7 +10,7 @@ import { imageAllowed } from './images';
  * Read-only commands (get, describe, logs, …) are accepted and skipped: they change nothing.
  */
 
-export type KubectlVerb = 'apply' | 'create deployment' | 'expose' | 'scale' | 'set image' | 'rollout undo' | 'label' | 'annotate' | 'delete';
+export type KubectlVerb = (typeof KUBECTL_VERBS)[number];
 
 export interface ResourceRef {
   kind: string;

@@ -1,3 +1,6 @@
+import { KUBECTL_VERBS, KUBERNETES_LAB_KINDS, type KubernetesVetting } from '@kadai/catalog';
+import type { KubectlAllowList } from './kubectl';
+
 /**
  * What a Kubernetes lab lets a submission contain. The grader builds it from the lab's definition;
  * `permissivePolicy` is what the course's own chapters 2–5 need.
@@ -49,10 +52,7 @@ export const DEFAULT_MANIFEST_LIMITS: Readonly<ManifestLimits> = Object.freeze({
 });
 
 /** The course's workload kinds (what the attempt's Role in k8s-sandbox lets it create). */
-export const WORKLOAD_KINDS: readonly string[] = [
-  'Pod', 'Service', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'Deployment', 'ReplicaSet',
-  'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget',
-];
+export const WORKLOAD_KINDS: readonly string[] = KUBERNETES_LAB_KINDS;
 
 /** Every workload kind, the images chapters 2–5 use, and a quota that fits their largest exercise. */
 export const permissivePolicy: Readonly<LabPolicy> = Object.freeze({
@@ -61,3 +61,15 @@ export const permissivePolicy: Readonly<LabPolicy> = Object.freeze({
   quota: { maxReplicas: 10, cpu: '4', memory: '4Gi', storage: '5Gi' },
   limits: DEFAULT_MANIFEST_LIMITS,
 });
+
+/** The policy a lab's `vetting` section (lab.yaml) describes; a lab without one gets `permissivePolicy`. */
+export function labPolicy(vetting: KubernetesVetting | undefined, limits: ManifestLimits = DEFAULT_MANIFEST_LIMITS): LabPolicy {
+  if (!vetting) return { ...permissivePolicy, limits };
+  return { allowedKinds: vetting.kinds, allowedImages: vetting.images, quota: vetting.quota, limits };
+}
+
+/** The kubectl allow-list of a lab's `vetting` section: its commands, kinds, images and replica ceiling. */
+export function kubectlAllowList(vetting: KubernetesVetting | undefined): KubectlAllowList {
+  const policy = labPolicy(vetting);
+  return { verbs: vetting?.commands ?? KUBECTL_VERBS, kinds: policy.allowedKinds, images: policy.allowedImages, maxReplicas: policy.quota.maxReplicas };
+}

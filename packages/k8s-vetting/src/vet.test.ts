@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RejectedInputError, type InputIssue } from '@kadai/errors';
-import { permissivePolicy, type LabPolicy } from './policy';
+import { kubectlAllowList, labPolicy, permissivePolicy, type LabPolicy } from './policy';
 import { vetManifests } from './vet';
 
 const NS = 'kadai-a-0123456789ab';
@@ -261,5 +261,22 @@ spec:
 
   it('refuses a submission with no object at all', () => {
     expect(issuesOf('# nothing\n---\n')).toEqual([{ message: 'no Kubernetes object in the submitted manifests' }]);
+  });
+});
+
+describe('a lab policy from lab.yaml', () => {
+  const vetting = { kinds: ['Deployment' as const], images: ['nginx:1.*'], quota: { maxReplicas: 3, cpu: '1', memory: '1Gi', storage: '1Gi' }, commands: ['scale' as const] };
+
+  it('limits kinds, images and replicas to what the lab lists', () => {
+    const deployment = (replicas: number, image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: ${replicas}\n  template:\n    spec:\n      containers: [{name: c, image: "${image}"}]\n`;
+    expect(vetManifests(files({ 'd.yaml': deployment(3, 'nginx:1.25') }), labPolicy(vetting), NS)).toHaveLength(1);
+    expect(issuesOf(deployment(4, 'httpd'), labPolicy(vetting)).map((i) => i.field)).toEqual(['spec.template.spec.containers[0].image', 'spec.replicas']);
+    expect(issuesOf(pod(container()), labPolicy(vetting))).toEqual([expect.objectContaining({ field: 'kind', message: expect.stringMatching(/Pod is not used in this lab; allowed kinds: Deployment/) })]);
+  });
+
+  it('gives the kubectl allow-list the lab\'s verbs, and every verb to a lab without a vetting section', () => {
+    expect(kubectlAllowList(vetting)).toEqual({ verbs: ['scale'], kinds: ['Deployment'], images: ['nginx:1.*'], maxReplicas: 3 });
+    expect(kubectlAllowList(undefined).verbs).toContain('create deployment');
+    expect(labPolicy(undefined)).toEqual(permissivePolicy);
   });
 });
