@@ -42,6 +42,14 @@ const schema = z
     // The reference-parsers helper (compose-go, BuildKit's parser); default: the build of the current sources
     KADAI_PARSERS_BIN: z.string().min(1).optional(),
     // iptables INPUT rules so attempt networks cannot reach the host's own services (needs root)
+    // Builds: their network's subnet (the gateway is where the package mirror listens), the mirror, and
+    // the only registry images come from (see packages/grader-docker/README.md, "Builds").
+    KADAI_DOCKER_BUILD_SUBNET: z.string().regex(/^\d+\.\d+\.\d+\.0\/(1[6-9]|2[0-4])$/, 'an IPv4 subnet like 10.203.0.0/24').default('10.203.0.0/24'),
+    KADAI_PACKAGE_MIRROR_ADDRESS: z.union([z.literal(''), z.ipv4()]).default(''),
+    KADAI_PACKAGE_MIRROR_PORT: fields.port.default(80),
+    KADAI_PACKAGE_MIRROR_URL: z.union([z.literal(''), z.string().url()]).default('http://127.0.0.1:5080'),
+    KADAI_DOCKER_IMAGE_REGISTRY: z.union([z.literal(''), z.string().url()]).default('http://127.0.0.1:5000'),
+    KADAI_DOCKER_MAX_IMAGE_MB: fields.positiveInt.default(2048),
     KADAI_DOCKER_ISOLATE_FROM_HOST: z.enum(['true', 'false']).default('true'),
     // registries kadai serves images from besides the engine's mirrors (comma-separated URLs): their outage is kadai's
     KADAI_DOCKER_REGISTRIES: z
@@ -98,6 +106,12 @@ const schema = z
       portRange: env.KADAI_DOCKER_PORTS,
       ...(env.KADAI_PARSERS_BIN ? { parsersBin: env.KADAI_PARSERS_BIN } : {}),
       isolateFromHost: env.KADAI_DOCKER_ISOLATE_FROM_HOST === 'true',
+      buildSubnet: env.KADAI_DOCKER_BUILD_SUBNET,
+      packageMirrorAddress: env.KADAI_PACKAGE_MIRROR_ADDRESS,
+      packageMirrorPort: env.KADAI_PACKAGE_MIRROR_PORT,
+      packageMirrorStatusUrl: env.KADAI_PACKAGE_MIRROR_URL,
+      imageRegistry: env.KADAI_DOCKER_IMAGE_REGISTRY,
+      maxImageBytes: env.KADAI_DOCKER_MAX_IMAGE_MB * 1024 * 1024,
       ownRegistries: env.KADAI_DOCKER_REGISTRIES,
       reapAfterMs: env.KADAI_DOCKER_REAP_AFTER_MS,
       reapIntervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS,

@@ -6,7 +6,9 @@ import Docker from 'dockerode';
 import { CHECK_TYPES } from './checks';
 import { engine } from './engine';
 import { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
-import { ensureBuildNetwork, ensureHostIsolation } from './isolation';
+import { egressProblems, ensureBuildEgress, type BuildEgress } from './build-egress';
+import { mirrorAddress } from './builder';
+import { BUILD_BRIDGE, ensureBuildNetwork, ensureHostIsolation } from './isolation';
 import { ensureBuildCgroup, reap, runsOnEngine } from './reaper';
 import { Sandbox } from './sandbox';
 import { dockerSection } from './spec';
@@ -34,6 +36,16 @@ export function dockerLabIssues(file: string, def: LabDefinition): InputIssue[] 
   return [...issues, ...checkIssues(file, def.checks, CHECK_TYPES)];
 }
 
+/** The build network's firewall in place, or a non-retryable InfrastructureError: never build with open egress. */
+async function closeBuildNetwork(egress: BuildEgress): Promise<void> {
+  if ((await egressProblems(egress)).length === 0) return;
+  try {
+    await ensureBuildEgress(egress);
+  } catch (error) {
+    throw new InfrastructureError(`cannot close the build network's egress: ${(error as Error).message}`, false, { cause: error });
+  }
+}
+
 /**
  * The docker grader: reads the submission into a project (rejecting what the sandbox policy
  * refuses), builds and runs it in a sandbox of its own on the Docker engine, evaluates the lab's
@@ -46,6 +58,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
   let cgroupReady: Promise<boolean> | undefined;
   let isolated: Promise<void> | undefined;
   let buildNetworkReady: Promise<void> | undefined;
+  const egress: BuildEgress = { bridge: BUILD_BRIDGE, gateway: mirrorAddress(options), mirrorPort: options.packageMirrorPort };
 
   /** What every attempt needs on the engine, set up once per grader (again after a failure). */
   async function prepareEngine(): Promise<boolean> {
@@ -58,7 +71,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       await isolated;
     }
     if (options.buildNetwork) {
-      buildNetworkReady ??= engine('create the build network', () => ensureBuildNetwork(docker, options.buildNetwork)).catch((error: unknown) => {
+      buildNetworkReady ??= engine('create the build network', () => ensureBuildNetwork(docker, options.buildNetwork, options.buildSubnet)).catch((error: unknown) => {
         buildNetworkReady = undefined;
         throw error;
       });
@@ -109,7 +122,9 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
         try {
           const runReserveMs = Math.min(options.runTimeoutMs, RUN_SHARE * attempt.limitMs);
           const build = attempt.child('the build', { limitMs: options.buildTimeoutMs, reserveMs: runReserveMs });
-          await step('build', () => sandbox.build(project, input.files, build.signal)).finally(() => build.dispose());
+          // checked before every attempt that builds: a flushed firewall must stop builds, not open them
+          if (options.buildNetwork && options.isolateFromHost && project.services.some((s) => s.build)) await closeBuildNetwork(egress);
+          await step('build', () => sandbox.build(project, input.files, dockerfiles, build.signal)).finally(() => build.dispose());
           const run = attempt.child('running and checking', { limitMs: options.runTimeoutMs });
           try {
             const start = run.child('starting the containers', { reserveMs: CHECKS_SHARE_OF_RUN * run.limitMs });

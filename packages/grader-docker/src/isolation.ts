@@ -39,20 +39,41 @@ export async function ensureHostIsolation(bin = 'iptables'): Promise<void> {
   }
 }
 
+/** The build network's bridge interface: a kd- name, so the INPUT rules above cover it too. */
+export const BUILD_BRIDGE = `${BRIDGE_PREFIX}build`;
+
+/** The first address of an IPv4 subnet (`10.203.0.0/24` → `10.203.0.1`): the bridge's gateway. */
+export function gatewayOf(subnet: string): string {
+  const [base] = subnet.split('/');
+  const octets = (base ?? '').split('.').map(Number);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`not an IPv4 subnet: ${subnet}`);
+  octets[3] = octets[3]! + 1;
+  return octets.join('.');
+}
+
 /**
- * The network builds run on: with egress (package installs need it) but on a kd-… bridge, so the
- * INPUT rules keep RUN steps away from the host's own services too. Shared by all builds; created
- * once, labelled kadai.infra (not kadai.submission: the reaper leaves it alone).
+ * The network builds run on: bridge kd-build with a fixed subnet, so the package mirror can listen on
+ * its gateway and the firewall (build-egress.ts) can name both. Shared by all builds; created once,
+ * labelled kadai.infra (not kadai.submission: the reaper leaves it alone). One made earlier with
+ * another subnet is replaced.
  */
-export async function ensureBuildNetwork(docker: Docker, name: string): Promise<void> {
+export async function ensureBuildNetwork(docker: Docker, name: string, subnet: string): Promise<void> {
   try {
-    await docker.getNetwork(name).inspect();
-    return;
+    const info = (await docker.getNetwork(name).inspect()) as { IPAM?: { Config?: Array<{ Subnet?: string }> } };
+    if (info.IPAM?.Config?.some((c) => c.Subnet === subnet)) return;
+    await docker.getNetwork(name).remove();
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
   }
   try {
-    await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { 'kadai.infra': 'build' }, Options: { 'com.docker.network.bridge.name': `${BRIDGE_PREFIX}build` } });
+    await docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      Labels: { 'kadai.infra': 'build' },
+      IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gatewayOf(subnet) }] },
+      Options: { 'com.docker.network.bridge.name': BUILD_BRIDGE },
+    });
   } catch (error) {
     if (statusOf(error) !== 409) throw error; // another worker made it first
   }

@@ -16,8 +16,25 @@ export interface DockerGraderOptions {
   buildPidsLimit: number;
   /** The cgroup parent of build containers, where buildPidsLimit applies. */
   buildCgroupParent: string;
-  /** The network builds run on (created if missing, a kd-… bridge when isolateFromHost); '' = Docker's default bridge. */
+  /** The network builds run on (created if missing, bridge kd-builds); '' = Docker's default bridge (no egress rules: tests only). */
   buildNetwork: string;
+  /** The build network's IPv4 subnet; its first address is the gateway, where the package mirror listens. */
+  buildSubnet: string;
+  /**
+   * kadai's package mirror, the build network's only way out: builds resolve `packageMirrorHost` (and
+   * deb.debian.org, the stand-ins' apt source) to it and reach it on `packageMirrorPort`; the grader
+   * asks `packageMirrorStatusUrl` (on the host) whether it failed upstream while a build ran. '' for
+   * the URL: no mirror, builds have no egress at all.
+   */
+  packageMirrorHost: string;
+  /** Where on the build network the mirror listens; '' = the bridge's gateway (tests run a second mirror beside it). */
+  packageMirrorAddress: string;
+  packageMirrorPort: number;
+  packageMirrorStatusUrl: string;
+  /** kadai's registry: the only source of the images a Dockerfile builds FROM; '' = only images already on the engine. */
+  imageRegistry: string;
+  /** Largest image (compressed layers) fetched from the registry for a build. */
+  maxImageBytes: number;
   /** At most this long for all builds of one attempt together (the lab's time limit bounds it further). */
   buildTimeoutMs: number;
   /** At most this long for starting the attempt's containers and running its checks (the lab's time limit bounds it further). */
@@ -49,7 +66,8 @@ export interface DockerGraderOptions {
   helperImage: string;
   /**
    * Drop what attempt networks send to the host itself (iptables INPUT rules on the kd-* bridges;
-   * needs root). Without it containers could reach services the host listens on. Keep it on.
+   * needs root), and close the build network except for the package mirror (build-egress.ts; iptables
+   * and ip6tables). Without it containers could reach services the host listens on. Keep it on.
    */
   isolateFromHost: boolean;
 }
@@ -65,7 +83,14 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   buildMemoryBytes: 1024 * 1024 * 1024,
   buildPidsLimit: 1024,
   buildCgroupParent: 'kadai-build',
-  buildNetwork: 'kadai-build',
+  buildNetwork: 'kadai-builds',
+  buildSubnet: '10.203.0.0/24',
+  packageMirrorHost: 'packages.kadai.internal',
+  packageMirrorAddress: '',
+  packageMirrorPort: 80,
+  packageMirrorStatusUrl: 'http://127.0.0.1:5080',
+  imageRegistry: 'http://127.0.0.1:5000',
+  maxImageBytes: 2 * 1024 * 1024 * 1024,
   buildTimeoutMs: 240_000,
   runTimeoutMs: 90_000,
   ownRegistries: [],

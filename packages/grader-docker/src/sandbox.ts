@@ -1,8 +1,9 @@
-import { overrunOf, type BudgetExceeded } from '@kadai/checks';
+import { overrunOf } from '@kadai/checks';
 import type { Logger } from '@kadai/observability';
 import type Docker from 'dockerode';
-import { pack } from 'tar-stream';
-import { engine, engineFailure, engineMessage, isNotFound, statusOf, studentCause } from './engine';
+import { Builder, type BuildOutcome } from './builder';
+import type { DockerfileFacts } from './dockerfile';
+import { engine, engineFailure, isNotFound, studentCause } from './engine';
 import type { Project, ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
 import { bridgeName } from './isolation';
@@ -14,18 +15,6 @@ export const CREATED_LABEL = 'kadai.created';
 /** The fencing token of the grading run (its lease) that created a resource. */
 export const TOKEN_LABEL = 'kadai.token';
 export const SERVICE_LABEL = 'kadai.service';
-
-const BUILD_LOG_LIMIT = 256 * 1024;
-
-export interface BuildOutcome {
-  ok: boolean;
-  /** The build output (tail kept when long). */
-  log: string;
-  error?: string;
-  /** Set when the build ran out of the attempt's build time (the student's slow build). */
-  overrun?: BudgetExceeded;
-  durationMs: number;
-}
 
 export interface ServiceState {
   spec: ServiceSpec;
@@ -40,10 +29,6 @@ export interface ServiceState {
 }
 
 type Resource = { kind: 'container' | 'network' | 'volume' | 'image'; id: string };
-
-function keepTail(text: string, limit: number): string {
-  return text.length <= limit ? text : `… [${text.length - limit} chars cut]\n${text.slice(-limit)}`;
-}
 
 /** Sorted so that every service comes after the ones it depends on; ties keep the declared order. */
 export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
@@ -95,9 +80,11 @@ export class Sandbox {
 
   /**
    * Builds every service that has a build section, one after the other, within the build phase's
-   * budget (`signal`). A failed build, or one that runs out of that budget, is the student's.
+   * budget (`signal`). A failed build, or one that runs out of that budget, is the student's
+   * unless kadai's own records say otherwise (builder.ts).
    */
-  async build(project: Project, files: Map<string, Buffer>, signal: AbortSignal): Promise<void> {
+  async build(project: Project, files: Map<string, Buffer>, dockerfiles: Map<string, DockerfileFacts>, signal: AbortSignal): Promise<void> {
+    const builder = new Builder(this.docker, this.options);
     for (const spec of project.services) {
       const state: ServiceState = this.services.get(spec.name) ?? { spec };
       this.services.set(spec.name, state);
@@ -107,73 +94,11 @@ export class Sandbox {
       }
       const tag = `${this.prefix}-${spec.name.toLowerCase()}:latest`;
       state.image = tag;
-      state.build = await this.buildOne(tag, spec.build, files, signal);
+      // The image is registered before the build, so a half-finished build is cleaned up too.
+      this.resources.push({ kind: 'image', id: tag });
+      const facts = dockerfiles.get(spec.name);
+      state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.labels, signal });
     }
-  }
-
-  private async buildOne(tag: string, build: NonNullable<ServiceSpec['build']>, files: Map<string, Buffer>, signal: AbortSignal): Promise<BuildOutcome> {
-    const started = Date.now();
-    const prefix = build.context === '.' ? '' : `${build.context.replace(/\/+$/, '')}/`;
-    const tar = pack();
-    let count = 0;
-    for (const [rel, data] of files) {
-      if (!rel.startsWith(prefix)) continue;
-      count++;
-      tar.entry({ name: rel.slice(prefix.length), size: data.length, mode: rel.endsWith('.sh') ? 0o755 : 0o644, mtime: new Date(0) }, data);
-    }
-    tar.finalize();
-    if (count === 0) return { ok: false, log: '', error: `the build context ${build.context} has no files`, durationMs: 0 };
-    // The image is registered before the build, so a half-finished build is cleaned up too.
-    this.resources.push({ kind: 'image', id: tag });
-    let log = '';
-    let error: string | undefined;
-    let overrun: BudgetExceeded | undefined;
-    try {
-      const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
-        t: tag,
-        dockerfile: build.dockerfile,
-        ...(build.args ? { buildargs: build.args } : {}),
-        ...(build.target ? { target: build.target } : {}),
-        labels: this.labels,
-        rm: true,
-        forcerm: true,
-        ...(this.options.buildNetwork ? { networkmode: this.options.buildNetwork } : {}),
-        memory: this.options.buildMemoryBytes,
-        memswap: this.options.buildMemoryBytes,
-        ...(this.options.buildPidsLimit > 0 && this.options.buildCgroupParent ? { cgroupparent: this.options.buildCgroupParent } : {}),
-        abortSignal: signal,
-      } as Docker.ImageBuildOptions);
-      await new Promise<void>((resolve, reject) => {
-        // A destroyed response stream may end without an error event: the time limit itself ends the wait.
-        const onAbort = () => {
-          (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-          reject(signal.reason);
-        };
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.docker.modem.followProgress(
-          stream,
-          (err) => {
-            signal.removeEventListener('abort', onAbort);
-            if (err) reject(err);
-            else resolve();
-          },
-          (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
-            if (event.stream) log = keepTail(log + event.stream, BUILD_LOG_LIMIT);
-            if (event.error) error = event.errorDetail?.message ?? event.error;
-          },
-        );
-      });
-    } catch (thrown) {
-      overrun = overrunOf(signal);
-      if (overrun) error = overrun.message;
-      else if (signal.aborted) throw thrown; // shutting down: kadai's, not the student's
-      // 400/404 before the build starts: the Dockerfile cannot be parsed or found (the student's); 5xx: the engine's.
-      else if (statusOf(thrown) === 400 || statusOf(thrown) === 404) error = engineMessage(thrown);
-      else throw engineFailure('build', thrown);
-    }
-    if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
-    return { ok: !error, log, ...(error ? { error } : {}), ...(overrun ? { overrun } : {}), durationMs: Date.now() - started };
   }
 
   /**
@@ -400,6 +325,19 @@ export class Sandbox {
       } catch (error) {
         if (!isNotFound(error)) failures.push(`${r.kind} ${r.id}: ${(error as Error).message}`);
       }
+    }
+    // The classic builder adds the labels one LABEL step each: the steps between the first of the
+    // attempt's labels and the tagged image are untagged images carrying some of them (no use as
+    // cache: the labels are the attempt's). Untagged ones only (a tagged one is another run's
+    // result), newest first, so each is a leaf when removed.
+    const built = await this.docker
+      .listImages({ all: true, filters: JSON.stringify({ label: [`${SUBMISSION_LABEL}=${this.labels[SUBMISSION_LABEL]}`], dangling: ['true'] }) })
+      .catch((error: Error) => (failures.push(`list images: ${error.message}`), []));
+    for (const image of built.sort((a, b) => b.Created - a.Created)) {
+      await this.docker
+        .getImage(image.Id)
+        .remove({ force: true, noprune: true })
+        .catch((error: unknown) => (isNotFound(error) ? undefined : failures.push(`image ${image.Id}: ${(error as Error).message}`)));
     }
     if (failures.length > 0) this.log.warn({ failures }, 'cleanup left resources behind; the reaper will remove them');
   }

@@ -1,0 +1,95 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPackageMirror, mirrorTrouble } from './index';
+
+/** A stand-in upstream (unit test: the real indexes are exercised by test/docker/builds.test.ts). */
+function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[]; failWith: { status?: number } }> {
+  const hits: string[] = [];
+  const failWith: { status?: number } = {};
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    if (failWith.status) return res.writeHead(failWith.status).end('down');
+    if (req.url === '/simple/flask/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(`<a href="${base}/files/packages/aa/flask-3.0.3-py3-none-any.whl#sha256=00">flask-3.0.3</a>`);
+    }
+    if (req.url === '/files/packages/aa/flask-3.0.3-py3-none-any.whl') return res.writeHead(200).end('wheel-bytes');
+    res.writeHead(404).end('no');
+  });
+  let base = '';
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve({ server, base, hits, failWith });
+    }),
+  );
+}
+
+describe('package mirror', () => {
+  let upstream: Awaited<ReturnType<typeof fakeUpstream>>;
+  let mirrorServer: Server;
+  let mirror: string;
+  let cacheDir: string;
+
+  beforeEach(async () => {
+    upstream = await fakeUpstream();
+    cacheDir = await mkdtemp(join(tmpdir(), 'kadai-mirror-'));
+    const m = createPackageMirror({ cacheDir, upstreams: { pypi: `${upstream.base}/simple`, pypiFiles: `${upstream.base}/files` }, upstreamTimeoutMs: 2000 });
+    mirrorServer = createServer((req, res) => m.handle(req, res));
+    await new Promise<void>((resolve) => mirrorServer.listen(0, '127.0.0.1', resolve));
+    mirror = `http://127.0.0.1:${(mirrorServer.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    mirrorServer.close();
+    upstream.server.close();
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  it('rewrites index links to itself and caches files', async () => {
+    const since = Date.now();
+    const page = await (await fetch(`${mirror}/pypi/simple/flask/`)).text();
+    expect(page).toContain(`${mirror}/pypi/files/packages/aa/flask-3.0.3-py3-none-any.whl`);
+    expect(page).not.toContain(upstream.base);
+    for (let i = 0; i < 2; i++) expect(await (await fetch(`${mirror}/pypi/files/packages/aa/flask-3.0.3-py3-none-any.whl`)).text()).toBe('wheel-bytes');
+    expect(upstream.hits.filter((h) => h.endsWith('.whl'))).toHaveLength(1);
+    expect(await mirrorTrouble(mirror, since)).toBeUndefined();
+  });
+
+  it('serves nothing outside its routes', async () => {
+    for (const path of ['/v2/_catalog', '/latest/meta-data/', '/pypi/files/../../etc/passwd', '/pypi/simple/%2e%2e/x']) {
+      expect((await fetch(`${mirror}${path}`)).status).toBe(404);
+    }
+    expect((await fetch(`${mirror}/pypi/simple/flask/`, { method: 'POST' })).status).toBe(405);
+    expect(upstream.hits).toHaveLength(0);
+  });
+
+  it('passes a missing package through as 404, not as upstream trouble', async () => {
+    const since = Date.now();
+    expect((await fetch(`${mirror}/pypi/simple/no-such-package/`)).status).toBe(404);
+    expect(await mirrorTrouble(mirror, since)).toBeUndefined();
+  });
+
+  it('records upstream failures, serves the last good index meanwhile, and the client reports them', async () => {
+    await fetch(`${mirror}/pypi/simple/flask/`);
+    const since = Date.now();
+    upstream.failWith.status = 503;
+    const stale = await fetch(`${mirror}/pypi/simple/flask/`);
+    expect(stale.status).toBe(200);
+    expect(await stale.text()).toContain('flask-3.0.3');
+    expect((await fetch(`${mirror}/pypi/files/packages/bb/other.whl`)).status).toBe(503);
+    expect(await mirrorTrouble(mirror, since)).toMatch(/could not fetch from upstream.*503 \(\+1 more\)/);
+    expect(await mirrorTrouble(mirror, Date.now() + 1000)).toBeUndefined();
+  });
+
+  it('reports an unreachable upstream and an unreachable mirror', async () => {
+    const since = Date.now();
+    upstream.server.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await fetch(`${mirror}/pypi/simple/unknown/`)).status).toBe(502);
+    expect(await mirrorTrouble(mirror, since)).toMatch(/failed \(/);
+    expect(await mirrorTrouble('http://127.0.0.1:9', since)).toMatch(/unreachable/);
+  });
+});

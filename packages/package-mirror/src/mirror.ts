@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { DEFAULT_UPSTREAMS, match, routes, type Route, type Upstreams } from './routes';
+
+/** One time the mirror could not get something from upstream (kadai's failure, not a build's). */
+export interface UpstreamFailure {
+  at: number;
+  url: string;
+  /** The upstream's HTTP status when it answered (5xx, 429), absent when it could not be reached. */
+  status?: number;
+  error?: string;
+}
+
+/** What `GET /_kadai/status` answers: the grader asks it after a failed build. */
+export interface MirrorStatus {
+  startedAt: number;
+  failures: UpstreamFailure[];
+}
+
+export interface MirrorOptions {
+  cacheDir: string;
+  upstreams?: Partial<Upstreams>;
+  /** Time for one upstream request, headers and body. */
+  upstreamTimeoutMs?: number;
+  /** Failures kept in memory (the newest). */
+  keepFailures?: number;
+  /** Files larger than this are passed through but not cached. */
+  maxCachedFileBytes?: number;
+}
+
+export const STATUS_PATH = '/_kadai/status';
+
+/** A 5xx or 429 is upstream trouble; 404/403/410 is an answer (the package or version does not exist). */
+const isUpstreamTrouble = (status: number) => status >= 500 || status === 429;
+
+export interface PackageMirror {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  status(since?: number): MirrorStatus;
+}
+
+export function createPackageMirror(options: MirrorOptions): PackageMirror {
+  const table = routes({ ...DEFAULT_UPSTREAMS, ...options.upstreams });
+  const timeoutMs = options.upstreamTimeoutMs ?? 120_000;
+  const keep = options.keepFailures ?? 1000;
+  const maxCached = options.maxCachedFileBytes ?? 512 * 1024 * 1024;
+  const startedAt = Date.now();
+  const failures: UpstreamFailure[] = [];
+
+  const record = (failure: UpstreamFailure) => {
+    failures.push(failure);
+    if (failures.length > keep) failures.splice(0, failures.length - keep);
+  };
+
+  const filePath = (route: Route, path: string) => join(options.cacheDir, 'files', route.prefix, path);
+  // Indexes are kept only as a fallback for when upstream fails; their names may clash with directories.
+  const indexPath = (key: string) => join(options.cacheDir, 'index', createHash('sha256').update(key).digest('hex'));
+
+  async function serveIndex(route: Route, path: string, search: string, req: IncomingMessage, res: ServerResponse) {
+    const url = `${route.upstream}${path}${search}`;
+    const accept = String(req.headers.accept ?? '*/*');
+    const stale = indexPath(`${route.prefix}${path}${search}\n${accept}`);
+    let upstream: Response | undefined;
+    try {
+      upstream = await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(timeoutMs) });
+      if (upstream.ok) {
+        const type = upstream.headers.get('content-type') ?? 'application/octet-stream';
+        let body = await upstream.text();
+        if (route.rewrite) body = route.rewrite(body, `http://${req.headers.host ?? 'localhost'}`);
+        await mkdir(dirname(stale), { recursive: true });
+        await writeFile(`${stale}.tmp${process.pid}`, JSON.stringify({ type, body }));
+        await rename(`${stale}.tmp${process.pid}`, stale);
+        return send(res, 200, type, body);
+      }
+      if (!isUpstreamTrouble(upstream.status)) return send(res, upstream.status, 'text/plain', `${upstream.status} from ${url}\n`);
+      record({ at: Date.now(), url, status: upstream.status });
+    } catch (error) {
+      record({ at: Date.now(), url, error: (error as Error).message });
+    }
+    // Upstream failed: the last good copy keeps builds going (the failure is recorded all the same).
+    const kept = await readFile(stale, 'utf8').catch(() => undefined);
+    if (kept) {
+      const { type, body } = JSON.parse(kept) as { type: string; body: string };
+      return send(res, 200, type, body);
+    }
+    return send(res, 502, 'text/plain', `kadai's package mirror could not reach ${url}\n`);
+  }
+
+  async function serveFile(route: Route, path: string, req: IncomingMessage, res: ServerResponse) {
+    const file = filePath(route, path);
+    const cached = await stat(file).catch(() => undefined);
+    if (cached?.isFile()) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': cached.size });
+      if (req.method === 'HEAD') return res.end();
+      return void (await pipeline(createReadStream(file), res).catch(() => undefined));
+    }
+    const url = `${route.upstream}${path}`;
+    let upstream: Response;
+    try {
+      upstream = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      record({ at: Date.now(), url, error: (error as Error).message });
+      return send(res, 502, 'text/plain', `kadai's package mirror could not reach ${url}\n`);
+    }
+    if (!upstream.ok || !upstream.body) {
+      if (isUpstreamTrouble(upstream.status)) record({ at: Date.now(), url, status: upstream.status });
+      return send(res, upstream.ok ? 502 : upstream.status, 'text/plain', `${upstream.status} from ${url}\n`);
+    }
+    const length = Number(upstream.headers.get('content-length') ?? NaN);
+    res.writeHead(200, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream', ...(Number.isFinite(length) ? { 'content-length': length } : {}) });
+    const body = Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>);
+    if (req.method === 'HEAD') {
+      body.destroy();
+      return res.end();
+    }
+    const cache = !(length > maxCached);
+    const tmp = `${file}.tmp${process.pid}.${Math.random().toString(36).slice(2)}`;
+    if (cache) await mkdir(dirname(file), { recursive: true });
+    const sink = cache ? createWriteStream(tmp) : undefined;
+    try {
+      for await (const chunk of body) {
+        sink?.write(chunk);
+        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      }
+      // in the cache before the client has the last byte: its next request is served from disk
+      if (sink) {
+        await new Promise((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve(undefined))));
+        await rename(tmp, file);
+      }
+      res.end();
+    } catch (error) {
+      // the upstream broke off mid-file (the client's own hang-up also lands here: then nothing is recorded)
+      if (!res.destroyed) record({ at: Date.now(), url, error: `body: ${(error as Error).message}` });
+      sink?.destroy();
+      await rm(tmp, { force: true });
+      res.destroy();
+    }
+  }
+
+  function status(since = 0): MirrorStatus {
+    return { startedAt, failures: failures.filter((f) => f.at >= since) };
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse) {
+    const { pathname, search, searchParams } = new URL(req.url ?? '/', 'http://mirror');
+    if (pathname === STATUS_PATH) return send(res, 200, 'application/json', JSON.stringify(status(Number(searchParams.get('since') ?? 0))));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET and HEAD\n');
+    const found = match(table, pathname);
+    if (!found) return send(res, 404, 'text/plain', `kadai's package mirror serves only /pypi, /npm, /goproxy, /debian and /debian-security\n`);
+    const served = found.route.immutable(found.path) ? serveFile(found.route, found.path, req, res) : serveIndex(found.route, found.path, search, req, res);
+    served.catch((error: Error) => {
+      if (!res.headersSent) send(res, 500, 'text/plain', `kadai's package mirror: ${error.message}\n`);
+      else res.destroy();
+    });
+  }
+
+  return { handle, status };
+}
+
+function send(res: ServerResponse, code: number, type: string, body: string) {
+  res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,67 @@
+import { createPackageMirror } from '@kadai/package-mirror';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** A second address on the build bridge for a test's own mirror, beside kadai's on the gateway. */
+export const TEST_MIRROR_ADDRESS = '10.203.0.254';
+
+export interface TestMirror {
+  /** What the grader (or a worker) is given to use this mirror instead of kadai's. */
+  options: { packageMirrorAddress: string; packageMirrorPort: number; packageMirrorStatusUrl: string };
+  workerEnv: Record<string, string>;
+  /** Stops the mirror itself (a build then finds nothing listening). */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const listen = (server: Server, port: number, host: string) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+
+/**
+ * kadai's real mirror code, run by the test, whose upstream fails: every upstream request answers
+ * 503 (an index outage). It listens on TEST_MIRROR_ADDRESS:80 on the build bridge, so builds reach
+ * it as packages.kadai.internal exactly like kadai's own mirror.
+ */
+export async function startFailingMirror(): Promise<TestMirror> {
+  const upstream = createServer((_req, res) => res.writeHead(503).end('upstream down\n'));
+  await listen(upstream, 0, '127.0.0.1');
+  const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'kadai-test-mirror-'));
+  const mirror = createPackageMirror({
+    cacheDir,
+    upstreams: { pypi: `${base}/simple`, pypiFiles: `${base}/files`, npm: `${base}/npm`, goproxy: `${base}/go`, debian: `${base}/debian`, debianSecurity: `${base}/debian-security` },
+    upstreamTimeoutMs: 5000,
+  });
+  const onBridge = createServer((req, res) => mirror.handle(req, res));
+  const status = createServer((req, res) => mirror.handle(req, res));
+  execFileSync('ip', ['addr', 'replace', `${TEST_MIRROR_ADDRESS}/32`, 'dev', 'kd-build']);
+  await listen(onBridge, 80, TEST_MIRROR_ADDRESS);
+  await listen(status, 0, '127.0.0.1');
+  const statusUrl = `http://127.0.0.1:${(status.address() as AddressInfo).port}`;
+  const stop = async () => {
+    await Promise.all([onBridge, status].map((s) => new Promise((resolve) => s.close(resolve))));
+  };
+  return {
+    options: { packageMirrorAddress: TEST_MIRROR_ADDRESS, packageMirrorPort: 80, packageMirrorStatusUrl: statusUrl },
+    workerEnv: { KADAI_PACKAGE_MIRROR_ADDRESS: TEST_MIRROR_ADDRESS, KADAI_PACKAGE_MIRROR_PORT: '80', KADAI_PACKAGE_MIRROR_URL: statusUrl },
+    stop,
+    async close() {
+      await stop();
+      upstream.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+      // the grader let builds reach this address: take that back with the address itself
+      const accept = ['-d', `${TEST_MIRROR_ADDRESS}/32`, '-i', 'kd-build', '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-j', 'ACCEPT'];
+      for (;;) {
+        try {
+          execFileSync('iptables', ['-w', '10', '-D', 'INPUT', ...accept], { stdio: 'pipe' });
+        } catch {
+          break;
+        }
+      }
+      execFileSync('ip', ['addr', 'del', `${TEST_MIRROR_ADDRESS}/32`, 'dev', 'kd-build'], { stdio: 'pipe' });
+    },
+  };
+}
