@@ -1,5 +1,5 @@
 import { checksOf, loadCatalog, type Lab } from '@kadai/catalog';
-import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, readSubmission } from '@kadai/grader-docker';
+import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, mirrorAddress, readSubmission } from '@kadai/grader-docker';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,12 +50,14 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
     // retry TRIES SLEEP 'command': until it succeeds, or the script fails (the probes must really pass)
     'retry() { local n=0; until eval "$3"; do n=$((n+1)); [ $n -ge $1 ] && { echo "gave up: $3" >&2; exit 1; }; sleep $2; done; }',
   ];
+  // the same way out as the grader's builds: the package mirror under its two names
+  const mirrorHosts = [o.packageMirrorHost, 'deb.debian.org'].map((h) => `--add-host ${h}:${mirrorAddress(o)}`).join(' ');
   const c = (service: string) => `$P-${service}`;
   const tag = (service: string) => `$P-${service.toLowerCase()}`; // $P is lower-case already
   for (const s of project.services) {
     if (!s.build) continue;
     const ctx = path.join(contextDir, s.build.context);
-    lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
+    lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
   }
   lines.push('docker network create --internal --label kbench=$P $net >/dev/null');
   for (const v of project.volumes) lines.push(`docker volume create --label kbench=$P $P-${v} >/dev/null`);
