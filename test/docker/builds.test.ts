@@ -69,12 +69,12 @@ describe('build egress', () => {
 
   it('a removed firewall rule is put back before the next build', async () => {
     const { execFileSync } = await import('node:child_process');
-    execFileSync('iptables', ['-w', '10', '-D', 'DOCKER-USER', '-i', 'kd-build', '-j', 'DROP']);
+    execFileSync('iptables', ['-w', '10', '-D', 'FORWARD', '-i', 'kd-build', '-j', 'DROP']);
     const dockerfile = `FROM busybox:1.36\nRUN if wget -T 3 -q -O- http://${target.v4}:${target.port}/ | grep -q ${target.marker}; then exit 7; fi\n`;
     const { results, error } = await gradeOnce(grader, buildLab, files({ Dockerfile: dockerfile }));
     expect(error).toBeUndefined();
     expect(results?.[0]?.status).toBe('pass');
-    expect(execFileSync('iptables', ['-S', 'DOCKER-USER']).toString()).toContain('-A DOCKER-USER -i kd-build -j DROP');
+    expect(execFileSync('iptables', ['-S', 'FORWARD']).toString()).toContain('-A FORWARD -i kd-build -j DROP');
   });
 });
 

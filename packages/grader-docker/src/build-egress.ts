@@ -22,8 +22,9 @@ type Chain = { bin: 'iptables' | 'ip6tables'; chain: string; accept?: string; dr
 export function egressRules({ bridge, gateway, mirrorPort }: BuildEgress): Chain[] {
   return [
     { bin: 'iptables', chain: 'INPUT', accept: `-d ${gateway}/32 -i ${bridge} -p tcp -m tcp --dport ${mirrorPort} -j ACCEPT`, drops: [`-i ${bridge} -j DROP`] },
-    // DOCKER-USER is the chain Docker evaluates first in FORWARD and never rewrites.
-    { bin: 'iptables', chain: 'DOCKER-USER', drops: [`-i ${bridge} -j DROP`, `-o ${bridge} -j DROP`] },
+    // FORWARD itself, above any jump (Docker's DOCKER-USER, kadai engine's KADAI-FORWARD): a chain
+    // jumped to first could ACCEPT the bridge's traffic before a DROP further down is reached.
+    { bin: 'iptables', chain: 'FORWARD', drops: [`-i ${bridge} -j DROP`, `-o ${bridge} -j DROP`] },
     { bin: 'ip6tables', chain: 'INPUT', drops: [`-i ${bridge} -j DROP`] },
     { bin: 'ip6tables', chain: 'FORWARD', drops: [`-i ${bridge} -j DROP`, `-o ${bridge} -j DROP`] },
   ];
