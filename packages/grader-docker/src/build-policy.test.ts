@@ -1,28 +1,47 @@
 import { externalImages, remoteAddIssues } from './build-policy';
-import { dockerfileFacts } from './dockerfile';
+import type { DockerfileFacts } from './dockerfile';
 import { parseImageRef, registryRepository } from './images';
 
 describe('remoteAddIssues', () => {
   it('names every ADD with a URL or git source, with its line; local sources pass', () => {
-    const text = ['FROM busybox', 'ADD a.tar /a/', 'ADD http://127.0.0.1:5000/v2/_catalog /c', 'ADD --chown=1:1 HTTPS://x/y /z', 'ADD ["ftp://h/f", "/f"]', 'ADD git@github.com:x/y.git /src', 'COPY http://not-fetched-by-copy /x'].join('\n');
-    expect(remoteAddIssues('Dockerfile', dockerfileFacts(text)).map((i) => `${i.line} ${i.message.split(':')[0]}`)).toEqual([
+    const text = ['FROM busybox', 'ADD a.tar /a/', 'ADD http://127.0.0.1:5000/v2/_catalog /c', 'ADD --chown=1:1 HTTPS://x/y /z', 'ADD ["ftp://h/f", "/f"]', 'ADD git@github.com:x/y.git /src', 'COPY http://not-fetched-by-copy /x', 'RUN echo \\', '  && true', 'ADD \\', '  http://split/over/lines /x'].join('\n');
+    expect(remoteAddIssues('Dockerfile', text).map((i) => `${i.line} ${i.message.split(':')[0]}`)).toEqual([
       '3 ADD http',
       '4 ADD HTTPS',
       '5 ADD ftp',
       '6 ADD git@github.com',
+      '10 ADD http',
     ]);
+  });
+
+  it('reads a heredoc the way the classic builder does: its lines are instructions', () => {
+    expect(remoteAddIssues('Dockerfile', 'FROM busybox\nRUN <<EOF\nADD http://169.254.169.254/ /m\nEOF\n').map((i) => i.line)).toEqual([3]);
+  });
+
+  it('follows the escape directive', () => {
+    expect(remoteAddIssues('Dockerfile', '# escape=`\nFROM busybox\nADD `\n  http://x/y /z\n').map((i) => i.line)).toEqual([3]);
   });
 });
 
 describe('externalImages', () => {
-  it('lists FROM and COPY --from images that are not earlier stages, ARGs expanded', () => {
-    const text = ['ARG BASE=golang', 'ARG TAG', 'FROM ${BASE}:${TAG:-1.19} AS build', 'FROM build AS again', 'FROM scratch', 'COPY --from=build /a /a', 'COPY --from=0 /b /b', 'COPY --from=nginx:1.21 /etc/nginx /n', 'FROM $UNSET'].join('\n');
-    expect(externalImages(dockerfileFacts(text))).toEqual([
+  it('lists bases, COPY --from and RUN --mount from= that are not earlier stages', () => {
+    const facts: DockerfileFacts = {
+      stages: [
+        { line: 3, base: 'golang:1.19', written: '${BASE}', fromStage: -1, name: 'build' },
+        { line: 4, base: 'build', written: 'build', fromStage: 0 },
+        { line: 5, base: 'scratch', written: 'scratch', fromStage: -1 },
+      ],
+      sources: [
+        { line: 6, instruction: 'COPY', from: 'build', fromStage: 0 },
+        { line: 7, instruction: 'COPY', from: 'nginx:1.21', fromStage: -1 },
+        { line: 8, instruction: 'RUN --mount', from: 'golang:1.19', fromStage: -1 },
+      ],
+      runOptions: [],
+    };
+    expect(externalImages(facts)).toEqual([
       { ref: 'golang:1.19', line: 3 },
-      { ref: '$UNSET', line: 9 },
-      { ref: 'nginx:1.21', line: 8 },
+      { ref: 'nginx:1.21', line: 7 },
     ]);
-    expect(externalImages(dockerfileFacts(text), { TAG: '1.22', BASE: 'evil.example/go' })[0]).toEqual({ ref: 'evil.example/go:1.22', line: 3 });
   });
 });
 
