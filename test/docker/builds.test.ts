@@ -1,4 +1,5 @@
 import { InfrastructureError } from '@kadai/errors';
+import { BUILD_BRIDGE } from '@kadai/grader-docker';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -69,12 +70,12 @@ describe('build egress', () => {
 
   it('a removed firewall rule is put back before the next build', async () => {
     const { execFileSync } = await import('node:child_process');
-    execFileSync('iptables', ['-w', '10', '-D', 'FORWARD', '-i', 'kd-build', '-j', 'DROP']);
+    execFileSync('iptables', ['-w', '10', '-D', 'FORWARD', '-i', BUILD_BRIDGE, '-j', 'DROP']);
     const dockerfile = `FROM busybox:1.36\nRUN if wget -T 3 -q -O- http://${target.v4}:${target.port}/ | grep -q ${target.marker}; then exit 7; fi\n`;
     const { results, error } = await gradeOnce(grader, buildLab, files({ Dockerfile: dockerfile }));
     expect(error).toBeUndefined();
     expect(results?.[0]?.status).toBe('pass');
-    expect(execFileSync('iptables', ['-S', 'FORWARD']).toString()).toContain('-A FORWARD -i kd-build -j DROP');
+    expect(execFileSync('iptables', ['-S', 'FORWARD']).toString()).toContain(`-A FORWARD -i ${BUILD_BRIDGE} -j DROP`);
   });
 });
 

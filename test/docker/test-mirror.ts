@@ -1,3 +1,4 @@
+import { BUILD_BRIDGE } from '@kadai/grader-docker';
 import { createPackageMirror } from '@kadai/package-mirror';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,7 +38,7 @@ export async function startFailingMirror(): Promise<TestMirror> {
   });
   const onBridge = createServer((req, res) => mirror.handle(req, res));
   const status = createServer((req, res) => mirror.handle(req, res));
-  execFileSync('ip', ['addr', 'replace', `${TEST_MIRROR_ADDRESS}/32`, 'dev', 'kd-build']);
+  execFileSync('ip', ['addr', 'replace', `${TEST_MIRROR_ADDRESS}/32`, 'dev', BUILD_BRIDGE]);
   await listen(onBridge, 80, TEST_MIRROR_ADDRESS);
   await listen(status, 0, '127.0.0.1');
   const statusUrl = `http://127.0.0.1:${(status.address() as AddressInfo).port}`;
@@ -53,7 +54,7 @@ export async function startFailingMirror(): Promise<TestMirror> {
       upstream.close();
       rmSync(cacheDir, { recursive: true, force: true });
       // the grader let builds reach this address: take that back with the address itself
-      const accept = ['-d', `${TEST_MIRROR_ADDRESS}/32`, '-i', 'kd-build', '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-j', 'ACCEPT'];
+      const accept = ['-d', `${TEST_MIRROR_ADDRESS}/32`, '-i', BUILD_BRIDGE, '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-j', 'ACCEPT'];
       for (;;) {
         try {
           execFileSync('iptables', ['-w', '10', '-D', 'INPUT', ...accept], { stdio: 'pipe' });
@@ -61,7 +62,7 @@ export async function startFailingMirror(): Promise<TestMirror> {
           break;
         }
       }
-      execFileSync('ip', ['addr', 'del', `${TEST_MIRROR_ADDRESS}/32`, 'dev', 'kd-build'], { stdio: 'pipe' });
+      execFileSync('ip', ['addr', 'del', `${TEST_MIRROR_ADDRESS}/32`, 'dev', BUILD_BRIDGE], { stdio: 'pipe' });
     },
   };
 }

@@ -2,6 +2,7 @@ export { createDockerGrader, dockerLabIssues } from './grader';
 export { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET, type DockerGraderOptions } from './options';
 export { reap, leftovers, runsOnEngine, ensureBuildCgroup, type ReapResult, type EngineRun } from './reaper';
 export { mirrorAddress } from './builder';
+export { BUILD_BRIDGE } from './isolation';
 export { SUBMISSION_LABEL } from './sandbox';
 export { readSubmission } from './submission';
 export { parseRunFile } from './run-line';

@@ -39,8 +39,12 @@ export async function ensureHostIsolation(bin = 'iptables'): Promise<void> {
   }
 }
 
-/** The build network's bridge interface: a kd- name, so the INPUT rules above cover it too. */
-export const BUILD_BRIDGE = `${BRIDGE_PREFIX}build`;
+/**
+ * The build network's bridge interface: a kd- name, so the INPUT rules above cover it too. Not
+ * `kd-build`, the bridge of the earlier build network with open egress (another engine still
+ * running older code would take that interface over).
+ */
+export const BUILD_BRIDGE = `${BRIDGE_PREFIX}builds`;
 
 /** The first address of an IPv4 subnet (`10.203.0.0/24` → `10.203.0.1`): the bridge's gateway. */
 export function gatewayOf(subnet: string): string {
@@ -52,7 +56,7 @@ export function gatewayOf(subnet: string): string {
 }
 
 /**
- * The network builds run on: bridge kd-build with a fixed subnet, so the package mirror can listen on
+ * The network builds run on: bridge kd-builds with a fixed subnet, so the package mirror can listen on
  * its gateway and the firewall (build-egress.ts) can name both. Shared by all builds; created once,
  * labelled kadai.infra (not kadai.submission: the reaper leaves it alone). One made earlier with
  * another subnet is replaced.
