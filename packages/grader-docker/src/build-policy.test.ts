@@ -1,4 +1,4 @@
-import { externalImages, remoteAddIssues } from './build-policy';
+import { classicOnlyIssues, externalImages, remoteAddIssues } from './build-policy';
 import type { DockerfileFacts } from './dockerfile';
 import { parseImageRef, registryRepository } from './images';
 
@@ -20,6 +20,15 @@ describe('remoteAddIssues', () => {
 
   it('follows the escape directive', () => {
     expect(remoteAddIssues('Dockerfile', '# escape=`\nFROM busybox\nADD `\n  http://x/y /z\n').map((i) => i.line)).toEqual([3]);
+  });
+});
+
+describe('classicOnlyIssues', () => {
+  it('names FROM and COPY --from lines that only the classic builder reads as instructions', () => {
+    const text = 'FROM busybox\nCOPY --from=busybox /bin/sh /sh\nRUN <<CMD\nFROM kadai-x-web\nCOPY --from=kadai-y /a /a\nCMD\n';
+    // BuildKit's reading (as the reference parser reports it): one stage, one COPY --from, a heredoc RUN
+    const facts: DockerfileFacts = { stages: [{ line: 1, base: 'busybox', written: 'busybox', fromStage: -1 }], sources: [{ line: 2, instruction: 'COPY', from: 'busybox', fromStage: -1 }], runOptions: [] };
+    expect(classicOnlyIssues('Dockerfile', text, facts).map((i) => `${i.line} ${i.field}`)).toEqual(['4 FROM', '5 COPY']);
   });
 });
 

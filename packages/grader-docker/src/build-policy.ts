@@ -71,6 +71,24 @@ export function remoteAddIssues(file: string, text: string): InputIssue[] {
   return out;
 }
 
+/**
+ * Lines the classic builder reads as FROM or COPY --from that BuildKit's reading (the facts the
+ * policy checked) takes for heredoc text: `RUN <<CMD` / `FROM kadai-…` / `CMD` builds FROM another
+ * attempt's image on the classic builder while the policy saw a RUN. Refused until builds use
+ * BuildKit.
+ */
+export function classicOnlyIssues(file: string, text: string, facts: DockerfileFacts): InputIssue[] {
+  const known = new Set([...facts.stages.map((s) => s.line), ...facts.sources.map((s) => s.line)]);
+  return classicInstructions(text)
+    .filter((ins) => (ins.keyword === 'FROM' || (ins.keyword === 'COPY' && /(^|\s)--from=/.test(ins.args))) && !known.has(ins.line))
+    .map((ins) => ({
+      file,
+      line: ins.line,
+      field: ins.keyword,
+      message: `kadai's builder has no heredocs: it reads this line as ${ins.keyword} ${ins.args}; write the heredoc's content into a file and COPY it`,
+    }));
+}
+
 export interface ExternalImage {
   ref: string;
   line: number;
