@@ -236,7 +236,7 @@ describe('side by side', () => {
     const submissionId = `test-${randomUUID()}`;
     const prefix = `kadai-${submissionId.replace(/[^a-z0-9]/g, '').slice(0, 20)}`;
     // what a run that lost its lease still holds (its worker stalled or crashed): its network, named and labelled for token 1
-    await grader.docker.createNetwork({ Name: `${prefix}-1-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.token': '1', 'kadai.created': String(Date.now()) } });
+    await grader.docker.createNetwork({ Name: `${prefix}-1-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.lease-token': '1', 'kadai.created': String(Date.now()) } });
     const again = await gradeOnce(grader, runLab([{ type: 'container' }]), files({ 'run.txt': 'docker run -d --name web nginx' }), undefined, submissionId, 2);
     expect(again.error).toBeUndefined();
     expect(again.results?.[0]?.status).toBe('pass');
@@ -247,7 +247,7 @@ describe('side by side', () => {
     const submissionId = `test-${randomUUID()}`;
     const prefix = `kadai-${submissionId.replace(/[^a-z0-9]/g, '').slice(0, 20)}`;
     for (const token of [1, 2]) {
-      await grader.docker.createNetwork({ Name: `${prefix}-${token}-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.token': String(token), 'kadai.created': String(Date.now()) } });
+      await grader.docker.createNetwork({ Name: `${prefix}-${token}-net`, Internal: true, Labels: { 'kadai.submission': submissionId, 'kadai.lease-token': String(token), 'kadai.created': String(Date.now()) } });
     }
     expect(await runsOnEngine(grader.docker)).toEqual(expect.arrayContaining([{ submissionId, token: 1 }, { submissionId, token: 2 }]));
     await reap(grader.docker, { olderThanMs: 60_000, runs: [{ submissionId, token: 1 }] });

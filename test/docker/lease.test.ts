@@ -38,7 +38,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 /** Names of the containers of one grading run (submission + lease token) on the engine. */
 async function containersOf(submissionId: string, token: number): Promise<string[]> {
-  const filters = JSON.stringify({ label: [`kadai.submission=${submissionId}`, `kadai.token=${token}`] });
+  const filters = JSON.stringify({ label: [`kadai.submission=${submissionId}`, `kadai.lease-token=${token}`] });
   return (await docker.listContainers({ all: true, filters })).flatMap((c) => c.Names);
 }
 

@@ -12,8 +12,13 @@ import { ensureImage } from './pull';
 
 export const SUBMISSION_LABEL = 'kadai.submission';
 export const CREATED_LABEL = 'kadai.created';
-/** The fencing token of the grading run (its lease) that created a resource. */
-export const TOKEN_LABEL = 'kadai.token';
+/**
+ * The fencing token of the grading run (its lease) that created a resource. Named to sort before
+ * `kadai.submission`: the classic builder adds build labels as one LABEL step each, in name order,
+ * and keeps the intermediate images as build cache (noprune); an intermediate image must not carry
+ * `kadai.submission`, or it would count as the attempt's leftover.
+ */
+export const TOKEN_LABEL = 'kadai.lease-token';
 export const SERVICE_LABEL = 'kadai.service';
 
 export interface ServiceState {
