@@ -44,8 +44,8 @@ export interface ManifestLimits {
 const KiB = 1024;
 
 export const DEFAULT_MANIFEST_LIMITS: Readonly<ManifestLimits> = Object.freeze({
-  maxFileBytes: 256 * KiB,
-  maxTotalBytes: 1024 * KiB,
+  maxFileBytes: 64 * KiB,
+  maxTotalBytes: 256 * KiB,
   maxDocuments: 100,
   maxObjects: 100,
   maxAliases: 100,
