@@ -15,8 +15,12 @@ export interface SelfTestCase {
   layers: string[];
   /** Solution files a variant laid over the solution leaves out. */
   remove: string[];
-  /** Empty for the solution (full marks); otherwise the check ids that must fail. */
+  /** Check ids that must end `fail`: empty for the solution, which must pass every check. */
   fails: string[];
+  /** Check ids that must end `skipped` (they cannot run after the variant's mistake); every other check must pass. */
+  skipped: string[];
+  /** The submission must be refused (at intake or by the grader) instead of graded. */
+  rejected: boolean;
 }
 
 /** Validates what a grader of a given kind needs beyond the common schema (its check types). */

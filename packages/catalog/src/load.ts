@@ -6,7 +6,7 @@ import { checksOf, type CheckValidator, type Lab, type SelfTestCase } from './la
 import { LineCounter, parseDocument } from 'yaml';
 import { locate } from './locate';
 import { parseYaml } from './parse';
-import { expectation, labDefinition, type LabKind } from './schema';
+import { expectationFor, labDefinition, type LabKind } from './schema';
 
 export interface Catalog {
   labs: Map<string, Lab>;
@@ -61,17 +61,17 @@ export async function loadCatalog(labsDir: string, validators: CheckValidators =
   return { labs, issues };
 }
 
-/** The lab's `solution/` and each `wrong/<name>/` with the checks its `expect.yaml` says must fail. */
+/** The lab's `solution/` and each `wrong/<name>/` with what its `expect.yaml` says it must score. */
 export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; issues: InputIssue[] }> {
   const cases: SelfTestCase[] = [];
   const issues: InputIssue[] = [];
   const solution = path.join(lab.dir, 'solution');
-  if (await isDirectory(solution)) cases.push({ name: 'solution', layers: [solution], remove: [], fails: [] });
+  if (await isDirectory(solution)) cases.push({ name: 'solution', layers: [solution], remove: [], fails: [], skipped: [], rejected: false });
   else issues.push({ file: solution, message: 'every lab ships a reference solution in solution/' });
 
   const wrongDir = path.join(lab.dir, 'wrong');
   const variants = (await isDirectory(wrongDir)) ? (await readdir(wrongDir)).sort() : [];
-  const checkIds = new Set(checksOf(lab.definition).map((c) => c.id));
+  const expectation = expectationFor(new Set(checksOf(lab.definition).map((c) => c.id)));
   for (const name of variants) {
     const dir = path.join(wrongDir, name);
     const file = path.join(dir, 'expect.yaml');
@@ -85,12 +85,8 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
       issues.push(...parsed.issues);
       continue;
     }
-    const unknown = parsed.value.fails.filter((id) => !checkIds.has(id));
-    if (unknown.length > 0) issues.push({ file, field: 'fails', message: `no check with id ${unknown.join(', ')} in ${lab.definition.id}` });
-    else {
-      const { fails, base, remove } = parsed.value;
-      cases.push({ name: `wrong/${name}`, layers: base ? [solution, dir] : [dir], remove, fails });
-    }
+    const { fails, skipped, rejected, base, remove } = parsed.value;
+    cases.push({ name: `wrong/${name}`, layers: base ? [solution, dir] : [dir], remove, fails, skipped, rejected });
   }
   return { cases, issues };
 }

@@ -1,5 +1,5 @@
 import { parseYaml } from './parse';
-import { labDefinition } from './schema';
+import { expectationFor, labDefinition } from './schema';
 
 const valid = `id: quiz-x
 kind: quiz
@@ -72,5 +72,35 @@ ${vetting}`;
         '11:23 vetting.kinds.1', '13:33 vetting.quota.cpu', '14:14 vetting.commands.0',
       ]);
     });
+  });
+});
+
+describe('expect.yaml', () => {
+  const expectation = expectationFor(new Set(['builds', 'serves', 'port']));
+  const issues = (text: string) => {
+    const result = parseYaml('expect.yaml', text, expectation);
+    return result.ok ? [] : result.issues.map((i) => `${i.line}:${i.column} ${i.message}`);
+  };
+
+  it('reads fails, skipped and rejected with their defaults', () => {
+    expect(parseYaml('expect.yaml', 'fails: [builds]\nskipped: [serves]\nbase: solution\n', expectation)).toEqual({
+      ok: true,
+      value: { fails: ['builds'], skipped: ['serves'], rejected: false, base: 'solution', remove: [] },
+    });
+    expect(parseYaml('expect.yaml', 'rejected: true\n', expectation)).toMatchObject({ ok: true, value: { fails: [], skipped: [], rejected: true } });
+  });
+
+  it('names an unknown check at its line and column', () => {
+    expect(issues('fails:\n  - builds\n  - servs\nskipped: [nope]\n')).toEqual([
+      '3:5 fails.1: no check with id "servs" in this lab',
+      '4:11 skipped.0: no check with id "nope" in this lab',
+    ]);
+  });
+
+  it('refuses a check both failed and skipped, a variant naming nothing, and a rejected variant naming checks', () => {
+    expect(issues('fails: [builds]\nskipped: [port, builds]\n')).toEqual(['2:17 skipped.1: "builds" cannot be both failed and skipped']);
+    expect(issues('base: solution\n')).toEqual(['1:1 fails: name at least one check the variant must fail (or say rejected: true)']);
+    expect(issues('rejected: true\nfails: [builds]\n')).toEqual(['1:11 rejected: a rejected variant is not graded: it names no fails or skipped checks']);
+    expect(issues('fails: [builds]\nskip: [serves]\n')).toEqual([expect.stringMatching(/^1:1 .*skip/)]);
   });
 });

@@ -111,11 +111,33 @@ export type KubernetesLabDefinition = Extract<LabDefinition, { kind: 'kubernetes
 export const LAB_KINDS: readonly LabKind[] = ['quiz', 'docker', 'kubernetes'];
 
 /**
- * A wrong variant's `expect.yaml`: the checks it must fail; with `base: solution` the variant folder
- * holds only the files that differ from the solution (and `remove` lists solution files it lacks).
+ * A wrong variant's `expect.yaml`: the checks it must fail (`fails`), the checks that cannot run
+ * because of that mistake and must be `skipped` (`skipped`), or `rejected: true` when intake or the
+ * grader must refuse the submission outright. Every other check must pass. With `base: solution`
+ * the variant folder holds only the files that differ from the solution (and `remove` lists
+ * solution files it lacks).
  */
-export const expectation = z.strictObject({
-  fails: z.array(slug).min(1),
-  base: z.literal('solution').optional(),
-  remove: z.array(z.string().min(1)).default([]),
-});
+export const expectationFor = (checkIds: ReadonlySet<string>) =>
+  z.strictObject({
+    fails: z.array(slug).default([]),
+    skipped: z.array(slug).default([]),
+    rejected: z.boolean().default(false),
+    base: z.literal('solution').optional(),
+    remove: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((e, ctx) => {
+    if (e.rejected && (e.fails.length > 0 || e.skipped.length > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['rejected'], message: 'a rejected variant is not graded: it names no fails or skipped checks' });
+    }
+    if (!e.rejected && e.fails.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['fails'], message: 'name at least one check the variant must fail (or say rejected: true)' });
+    }
+    for (const key of ['fails', 'skipped'] as const) {
+      e[key].forEach((id, index) => {
+        if (!checkIds.has(id)) ctx.addIssue({ code: 'custom', path: [key, index], message: `no check with id "${id}" in this lab` });
+      });
+    }
+    e.skipped.forEach((id, index) => {
+      if (e.fails.includes(id)) ctx.addIssue({ code: 'custom', path: ['skipped', index], message: `"${id}" cannot be both failed and skipped` });
+    });
+  });
