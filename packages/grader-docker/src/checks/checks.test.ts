@@ -112,6 +112,11 @@ describe('start-order check', () => {
     expect(r.status).toBe('fail');
     expect(r.evidence).toContain('✗ web depends_on redis: expected declared, actual not declared (depends_on: none)');
   });
+  it('skips a service whose image did not build', async () => {
+    const unbuilt = { spec: spec({ name: 'web', dependsOn: ['redis'], build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', durationMs: 1 } };
+    const ctx = context([unbuilt, running(spec({ name: 'redis', image: 'redis' }), 1000)]);
+    expect((await startOrderCheck.run({ ...base, service: 'web', after: ['redis'] }, ctx)).status).toBe('skipped');
+  });
 });
 
 describe('logs check', () => {

@@ -1,6 +1,6 @@
 import { fail, pass, row, text, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
-import { serviceName, type DockerCheckContext, dockerCheckFields } from './types';
+import { isOutcome, runningService, serviceName, type DockerCheckContext, dockerCheckFields } from './types';
 
 const fields = z.strictObject({
   ...dockerCheckFields,
@@ -15,6 +15,9 @@ export const startOrderCheck = defineCheck({
     const name = serviceName(ctx, spec.service);
     const state = ctx.sandbox.services.get(name);
     if (!state) return fail(`サービス「${name}」がありません。`, `There is no service "${name}".`);
+    // A service whose image did not build never starts: its order cannot be looked at (the build check says why).
+    const ready = await runningService(ctx, name);
+    if (isOutcome(ready) && ready.status === 'skipped') return ready;
     const rows: string[] = [];
     const missing: string[] = [];
     for (const dep of spec.after) {
