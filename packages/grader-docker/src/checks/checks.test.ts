@@ -115,7 +115,7 @@ describe('start-order check', () => {
   it('skips a service whose image did not build', async () => {
     const unbuilt = { spec: spec({ name: 'web', dependsOn: ['redis'], build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', durationMs: 1 } };
     const ctx = context([unbuilt, running(spec({ name: 'redis', image: 'redis' }), 1000)]);
-    expect((await startOrderCheck.run({ ...base, service: 'web', after: ['redis'] }, ctx)).status).toBe('skipped');
+    expect((await evaluate(startOrderCheck, { service: 'web', after: ['redis'] }, ctx)).status).toBe('skipped');
   });
 });
 
