@@ -6,7 +6,9 @@ import type { Project, ServiceSpec } from '../model';
 import type { Sandbox, ServiceState } from '../sandbox';
 import { containerCheck } from './container';
 import { imageCheck } from './image';
+import { httpCheck } from './http';
 import { logsCheck } from './logs';
+import { restartCheck } from './restart';
 import { startOrderCheck } from './start-order';
 import type { DockerCheckContext } from './types';
 import { buildCheck } from './build';
@@ -116,6 +118,20 @@ describe('start-order check', () => {
     const unbuilt = { spec: spec({ name: 'web', dependsOn: ['redis'], build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', durationMs: 1 } };
     const ctx = context([unbuilt, running(spec({ name: 'redis', image: 'redis' }), 1000)]);
     expect((await evaluate(startOrderCheck, { service: 'web', after: ['redis'] }, ctx)).status).toBe('skipped');
+  });
+});
+
+describe('probe checks (http, restart)', () => {
+  it('fail naming the host port the student did not publish, and skip a service whose image did not build', async () => {
+    const ctx = context([running(spec({ name: 'web', ports: [{ host: 8000, container: 80, protocol: 'tcp' }] }))]);
+    for (const check of [httpCheck, restartCheck]) {
+      const r = await evaluate(check, { hostPort: 8080 }, ctx);
+      expect(r).toMatchObject({ status: 'fail', message: { en: 'Host port 8080 is not published.' } });
+      expect(r.evidence).toBe('✗ published port: expected 8080:<container port>, actual nothing is published on host port 8080 (published: 8000:80)');
+    }
+    const unbuilt = context([{ spec: spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', durationMs: 1 } }]);
+    expect((await evaluate(httpCheck, { port: 80 }, unbuilt)).status).toBe('skipped');
+    expect((await evaluate(restartCheck, { port: 80 }, unbuilt)).status).toBe('skipped');
   });
 });
 

@@ -1,7 +1,7 @@
 import { fail, lastLines, pass, row, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
-import { resolveTarget, pollHttp } from './probe';
-import { isOutcome, runningService, serviceName, type DockerCheckContext, dockerCheckFields } from './types';
+import { isTarget, pollHttp, probeTarget } from './probe';
+import { dockerCheckFields, type DockerCheckContext } from './types';
 
 const fields = z.strictObject({
   ...dockerCheckFields,
@@ -22,13 +22,9 @@ export const httpCheck = defineCheck({
   // the probes (one may start just before the timeout and take 5 s) and the diagnosis after
   timeoutMs: (spec) => spec.timeoutSeconds * 1000 + 10_000,
   async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
-    const name = serviceName(ctx, spec.service);
-    const ready = await runningService(ctx, name);
-    if (isOutcome(ready)) return ready;
-    const target = resolveTarget(ctx, name, spec);
-    if (typeof target === 'string') {
-      return fail(`ホストのポート ${spec.hostPort} が公開されていません。`, `Host port ${spec.hostPort} is not published.`, row('published port', false, `${spec.hostPort}:<container port>`, target));
-    }
+    const target = await probeTarget(ctx, spec);
+    if (!isTarget(target)) return target;
+    const name = target.service;
     const pattern = spec.bodyMatches ? new RegExp(spec.bodyMatches) : undefined;
     const bodyOk = (body: string) => (!spec.bodyContains || body.includes(spec.bodyContains)) && (!pattern || pattern.test(body));
     const result = await pollHttp(ctx, target, spec.path, spec.timeoutSeconds * 1000, (a) => a.status === spec.expectStatus && bodyOk(a.body));

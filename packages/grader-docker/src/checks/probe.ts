@@ -1,5 +1,5 @@
-import { pollUntil } from '@kadai/checks';
-import type { DockerCheckContext } from './types';
+import { fail, pollUntil, row, type CheckOutcome } from '@kadai/checks';
+import { isOutcome, runningService, serviceName, type DockerCheckContext } from './types';
 
 export interface ProbeTarget {
   service: string;
@@ -25,6 +25,22 @@ export function resolveTarget(ctx: DockerCheckContext, service: string, spec: { 
   }
   return { service, containerPort: spec.port ?? declared?.ports[0]?.container ?? 80, via: 'container port' };
 }
+
+/**
+ * The opening every probe check shares: its service (default: the first) must be running, and the
+ * container port behind its `hostPort` (the student's declared mapping) or `port` is the target.
+ * Returns the outcome to report instead when the service cannot be probed.
+ */
+export async function probeTarget(ctx: DockerCheckContext, spec: { service?: string | undefined; port?: number | undefined; hostPort?: number | undefined }): Promise<ProbeTarget | CheckOutcome> {
+  const name = serviceName(ctx, spec.service);
+  const ready = await runningService(ctx, name);
+  if (isOutcome(ready)) return ready;
+  const target = resolveTarget(ctx, name, spec);
+  if (typeof target !== 'string') return target;
+  return fail(`ホストのポート ${spec.hostPort} が公開されていません。`, `Host port ${spec.hostPort} is not published.`, row('published port', false, `${spec.hostPort}:<container port>`, target));
+}
+
+export const isTarget = (x: ProbeTarget | CheckOutcome): x is ProbeTarget => 'containerPort' in x;
 
 const ANSWERED_GRACE_MS = 3000;
 

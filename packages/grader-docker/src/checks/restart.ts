@@ -1,8 +1,8 @@
 import { defineCheck, fail, lastLines, pass, pollUntil, row, type CheckOutcome } from '@kadai/checks';
 import { InfrastructureError } from '@kadai/errors';
 import { z } from 'zod';
-import { pollHttp, resolveTarget } from './probe';
-import { isOutcome, runningService, serviceName, type DockerCheckContext, dockerCheckFields } from './types';
+import { isTarget, pollHttp, probeTarget } from './probe';
+import { dockerCheckFields, type DockerCheckContext } from './types';
 
 const fields = z.strictObject({
   ...dockerCheckFields,
@@ -29,11 +29,9 @@ export const restartCheck = defineCheck({
   // the answer before (at most 15 s), the restart and the answer after (together the timeout), and slack
   timeoutMs: (spec) => 15_000 + spec.timeoutSeconds * 1000 + 10_000,
   async run(spec, ctx: DockerCheckContext): Promise<CheckOutcome> {
-    const name = serviceName(ctx, spec.service);
-    const ready = await runningService(ctx, name);
-    if (isOutcome(ready)) return ready;
-    const target = resolveTarget(ctx, name, spec);
-    if (typeof target === 'string') return fail(`ホストのポート ${spec.hostPort} が公開されていません。`, `Host port ${spec.hostPort} is not published.`, target);
+    const target = await probeTarget(ctx, spec);
+    if (!isTarget(target)) return target;
+    const name = target.service;
     const pattern = spec.counter ? new RegExp(spec.counter) : undefined;
     const timeoutMs = spec.timeoutSeconds * 1000;
     const rows: string[] = [];
