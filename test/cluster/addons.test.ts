@@ -1,5 +1,5 @@
 /** Ingress routing, LoadBalancer addresses, dynamic storage, fake-node scheduling and metrics. */
-import { apply, deleteNamespace, eventually, httpGet, images, kubectl, kubectlJson, makeNamespace } from './kube';
+import { apply, deleteNamespace, echoAppManifest, eventually, httpGet, images, kubectl, kubectlJson, makeNamespace } from './kube';
 
 let ns: string;
 beforeAll(async () => {
@@ -9,25 +9,7 @@ afterAll(async () => {
   await deleteNamespace(ns);
 });
 
-const echoApp = (name: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers: [{name: echo, image: ${images.echo}, ports: [{containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  selector: {app: ${name}}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+const echoApp = echoAppManifest;
 
 async function lbAddress(namespace: string, name: string): Promise<string> {
   return eventually(`address of ${namespace}/${name}`, async () =>

@@ -9,6 +9,8 @@ const K8S_VERSION = 'v1.34.4';
 const cacheDir = process.env.KADAI_CACHE_DIR ?? '/var/cache/kadai/cluster';
 export const stateDir = process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster';
 export const kubeconfig = process.env.KADAI_KUBECONFIG ?? `${stateDir}/kubeconfig`;
+/** kadai's fenced grading identity (infra/cluster/manifests/kadai-worker.yaml), not cluster-admin. */
+export const workerKubeconfig = `${stateDir}/kadai-worker.kubeconfig`;
 const builtKubectl = `${cacheDir}/${K8S_VERSION}/bin/kubectl`;
 export const kubectlBin = existsSync(builtKubectl) ? builtKubectl : 'kubectl';
 
@@ -35,6 +37,9 @@ export async function kubectl(args: string[], input?: string): Promise<string> {
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr || r.stdout}`);
   return r.stdout;
 }
+
+/** kubectl as kadai's worker identity; resolves with the result whatever the exit code. */
+export const kubectlAsWorker = (args: string[], input?: string) => run(kubectlBin, ['--kubeconfig', workerKubeconfig, ...args], input);
 
 export async function kubectlJson<T = any>(args: string[]): Promise<T> {
   return JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
@@ -83,6 +88,49 @@ export function httpGet(url: string, headers: Record<string, string> = {}, timeo
     req.on('error', () => resolve({ status: 0, body: '', headers: {} }));
     req.end();
   });
+}
+
+/** The node's address on the Pod bridge: CoreDNS, Traefik and every host service a Pod might try. */
+export const NODE_IP = '10.244.0.1';
+
+/** A busybox Pod that sleeps, to run probes from with `kubectl exec`. */
+export const probePodManifest = (name: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, labels: {app: ${name}}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers: [{name: probe, image: ${images.busybox}, command: [sleep, "3600"]}]
+`;
+
+/** An echo-server Deployment with a Service of the same name (port 80 → 8080). */
+export const echoAppManifest = (name: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: echo, image: ${images.echo}, ports: [{containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  selector: {app: ${name}}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+/**
+ * From inside a Pod: does a TCP connection to host:port open within 3 s? (busybox nc; `kubectl
+ * exec` runs as whoever the kubeconfig is.) Exit 0 = connected.
+ */
+export async function canConnect(exec: (args: string[]) => Promise<RunResult>, namespace: string, pod: string, host: string, port: number): Promise<boolean> {
+  const r = await exec(['exec', '-n', namespace, pod, '--', 'nc', '-z', '-w', '3', host, String(port)]);
+  return r.code === 0;
 }
 
 export const images = {

@@ -68,9 +68,11 @@ make_pki() {
   pki_cert kube-proxy ca "/CN=system:kube-proxy" clientAuth
   # Add-ons run on the host next to the control plane; they share one admin-level identity.
   pki_cert addons ca "/O=system:masters/CN=kadai-addons" clientAuth
+  # kadai's grading worker: an ordinary user, fenced by RBAC and admission (manifests/kadai-worker.yaml)
+  pki_cert kadai-worker ca "/CN=kadai-worker" clientAuth
   [[ -f $d/sa.key ]] || { pki_key "$d/sa.key"; openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null; }
   local c
-  for c in admin controller-manager scheduler kubelet kube-proxy addons; do
+  for c in admin controller-manager scheduler kubelet kube-proxy addons kadai-worker; do
     kubeconfig "$STATE/$c.kubeconfig" "$c"
   done
 }

@@ -1,0 +1,94 @@
+/**
+ * The Pod network's isolation on the local cluster (infra/cluster/lib/firewall.sh): NetworkPolicy
+ * enforced by kube-network-policies through iptables NFQUEUE, and Pods kept off the host's own
+ * services. Plain namespaces made as cluster-admin: this is the cluster's behaviour, not kadai's.
+ */
+import { connect, createServer, Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { apply, canConnect, deleteNamespace, echoAppManifest, eventually, kubectl, kubectlJson, makeNamespace, NODE_IP, probePodManifest, run, kubectlBin, kubeconfig } from './kube';
+
+let guarded: string; // has a policy: only its own Pods may connect in
+let open: string; // has none
+const exec = (args: string[]) => run(kubectlBin, ['--kubeconfig', kubeconfig, ...args]);
+const connects = (ns: string, host: string, port: number) => canConnect(exec, ns, 'probe', host, port);
+
+const sameNamespaceOnly = `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: same-namespace-only}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {}}]}]
+`;
+
+async function podIP(ns: string, app: string): Promise<string> {
+  return (await kubectlJson(['get', 'pods', '-n', ns, '-l', `app=${app}`])).items[0].status.podIP;
+}
+
+beforeAll(async () => {
+  [guarded, open] = await Promise.all([makeNamespace('np-guarded'), makeNamespace('np-open')]);
+  for (const ns of [guarded, open]) await apply(ns, echoAppManifest('echo') + '---' + probePodManifest('probe'));
+  await apply(guarded, sameNamespaceOnly);
+  for (const ns of [guarded, open]) {
+    await kubectl(['rollout', 'status', '-n', ns, 'deployment/echo', '--timeout=180s']);
+    await kubectl(['wait', '-n', ns, '--for=condition=Ready', 'pod/probe', '--timeout=180s']);
+  }
+});
+afterAll(async () => {
+  await Promise.all([deleteNamespace(guarded), deleteNamespace(open)]);
+});
+
+test('a NetworkPolicy admitting only its own namespace is enforced, by Service name and by Pod address', async () => {
+  const guardedEcho = await podIP(guarded, 'echo');
+  // its own Pods get in, through the Service's DNS name and directly
+  expect(await eventually('same-namespace connection', () => connects(guarded, 'echo', 80), 30000)).toBe(true);
+  expect(await connects(guarded, guardedEcho, 8080)).toBe(true);
+  // a Pod of another namespace does not, either way
+  expect(await connects(open, `echo.${guarded}.svc.cluster.local`, 80)).toBe(false);
+  expect(await connects(open, guardedEcho, 8080)).toBe(false);
+  // while the namespace without a policy takes anyone: the refusal above is the policy's doing
+  expect(await connects(guarded, `echo.${open}.svc.cluster.local`, 80)).toBe(true);
+  expect(await connects(open, await podIP(open, 'echo'), 8080)).toBe(true);
+});
+
+test('deleting the policy opens the namespace again (the evaluator follows the API)', async () => {
+  await kubectl(['delete', 'networkpolicy', '-n', guarded, 'same-namespace-only']);
+  expect(await eventually('connection once the policy is gone', () => connects(open, `echo.${guarded}.svc.cluster.local`, 80), 30000)).toBe(true);
+  await apply(guarded, sameNamespaceOnly);
+  expect(await eventually('refused again', async () => !(await connects(open, `echo.${guarded}.svc.cluster.local`, 80)), 30000)).toBe(true);
+});
+
+describe('the host', () => {
+  let listener: Server;
+  let port: number;
+  beforeAll(async () => {
+    // a service listening on every host address, as a carelessly configured database would
+    listener = createServer((s) => s.end('hello\n'));
+    await new Promise<void>((r) => listener.listen(0, '0.0.0.0', r));
+    port = (listener.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => listener.close(() => r())));
+
+  test("Pods reach none of the host's services, on any of its addresses, nor the API server by its Service", async () => {
+    const hostAddresses = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    expect(hostAddresses).toContain(NODE_IP);
+    // the listener is up and answers from the host itself
+    const fromHost = await new Promise<string>((resolve, reject) => {
+      const c = connect(port, NODE_IP, () => c.once('data', (d) => (resolve(String(d)), c.end())));
+      c.on('error', reject);
+    });
+    expect(fromHost).toBe('hello\n');
+    for (const address of hostAddresses) expect([address, await connects(open, address, port)]).toEqual([address, false]);
+    const hostServices = { 'API server': 6443, kubelet: 10250, etcd: 2379, PostgreSQL: 5432, Redis: 6379, registry: 5000, 'kadai api': 8080, 'metrics-server': 4443 };
+    for (const [name, p] of Object.entries(hostServices)) expect([name, await connects(open, NODE_IP, p)]).toEqual([name, false]);
+    expect(await connects(open, 'kubernetes.default.svc.cluster.local', 443)).toBe(false);
+  });
+
+  test('Pods still resolve names with the cluster DNS and reach the ingress controller', async () => {
+    const lookup = await exec(['exec', '-n', open, 'probe', '--', 'nslookup', 'kubernetes.default.svc.cluster.local']);
+    expect(lookup.stdout).toMatch(/10\.96\.0\.1\b/);
+    const traefik = (await kubectlJson(['get', 'service', '-n', 'kube-system', 'traefik'])).status.loadBalancer.ingress[0].ip;
+    expect(await connects(open, traefik, 80)).toBe(true);
+  });
+});
