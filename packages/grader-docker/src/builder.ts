@@ -123,7 +123,9 @@ export class Builder {
       ...mirror,
       memory: o.buildMemoryBytes,
       memswap: o.buildMemoryBytes,
-      ...(o.buildPidsLimit > 0 && o.buildCgroupParent ? { cgroupparent: o.buildCgroupParent } : {}),
+      // absolute: runc takes a relative cgroup parent as relative to its own cgroup (wherever the
+      // engine was started), so the pids.max kadai writes under /sys/fs/cgroup could miss the builds
+      ...(o.buildPidsLimit > 0 && o.buildCgroupParent ? { cgroupparent: `/${o.buildCgroupParent.replace(/^\/+/, '')}` } : {}),
       abortSignal,
     } as Docker.ImageBuildOptions;
   }
