@@ -73,8 +73,9 @@ export async function reap(docker: Docker, options: ReapOptions): Promise<ReapRe
     return Number(labels[CREATED_LABEL] ?? 0) <= cutoff || (run !== undefined && over.has(runKey(run)));
   };
   const result: ReapResult = { containers: 0, networks: 0, volumes: 0, images: 0 };
+  // gone already, or being removed right now by its own run's cleanup (409 "already in progress")
   const ignore404 = (e: unknown) => {
-    if (!isNotFound(e)) throw e;
+    if (!isNotFound(e) && !/already in progress/.test((e as Error).message)) throw e;
   };
   const { containers, networks, volumes, images } = await listLabelled(docker, JSON.stringify({ label: [label] }));
   for (const c of containers.filter(doomed)) {
