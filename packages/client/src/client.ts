@@ -95,11 +95,15 @@ export class KadaiClient {
     return this.request(`/v1/labs/${id}`);
   }
 
-  /** Follows the submission's event stream until it reaches a terminal state; returns that view. */
-  async waitForResult(id: string, timeoutMs: number, onState?: (view: SubmissionView) => void): Promise<SubmissionView> {
+  /**
+   * Follows the submission's event stream until it reaches a terminal state; returns that view.
+   * `signal` lets a caller end the wait earlier than `timeoutMs` on its own terms.
+   */
+  async waitForResult(id: string, timeoutMs: number, onState?: (view: SubmissionView) => void, signal?: AbortSignal): Promise<SubmissionView> {
+    const timeout = AbortSignal.timeout(timeoutMs);
     const response = await fetch(new URL(`/v1/submissions/${id}/events`, this.baseUrl), {
       headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     if (!response.ok || !response.body) throw new ApiError((await response.json()) as Problem);
     let last: SubmissionView | undefined;

@@ -19,12 +19,32 @@ const notSubmitted = (rel: string) => rel === 'expect.yaml';
 /** The statuses with which intake refuses a submission's content (not auth, not rate limits). */
 const INPUT_REFUSALS = new Set([400, 413, 415, 422]);
 
+/** How long a case may wait in the queue behind the others before its own grading starts. */
+const QUEUE_WAIT_MS = 30 * 60_000;
+
+/**
+ * Waits for a case's result, allowing `gradingMs` from the moment its grading starts: time spent
+ * queued behind other cases (the worker grades a few at a time) is not the lab's to answer for.
+ */
+async function waitForGrading(client: KadaiClient, submissionId: string, gradingMs: number) {
+  const gradingLimit = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onState = (view: { state: string }) => {
+    if (view.state === 'running' && !timer) timer = setTimeout(() => gradingLimit.abort(new Error(`still grading after ${gradingMs} ms`)), gradingMs);
+  };
+  try {
+    return await client.waitForResult(submissionId, QUEUE_WAIT_MS + gradingMs, onState, gradingLimit.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function runCase(client: KadaiClient, lab: Lab, c: SelfTestCase, timeoutMs: number): Promise<CaseOutcome> {
   const id = lab.definition.id;
   try {
     const archive = await packLayers(c.layers, { exclude: notSubmitted, remove: c.remove });
     const accepted = await client.submitArchive(id, archive);
-    const view = await client.waitForResult(accepted.id, timeoutMs);
+    const view = await waitForGrading(client, accepted.id, timeoutMs);
     return { lab: id, case: c.name, ...judge(view, c), score: view.score, maxScore: view.maxScore };
   } catch (error) {
     // Intake refusing the upload (nothing stored) is how most rejections show.
