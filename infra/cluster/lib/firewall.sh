@@ -1,6 +1,8 @@
 # The Pod network's firewall (sourced by `up`; `down` removes every KADAI- chain).
 #
-# - KADAI-FORWARD: Pods talk only to Pods on this node. The first packet of each new Pod-to-Pod
+# - KADAI-FORWARD: Pods talk only to Pods on this node. DISABLED for now: on the full cluster the
+#   queue dropped allowed same-namespace connections too (not yet understood), so the NFQUEUE rule
+#   is left out and NetworkPolicy is NOT enforced; netpol.test.ts shows it. When it works: the first packet of each new Pod-to-Pod
 #   connection goes to NFQUEUE $NETPOL_QUEUE, where kube-network-policies decides by the
 #   NetworkPolicies (accept or drop); later packets follow conntrack. There is no queue
 #   bypass: while the evaluator is down, new Pod-to-Pod connections fail (closed, not open).
@@ -26,7 +28,6 @@ pod_firewall() {
 *filter
 :KADAI-FORWARD - [0:0]
 :KADAI-INPUT - [0:0]
--A KADAI-FORWARD -i $BRIDGE -o $BRIDGE -m conntrack --ctstate NEW -m comment --comment "NetworkPolicy verdict: kube-network-policies" -j NFQUEUE --queue-num $NETPOL_QUEUE
 -A KADAI-FORWARD -i $BRIDGE -o $BRIDGE -j ACCEPT
 -A KADAI-FORWARD -o $BRIDGE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A KADAI-FORWARD -i $BRIDGE -m comment --comment "Pods reach only Pods" -j REJECT
