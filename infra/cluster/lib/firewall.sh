@@ -1,6 +1,6 @@
 # The Pod network's firewall (sourced by `up`; `down` removes every KADAI- chain).
 #
-# - KADAI-FORWARD: Pods talk only to Pods on this node. DISABLED for now: on the full cluster the
+# - KADAI-POD-FORWARD: Pods talk only to Pods on this node. DISABLED for now: on the full cluster the
 #   queue dropped allowed same-namespace connections too (not yet understood), so the NFQUEUE rule
 #   is left out and NetworkPolicy is NOT enforced; netpol.test.ts shows it. When it works: the first packet of each new Pod-to-Pod
 #   connection goes to NFQUEUE $NETPOL_QUEUE, where kube-network-policies decides by the
@@ -10,7 +10,7 @@
 #   the bridge after kube-proxy's DNAT of a Service address; both are `-i kadai0 -o kadai0`.
 #   Pods reach nothing else through this host (there is no masquerading anyway), and nothing
 #   else (e.g. a Docker grader's attempt network) opens connections into Pods.
-# - KADAI-INPUT: Pods reach the host itself only for the cluster DNS (CoreDNS on NODE_IP:53) and
+# - KADAI-POD-INPUT: Pods reach the host itself only for the cluster DNS (CoreDNS on NODE_IP:53) and
 #   the ingress controller (Traefik on NODE_IP:8000/8443, behind the traefik LoadBalancer
 #   Service). Everything else — the API server (also through kubernetes.default's ClusterIP),
 #   kubelet, etcd, metrics-server, PostgreSQL, Redis, the registry, kadai's API, whatever listens
@@ -26,22 +26,22 @@ INGRESS_PORTS=8000,8443
 pod_firewall() {
   iptables-restore --noflush <<RULES
 *filter
-:KADAI-FORWARD - [0:0]
-:KADAI-INPUT - [0:0]
--A KADAI-FORWARD -i $BRIDGE -o $BRIDGE -j ACCEPT
--A KADAI-FORWARD -o $BRIDGE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A KADAI-FORWARD -i $BRIDGE -m comment --comment "Pods reach only Pods" -j REJECT
--A KADAI-FORWARD -o $BRIDGE -m comment --comment "nothing else opens connections into Pods" -j DROP
--A KADAI-INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A KADAI-INPUT -d $NODE_IP/32 -p udp --dport 53 -m comment --comment "cluster DNS" -j ACCEPT
--A KADAI-INPUT -d $NODE_IP/32 -p tcp --dport 53 -m comment --comment "cluster DNS" -j ACCEPT
--A KADAI-INPUT -d $NODE_IP/32 -p tcp -m multiport --dports $INGRESS_PORTS -m comment --comment "ingress controller" -j ACCEPT
--A KADAI-INPUT -p tcp -m comment --comment "no host service for Pods" -j REJECT --reject-with tcp-reset
--A KADAI-INPUT -m comment --comment "no host service for Pods" -j REJECT
+:KADAI-POD-FORWARD - [0:0]
+:KADAI-POD-INPUT - [0:0]
+-A KADAI-POD-FORWARD -i $BRIDGE -o $BRIDGE -j ACCEPT
+-A KADAI-POD-FORWARD -o $BRIDGE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A KADAI-POD-FORWARD -i $BRIDGE -m comment --comment "Pods reach only Pods" -j REJECT
+-A KADAI-POD-FORWARD -o $BRIDGE -m comment --comment "nothing else opens connections into Pods" -j DROP
+-A KADAI-POD-INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A KADAI-POD-INPUT -d $NODE_IP/32 -p udp --dport 53 -m comment --comment "cluster DNS" -j ACCEPT
+-A KADAI-POD-INPUT -d $NODE_IP/32 -p tcp --dport 53 -m comment --comment "cluster DNS" -j ACCEPT
+-A KADAI-POD-INPUT -d $NODE_IP/32 -p tcp -m multiport --dports $INGRESS_PORTS -m comment --comment "ingress controller" -j ACCEPT
+-A KADAI-POD-INPUT -p tcp -m comment --comment "no host service for Pods" -j REJECT --reject-with tcp-reset
+-A KADAI-POD-INPUT -m comment --comment "no host service for Pods" -j REJECT
 COMMIT
 RULES
-  iptables -C FORWARD -j KADAI-FORWARD 2>/dev/null || iptables -I FORWARD 1 -j KADAI-FORWARD
-  iptables -C INPUT -i "$BRIDGE" -j KADAI-INPUT 2>/dev/null || iptables -I INPUT 1 -i "$BRIDGE" -j KADAI-INPUT
+  iptables -C FORWARD -j KADAI-POD-FORWARD 2>/dev/null || iptables -I FORWARD 1 -j KADAI-POD-FORWARD
+  iptables -C INPUT -i "$BRIDGE" -j KADAI-POD-INPUT 2>/dev/null || iptables -I INPUT 1 -i "$BRIDGE" -j KADAI-POD-INPUT
 
   ip6tables-restore --noflush <<RULES
 *filter
