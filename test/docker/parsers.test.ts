@@ -9,7 +9,8 @@ import { HOSTILE_COMPOSE, HOSTILE_DOCKERFILES } from './hostile-cases';
 // file, line and field; what compose-go accepts and docker-compose 1.29 refused is graded by the worker.
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack('docker_parsers', { redisDb: 12, workers: 1 });
+  // one student sends every hostile case within a minute: more than a student's submission budget
+  stack = await startStack('docker_parsers', { redisDb: 12, workers: 1, apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' } });
 }, 60_000);
 afterAll(() => stack?.stop());
 
@@ -42,12 +43,8 @@ it('grades a Compose v2 file with a top-level name: (docker-compose 1.29 refused
   expect(view.checks.map((c) => `${c.checkId} ${c.status}`)).toEqual(view.checks.map((c) => `${c.checkId} pass`));
 }, 300_000);
 
-it('accepts a heredoc that holds FROM kadai-… as text for the shell, and the worker grades it', async () => {
-  const client = stack.client('student1');
+it("refuses a heredoc that holds FROM kadai-…: the engine's classic builder has no heredocs and would read it as a stage", async () => {
   const dockerfile = 'FROM python:3.10-slim\nRUN <<EOF\nFROM kadai-0123456789abcdef-web\nEOF\nCOPY . /app\nWORKDIR /app\nCMD ["python", "app.py"]\n';
-  const accepted = await client.submitJson({ lab: 'docker-python-app', files: { Dockerfile: dockerfile, 'app.py': 'print("Hello")\n', 'requirements.txt': 'flask\n' } });
-  const view = await client.waitForResult(accepted.id, 240_000);
-  // Graded (a build the engine's builder refuses is the student's failed check), never rejected or an error.
-  expect(view.state).toBe('graded');
-  expect(view.checks.find((c) => c.checkId === 'base-image')?.status).toBe('pass');
-}, 300_000);
+  const issues = await refusal('docker-python-app', { Dockerfile: dockerfile, 'app.py': 'print("Hello")\n', 'requirements.txt': 'flask\n' });
+  expect(issues[0]).toMatch(/^Dockerfile:3 FROM: kadai's builder has no heredocs/);
+});
