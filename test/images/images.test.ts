@@ -136,7 +136,8 @@ test('DEMO-1.2/1.3: python:3.10-slim app with requirements (flask, redis) builds
   try {
     await docker(['build', '-q', '--network', 'none', '-t', tag, dir], 300000);
     expect(await docker(['image', 'inspect', '-f', '{{json .Config.Cmd}}', tag])).toBe('["python","app.py"]');
-    await docker(['network', 'create', net]);
+    // kadai's engine runs without Docker's iptables; its firewall lets containers talk on kd-* bridges only
+    await docker(['network', 'create', '-o', `com.docker.network.bridge.name=kd-it${process.pid}`, net]);
     await docker(['run', '-d', '--name', redisName, '--network', net, 'redis:alpine']);
     const out = await runOnce(tag, [], ['--network', net, '-e', `REDIS_HOST=${redisName}`]);
     expect(out).toBe('hits 1');
