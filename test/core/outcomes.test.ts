@@ -2,19 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/stack';
+import { REPO_ROOT, solutionAnswers, startStack, type Stack, FAST_LEASE_ENV } from '../support/stack';
 
 // Grading outcomes people can trust, through the real api and worker processes: errors use no
 // attempt (capped), regrades never erase a grade, students see kadai's failures in their words and
 // no quiz key, and one grading at a time when a worker stalls past its lease.
-const FAST = {
-  KADAI_LOCK_DURATION_MS: '1000',
-  KADAI_STALLED_INTERVAL_MS: '500',
-  KADAI_SWEEP_INTERVAL_MS: '300',
-  KADAI_SWEEP_QUEUED_AFTER_MS: '1000',
-  KADAI_HEARTBEAT_MS: '300',
-  KADAI_LEASE_MS: '1500',
-};
+const FAST = FAST_LEASE_ENV;
 
 let stack: Stack;
 /** A labs folder holding quiz-ch02 only: a worker started on it fails every other lab (an infrastructure error). */

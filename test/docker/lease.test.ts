@@ -2,20 +2,13 @@ import { createDockerGrader, leftovers } from '@kadai/grader-docker';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, startStack, type Stack } from '../support/stack';
+import { REPO_ROOT, startStack, type Stack, FAST_LEASE_ENV } from '../support/stack';
 
 // One grading at a time on a real engine, through the api and two worker processes: the first
 // worker is frozen (SIGSTOP) mid-grading with its containers up, its BullMQ lock and lease run out,
 // a second worker takes the run over and grades it in resources of its own; the first, thawed while
 // the second is grading, has its write refused and removes only its own run's resources.
-const FAST = {
-  KADAI_LOCK_DURATION_MS: '1000',
-  KADAI_STALLED_INTERVAL_MS: '500',
-  KADAI_SWEEP_INTERVAL_MS: '300',
-  KADAI_SWEEP_QUEUED_AFTER_MS: '1000',
-  KADAI_HEARTBEAT_MS: '300',
-  KADAI_LEASE_MS: '1500',
-};
+const FAST = FAST_LEASE_ENV;
 
 let stack: Stack;
 beforeAll(async () => {

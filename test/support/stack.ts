@@ -179,3 +179,13 @@ export function solutionAnswers(labId: string): Record<string, string[]> {
 }
 
 export const REPO_ROOT = ROOT;
+
+/** Worker settings that lose a stalled worker's lock and lease within seconds, for tests that stall one. */
+export const FAST_LEASE_ENV: Record<string, string> = {
+  KADAI_LOCK_DURATION_MS: '1000',
+  KADAI_STALLED_INTERVAL_MS: '500',
+  KADAI_SWEEP_INTERVAL_MS: '300',
+  KADAI_SWEEP_QUEUED_AFTER_MS: '1000',
+  KADAI_HEARTBEAT_MS: '300',
+  KADAI_LEASE_MS: '1500',
+};
