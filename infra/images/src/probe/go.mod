@@ -1,0 +1,3 @@
+module kadai.local/probe
+
+go 1.19
