@@ -38,6 +38,9 @@ function processesNaming(text: string): number[] {
   expect(pids.length).toBeGreaterThanOrEqual(12);
   const shims = processesNaming(`-address ${runDir}/containerd.sock`);
   expect(shims.length).toBeGreaterThan(0); // some Pods run now
+  // other KADAI- chains (kadai's Docker engine's firewall) are not the cluster's: they stay
+  const othersChains = async () => (await run('iptables-save', [])).stdout.split('\n').filter((l) => /^:KADAI-(?!POD)/.test(l)).map((l) => l.split(' ')[0]);
+  const othersBefore = await othersChains();
 
   const down = await run(join(repo, 'infra/cluster/down'), [], undefined, 180000);
   expect(down.code).toBe(0);
@@ -49,9 +52,10 @@ function processesNaming(text: string): number[] {
     .filter((m) => m.startsWith(stateDir) || m.startsWith(runDir));
   expect(mounts).toEqual([]);
   for (const cmd of ['iptables-save', 'ip6tables-save']) {
-    const rules = (await run(cmd, [])).stdout.split('\n').filter((l) => /(KUBE|CNI|KADAI)-/.test(l));
+    const rules = (await run(cmd, [])).stdout.split('\n').filter((l) => /(KUBE-|CNI-|KADAI-POD)/.test(l));
     expect(rules).toEqual([]);
   }
+  expect(await othersChains()).toEqual(othersBefore);
   expect((await run('ip', ['link', 'show', 'kadai0'])).code).not.toBe(0);
   expect((await run('ip', ['route'])).stdout).not.toMatch(/10\.(96|244|245|250)\./);
 

@@ -1,25 +1,32 @@
-# The Pod network's firewall (sourced by `up`; `down` removes every KADAI- chain).
+# The Pod network's firewall (sourced by `up`; `down` removes every KADAI-POD chain).
 #
-# - KADAI-POD-FORWARD: Pods talk only to Pods on this node. DISABLED for now: on the full cluster the
-#   queue dropped allowed same-namespace connections too (not yet understood), so the NFQUEUE rule
-#   is left out and NetworkPolicy is NOT enforced; netpol.test.ts shows it. When it works: the first packet of each new Pod-to-Pod
-#   connection goes to NFQUEUE $NETPOL_QUEUE, where kube-network-policies decides by the
-#   NetworkPolicies (accept or drop); later packets follow conntrack. There is no queue
-#   bypass: while the evaluator is down, new Pod-to-Pod connections fail (closed, not open).
-#   Packets between Pods cross FORWARD twice over: bridged (br_netfilter) or routed back onto
-#   the bridge after kube-proxy's DNAT of a Service address; both are `-i kadai0 -o kadai0`.
-#   Pods reach nothing else through this host (there is no masquerading anyway), and nothing
-#   else (e.g. a Docker grader's attempt network) opens connections into Pods.
+# - KADAI-POD-NETPOL (mangle FORWARD): NetworkPolicy. The first packet of each new connection to a
+#   Pod from a Pod goes to NFQUEUE $NETPOL_QUEUE, where kube-network-policies decides by the
+#   NetworkPolicies (accept or drop); later packets follow conntrack, replies are never queued.
+#   Packets between Pods cross FORWARD either bridged (br_netfilter) or routed back onto the
+#   bridge after kube-proxy's DNAT of a Service, NodePort or LoadBalancer address; both are
+#   `-i $BRIDGE -o $BRIDGE` with the real Pod as destination. mangle, not filter: kube-proxy puts
+#   its own jumps above ours in filter FORWARD, and KUBE-FORWARD accepts what it marked for
+#   masquerading (any LoadBalancer address, hairpin) before our chain would see it; mangle
+#   FORWARD runs before filter and before the masquerade (POSTROUTING), so the evaluator always
+#   sees the real source Pod. There is no queue bypass: while the evaluator is down (it restarts
+#   within 2 s) new Pod-to-Pod connections fail (closed, not open).
+# - KADAI-POD-FORWARD (filter FORWARD): Pods talk only to Pods on this node (what the evaluator
+#   accepted). Pods reach nothing else through this host (there is no masquerading anyway), and
+#   nothing else (e.g. a Docker grader's attempt network) opens connections into Pods.
 # - KADAI-POD-INPUT: Pods reach the host itself only for the cluster DNS (CoreDNS on NODE_IP:53) and
 #   the ingress controller (Traefik on NODE_IP:8000/8443, behind the traefik LoadBalancer
 #   Service). Everything else — the API server (also through kubernetes.default's ClusterIP),
 #   kubelet, etcd, metrics-server, PostgreSQL, Redis, the registry, kadai's API, whatever listens
 #   on any host address — is refused. Replies to connections the host opened (kubelet probes,
-#   Traefik, the API server's proxy) pass as ESTABLISHED.
+#   Traefik, the API server's proxy) pass as ESTABLISHED. Traffic the host opens into Pods
+#   (Traefik, probes) is not FORWARDed, so NetworkPolicy does not apply to it (as upstream
+#   exempts the node).
 # - IPv6: Pods have no IPv6 address of their own, but link-local addresses exist on the bridge:
 #   nothing new from the bridge goes anywhere over IPv6.
 # Chains are declared through iptables-restore --noflush, which replaces each one atomically, so
-# running `up` again never leaves a moment without rules.
+# running `up` again never leaves a moment without rules. Every chain is named KADAI-POD*: kadai's
+# Docker engine has KADAI-* chains of its own, which `down` must not touch.
 NETPOL_QUEUE=100
 INGRESS_PORTS=8000,8443
 
@@ -28,7 +35,7 @@ pod_firewall() {
 *filter
 :KADAI-POD-FORWARD - [0:0]
 :KADAI-POD-INPUT - [0:0]
--A KADAI-POD-FORWARD -i $BRIDGE -o $BRIDGE -j ACCEPT
+-A KADAI-POD-FORWARD -i $BRIDGE -o $BRIDGE -d $POD_SUBNET -j ACCEPT
 -A KADAI-POD-FORWARD -o $BRIDGE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A KADAI-POD-FORWARD -i $BRIDGE -m comment --comment "Pods reach only Pods" -j REJECT
 -A KADAI-POD-FORWARD -o $BRIDGE -m comment --comment "nothing else opens connections into Pods" -j DROP
@@ -40,6 +47,14 @@ pod_firewall() {
 -A KADAI-POD-INPUT -m comment --comment "no host service for Pods" -j REJECT
 COMMIT
 RULES
+  iptables-restore --noflush <<RULES
+*mangle
+:KADAI-POD-NETPOL - [0:0]
+-A KADAI-POD-NETPOL -d $POD_SUBNET -m conntrack --ctstate NEW -m comment --comment "NetworkPolicy verdict: kube-network-policies" -j NFQUEUE --queue-num $NETPOL_QUEUE
+COMMIT
+RULES
+  iptables -t mangle -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j KADAI-POD-NETPOL 2>/dev/null ||
+    iptables -t mangle -I FORWARD 1 -i "$BRIDGE" -o "$BRIDGE" -j KADAI-POD-NETPOL
   iptables -C FORWARD -j KADAI-POD-FORWARD 2>/dev/null || iptables -I FORWARD 1 -j KADAI-POD-FORWARD
   iptables -C INPUT -i "$BRIDGE" -j KADAI-POD-INPUT 2>/dev/null || iptables -I INPUT 1 -i "$BRIDGE" -j KADAI-POD-INPUT
 

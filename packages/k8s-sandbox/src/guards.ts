@@ -1,11 +1,13 @@
-import type { KubernetesObject, V1LabelSelector } from '@kubernetes/client-node';
+import type { V1LabelSelector, V1LimitRange, V1NetworkPolicy, V1NetworkPolicyPeer, V1ResourceQuota, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
+import { ATTEMPT_ACCOUNT, GUARD_LABEL, MANAGED_BY, PROBE_LABEL } from './labels';
 
-/**
- * An object as sent to the API server in JSON (KubernetesObjectApi sends it unchanged). The
- * client's typed models rename some fields (`_default`, `_from`), so they cannot be used here.
+/*
+ * The guards are the client's typed models, not plain JSON: KubernetesObjectApi serializes every
+ * kind it knows through them, and they spell some fields differently (`_default` is LimitRange's
+ * `default`, `_from` a NetworkPolicy rule's `from`). A JSON `default` or `from` handed to it is
+ * dropped without a word — the LimitRange lost its defaults (containers got the maxima) and the
+ * NetworkPolicy its ingress sources (an empty rule: anyone in). Typed, the compiler sees to it.
  */
-export type Manifest = KubernetesObject & { [field: string]: unknown };
-import { ATTEMPT_ACCOUNT, GUARD_LABEL } from './labels';
 
 /** What one attempt may hold. Counts bound every lab; CPU and memory only labs that don't teach them. */
 export interface SandboxLimits {
@@ -117,18 +119,18 @@ const resources = (r: { cpu: string; memory: string; ephemeralStorage: string })
 export const QUOTA_NAME = 'kadai-quota';
 
 /** kadai's ResourceQuota and (unless the lab teaches resources) LimitRange. */
-export function quotaObjects(namespace: string, o: GuardOptions): Manifest[] {
+export function quotaObjects(namespace: string, o: GuardOptions): (V1ResourceQuota | V1LimitRange)[] {
   const hard = o.teachesResources ? counts(o.limits) : { ...counts(o.limits), ...computeBounds(o.limits) };
-  const quota: Manifest = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: guardMeta(QUOTA_NAME, namespace), spec: { hard } };
+  const quota: V1ResourceQuota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: guardMeta(QUOTA_NAME, namespace), spec: { hard } };
   if (o.teachesResources) return [quota];
   const c = o.limits.container;
-  const limitRange: Manifest = {
+  const limitRange: V1LimitRange = {
     apiVersion: 'v1',
     kind: 'LimitRange',
     metadata: guardMeta('kadai-limits', namespace),
     spec: {
       limits: [
-        { type: 'Container', default: resources(c.default), defaultRequest: resources(c.defaultRequest), max: resources(c.max) },
+        { type: 'Container', _default: resources(c.default), defaultRequest: resources(c.defaultRequest), max: resources(c.max) },
         { type: 'PersistentVolumeClaim', max: { storage: o.limits.claimMax } },
       ],
     },
@@ -136,13 +138,22 @@ export function quotaObjects(namespace: string, o: GuardOptions): Manifest[] {
   return [quota, limitRange];
 }
 
+/** kadai's probe Pods (behaviour checks run from inside the attempt's namespace) carry these labels. */
+export const probeLabels = { [MANAGED_BY.key]: MANAGED_BY.value, [PROBE_LABEL]: 'true' };
+
 /**
- * One policy selecting every Pod of the attempt, so anything it does not allow is denied:
- * in from the attempt's own Pods (kadai's probe Pods run there too) and the ingress controller;
- * out to the attempt's own Pods, the cluster DNS and the ingress controller.
+ * One policy selecting every Pod of the attempt, so anything it does not allow is denied — above
+ * all, other attempts' Pods:
+ * in from the attempt's own Pods, kadai's probe Pods there (named on their own, so they stay
+ * admitted whatever else a lab narrows) and the ingress controller; out to the attempt's own Pods
+ * (and so its Services, which resolve to them), the ingress controller and the cluster DNS.
+ * On a cluster whose DNS and ingress controller are host processes (the local one) those two are
+ * the host firewall's business, not this policy's.
  */
-export function networkPolicy(namespace: string, network: ClusterNetwork): Manifest {
-  const sameNamespace = { podSelector: {} };
+export function networkPolicy(namespace: string, network: ClusterNetwork): V1NetworkPolicy {
+  const sameNamespace: V1NetworkPolicyPeer = { podSelector: {} };
+  const probe: V1NetworkPolicyPeer = { podSelector: { matchLabels: probeLabels } };
+  const ingressController: V1NetworkPolicyPeer = { namespaceSelector: network.ingress };
   const dnsPorts = [
     { protocol: 'UDP', port: 53 },
     { protocol: 'TCP', port: 53 },
@@ -154,9 +165,9 @@ export function networkPolicy(namespace: string, network: ClusterNetwork): Manif
     spec: {
       podSelector: {},
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [sameNamespace, { namespaceSelector: network.ingress }] }],
+      ingress: [{ _from: [sameNamespace, probe, ingressController] }],
       egress: [
-        { to: [sameNamespace, { namespaceSelector: network.ingress }] },
+        { to: [sameNamespace, ingressController] },
         { to: [{ namespaceSelector: network.dns }], ports: dnsPorts },
       ],
     },
@@ -186,10 +197,10 @@ export const attemptRules = [
 ];
 
 /** The attempt's ServiceAccount, its Role and their binding. */
-export function attemptIdentity(namespace: string): Manifest[] {
-  const account: Manifest = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), automountServiceAccountToken: false };
-  const role: Manifest = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), rules: attemptRules };
-  const binding: Manifest = {
+export function attemptIdentity(namespace: string): [V1ServiceAccount, V1Role, V1RoleBinding] {
+  const account: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), automountServiceAccountToken: false };
+  const role: V1Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), rules: attemptRules };
+  const binding: V1RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
     metadata: guardMeta(ATTEMPT_ACCOUNT, namespace),
@@ -200,7 +211,7 @@ export function attemptIdentity(namespace: string): Manifest[] {
 }
 
 /** Binds the worker itself to kadai:attempt-admin in this namespace: its only way in. */
-export function workerAccess(namespace: string, worker: string): Manifest {
+export function workerAccess(namespace: string, worker: string): V1RoleBinding {
   // a worker running in a Pod is a ServiceAccount, one with a kubeconfig a User
   const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(worker);
   return {
@@ -208,6 +219,6 @@ export function workerAccess(namespace: string, worker: string): Manifest {
     kind: 'RoleBinding',
     metadata: guardMeta('kadai-worker', namespace),
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kadai:attempt-admin' },
-    subjects: [sa ? { kind: 'ServiceAccount', namespace: sa[1], name: sa[2] } : { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: worker }],
+    subjects: [sa ? { kind: 'ServiceAccount', namespace: sa[1], name: sa[2]! } : { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: worker }],
   };
 }

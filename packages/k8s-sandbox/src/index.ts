@@ -5,8 +5,8 @@
  */
 export { kubeConfigFor, type ClusterTarget } from './target';
 export { Sandboxes, AttemptNamespace, type AttemptRequest, type SandboxSettings } from './namespace';
-export { defaultLimits, defaultClusterNetwork, type SandboxLimits, type ClusterNetwork } from './guards';
+export { defaultLimits, defaultClusterNetwork, probeLabels, type SandboxLimits, type ClusterNetwork } from './guards';
 export { Cleaner } from './cleaner';
 export { reapAttempts, type ReapResult } from './reaper';
 export { probeCapabilities, capabilities, type Capability, type CapabilityStatus } from './capabilities';
-export { MANAGED_BY, SUBMISSION_LABEL, RUN_LABEL, GUARD_LABEL, NAMESPACE_PREFIX } from './labels';
+export { MANAGED_BY, SUBMISSION_LABEL, RUN_LABEL, GUARD_LABEL, PROBE_LABEL, NAMESPACE_PREFIX } from './labels';

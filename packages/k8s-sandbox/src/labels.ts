@@ -7,6 +7,8 @@ export const SUBMISSION_LABEL = 'kadai.submission';
 export const RUN_LABEL = 'kadai.run';
 /** On kadai's own objects inside an attempt namespace (quota, policies, RBAC), never on the student's. */
 export const GUARD_LABEL = 'kadai.guard';
+/** With MANAGED_BY, on kadai's probe Pods in an attempt namespace (the attempt's NetworkPolicy admits them by these). */
+export const PROBE_LABEL = 'kadai.dev/probe';
 /** When the attempt namespace may be reaped, unless the worker renews it (ISO 8601). */
 export const LEASE_ANNOTATION = 'kadai.lease-until';
 /** Attempt namespaces are named kadai-a-<random>; the fence lets the worker delete volumes left by these only. */

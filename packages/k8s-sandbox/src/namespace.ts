@@ -95,12 +95,12 @@ export class Sandboxes {
       const guards = [
         ...quotaObjects(name, { limits: this.limits, network: this.network, teachesResources: request.teachesResources ?? false }),
         networkPolicy(name, this.network),
-        account!,
-        role!,
+        account,
+        role,
       ];
       await Promise.all([...guards.map((g) => this.objects.create(g)), this.ensureDefaultAccount(name)]);
       // after its Role: RBAC's escalation check reads the Role a binding grants
-      await this.objects.create(binding!);
+      await this.objects.create(binding);
       const asAttempt = impersonating(this.kc, `system:serviceaccount:${name}:${ATTEMPT_ACCOUNT}`).makeApiClient(AuthorizationV1Api);
       // the authorizer and quota admission work from caches that trail the writes above: until
       // they catch up the student's first objects would be refused for kadai's reasons
