@@ -52,6 +52,24 @@ test('a NetworkPolicy admitting only its own namespace is enforced, by Service n
   expect(await connects(open, await podIP(open, 'echo'), 8080)).toBe(true);
 });
 
+test("the policy holds through a LoadBalancer address and a NodePort too (kube-proxy masquerades that traffic: the verdict is taken before)", async () => {
+  await apply(guarded, `
+apiVersion: v1
+kind: Service
+metadata: {name: echo-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: echo}
+  ports: [{port: 80, targetPort: 8080}]
+`);
+  const address = await eventually('a LoadBalancer address', async () => (await kubectlJson(['get', 'service', '-n', guarded, 'echo-lb'])).status.loadBalancer?.ingress?.[0]?.ip as string | undefined, 30000);
+  expect(await eventually('its own namespace through the address', () => connects(guarded, address, 80), 30000)).toBe(true);
+  expect(await connects(open, address, 80)).toBe(false);
+  const nodePort = (await kubectlJson(['get', 'service', '-n', guarded, 'echo-lb'])).spec.ports[0].nodePort as number;
+  expect(await connects(guarded, NODE_IP, nodePort)).toBe(true);
+  expect(await connects(open, NODE_IP, nodePort)).toBe(false);
+});
+
 test('deleting the policy opens the namespace again (the evaluator follows the API)', async () => {
   await kubectl(['delete', 'networkpolicy', '-n', guarded, 'same-namespace-only']);
   expect(await eventually('connection once the policy is gone', () => connects(open, `echo.${guarded}.svc.cluster.local`, 80), 30000)).toBe(true);

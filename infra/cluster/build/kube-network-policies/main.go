@@ -6,8 +6,8 @@
 // statement, which this kernel lacks (no nft_queue). The controller's rule sync therefore
 // fails (it is retried and logged, harmless: the whole nftables batch is refused, nothing is
 // half-installed) and `infra/cluster/up` feeds the same queue with iptables' NFQUEUE target
-// instead (chain KADAI-POD-FORWARD). The evaluator — the part that reads the queue and decides by
-// the NetworkPolicies — runs unchanged.
+// instead (chain KADAI-POD-NETPOL in mangle FORWARD, infra/cluster/lib/firewall.sh). The
+// evaluator — the part that reads the queue and decides by the NetworkPolicies — runs unchanged.
 package main
 
 import (
