@@ -63,6 +63,8 @@ const schema = z
     // when kadai runs in a cluster, else the local cluster's fenced worker identity (infra/cluster).
     KADAI_KUBECONFIG: z.string().min(1).optional(),
     KADAI_KUBE_CONTEXT: z.string().min(1).optional(),
+    // how often the reaper removes attempt namespaces of finished or abandoned runs
+    KADAI_KUBE_REAP_INTERVAL_MS: fields.positiveInt.default(60_000),
     KUBERNETES_SERVICE_HOST: z.string().optional(),
   })
   .refine((env) => !(env.KADAI_KUBE_CONTEXT && !env.KADAI_KUBECONFIG && env.KUBERNETES_SERVICE_HOST), {
@@ -116,7 +118,7 @@ const schema = z
       reapAfterMs: env.KADAI_DOCKER_REAP_AFTER_MS,
       reapIntervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS,
     },
-    kubernetes: { target: clusterTarget(env) },
+    kubernetes: { target: clusterTarget(env), reapIntervalMs: env.KADAI_KUBE_REAP_INTERVAL_MS },
   }));
 
 const LOCAL_CLUSTER_KUBECONFIG = '/var/lib/kadai/cluster/kadai-worker.kubeconfig';

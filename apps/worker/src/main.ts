@@ -17,7 +17,7 @@ runService(async () => {
   const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   const metrics = createMetrics();
-  const graders = createGraders({ docker: config.docker });
+  const graders = createGraders({ docker: config.docker, kubernetes: config.kubernetes });
   // Leftovers of grading runs whose lease is over (finished, requeued or taken over, e.g. from a
   // crashed or stalled worker) are removed at start and from time to time by each grader's hooks.
   const stopHousekeeping = startGraders(graders, { log, releasedRuns: (runs) => releasedRuns(db, runs) });

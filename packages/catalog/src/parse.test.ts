@@ -54,6 +54,8 @@ title: { ja: "デプロイ", en: "Deploy" }
 instructions: { ja: "作って", en: "Make it" }
 timeLimitSeconds: 300
 submission: { maxBytes: 100000 }
+kubernetes:
+  stages: [{ id: v1, files: [deployment.yaml] }]
 checks:
   - { id: ready, type: rollout, title: { ja: "準備", en: "Ready" }, points: 1 }
 vetting:
@@ -69,8 +71,23 @@ ${vetting}`;
     it('cannot allow RBAC or cluster-scoped kinds, and names line:col of each bad field', () => {
       const result = parseYaml('lab.yaml', kubernetesLab('  kinds: [Deployment, ClusterRoleBinding]\n  images: [nginx]\n  quota: { maxReplicas: 5, cpu: two, memory: 2Gi, storage: 1Gi }\n  commands: [exec]\n'), labDefinition);
       expect(result.ok ? [] : result.issues.map((i) => `${i.line}:${i.column} ${i.message.split(':')[0]}`)).toEqual([
-        '11:23 vetting.kinds.1', '13:33 vetting.quota.cpu', '14:14 vetting.commands.0',
+        '13:23 vetting.kinds.1', '15:33 vetting.quota.cpu', '16:14 vetting.commands.0',
       ]);
+    });
+
+    it('has stages with unique ids that hold every submitted file', () => {
+      const text = kubernetesLab('  kinds: [Deployment]\n  images: [nginx]\n  quota: { maxReplicas: 5, cpu: "2", memory: 2Gi, storage: 1Gi }\n')
+        .replace('submission: { maxBytes: 100000 }', 'submission: { maxBytes: 100000, files: [{ path: deployment.yaml }, { path: extra.yaml }] }')
+        .replace('stages: [{ id: v1, files: [deployment.yaml] }]', 'stages: [{ id: v1, files: [deployment.yaml] }, { id: v1 }]\n  requires: [gpu]');
+      const result = parseYaml('lab.yaml', text, labDefinition);
+      expect(result.ok ? [] : result.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
+        '10:14 kubernetes.requires.0: Invalid option: expected one of "defaultStorageClass"|"ingressClass"|"loadBalancer"|"metricsServer"|"killContainer"',
+        '9:50 kubernetes.stages.1: a stage has files, commands or both',
+      ]);
+      const fixed = parseYaml('lab.yaml', text.replace(', { id: v1 }]\n  requires: [gpu]', ', { id: v1, files: [extra.yaml] }]'), labDefinition);
+      expect(fixed.ok ? [] : fixed.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual(['9:56 kubernetes.stages.1.id: duplicate id "v1"']);
+      const unstaged = parseYaml('lab.yaml', text.replace(', { id: v1 }]\n  requires: [gpu]', ']'), labDefinition);
+      expect(unstaged.ok ? [] : unstaged.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual(['7:76 submission.files.1.path: "extra.yaml" is in no stage of kubernetes.stages']);
     });
   });
 });

@@ -61,10 +61,10 @@ const check = z.looseObject({
 });
 export type CheckSpec = z.infer<typeof check>;
 
-function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx, field: string): void {
+function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx, ...field: string[]): void {
   const seen = new Set<string>();
   items.forEach((item, i) => {
-    if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [field, i, 'id'], message: `duplicate id "${item.id}"` });
+    if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [...field, i, 'id'], message: `duplicate id "${item.id}"` });
     seen.add(item.id);
   });
 }
@@ -96,12 +96,43 @@ const kubernetesVetting = z.strictObject({
 });
 export type KubernetesVetting = z.infer<typeof kubernetesVetting>;
 
+/** What a Kubernetes lab may need from the cluster beyond plain workloads; probed when the worker starts. */
+export const KUBERNETES_CAPABILITIES = ['defaultStorageClass', 'ingressClass', 'loadBalancer', 'metricsServer', 'killContainer'] as const;
+
+/**
+ * What of a submission is applied when (stages, referenced by `apply` checks), kadai's own objects
+ * for the lab (fixtures, `labs/<id>/fixtures/<file>`), and what the lab needs from the cluster.
+ * See packages/grader-kubernetes/README.md.
+ */
+const kubernetesSection = z.strictObject({
+  requires: z.array(z.enum(KUBERNETES_CAPABILITIES)).default([]),
+  teachesResources: z.boolean().default(false),
+  stages: z
+    .array(
+      z
+        .strictObject({ id: slug, files: z.array(z.string().min(1)).default([]), commands: z.string().min(1).optional() })
+        .refine((stage) => stage.files.length > 0 || stage.commands !== undefined, 'a stage has files, commands or both'),
+    )
+    .min(1),
+  fixtures: z.array(z.strictObject({ id: slug, file: z.string().regex(/^[\w.-]+$/, 'a file name in the lab\'s fixtures/ folder') })).default([]),
+});
+export type KubernetesSection = z.infer<typeof kubernetesSection>;
+
 const checkedShape = { ...common, checks: z.array(check).min(1) };
 const uniqueChecks = (lab: { checks: { id: string }[] }, ctx: z.RefinementCtx) => uniqueIds(lab.checks, ctx, 'checks');
 const dockerLab = z.looseObject({ ...checkedShape, kind: z.literal('docker') }).superRefine(uniqueChecks);
 const kubernetesLab = z
-  .looseObject({ ...checkedShape, kind: z.literal('kubernetes'), vetting: kubernetesVetting.optional() })
-  .superRefine(uniqueChecks);
+  .looseObject({ ...checkedShape, kind: z.literal('kubernetes'), vetting: kubernetesVetting.optional(), kubernetes: kubernetesSection })
+  .superRefine((lab, ctx) => {
+    uniqueChecks(lab, ctx);
+    uniqueIds(lab.kubernetes.stages, ctx, 'kubernetes', 'stages');
+    uniqueIds(lab.kubernetes.fixtures, ctx, 'kubernetes', 'fixtures');
+    // every file a student hands in is applied (or run) by some stage: a file no stage names is a lab mistake
+    const staged = new Set(lab.kubernetes.stages.flatMap((s) => [...s.files, ...(s.commands ? [s.commands] : [])]));
+    lab.submission.files.forEach((f, i) => {
+      if (!staged.has(f.path)) ctx.addIssue({ code: 'custom', path: ['submission', 'files', i, 'path'], message: `"${f.path}" is in no stage of kubernetes.stages` });
+    });
+  });
 
 export const labDefinition = z.discriminatedUnion('kind', [quizLab, dockerLab, kubernetesLab]);
 export type LabDefinition = z.infer<typeof labDefinition>;

@@ -10,6 +10,10 @@ export const commonCheckFields = {
   title: z.unknown(),
   points: z.number(),
   visibility: z.unknown().optional(),
+  /** Ids of earlier checks that must have passed; otherwise this check is skipped (not failed). */
+  needs: z.array(z.string()).optional(),
+  /** Shown with a failure, after the message (ja/en). */
+  hint: z.strictObject({ ja: z.string().min(1), en: z.string().min(1) }).optional(),
 };
 
 /** One check type of a lab kind: its lab.yaml fields and how it is evaluated in that kind's context. */

@@ -78,6 +78,15 @@ describe('runChecks', () => {
     expect(results[1]?.evidence).toMatch(/^not checked: /);
   });
 
+  it('skips a check whose needs did not pass, and adds the hint to a failure', async () => {
+    const budget = Budget.root(10_000, new AbortController().signal);
+    const hint = { ja: '挨拶を確認', en: 'check the greeting' };
+    const results = await run([check('a', 'say', { words: 'bye', hint }), check('b', 'say', { words: 'hello', needs: ['a'] }), check('c', 'say', { words: 'hello' }), check('d', 'say', { words: 'hello', needs: ['c'] })], budget);
+    expect(results.map((r) => [r.checkId, r.status])).toEqual([['a', 'fail'], ['b', 'skipped'], ['c', 'pass'], ['d', 'pass']]);
+    expect(results[0]?.message.en).toBe('differs\nHint: check the greeting');
+    expect(results[1]?.message.en).toBe('Not checked: it needs a to pass first.');
+    budget.dispose();
+  });
   it("throws kadai's failures: an InfrastructureError, or a shutdown (an abort that is no budget's)", async () => {
     const budget = Budget.root(10_000, new AbortController().signal);
     await expect(run([check('a', 'broken')], budget)).rejects.toThrow('engine gone');

@@ -1,4 +1,4 @@
-import type { CheckSpec, Visibility } from '@kadai/catalog';
+import type { CheckSpec, Localized, Visibility } from '@kadai/catalog';
 import { InfrastructureError } from '@kadai/errors';
 import { capEvidence, type CheckResult } from '@kadai/grading';
 import type { Logger } from '@kadai/observability';
@@ -49,16 +49,21 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  */
 export async function runChecks<Ctx>(options: RunChecksOptions<Ctx>): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const passed = new Set<string>();
   for (const check of options.checks) {
     const type = options.registry[check.type];
     if (!type) throw new InfrastructureError(`check ${check.id}: unknown check type "${check.type}" (the lab was not validated)`, false);
     const started = Date.now();
     const prepared = type.prepare(check);
+    const unmet = needsOf(check).filter((id) => !passed.has(id));
     const step = options.budget.child(`the check "${check.id}"`, { limitMs: prepared.timeoutMs });
     let outcome: CheckOutcome;
     try {
-      if (step.signal.aborted) throw step.signal.reason;
-      outcome = await untilAborted(prepared.run(options.context({ budget: step, signal: step.signal, log: options.log })), step.signal);
+      if (unmet.length > 0) outcome = notReady(unmet);
+      else {
+        if (step.signal.aborted) throw step.signal.reason;
+        outcome = withHint(await untilAborted(prepared.run(options.context({ budget: step, signal: step.signal, log: options.log })), step.signal), check);
+      }
     } catch (thrown) {
       const overrun = overrunOf(step.signal);
       if (thrown instanceof InfrastructureError || !overrun) throw outsideAbort(step.signal, thrown);
@@ -69,6 +74,7 @@ export async function runChecks<Ctx>(options: RunChecksOptions<Ctx>): Promise<Ch
     } finally {
       step.dispose();
     }
+    if (outcome.status === 'pass') passed.add(check.id);
     const durationMs = Date.now() - started;
     options.log.debug({ checkId: check.id, status: outcome.status, durationMs }, 'check done');
     results.push({
@@ -84,6 +90,24 @@ export async function runChecks<Ctx>(options: RunChecksOptions<Ctx>): Promise<Ch
     });
   }
   return results;
+}
+
+/** The checks a check `needs` (see commonCheckFields); the catalog validated the field. */
+function needsOf(check: CheckSpec): string[] {
+  const needs: unknown = check.needs;
+  return Array.isArray(needs) ? needs.filter((id): id is string => typeof id === 'string') : [];
+}
+
+const notReady = (unmet: string[]): CheckOutcome => ({
+  status: 'skipped',
+  message: { ja: `前提の確認（${unmet.join(', ')}）が通らなかったため確認していません。`, en: `Not checked: it needs ${unmet.join(', ')} to pass first.` },
+});
+
+/** A failed check's message with the lab's hint after it. */
+function withHint(outcome: CheckOutcome, check: CheckSpec): CheckOutcome {
+  const hint = check.hint as Localized | undefined;
+  if (outcome.status !== 'fail' || !hint) return outcome;
+  return { ...outcome, message: { ja: `${outcome.message.ja}\nヒント: ${hint.ja}`, en: `${outcome.message.en}\nHint: ${hint.en}` } };
 }
 
 /** An abort that is no budget's: the worker is shutting down (retry elsewhere); anything else is passed on as is. */

@@ -1,7 +1,7 @@
 import type { Lab, LabDefinition } from '@kadai/catalog';
 import { Budget, checkIssues, runChecks } from '@kadai/checks';
 import { InfrastructureError, RejectedInputError, type InputIssue } from '@kadai/errors';
-import { attemptTimes, type Grader, type HousekeepingContext } from '@kadai/grading';
+import { attemptTimes, stepTimer, type Grader, type HousekeepingContext } from '@kadai/grading';
 import Docker from 'dockerode';
 import { CHECK_TYPES } from './checks';
 import { engine } from './engine';
@@ -104,15 +104,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       if (issues.length > 0) throw new InfrastructureError(`lab ${def.id} is invalid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, false);
       const attempt = Budget.root(attemptTimes(def.timeLimitSeconds).workMs, ctx.signal);
       // How long each step took, logged with the outcome (prepare, build, start, checks, cleanup).
-      const stepMs: Record<string, number> = {};
-      const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-        const started = Date.now();
-        try {
-          return await work();
-        } finally {
-          stepMs[name] = Date.now() - started;
-        }
-      };
+      const { stepMs, step } = stepTimer();
       try {
         const { project, dockerfiles, withCgroup } = await step('prepare', async () => ({
           ...(await readSubmission(def, input.files, options)),

@@ -1,6 +1,7 @@
 import type { CheckValidators, LabKind } from '@kadai/catalog';
 import type { Grader, HousekeepingContext } from '@kadai/grading';
 import { createDockerGrader, dockerLabIssues, type DockerGraderOptions } from '@kadai/grader-docker';
+import { createKubernetesGrader, kubernetesLabIssues, type KubernetesGraderOptions } from '@kadai/grader-kubernetes';
 import { quizGrader } from '@kadai/grader-quiz';
 
 export type Graders = Partial<Record<LabKind, Grader>>;
@@ -8,6 +9,8 @@ export type Graders = Partial<Record<LabKind, Grader>>;
 export interface GraderOptions {
   /** Engine socket, limits and port range of the docker grader (the worker reads them from its config). */
   docker?: Partial<DockerGraderOptions>;
+  /** The cluster of the kubernetes grader (the worker's); without it, kubernetes submissions are validated only (the api). */
+  kubernetes?: KubernetesGraderOptions;
 }
 
 /**
@@ -15,11 +18,11 @@ export interface GraderOptions {
  * Kinds without a grader yet are refused at submission time.
  */
 export function createGraders(options: GraderOptions = {}): Graders {
-  return { quiz: quizGrader, docker: createDockerGrader(options.docker) };
+  return { quiz: quizGrader, docker: createDockerGrader(options.docker), kubernetes: createKubernetesGrader(options.kubernetes) };
 }
 
 /** What each kind's grader checks in lab.yaml beyond the common schema (its check types and fields). */
-export const checkValidators: CheckValidators = { docker: dockerLabIssues };
+export const checkValidators: CheckValidators = { docker: dockerLabIssues, kubernetes: kubernetesLabIssues };
 
 /**
  * Runs each grader's start-up hook, then its housekeeping (e.g. the Docker reaper) every interval.

@@ -21,3 +21,19 @@ export function attemptTimes(timeLimitSeconds: number): AttemptTimes {
   const workMs = timeLimitSeconds * 1000;
   return { workMs, cleanupMs: CLEANUP_RESERVE_MS, deadlineMs: workMs + CLEANUP_RESERVE_MS + HUNG_MARGIN_MS };
 }
+
+/** How long each named step of an attempt took (prepare, build or apply, checks, cleanup), for its log line. */
+export function stepTimer(): { stepMs: Record<string, number>; step<T>(name: string, work: () => Promise<T>): Promise<T> } {
+  const stepMs: Record<string, number> = {};
+  return {
+    stepMs,
+    async step(name, work) {
+      const started = Date.now();
+      try {
+        return await work();
+      } finally {
+        stepMs[name] = Date.now() - started;
+      }
+    },
+  };
+}

@@ -1,5 +1,6 @@
-import { KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { StudentWorkError } from '@kadai/errors';
+import { ObjectClient } from './client';
 import { infrastructureError, messageOf, statusOf } from './errors';
 import { impersonating } from './target';
 
@@ -8,30 +9,38 @@ export const SUBMISSION_FIELD_MANAGER = 'kadai-submission';
 
 const describe = (o: KubernetesObject) => `${o.kind ?? '?'}/${o.metadata?.name ?? '?'}`;
 
+export interface ApplyOptions {
+  force?: boolean;
+  /** Server-side dry run: admission and validation judge the objects, nothing is stored. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
 /**
  * Applies objects by server-side apply while impersonating `user` (the attempt's ServiceAccount):
  * RBAC and admission judge each request as that account, so whatever vetting missed — a
  * cluster-scoped kind, another namespace, a quota exceeded — is refused by the API server.
+ * Objects go as written (unknown fields refused, fieldValidation=Strict), see ObjectClient.
  * A refusal (4xx) is the submission's failure; no answer or a 5xx is kadai's.
  */
 export class ImpersonatingApplier {
-  private readonly api: KubernetesObjectApi;
+  /** The attempt's own client: every request impersonates its ServiceAccount. */
+  readonly client: ObjectClient;
 
   constructor(kc: KubeConfig, user: string, namespace: string) {
     const as = impersonating(kc, user);
     // objects without a namespace land in the attempt's (the context's namespace is the client's default)
     const context = as.getContextObject(as.getCurrentContext());
     if (context) (context as { namespace?: string }).namespace = namespace;
-    this.api = KubernetesObjectApi.makeApiClient(as);
+    this.client = new ObjectClient(as);
   }
 
   /** Applies in order, stopping at the first refusal; resolves with the objects as the server stored them. */
-  async apply(objects: readonly KubernetesObject[], options: { force?: boolean } = {}): Promise<KubernetesObject[]> {
+  async apply(objects: readonly KubernetesObject[], options: ApplyOptions = {}): Promise<KubernetesObject[]> {
     const applied: KubernetesObject[] = [];
     for (const object of objects) {
-      const spec = structuredClone(object); // the client fills in defaults on what it is given
       try {
-        applied.push(await this.api.patch(spec, undefined, undefined, SUBMISSION_FIELD_MANAGER, options.force ?? false, PatchStrategy.ServerSideApply));
+        applied.push(await this.client.apply(object, { fieldManager: SUBMISSION_FIELD_MANAGER, force: options.force ?? false, dryRun: options.dryRun ?? false, ...(options.signal ? { signal: options.signal } : {}) }));
       } catch (err) {
         throw applyError(object, err);
       }

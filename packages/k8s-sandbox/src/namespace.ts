@@ -1,6 +1,7 @@
 import { AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy, V1ResourceAttributes } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { ImpersonatingApplier } from './apply';
+import { ImpersonatingApplier, type ApplyOptions } from './apply';
+import type { ObjectClient } from './client';
 import { Cleaner } from './cleaner';
 import { infrastructureError, isNotFound, statusOf } from './errors';
 import { impersonating } from './target';
@@ -160,8 +161,13 @@ export class AttemptNamespace {
   }
 
   /** Server-side apply as the attempt's ServiceAccount (see ImpersonatingApplier). */
-  apply(objects: readonly KubernetesObject[], options: { force?: boolean } = {}): Promise<KubernetesObject[]> {
+  apply(objects: readonly KubernetesObject[], options: ApplyOptions = {}): Promise<KubernetesObject[]> {
     return this.applier.apply(objects, options);
+  }
+
+  /** A client whose every request is the attempt's ServiceAccount's (for what a student's commands do). */
+  get asAttempt(): ObjectClient {
+    return this.applier.client;
   }
 
   async renewLease(leaseMs: number): Promise<void> {

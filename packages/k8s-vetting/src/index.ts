@@ -3,7 +3,8 @@
  * reads them and judged against the lab's policy (→ objects for k8s-sandbox to apply, in the
  * attempt's namespace), and the kubectl commands a course has students type, parsed as data.
  */
-export { vetManifests } from './vet';
+export { vetManifests, vetManifestSources, type VettedObject } from './vet';
+export { formatPath, type FieldPath, type Position } from './locate';
 export { parseKubectlCommands, type KubectlCommand, type KubectlAllowList, type KubectlVerb, type ResourceRef } from './kubectl';
 export { permissivePolicy, labPolicy, kubectlAllowList, DEFAULT_MANIFEST_LIMITS, WORKLOAD_KINDS, type LabPolicy, type AttemptQuota, type ManifestLimits } from './policy';
 export { REFUSED_KINDS, CLUSTER_SCOPED_KINDS } from './kinds';

@@ -1,11 +1,25 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { RejectedInputError, formatIssue, type InputIssue } from '@kadai/errors';
-import { formatPath } from './locate';
+import { formatPath, type FieldPath, type Position } from './locate';
 import { checkObject } from './objects';
 import { parseManifestFiles, type SourceObject } from './parse';
 import type { LabPolicy } from './policy';
 import { QuotaTally } from './quota';
 import type { Report } from './report';
+
+/** A vetted object and where it was written, so later refusals (the dry run's) can name file, document and line. */
+export interface VettedObject {
+  object: KubernetesObject;
+  file: string;
+  /** 1-based document number in the file. */
+  document: number;
+  /** Index in a `List`'s items, when the object came from one. */
+  item?: number;
+  /** `document N[, item I], Kind/name`, as vetting's own messages start. */
+  label: string;
+  /** Where a field of the object was written (the deepest part of the path that exists in the source). */
+  locate(path: FieldPath): Position | undefined;
+}
 
 /**
  * Reads a submission's manifests and judges every object against the lab's policy before anything
@@ -13,6 +27,11 @@ import type { Report } from './report';
  * throws a RejectedInputError listing every problem of every file (no attempt used).
  */
 export function vetManifests(files: ReadonlyMap<string, Buffer>, policy: LabPolicy, attemptNamespace: string): KubernetesObject[] {
+  return vetManifestSources(files, policy, attemptNamespace).map((vetted) => vetted.object);
+}
+
+/** vetManifests, keeping each object's source (file, document, field positions). */
+export function vetManifestSources(files: ReadonlyMap<string, Buffer>, policy: LabPolicy, attemptNamespace: string): VettedObject[] {
   const parsed = parseManifestFiles(files, policy.limits);
   if (parsed.tooLarge) throw rejection(parsed.issues, 413);
   const issues = [...parsed.issues];
@@ -24,9 +43,17 @@ export function vetManifests(files: ReadonlyMap<string, Buffer>, policy: LabPoli
   }
   if (issues.length === 0 && parsed.objects.length === 0) issues.push({ message: 'no Kubernetes object in the submitted manifests' });
   if (issues.length > 0) throw rejection(issues, 422);
-  return parsed.objects.map(({ object }) => {
+  return parsed.objects.map((source) => {
+    const { object } = source;
     const metadata = { ...(object.metadata as Record<string, unknown>), namespace: attemptNamespace };
-    return { ...object, metadata } as KubernetesObject;
+    return {
+      object: { ...object, metadata } as KubernetesObject,
+      file: source.file,
+      document: source.document,
+      ...(source.item !== undefined ? { item: source.item } : {}),
+      label: describe(source),
+      locate: (path: FieldPath) => source.locator.locate(path),
+    };
   });
 }
 

@@ -1,0 +1,193 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { lastLines, text } from '@kadai/checks';
+import type { Localized } from '@kadai/catalog';
+import { isNotFound, type ObjectClient } from '@kadai/k8s-sandbox';
+import { describeObject, nameOf, readError, type ResourceLookup } from './resources';
+
+/** How much evidence one failed check carries about the cluster (the whole evidence is capped again when stored). */
+const MAX_EVENTS = 15;
+const MAX_LOG_PODS = 3;
+const LOG_TAIL_LINES = 20;
+const LOG_LIMIT_BYTES = 4096;
+
+interface PodLike extends KubernetesObject {
+  spec?: { containers?: { name: string; image?: string }[] };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+interface ContainerStatus {
+  name: string;
+  image?: string;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; exitCode?: number } };
+}
+interface EventLike extends KubernetesObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  involvedObject?: { kind?: string; name?: string; uid?: string };
+  lastTimestamp?: string;
+  eventTime?: string;
+}
+
+/** A state a Pod will not leave by waiting: checks stop polling and fail at once, saying why. */
+export interface TerminalState {
+  pod: string;
+  container?: string;
+  reason: string;
+  message: Localized;
+}
+
+/** Reasons a container's wait does not end by itself (the image cannot be pulled, its config is broken). */
+const STUCK_WAITING = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError']);
+
+/** The labels that select a workload's Pods (`spec.selector.matchLabels`, a Service's `spec.selector`), if any. */
+export function podSelectorOf(object: KubernetesObject): Record<string, string> | undefined {
+  const spec = (object as { spec?: { selector?: unknown } }).spec;
+  const selector = spec?.selector as { matchLabels?: Record<string, string> } | Record<string, string> | undefined;
+  if (!selector || typeof selector !== 'object') return undefined;
+  if (object.kind === 'Service') return Object.keys(selector).length ? (selector as Record<string, string>) : undefined;
+  const labels = (selector as { matchLabels?: Record<string, string> }).matchLabels;
+  return labels && Object.keys(labels).length ? labels : undefined;
+}
+
+/**
+ * What a failed check shows about the cluster: the Pods behind the objects it looked at, their
+ * terminal states, the latest events about them and the tail of their logs — only the attempt's
+ * own objects, capped.
+ */
+export class Evidence {
+  constructor(
+    private readonly client: ObjectClient,
+    private readonly resources: ResourceLookup,
+  ) {}
+
+  get namespace(): string {
+    return this.resources.namespace;
+  }
+
+  /** The Pods an object stands for: itself, or those its selector picks (workloads, Services). */
+  async podsOf(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<KubernetesObject[]> {
+    const pods = new Map<string, KubernetesObject>();
+    for (const object of objects) {
+      if (object.kind === 'Pod') pods.set(nameOf(object), object);
+      const selector = podSelectorOf(object);
+      if (selector) for (const pod of await this.resources.pods(selector, signal)) pods.set(nameOf(pod), pod);
+    }
+    return [...pods.values()];
+  }
+
+  /**
+   * The first Pod stuck for good: an image that cannot be pulled, a container config that cannot
+   * work, no node to run on, or — unless the check expects it — a container crashing in a loop.
+   */
+  terminalState(pods: readonly KubernetesObject[], options: { crashLoopExpected?: boolean } = {}): TerminalState | undefined {
+    for (const pod of pods as PodLike[]) {
+      const name = nameOf(pod);
+      const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+      if (unschedulable) {
+        const why = unschedulable.message ?? '';
+        return { pod: name, reason: 'Unschedulable', message: text(`Pod ${name} を配置できるノードがありません（${why}）。`, `Pod ${name} cannot be scheduled on any node (${why}).`) };
+      }
+      for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+        const waiting = status.state?.waiting;
+        const reason = waiting?.reason ?? '';
+        if (STUCK_WAITING.has(reason)) {
+          const image = status.image ?? pod.spec?.containers?.find((c) => c.name === status.name)?.image ?? '?';
+          const what = reason.includes('Image')
+            ? text(`イメージ ${image} を取得できません`, `the image ${image} cannot be pulled`)
+            : text('コンテナの設定に誤りがあります', 'its configuration is wrong');
+          return {
+            pod: name,
+            container: status.name,
+            reason,
+            message: text(`Pod ${name} のコンテナ ${status.name} が起動できません: ${reason}（${what.ja}）。`, `Container ${status.name} of Pod ${name} cannot start: ${reason} (${what.en}).`),
+          };
+        }
+        if (reason === 'CrashLoopBackOff' && !options.crashLoopExpected) {
+          return {
+            pod: name,
+            container: status.name,
+            reason,
+            message: text(`Pod ${name} のコンテナ ${status.name} が起動直後に終了を繰り返しています（CrashLoopBackOff、再起動 ${status.restartCount ?? 0} 回）。`, `Container ${status.name} of Pod ${name} keeps exiting right after it starts (CrashLoopBackOff, ${status.restartCount ?? 0} restarts).`),
+          };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** The latest events about these objects and Pods (and the ReplicaSets between), newest last. */
+  async events(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<string> {
+    const names = new Set(objects.map((o) => `${o.kind}/${nameOf(o)}`));
+    const prefixes = objects.filter((o) => o.kind === 'Deployment').map((o) => `${nameOf(o)}-`);
+    let events: EventLike[];
+    try {
+      events = await this.client.list<EventLike>('v1', 'Event', this.namespace, signal ? { signal } : {});
+    } catch (err) {
+      throw readError('reading events', err);
+    }
+    const about = events.filter((e) => {
+      const kind = e.involvedObject?.kind ?? '';
+      const name = e.involvedObject?.name ?? '';
+      return names.has(`${kind}/${name}`) || ((kind === 'ReplicaSet' || kind === 'Pod') && prefixes.some((p) => name.startsWith(p)));
+    });
+    const when = (e: EventLike) => e.lastTimestamp ?? e.eventTime ?? '';
+    about.sort((a, b) => when(a).localeCompare(when(b)));
+    return about
+      .slice(-MAX_EVENTS)
+      .map((e) => `${e.type ?? ''} ${e.reason ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ''}: ${e.message ?? ''}`)
+      .join('\n');
+  }
+
+  /** The tail of one container's log ('' when there is none yet). */
+  async log(pod: string, container?: string, options: { previous?: boolean; tailLines?: number; signal?: AbortSignal } = {}): Promise<string> {
+    try {
+      const log = await this.client.request<string>('GET', `/api/v1/namespaces/${this.namespace}/pods/${encodeURIComponent(pod)}/log`, {
+        query: { container, tailLines: String(options.tailLines ?? LOG_TAIL_LINES), limitBytes: String(LOG_LIMIT_BYTES), previous: options.previous ? 'true' : undefined },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return typeof log === 'string' ? log : JSON.stringify(log);
+    } catch (err) {
+      // no log yet (container waiting) or the Pod is gone: nothing to show
+      if (isNotFound(err) || (err as { code?: number }).code === 400) return '';
+      throw readError(`reading the log of ${pod}`, err);
+    }
+  }
+
+  /** The evidence block of a failed check: the Pods' states, the events and log tails of a few of them. */
+  async about(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<string> {
+    const pods = (await this.podsOf(objects, signal)) as PodLike[];
+    const parts: string[] = [];
+    if (pods.length) parts.push(`--- Pods (${pods.length}) ---\n${pods.map(podLine).join('\n')}`);
+    const events = await this.events([...objects, ...pods], signal);
+    if (events) parts.push(`--- events ---\n${events}`);
+    for (const pod of pods.slice(0, MAX_LOG_PODS)) {
+      for (const container of pod.spec?.containers ?? []) {
+        const log = await this.log(nameOf(pod), container.name, signal ? { signal } : {});
+        if (log.trim()) parts.push(`--- log of ${nameOf(pod)}/${container.name} (last lines) ---\n${lastLines(log, LOG_TAIL_LINES)}`);
+      }
+    }
+    return redact(parts.join('\n'));
+  }
+}
+
+/**
+ * What the cluster says about itself in events and logs is not the student's to see: addresses
+ * (DNS servers, node and Pod IPs) and the node a Pod was scheduled to are blanked.
+ */
+export function redact(evidence: string): string {
+  return evidence.replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<address>').replace(/(Successfully assigned \S+ to )\S+/g, '$1<node>');
+}
+
+function podLine(pod: PodLike): string {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const states = statuses.map((s) => `${s.name}: ${s.state?.waiting?.reason ?? (s.state?.terminated ? `terminated (${s.state.terminated.reason ?? s.state.terminated.exitCode})` : 'running')}, restarts ${s.restartCount ?? 0}`);
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  return `${describeObject(pod)} ${pod.status?.phase ?? '?'}${ready ? ' Ready' : ''}${states.length ? ` [${states.join('; ')}]` : ''}`;
+}

@@ -1,0 +1,143 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Budget, runChecks } from '@kadai/checks';
+import { InfrastructureError } from '@kadai/errors';
+import { attemptTimes, stepTimer, type Grader, type GradingRun, type HousekeepingContext } from '@kadai/grading';
+import { kubeConfigFor, MANAGED_BY, ObjectClient, reapAttempts, RUN_LABEL, Sandboxes, SUBMISSION_LABEL, type AttemptNamespace, type CapabilityStatus, type ClusterTarget, type SandboxSettings } from '@kadai/k8s-sandbox';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { probeLabCapabilities, type LabCapability } from './capabilities';
+import { dryRunStages } from './dry-run';
+import { Evidence } from './evidence';
+import { kubernetesDefinition } from './lab';
+import { ResourceLookup } from './resources';
+import { readStages, VALIDATION_NAMESPACE } from './stages';
+import { STEP_TYPES } from './steps';
+
+export interface KubernetesGraderOptions {
+  /** The cluster (the worker's config). Without it the grader only validates submissions (the api). */
+  target?: ClusterTarget;
+  sandbox?: SandboxSettings;
+  /** How often the reaper looks for attempt namespaces of finished or abandoned runs. */
+  reapIntervalMs?: number;
+  /** How long the start-up probe waits for a LoadBalancer address. */
+  loadBalancerTimeoutMs?: number;
+}
+
+/** The attempt namespace's lease beyond the runner's deadline: past it, the reaper may remove it even if its run never ended. */
+const LEASE_MARGIN_MS = 60_000;
+
+interface Cluster {
+  kc: KubeConfig;
+  client: ObjectClient;
+  sandboxes: Sandboxes;
+}
+
+/**
+ * The kubernetes grader: vets every stage of a submission (api and worker), creates a locked-down
+ * namespace per attempt, dry-runs every stage in it as the attempt, runs the lab's steps in order
+ * within the lab's time, and always deletes the namespace (the reaper removes what a killed worker
+ * left). Labs needing a capability the cluster lacks are unavailable, never a student's zero.
+ */
+export function createKubernetesGrader(options: KubernetesGraderOptions = {}): Grader {
+  let cluster: Cluster | undefined;
+  let capabilities: Promise<Record<LabCapability, CapabilityStatus>> | undefined;
+
+  const connect = (): Cluster => {
+    if (!options.target) throw new InfrastructureError('this process has no Kubernetes cluster configured (KADAI_KUBECONFIG)', false);
+    if (!cluster) {
+      try {
+        const kc = kubeConfigFor(options.target);
+        cluster = { kc, client: new ObjectClient(kc), sandboxes: new Sandboxes(kc, options.sandbox) };
+      } catch (err) {
+        throw new InfrastructureError(`cannot read the cluster's kubeconfig: ${(err as Error).message}`, false, { cause: err });
+      }
+    }
+    return cluster;
+  };
+
+  const probe = (): Promise<Record<LabCapability, CapabilityStatus>> => {
+    const { kc, sandboxes } = connect();
+    const probing = probeLabCapabilities(kc, sandboxes, options.loadBalancerTimeoutMs ? { loadBalancerTimeoutMs: options.loadBalancerTimeoutMs } : {});
+    capabilities = probing;
+    probing.catch(() => {
+      if (capabilities === probing) capabilities = undefined;
+    });
+    return probing;
+  };
+
+  /** A lab needing what the cluster lacks cannot be graded here: kadai's failure, not retried, naming the capability. */
+  const requireCapabilities = async (labId: string, required: readonly LabCapability[]) => {
+    if (!required.length) return;
+    const found = await (capabilities ?? probe());
+    const missing = required.filter((c) => !found[c].available);
+    if (missing.length) throw new InfrastructureError(`lab ${labId} needs ${missing.map((c) => `${c} (${found[c].reason})`).join(', ')}, which this cluster does not offer`, false);
+  };
+
+  const reap = async (ctx: HousekeepingContext) => {
+    const { kc } = connect();
+    const core = kc.makeApiClient(CoreV1Api);
+    const namespaces = (await core.listNamespace({ labelSelector: `${MANAGED_BY.key}=${MANAGED_BY.value},${RUN_LABEL}` })).items;
+    const runs: (GradingRun & { namespace: string })[] = [];
+    for (const ns of namespaces) {
+      const labels = ns.metadata?.labels ?? {};
+      const token = Number(labels[RUN_LABEL]);
+      if (ns.status?.phase !== 'Terminating' && labels[SUBMISSION_LABEL] && Number.isInteger(token)) runs.push({ submissionId: labels[SUBMISSION_LABEL], token, namespace: ns.metadata?.name ?? '' });
+    }
+    // runs whose lease is over (finished, requeued, taken over) go now; the rest when their namespace's lease runs out
+    const released = new Set((await ctx.releasedRuns(runs)).map((r) => `${r.submissionId}/${r.token}`));
+    const removed: string[] = [];
+    for (const run of runs.filter((r) => released.has(`${r.submissionId}/${r.token}`))) {
+      await core.deleteNamespace({ name: run.namespace, propagationPolicy: 'Background' }).then(
+        () => removed.push(run.namespace),
+        (err: unknown) => ctx.log.warn({ err, namespace: run.namespace }, 'could not remove a released attempt namespace'),
+      );
+    }
+    const expired = await reapAttempts(kc);
+    ctx.log.info({ released: removed, expired: expired.namespaces, volumes: expired.volumes, failures: expired.failures }, 'kubernetes reaper ran');
+  };
+
+  return {
+    kind: 'kubernetes',
+    validate(lab, files) {
+      readStages(kubernetesDefinition(lab), files, VALIDATION_NAMESPACE);
+    },
+    async start(ctx) {
+      const found = await probe();
+      ctx.log.info({ capabilities: found }, 'kubernetes capabilities probed');
+      await reap(ctx);
+    },
+    housekeeping: { intervalMs: options.reapIntervalMs ?? 60_000, run: reap },
+    async grade(lab, input, ctx) {
+      const def = kubernetesDefinition(lab);
+      const { kc, client, sandboxes } = connect();
+      await requireCapabilities(def.id, def.kubernetes.requires);
+      const times = attemptTimes(def.timeLimitSeconds);
+      const budget = Budget.root(times.workMs, ctx.signal);
+      const { stepMs, step } = stepTimer();
+      let attempt: AttemptNamespace | undefined;
+      try {
+        const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources }));
+        attempt = created;
+        const stages = readStages(def, input.files, created.name);
+        const refusals = await step('dry-run', () => dryRunStages(created, stages.values(), budget.signal));
+        const resources = new ResourceLookup(client, created.name);
+        const evidence = new Evidence(client, resources);
+        const applied = new Map<string, KubernetesObject[]>();
+        return await step('checks', () =>
+          runChecks({
+            checks: def.checks,
+            registry: STEP_TYPES,
+            visibility: def.visibility,
+            budget,
+            log: ctx.log,
+            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, refusals, applied, resources, evidence }),
+          }),
+        );
+      } finally {
+        budget.dispose();
+        // a namespace that cannot be removed now is the reaper's (its lease runs out), never the student's failure
+        if (attempt) await step('cleanup', () => attempt!.destroy().catch((err: unknown) => ctx.log.warn({ err, namespace: attempt?.name }, 'attempt namespace cleanup failed; the reaper will remove it')));
+        ctx.log.info({ stepMs, namespace: attempt?.name, setupMs: attempt?.setupMs }, 'kubernetes attempt done');
+      }
+    },
+  };
+}

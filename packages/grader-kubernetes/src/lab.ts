@@ -1,0 +1,52 @@
+import type { KubernetesLabDefinition, Lab, LabDefinition } from '@kadai/catalog';
+import { checkIssues } from '@kadai/checks';
+import { InfrastructureError, type InputIssue } from '@kadai/errors';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fixturePath, readFixture, VALIDATION_NAMESPACE } from './stages';
+import { STEP_TYPES } from './steps';
+
+/** The lab's definition when it is a kubernetes lab (the catalog validated it), else kadai's bug. */
+export function kubernetesDefinition(lab: Lab): KubernetesLabDefinition {
+  if (lab.definition.kind !== 'kubernetes') throw new InfrastructureError(`${lab.definition.id} is not a kubernetes lab`, false);
+  return lab.definition;
+}
+
+/**
+ * What `kadai labs validate` (the catalog loader) checks of a kubernetes lab beyond the common
+ * schema: every step's own fields, the stages and fixtures its checks name, `needs` naming earlier
+ * checks, and each fixture file present and readable.
+ */
+export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssue[] {
+  if (def.kind !== 'kubernetes') return [];
+  const issues = checkIssues(file, def.checks, STEP_TYPES);
+  const stages = new Set(def.kubernetes.stages.map((s) => s.id));
+  const fixtures = new Set(def.kubernetes.fixtures.map((f) => f.id));
+  const earlier = new Set<string>();
+  def.checks.forEach((check, index) => {
+    const at = (field: string, message: string) => issues.push({ file, field: `checks.${index}.${field}`, message });
+    if (typeof check.stage === 'string' && !stages.has(check.stage)) at('stage', `no stage "${check.stage}" in kubernetes.stages (${[...stages].join(', ')})`);
+    if (typeof check.fixture === 'string' && !fixtures.has(check.fixture)) at('fixture', `no fixture "${check.fixture}" in kubernetes.fixtures (${[...fixtures].join(', ') || 'none'})`);
+    const needs: unknown = check.needs;
+    if (Array.isArray(needs)) {
+      needs.forEach((id: unknown, i) => {
+        if (typeof id === 'string' && !earlier.has(id)) at(`needs.${i}`, `"${id}" is not a check before this one`);
+      });
+    }
+    earlier.add(check.id);
+  });
+  const labDir = path.dirname(file);
+  def.kubernetes.fixtures.forEach((fixture, index) => {
+    const field = `kubernetes.fixtures.${index}.file`;
+    if (!existsSync(fixturePath(labDir, fixture.file))) {
+      issues.push({ file, field, message: `fixtures/${fixture.file} does not exist` });
+      return;
+    }
+    try {
+      readFixture(labDir, fixture.file, VALIDATION_NAMESPACE);
+    } catch (err) {
+      issues.push({ file, field, message: `fixtures/${fixture.file}: ${(err as Error).message}` });
+    }
+  });
+  return issues;
+}

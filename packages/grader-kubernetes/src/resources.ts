@@ -1,0 +1,82 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { InfrastructureError } from '@kadai/errors';
+import { isNotFound, messageOf, statusOf, type ObjectClient } from '@kadai/k8s-sandbox';
+import { z } from 'zod';
+
+/** The apiVersion a kind means when a check names none (the course's kinds and what checks look at). */
+export const DEFAULT_API_VERSIONS: Readonly<Record<string, string>> = {
+  Pod: 'v1', Service: 'v1', ConfigMap: 'v1', Secret: 'v1', PersistentVolumeClaim: 'v1', Event: 'v1',
+  Endpoints: 'v1', ServiceAccount: 'v1', ResourceQuota: 'v1', LimitRange: 'v1', ReplicationController: 'v1',
+  Deployment: 'apps/v1', ReplicaSet: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1',
+  Job: 'batch/v1', CronJob: 'batch/v1', HorizontalPodAutoscaler: 'autoscaling/v2',
+  Ingress: 'networking.k8s.io/v1', NetworkPolicy: 'networking.k8s.io/v1', PodDisruptionBudget: 'policy/v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
+};
+
+const labelKey = z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, 'a label key such as app or app.kubernetes.io/name');
+
+/** `resource:` of a check: objects of one kind in the attempt's namespace, by name or labels (neither: every object of the kind). */
+export const resourceRef = z
+  .strictObject({
+    kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'a kind such as Deployment'),
+    apiVersion: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    selector: z.record(labelKey, z.string()).optional(),
+  })
+  .superRefine((ref, ctx) => {
+    if (ref.name && ref.selector) ctx.addIssue({ code: 'custom', path: ['selector'], message: 'name an object or select by labels, not both' });
+    if (ref.apiVersion === undefined && !(ref.kind in DEFAULT_API_VERSIONS)) ctx.addIssue({ code: 'custom', path: ['apiVersion'], message: `say the apiVersion of ${ref.kind} (kadai knows no default for it)` });
+  });
+export type ResourceRef = z.infer<typeof resourceRef>;
+
+export const apiVersionOf = (ref: ResourceRef): string => ref.apiVersion ?? DEFAULT_API_VERSIONS[ref.kind] ?? 'v1';
+
+export const labelSelector = (labels: Readonly<Record<string, string>>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/** "Deployment/web", "Pods with app=web", "every Service", for messages. */
+export function describeRef(ref: ResourceRef): string {
+  if (ref.name) return `${ref.kind}/${ref.name}`;
+  if (ref.selector) return `${ref.kind} (${labelSelector(ref.selector)})`;
+  return `${ref.kind} (all)`;
+}
+
+export const nameOf = (o: KubernetesObject): string => o.metadata?.name ?? '?';
+export const describeObject = (o: KubernetesObject): string => `${o.kind ?? '?'}/${nameOf(o)}`;
+
+/** Reading the attempt's objects (as the worker): only its namespace, never another. */
+export class ResourceLookup {
+  constructor(
+    private readonly client: ObjectClient,
+    readonly namespace: string,
+  ) {}
+
+  /** The objects a reference selects, as the API server stores them (none when the name does not exist). */
+  async find(ref: ResourceRef, signal?: AbortSignal): Promise<KubernetesObject[]> {
+    const apiVersion = apiVersionOf(ref);
+    try {
+      if (ref.name) return [await this.client.read({ apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: this.namespace } }, signal)];
+      return await this.client.list(apiVersion, ref.kind, this.namespace, { ...(ref.selector ? { labelSelector: labelSelector(ref.selector) } : {}), ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw readError(`reading ${describeRef(ref)}`, err);
+    }
+  }
+
+  /** Pods with these labels. */
+  async pods(labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<KubernetesObject[]> {
+    return this.find({ kind: 'Pod', selector: { ...labels } }, signal);
+  }
+}
+
+/**
+ * A failed read of the attempt's objects is kadai's problem (the worker may read everything in
+ * the namespace), except a kind this cluster does not serve, which the lab named wrongly.
+ */
+export function readError(what: string, err: unknown): InfrastructureError {
+  const status = statusOf(err);
+  const retryable = status === undefined || status === 429 || status >= 500;
+  return new InfrastructureError(`${what}: ${messageOf(err)}`, retryable, { cause: err });
+}

@@ -1,0 +1,111 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { defineCheck, formatMismatches, matchPartial, pass, row, show, type CheckOutcome } from '@kadai/checks';
+import * as jmespath from 'jmespath';
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import { kubeCheckFields, POLL_TIMEOUT_SECONDS, stepTimeoutMs, type KubeCheckContext } from '../context';
+import { describeObject, describeRef, resourceRef } from '../resources';
+import { expectsCrashLoop, watchResource } from '../watch';
+import { failedPoll } from './report';
+
+const jmespathQuery = z
+  .strictObject({
+    query: z.string().min(1).refine((q) => compiles(q), 'not a valid JMESPath expression'),
+    equals: z.unknown().optional(),
+    contains: z.unknown().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  })
+  .refine((q) => ['equals', 'contains', 'min', 'max'].some((k) => k in q), 'say what the result must be: equals, contains, min or max');
+type JmespathQuery = z.infer<typeof jmespathQuery>;
+
+/** jmespath's parser (exported by the package, not by its type declarations). */
+const { compile } = jmespath as unknown as { compile(query: string): unknown };
+
+function compiles(query: string): boolean {
+  try {
+    compile(query);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const fields = z
+  .strictObject({
+    ...kubeCheckFields,
+    resource: resourceRef,
+    match: z.record(z.string(), z.unknown()).optional(),
+    count: z.strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() }).optional(),
+    jmespath: z.array(jmespathQuery).min(1).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (!spec.match && !spec.count && !spec.jmespath) ctx.addIssue({ code: 'custom', path: ['match'], message: 'say what to assert: match, count or jmespath' });
+    if (spec.count && spec.resource.name) ctx.addIssue({ code: 'custom', path: ['count'], message: 'count goes with a selector, not a name' });
+  });
+type AssertSpec = z.infer<typeof fields>;
+
+/** What a JMESPath query runs on: the object (by name), or `{items: [...]}` (by selector or kind). */
+const queryInput = (spec: AssertSpec, objects: KubernetesObject[]): unknown => (spec.resource.name ? objects[0] : { items: objects });
+
+function judgeQuery(q: JmespathQuery, result: unknown): boolean {
+  if ('equals' in q && !isDeepStrictEqual(result, q.equals)) return false;
+  if ('contains' in q) {
+    const ok = Array.isArray(result) ? result.some((r) => isDeepStrictEqual(r, q.contains)) : typeof result === 'string' && typeof q.contains === 'string' && result.includes(q.contains);
+    if (!ok) return false;
+  }
+  if (q.min !== undefined && !(typeof result === 'number' && result >= q.min)) return false;
+  if (q.max !== undefined && !(typeof result === 'number' && result <= q.max)) return false;
+  return true;
+}
+
+const search = (data: unknown, query: string): unknown => jmespath.search(data, query) as unknown;
+
+function holds(spec: AssertSpec, objects: KubernetesObject[]): boolean {
+  const { min = 1, max = Infinity } = spec.count ?? {};
+  if (objects.length < min || objects.length > max) return false;
+  if (objects.length === 0) return spec.count !== undefined && !spec.match && !spec.jmespath;
+  if (spec.match && !objects.every((o) => matchPartial(spec.match, o).ok)) return false;
+  return (spec.jmespath ?? []).every((q) => judgeQuery(q, search(queryInput(spec, objects), q.query)));
+}
+
+/** Expected vs actual, for every part of the assertion (the diff of each object that does not match). */
+function rows(spec: AssertSpec, objects: KubernetesObject[]): string {
+  const out: string[] = [];
+  const { min = 1, max = Infinity } = spec.count ?? {};
+  const countOk = objects.length >= min && objects.length <= max;
+  out.push(row(`number of ${describeRef(spec.resource)}`, countOk, max === Infinity ? `at least ${min}` : `${min}..${max}`, objects.length));
+  if (spec.match) {
+    for (const object of objects.slice(0, 5)) {
+      const diff = matchPartial(spec.match, object);
+      out.push(diff.ok ? `✓ ${describeObject(object)} matches` : `${describeObject(object)}:\n${formatMismatches(diff)}`);
+    }
+  }
+  for (const q of spec.jmespath ?? []) {
+    const result = objects.length ? search(queryInput(spec, objects), q.query) : null;
+    const expected = [q.equals !== undefined && `equals ${show(q.equals)}`, q.contains !== undefined && `contains ${show(q.contains)}`, q.min !== undefined && `≥ ${q.min}`, q.max !== undefined && `≤ ${q.max}`].filter(Boolean).join(', ');
+    out.push(row(q.query, objects.length > 0 && judgeQuery(q, result), expected, result));
+  }
+  return out.join('\n');
+}
+
+/** `assert`: the selected objects exist and match (partial object, count, JMESPath), polled until the deadline. */
+export const assertStep = defineCheck({
+  fields,
+  timeoutMs: (spec) => stepTimeoutMs(spec.timeoutSeconds, POLL_TIMEOUT_SECONDS),
+  async run(spec, ctx: KubeCheckContext): Promise<CheckOutcome> {
+    const polled = await watchResource(ctx, spec.resource, {
+      timeoutSeconds: spec.timeoutSeconds ?? POLL_TIMEOUT_SECONDS,
+      holds: (objects) => holds(spec, objects),
+      crashLoopExpected: expectsCrashLoop(spec),
+    });
+    const objects = polled.last?.objects ?? [];
+    const what = describeRef(spec.resource);
+    if (polled.ok) return pass(`${what} は期待どおりです。`, `${what} is as expected.`, rows(spec, objects));
+    const missing = objects.length === 0 && (spec.count?.min ?? 1) > 0;
+    const message = missing
+      ? { ja: `${what} が見つかりません。`, en: `${what} was not found.` }
+      : { ja: `${what} が期待どおりになりませんでした（${Math.round(polled.elapsedMs / 1000)} 秒待ちました）。`, en: `${what} did not become as expected (waited ${Math.round(polled.elapsedMs / 1000)} s).` };
+    return failedPoll(ctx, polled, message, rows(spec, objects));
+  },
+});

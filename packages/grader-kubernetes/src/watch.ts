@@ -1,0 +1,45 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { pollUntil, type PollResult } from '@kadai/checks';
+import type { KubeCheckContext } from './context';
+import type { TerminalState } from './evidence';
+import type { ResourceRef } from './resources';
+
+export interface Observation {
+  objects: KubernetesObject[];
+  /** Set when a Pod behind the objects is stuck for good (the poll stopped for it). */
+  terminal?: TerminalState;
+}
+
+export interface WatchOptions {
+  timeoutSeconds: number;
+  /** Whether what was seen is what the check waits for. */
+  holds(objects: KubernetesObject[]): boolean;
+  /** The check expects containers to crash (its expectation mentions CrashLoopBackOff or restarts). */
+  crashLoopExpected?: boolean;
+  /** Stop at once when a Pod behind the objects is stuck for good (default); off where Pods do not matter (absent). */
+  stopWhenStuck?: boolean;
+  intervalMs?: number;
+}
+
+/**
+ * Polls the objects a reference selects until they hold, the step's time is up, or a Pod behind
+ * them is stuck for good (ImagePullBackOff, Unschedulable, an unexpected CrashLoopBackOff) — then
+ * it stops at once instead of waiting out the deadline. The last observation is kept for evidence.
+ */
+export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, options: WatchOptions): Promise<PollResult<Observation>> {
+  return pollUntil<Observation>({
+    timeoutMs: options.timeoutSeconds * 1000,
+    intervalMs: options.intervalMs ?? 500,
+    signal: ctx.signal,
+    observe: async () => {
+      const objects = await ctx.resources.find(ref, ctx.signal);
+      if (options.holds(objects) || options.stopWhenStuck === false) return { objects };
+      const terminal = ctx.evidence.terminalState(await ctx.evidence.podsOf(objects, ctx.signal), { crashLoopExpected: options.crashLoopExpected ?? false });
+      return terminal ? { objects, terminal } : { objects };
+    },
+    judge: (seen) => (options.holds(seen.objects) ? 'done' : seen.terminal ? 'stop' : 'again'),
+  });
+}
+
+/** Whether a check's expectation is about crashing containers (then CrashLoopBackOff is no reason to stop). */
+export const expectsCrashLoop = (spec: unknown): boolean => /CrashLoopBackOff|restartCount/.test(JSON.stringify(spec));
