@@ -8,7 +8,7 @@ import { AttemptNamespace, kubeConfigFor, probeCapabilities, reapAttempts, Sandb
 import { StudentWorkError } from '@kadai/errors';
 import { parseAllDocuments } from 'yaml';
 import { join } from 'node:path';
-import { canConnect, echoAppManifest, eventually, httpGet, images, kubectlAsWorker, NODE_IP, probePodManifest, run, workerKubeconfig } from './kube';
+import { apply, canConnect, deleteNamespace, echoAppManifest, eventually, httpGet, images, kubeconfig, kubectl, kubectlAsWorker, kubectlBin, makeNamespace, NODE_IP, probePodManifest, run, workerKubeconfig } from './kube';
 
 const kc = kubeConfigFor({ kind: 'kubeconfig', path: workerKubeconfig });
 const sandboxes = new Sandboxes(kc);
@@ -105,6 +105,24 @@ spec:
   expect(pods).toBeLessThanOrEqual(Number(quota.spec.hard.pods));
 });
 
+test("the attempt's volumes are bounded: per claim by the LimitRange, in total by the quota", async () => {
+  const sandbox = await attempt('storage');
+  const claim = (name: string, size: string) => manifests(`
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: ${name}}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: ${size}}}}
+`);
+  const tooBig = await refusal(sandbox.apply(claim('too-big', '2Gi')));
+  expect(tooBig).toBeInstanceOf(StudentWorkError);
+  expect((tooBig as Error).message).toMatch(/maximum storage usage per PersistentVolumeClaim is 1Gi/);
+  await sandbox.apply(claim('first', '1Gi'));
+  await sandbox.apply(claim('second', '1Gi'));
+  const overQuota = await refusal(sandbox.apply(claim('third', '1Gi')));
+  expect(overQuota).toBeInstanceOf(StudentWorkError);
+  expect((overQuota as Error).message).toMatch(/exceeded quota: kadai-quota.*requests\.storage/);
+});
+
 describe('two attempts', () => {
   let a: AttemptNamespace;
   let b: AttemptNamespace;
@@ -134,6 +152,25 @@ spec:
     expect(await canConnect(exec, b.name, 'probe', `echo.${a.name}.svc.cluster.local`, 80)).toBe(false);
     expect(await canConnect(exec, b.name, 'probe', echoInA, 8080)).toBe(false);
     expect(await canConnect(exec, a.name, 'probe', `echo.${b.name}.svc.cluster.local`, 80)).toBe(false);
+  });
+
+  test("an attempt's own ingress rules hold: a Pod outside any attempt, free to send anywhere, is refused too", async () => {
+    // made as cluster-admin: the worker cannot make a namespace without kadai's label
+    const outside = await makeNamespace('sandbox-outside');
+    try {
+      await apply(outside, `${echoAppManifest('echo')}---${probePodManifest('probe')}`);
+      await kubectl(['rollout', 'status', '-n', outside, 'deployment/echo', '--timeout=180s']);
+      await kubectl(['wait', '-n', outside, '--for=condition=Ready', 'pod/probe', '--timeout=180s']);
+      const asAdmin = (args: string[]) => run(kubectlBin, ['--kubeconfig', kubeconfig, ...args]);
+      const echoInA = (await workerJson(['get', 'pods', '-n', a.name, '-l', 'app=echo'])).items[0].status.podIP;
+      // the outsider's own Service answers it (no egress policy holds it back) ...
+      expect(await eventually('the outsider reaching its own Service', () => canConnect(asAdmin, outside, 'probe', 'echo', 80), 30_000)).toBe(true);
+      // ... but the attempt's Pods refuse it, by Service name and by address
+      expect(await canConnect(asAdmin, outside, 'probe', `echo.${a.name}.svc.cluster.local`, 80)).toBe(false);
+      expect(await canConnect(asAdmin, outside, 'probe', echoInA, 8080)).toBe(false);
+    } finally {
+      await deleteNamespace(outside);
+    }
   });
 
   test("neither reaches PostgreSQL, Redis, the registry or the API server on the host", async () => {
