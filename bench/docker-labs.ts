@@ -1,5 +1,5 @@
 import { checksOf, loadCatalog, type Lab } from '@kadai/catalog';
-import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, mirrorAddress, readSubmission } from '@kadai/grader-docker';
+import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, LAB_CAPABILITIES, mirrorAddress, readSubmission } from '@kadai/grader-docker';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,8 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
     '  docker rm -f $(docker ps -aq --filter label=kbench=$P) >/dev/null 2>&1',
     '  docker network rm $net >/dev/null 2>&1',
     '  docker volume rm $(docker volume ls -q --filter label=kbench=$P) >/dev/null 2>&1',
-    '  docker rmi --no-prune $(docker images -q --filter label=kbench=$P) >/dev/null 2>&1',
+    // the built images with their own layers, like the grader (the base images stay cached)
+    '  docker rmi $(docker images -q --filter label=kbench=$P) >/dev/null 2>&1',
     '}',
     'trap cleanup EXIT',
     // retry TRIES SLEEP 'command': until it succeeds, or the script fails (the probes must really pass)
@@ -57,7 +58,7 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
   for (const s of project.services) {
     if (!s.build) continue;
     const ctx = path.join(contextDir, s.build.context);
-    lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
+    lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} --cpu-period 100000 --cpu-quota ${Math.round(o.buildCpus * 100_000)} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
   }
   lines.push('docker network create --internal --label kbench=$P $net >/dev/null');
   for (const v of project.volumes) lines.push(`docker volume create --label kbench=$P $P-${v} >/dev/null`);
@@ -68,6 +69,9 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
       `--name ${c(s.name)}`, '--label kbench=$P', '--network $net', `--network-alias ${s.name}`,
       `--memory ${o.memoryBytes} --memory-swap ${o.memoryBytes} --cpus ${o.cpus} --pids-limit ${o.pidsLimit}`,
       '--security-opt no-new-privileges', `--log-opt max-size=${o.logMaxBytes} --log-opt max-file=1`,
+      `--cap-drop ALL ${LAB_CAPABILITIES.map((cap) => `--cap-add ${cap}`).join(' ')}`,
+      // kadai's engine has simple btrfs quotas: a container's size limit is what it writes (disk.ts)
+      `--storage-opt size=${o.diskBytes}`,
       s.restart !== 'no' ? `--restart ${s.restart}` : '',
       ...Object.entries(s.env).map(([k, v]) => `-e ${q(`${k}=${v}`)}`),
       ...s.volumes.map((v) => `-v $P-${v.volume}:${v.target}${v.readOnly ? ':ro' : ''}`),
@@ -182,7 +186,7 @@ async function main(): Promise<void> {
     target: { overheadRatio: 1.3 },
     maxOverheadRatio: Math.max(...ratios),
     setup:
-      'each lab\'s solution graded by the docker grader in-process (build with Docker\'s layer cache warm, sandbox network, containers with limits, every check, cleanup), runs alternating with a bash script doing the same build, run, probes and cleanup by hand with the docker CLI (generated from the same project and checks). p50/p95 over the runs; intrinsicMs is the script\'s median.',
+      "each lab's solution graded by the docker grader in-process on kadai's engine (limits re-checked before the attempt, build in the attempt's pids cgroup with its watch and per-step disk limits, sandbox network, containers with memory/CPU/pids/disk limits and dropped capabilities, every check, cleanup including the attempt's own layers), runs alternating with a bash script doing the same build, run (same limits, capabilities, storage-opt size), probes and cleanup (rmi with the image's own layers) by hand with the docker CLI (generated from the same project and checks). The labs' base images are cached (warm), each attempt's own layers are built anew on both sides. p50/p95 over the runs; intrinsicMs is the script's median.",
     labs: figures,
   });
 }

@@ -3,7 +3,7 @@ import { loadCatalogOrFail } from '@kadai/catalog';
 import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
 import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
-import { GradingQueues } from '@kadai/queue';
+import { GradingQueues, unsafeWorkers } from '@kadai/queue';
 import Redis from 'ioredis';
 import { readApiConfig } from './config';
 
@@ -35,6 +35,7 @@ runService(async () => {
     rateLimits: new RateLimits(redis, config.rateLimits, `${config.queuePrefix}:rate`),
     trustProxy: config.trustProxy,
     pingRedis: async () => void (await redis.ping()),
+    unsafeSandboxes: async () => (await unsafeWorkers(redis, config.queuePrefix)).map((w) => `worker ${w.workerId}: ${w.problems.join('; ')}`),
   });
   const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));
   server.keepAliveTimeout = 65_000;

@@ -1,8 +1,9 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, releasedRuns, syncLabs } from '@kadai/db';
+import type { SafetyStatus } from '@kadai/grader-docker';
 import { checkValidators, createGraders, startGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
-import { gradingJob, GradingQueues, queueName, startSweeper } from '@kadai/queue';
+import { gradingJob, GradingQueues, publishWorkerSafety, queueName, startSweeper, withdrawWorkerSafety } from '@kadai/queue';
 import { runJob, type RunnerDeps } from '@kadai/runner';
 import { UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
@@ -25,6 +26,22 @@ runService(async () => {
 
   // Workers block on Redis, so BullMQ wants unlimited retries per request on their connection.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+
+  // The docker sandbox's limits are verified at start (docker attempts wait for it) and every
+  // KADAI_DOCKER_SAFETY_CHECK_MS; the result goes to Redis (the API's /readyz) and this worker's /readyz.
+  const dockerSafety = graders.docker.safety;
+  const publishSafety = (status: SafetyStatus) =>
+    publishWorkerSafety(connection, config.queuePrefix, { workerId: config.workerId, ...status }, config.dockerSafetyCheckMs * 3).catch((err: unknown) => log.warn({ err }, 'could not publish the sandbox safety status'));
+  dockerSafety.onChange = (status) => void publishSafety(status);
+  const checkSafety = async () => {
+    const status = await dockerSafety.selfTest(log);
+    await publishSafety(status);
+    return status;
+  };
+  // not awaited: quiz jobs need no sandbox; docker attempts wait for this first probe (SandboxSafety)
+  void checkSafety().then((status) => status.ok && log.info('docker sandbox limits verified (host isolation, build cgroup with pids limit, btrfs disk limits)'));
+  const safetyTimer = setInterval(() => void checkSafety(), config.dockerSafetyCheckMs);
+  safetyTimer.unref();
   const shutdown = new AbortController();
   const workers = (Object.keys(graders) as LabKind[]).map(
     (kind) =>
@@ -49,7 +66,13 @@ runService(async () => {
 
   const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), config.retry, config.queuePrefix);
   const stopSweeper = startSweeper(db, queues, config.sweeper, log);
-  const metricsServer = createServer(async (_req, res) => {
+  const metricsServer = createServer(async (req, res) => {
+    if (req.url === '/readyz') {
+      const safety = dockerSafety.status;
+      res.writeHead(safety.ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: safety.ok ? 'ready' : 'not ready', dockerSandbox: safety }));
+      return;
+    }
     res.setHeader('content-type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
   }).listen(config.metricsPort, '127.0.0.1');
@@ -63,6 +86,8 @@ runService(async () => {
     await Promise.allSettled(workers.map((w) => w.close()));
     clearTimeout(grace);
     stopHousekeeping();
+    clearInterval(safetyTimer);
+    await withdrawWorkerSafety(connection, config.queuePrefix, config.workerId).catch(() => undefined);
     await stopSweeper();
     await queues.close();
     metricsServer.close();

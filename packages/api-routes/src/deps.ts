@@ -27,4 +27,6 @@ export interface ApiDeps {
   trustProxy?: string;
   /** Throws when Redis does not answer; for /readyz. */
   pingRedis: () => Promise<void>;
+  /** Problems of workers whose sandbox limits are not in place (empty: none); for /readyz. */
+  unsafeSandboxes: () => Promise<string[]>;
 }

@@ -67,7 +67,7 @@ export function openApiDocument(): object {
         },
       },
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
-      '/readyz': { get: { security: [], summary: 'Readiness: Postgres and Redis answer', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+      '/readyz': { get: { security: [], summary: 'Readiness: Postgres and Redis answer, and no worker reports its Docker sandbox limits missing', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     },
   };

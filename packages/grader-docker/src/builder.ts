@@ -4,6 +4,7 @@ import { InfrastructureError } from '@kadai/errors';
 import { mirrorTrouble } from '@kadai/package-mirror';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
+import { BuildLimits, type BuildLimit } from './build-limits';
 import { externalImages } from './build-policy';
 import type { DockerfileFacts } from './dockerfile';
 import { engine, engineFailure, engineMessage, statusOf } from './engine';
@@ -21,8 +22,12 @@ export interface BuildOutcome {
   /** The build output (tail kept when long). */
   log: string;
   error?: string;
+  /** Which of kadai's limits stopped it (the student's build, not the engine, failed). */
+  limit?: BuildLimit;
   /** Set when the build ran out of the attempt's build time (the student's slow build). */
   overrun?: BudgetExceeded;
+  /** Image ids of the build's steps (" ---> <id>"): its own layers, removed with the attempt. */
+  layers: string[];
   durationMs: number;
 }
 
@@ -58,52 +63,68 @@ export const mirrorAddress = (o: DockerGraderOptions) => o.packageMirrorAddress 
 
 /**
  * Builds one image with the engine's builder on the build network, whose only way out is kadai's
- * package mirror (build-egress.ts). A failed build is the student's — the step's message is the
- * check's evidence — unless kadai let it down, which is decided from kadai's own records, never
- * from the build's output: the mirror's record of upstream failures during the build, the engine
- * answering, and free space on the engine's disk once the build's containers are gone.
+ * package mirror (build-egress.ts), inside the attempt's build limits (build-limits.ts: pids, disk
+ * per step, memory, time, image size). A build a limit stopped fails naming the limit. Any other
+ * failed build is the student's — the step's message is the check's evidence — unless kadai let it
+ * down, which is decided from kadai's own records, never from the build's output: the mirror's
+ * record of upstream failures during the build, the engine answering, and free space on the
+ * engine's disk once the build's containers are gone.
  */
 export class Builder {
   constructor(
     private readonly docker: Docker,
     private readonly options: DockerGraderOptions,
+    private readonly limits: BuildLimits,
   ) {}
 
   async build(request: BuildRequest): Promise<BuildOutcome> {
     const started = Date.now();
     const { tar, count } = contextTar(request.build, request.files);
-    if (count === 0) return { ok: false, log: '', error: `the build context ${request.build.context} has no files`, durationMs: 0 };
+    if (count === 0) return { ok: false, log: '', error: `the build context ${request.build.context} has no files`, layers: [], durationMs: 0 };
     const source = { registry: this.options.imageRegistry, maxBytes: this.options.maxImageBytes };
     for (const image of request.facts ? externalImages(request.facts) : []) {
       const problem = image.ref.includes('$')
         ? `${image.ref}: the image name uses a variable without a value`
         : await provideImage(this.docker, image.ref, source, request.signal);
-      if (problem) return { ok: false, log: '', error: `${request.build.dockerfile}:${image.line}: ${problem}`, durationMs: Date.now() - started };
+      if (problem) return { ok: false, log: '', error: `${request.build.dockerfile}:${image.line}: ${problem}`, layers: [], durationMs: Date.now() - started };
     }
     let log = '';
     let error: string | undefined;
     let overrun: BudgetExceeded | undefined;
+    let limit: BuildLimit | undefined;
+    const layers: string[] = [];
     // the build phase's budget: it ends the build when the attempt's build time is used up
-    const limit = request.signal;
+    const budget = request.signal;
     try {
-      const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, this.buildOptions(request, limit));
-      await this.follow(stream, limit, (event) => {
-        if (event.stream) log = keepTail(log + event.stream, BUILD_LOG_LIMIT);
-        if (event.error) error = event.errorDetail?.message ?? event.error;
+      await this.limits.guard(async (stop) => {
+        const signal = AbortSignal.any([budget, stop]);
+        const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, this.buildOptions(request, signal));
+        await this.follow(stream, signal, (event) => {
+          if (event.stream) {
+            log = keepTail(log + event.stream, BUILD_LOG_LIMIT);
+            const layer = /^ ---> ([0-9a-f]{12})\s*$/.exec(event.stream)?.[1];
+            if (layer) layers.push(layer);
+          }
+          if (event.error) error = event.errorDetail?.message ?? event.error;
+        });
       });
     } catch (thrown) {
-      overrun = overrunOf(limit);
+      overrun = overrunOf(budget);
       if (overrun) error = overrun.message;
-      else if (limit.aborted) throw thrown; // shutting down: kadai's, not the student's
+      else if (this.limits.stoppedBy) error = `stopped at the ${this.limits.stoppedBy} limit`; // named by the verdict below
+      else if (budget.aborted || thrown instanceof InfrastructureError) throw thrown; // shutting down, or a limit not in place: kadai's
       // 400/404 before the build starts: the Dockerfile cannot be parsed or found (the student's); 5xx: the engine's.
       else if (statusOf(thrown) === 400 || statusOf(thrown) === 404) error = engineMessage(thrown);
       else throw engineFailure('build', thrown);
     }
-    if (error) {
-      await this.blameKadai(started);
-      log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
+    if (overrun) limit = 'time';
+    else {
+      const hit = await this.limits.verdict(error, log, () => engine('inspect the built image', async () => (await this.docker.getImage(request.tag).inspect()).Size));
+      if (hit) ({ limit, error } = hit);
+      else if (error) await this.blameKadai(started);
     }
-    return { ok: !error, log, ...(error ? { error } : {}), ...(overrun ? { overrun } : {}), durationMs: Date.now() - started };
+    if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
+    return { ok: !error, log, ...(error ? { error } : {}), ...(limit ? { limit } : {}), ...(overrun ? { overrun } : {}), layers, durationMs: Date.now() - started };
   }
 
   private buildOptions(request: BuildRequest, abortSignal: AbortSignal): Docker.ImageBuildOptions {
@@ -123,9 +144,10 @@ export class Builder {
       ...mirror,
       memory: o.buildMemoryBytes,
       memswap: o.buildMemoryBytes,
-      // absolute: runc takes a relative cgroup parent as relative to its own cgroup (wherever the
-      // engine was started), so the pids.max kadai writes under /sys/fs/cgroup could miss the builds
-      ...(o.buildPidsLimit > 0 && o.buildCgroupParent ? { cgroupparent: `/${o.buildCgroupParent.replace(/^\/+/, '')}` } : {}),
+      cpuperiod: 100_000,
+      cpuquota: Math.round(o.buildCpus * 100_000),
+      // the attempt's build cgroup, absolute (see cgroups.ts); dockerode's types lack the field
+      ...{ cgroupparent: this.limits.cgroupParent },
       abortSignal,
     } as Docker.ImageBuildOptions;
   }

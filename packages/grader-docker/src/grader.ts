@@ -8,9 +8,11 @@ import { engine } from './engine';
 import { DEFAULT_DOCKER_OPTIONS, type DockerGraderOptions } from './options';
 import { egressProblems, ensureBuildEgress, type BuildEgress } from './build-egress';
 import { mirrorAddress } from './builder';
-import { BUILD_BRIDGE, ensureBuildNetwork, ensureHostIsolation } from './isolation';
-import { ensureBuildCgroup, reap, runsOnEngine } from './reaper';
+import { BUILD_BRIDGE } from './isolation';
+import { reap, runsOnEngine } from './reaper';
+import { SandboxSafety } from './safety';
 import { Sandbox } from './sandbox';
+import { UnsafeSandboxError } from './unsafe';
 import { dockerSection } from './spec';
 import { readSubmission } from './submission';
 
@@ -42,7 +44,7 @@ async function closeBuildNetwork(egress: BuildEgress): Promise<void> {
   try {
     await ensureBuildEgress(egress);
   } catch (error) {
-    throw new InfrastructureError(`cannot close the build network's egress: ${(error as Error).message}`, false, { cause: error });
+    throw new UnsafeSandboxError(`cannot close the build network's egress: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -52,34 +54,14 @@ async function closeBuildNetwork(egress: BuildEgress): Promise<void> {
  * checks in order, and always removes what it created. The attempt's work stays within the lab's
  * time limit, split between the build and the run (start and checks); cleanup comes after it.
  */
-export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {}): Grader & { docker: Docker; options: DockerGraderOptions } {
+export type DockerGrader = Grader & { docker: Docker; options: DockerGraderOptions; safety: SandboxSafety };
+
+export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {}): DockerGrader {
   const options: DockerGraderOptions = { ...DEFAULT_DOCKER_OPTIONS, ...overrides };
   const docker = new Docker({ socketPath: options.socketPath });
-  let cgroupReady: Promise<boolean> | undefined;
-  let isolated: Promise<void> | undefined;
-  let buildNetworkReady: Promise<void> | undefined;
+  // every limit an attempt relies on, checked before each attempt (safety.ts)
+  const safety = new SandboxSafety(docker, options);
   const egress: BuildEgress = { bridge: BUILD_BRIDGE, gateway: mirrorAddress(options), mirrorPort: options.packageMirrorPort };
-
-  /** What every attempt needs on the engine, set up once per grader (again after a failure). */
-  async function prepareEngine(): Promise<boolean> {
-    await engine('ping', () => docker.ping());
-    if (options.isolateFromHost) {
-      isolated ??= ensureHostIsolation().catch((error: unknown) => {
-        isolated = undefined; // try again next time
-        throw new InfrastructureError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, false, { cause: error });
-      });
-      await isolated;
-    }
-    if (options.buildNetwork) {
-      buildNetworkReady ??= engine('create the build network', () => ensureBuildNetwork(docker, options.buildNetwork, options.buildSubnet)).catch((error: unknown) => {
-        buildNetworkReady = undefined;
-        throw error;
-      });
-      await buildNetworkReady;
-    }
-    cgroupReady ??= ensureBuildCgroup(options.buildCgroupParent, options.buildPidsLimit);
-    return cgroupReady;
-  }
 
   // The resources of runs whose lease is over (a crashed or stalled worker's), whatever their age; a
   // live run's are its owner's to remove; what no run of this database accounts for goes by age.
@@ -93,6 +75,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
     kind: 'docker',
     docker,
     options,
+    safety,
     async validate(lab, files) {
       await readSubmission(dockerLab(lab), files, options);
     },
@@ -106,11 +89,11 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       // How long each step took, logged with the outcome (prepare, build, start, checks, cleanup).
       const { stepMs, step } = stepTimer();
       try {
-        const { project, dockerfiles, withCgroup } = await step('prepare', async () => ({
+        const { project, dockerfiles, limits } = await step('prepare', async () => ({
           ...(await readSubmission(def, input.files, options)),
-          withCgroup: await prepareEngine(),
+          limits: await engine('ping', () => docker.ping()).then(() => safety.ensure()),
         }));
-        const sandbox = new Sandbox(docker, withCgroup ? options : { ...options, buildPidsLimit: 0 }, input.submissionId, ctx.token, ctx.log);
+        const sandbox = new Sandbox(docker, options, input.submissionId, ctx.token, ctx.log, limits);
         try {
           const runReserveMs = Math.min(options.runTimeoutMs, RUN_SHARE * attempt.limitMs);
           const build = attempt.child('the build', { limitMs: options.buildTimeoutMs, reserveMs: runReserveMs });
@@ -137,6 +120,12 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
         } finally {
           await step('cleanup', () => sandbox.down());
         }
+      } catch (error) {
+        if (error instanceof UnsafeSandboxError) {
+          safety.report(error);
+          ctx.log.error({ err: error, safety: safety.status }, 'DOCKER SANDBOX UNSAFE: not grading');
+        }
+        throw error;
       } finally {
         attempt.dispose();
         ctx.log.info({ stepMs, budgetMs: attempt.limitMs }, 'docker attempt done');

@@ -1,6 +1,7 @@
-export { createDockerGrader, dockerLabIssues } from './grader';
-export { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET, type DockerGraderOptions } from './options';
-export { reap, leftovers, runsOnEngine, ensureBuildCgroup, type ReapResult, type EngineRun } from './reaper';
+export { createDockerGrader, dockerLabIssues, type DockerGrader } from './grader';
+export { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET, LAB_CAPABILITIES, type DockerGraderOptions } from './options';
+export { reap, leftovers, runsOnEngine, type ReapResult, type EngineRun } from './reaper';
+export type { SafetyStatus } from './safety';
 export { mirrorAddress } from './builder';
 export { BUILD_BRIDGE } from './isolation';
 export { SUBMISSION_LABEL } from './sandbox';

@@ -12,10 +12,18 @@ export interface DockerGraderOptions {
   pidsLimit: number;
   /** Memory for each build step's container (bytes). */
   buildMemoryBytes: number;
-  /** Processes of all build containers together (a pids cgroup made for builds; 0 leaves it off). */
+  /** CPUs for each build step's container. */
+  buildCpus: number;
+  /** Processes of one attempt's build containers together (its own pids cgroup; always on). */
   buildPidsLimit: number;
-  /** The cgroup parent of build containers, where buildPidsLimit applies. */
+  /** Where attempts' build cgroups go: `/<buildCgroupParent>/<attempt>` (an absolute cgroup parent). */
   buildCgroupParent: string;
+  /** Where the cgroup filesystem is mounted (v1 hierarchies or the v2 tree). */
+  cgroupRoot: string;
+  /** What one container may write on top of its image (its writable layer; each build step's too), bytes. */
+  diskBytes: number;
+  /** Below this much free space on the engine's disk, attempts wait (an infrastructure error, retried). */
+  engineMinFreeBytes: number;
   /** The network builds run on (created if missing, bridge kd-builds); '' = Docker's default bridge (no egress rules: tests only). */
   buildNetwork: string;
   /** The build network's IPv4 subnet; its first address is the gateway, where the package mirror listens. */
@@ -33,7 +41,10 @@ export interface DockerGraderOptions {
   packageMirrorStatusUrl: string;
   /** kadai's registry: the only source of the images a Dockerfile builds FROM; '' = only images already on the engine. */
   imageRegistry: string;
-  /** Largest image (compressed layers) fetched from the registry for a build. */
+  /**
+   * Largest image an attempt may use: compressed layers fetched for a build's FROM, layers a pull
+   * announces, and the size of an image the attempt builds.
+   */
   maxImageBytes: number;
   /** At most this long for all builds of one attempt together (the lab's time limit bounds it further). */
   buildTimeoutMs: number;
@@ -81,8 +92,12 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   cpus: 0.5,
   pidsLimit: 128,
   buildMemoryBytes: 1024 * 1024 * 1024,
+  buildCpus: 1,
   buildPidsLimit: 1024,
   buildCgroupParent: 'kadai-build',
+  cgroupRoot: '/sys/fs/cgroup',
+  diskBytes: 1024 * 1024 * 1024,
+  engineMinFreeBytes: 2048 * 1024 * 1024,
   buildNetwork: 'kadai-builds',
   buildSubnet: '10.203.0.0/24',
   packageMirrorHost: 'packages.kadai.internal',
@@ -104,3 +119,12 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   helperImage: 'busybox:1.36',
   isolateFromHost: true,
 });
+
+/**
+ * What a lab's container may do as root beyond an unprivileged process: start as root and drop to a
+ * service user (SETUID, SETGID, CHOWN of its data and run directories — nginx, redis), read files
+ * regardless of owner and mode bits (DAC_OVERRIDE, FOWNER), signal its workers (KILL) and bind ports
+ * below 1024 (NET_BIND_SERVICE). Everything else Docker grants by default is dropped: raw sockets
+ * (spoofing on the attempt network), device nodes, file capabilities, chroot, audit writes.
+ */
+export const LAB_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID', 'KILL', 'NET_BIND_SERVICE'];

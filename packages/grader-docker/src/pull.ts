@@ -40,7 +40,10 @@ export function parseImageRef(image: string): ImageRef {
   return { registry, repository, reference: digest ?? tag };
 }
 
-async function pull(docker: Docker, image: string, signal: AbortSignal): Promise<void> {
+/** A pull stopped because the layers it announced add up to more than the image size limit. */
+class PullTooLarge extends Error {}
+
+async function pull(docker: Docker, image: string, signal: AbortSignal, maxBytes: number): Promise<void> {
   const stream = (await docker.pull(image, { abortSignal: signal })) as NodeJS.ReadableStream & { destroy?: () => void };
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {
@@ -50,6 +53,7 @@ async function pull(docker: Docker, image: string, signal: AbortSignal): Promise
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     let failure: string | undefined;
+    const layers = new Map<string, number>();
     // The engine reports a pull that fails part-way as an error event in the stream, not as an HTTP error.
     docker.modem.followProgress(
       stream,
@@ -58,8 +62,17 @@ async function pull(docker: Docker, image: string, signal: AbortSignal): Promise
         if (err || failure) reject(err ?? new Error(failure));
         else resolve();
       },
-      (event: { error?: string; errorDetail?: { message?: string } }) => {
+      (event: { id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { total?: number } }) => {
         if (event.error) failure = event.errorDetail?.message ?? event.error;
+        // each layer announces its (compressed) size as its download starts: stop once they pass the cap
+        if (event.id && event.progressDetail?.total) {
+          layers.set(event.id, event.progressDetail.total);
+          if ([...layers.values()].reduce((a, b) => a + b, 0) > maxBytes) {
+            signal.removeEventListener('abort', onAbort);
+            stream.destroy?.();
+            reject(new PullTooLarge());
+          }
+        }
       },
     );
   });
@@ -71,7 +84,7 @@ async function pull(docker: Docker, image: string, signal: AbortSignal): Promise
  * registry has, a registry kadai does not run). Throws an InfrastructureError when the cause is
  * kadai's: the engine, its disk, or a registry kadai serves images from being down or failing.
  */
-export async function ensureImage(docker: Docker, image: string, signal: AbortSignal, ownRegistries: readonly string[]): Promise<string | undefined> {
+export async function ensureImage(docker: Docker, image: string, signal: AbortSignal, ownRegistries: readonly string[], maxBytes: number): Promise<string | undefined> {
   try {
     await docker.getImage(image).inspect();
     return undefined;
@@ -81,10 +94,11 @@ export async function ensureImage(docker: Docker, image: string, signal: AbortSi
   const pullSignal = AbortSignal.any([signal, AbortSignal.timeout(PULL_TIMEOUT_MS)]);
   const started = Date.now();
   try {
-    await pull(docker, image, pullSignal);
+    await pull(docker, image, pullSignal, maxBytes);
     return undefined;
   } catch (error) {
     if (signal.aborted && !overrunOf(signal)) throw error; // shutting down: the runner decides
+    if (error instanceof PullTooLarge) return `the image ${image} is larger than the image size limit (${Math.round(maxBytes / 2 ** 20)} MiB): its pull was stopped`;
     // No HTTP status and a socket error: the engine itself did not answer (its socket is gone).
     if (!pullSignal.aborted && statusOf(error) === undefined && typeof (error as NodeJS.ErrnoException).code === 'string') throw engineFailure('pull', error);
     const failure = pullSignal.aborted ? `the pull was stopped after ${Math.round((Date.now() - started) / 1000)} s without the image` : engineMessage(error);

@@ -1,6 +1,4 @@
 import type Docker from 'dockerode';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { engine, isNotFound } from './engine';
 import { CREATED_LABEL, SUBMISSION_LABEL, TOKEN_LABEL } from './sandbox';
 
@@ -88,7 +86,7 @@ export async function reap(docker: Docker, options: ReapOptions): Promise<ReapRe
     await docker.getVolume(v.Name).remove().then(() => result.volumes++, ignore404);
   }
   for (const i of images.filter(doomed)) {
-    await docker.getImage(i.Id).remove({ force: true, noprune: true }).then(() => result.images++, ignore404);
+    await docker.getImage(i.Id).remove({ force: true }).then(() => result.images++, ignore404);
   }
   return result;
 }
@@ -102,23 +100,4 @@ export async function leftovers(docker: Docker, submissionId: string): Promise<s
     ...volumes.map((v) => `volume ${v.Name}`),
     ...images.map((i) => `image ${(i.RepoTags ?? []).join(',') || i.Id}`),
   ];
-}
-
-/**
- * A pids limit for all build containers together: builds run under this cgroup parent (cgroup v1
- * or v2, cgroupfs driver), so a fork bomb in a RUN step stops at the limit instead of exhausting the
- * machine's PIDs. Returns false (and builds run without it) when the cgroup cannot be written.
- */
-export async function ensureBuildCgroup(parent: string, pidsLimit: number, root = '/sys/fs/cgroup'): Promise<boolean> {
-  if (!parent || pidsLimit <= 0 || parent.includes('..')) return false;
-  // cgroup v1 has a pids hierarchy of its own; v2 has one tree (pids must be enabled at the root).
-  const v1 = await stat(path.join(root, 'pids')).then((s) => s.isDirectory(), () => false);
-  const dir = v1 ? path.join(root, 'pids', parent) : path.join(root, parent);
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'pids.max'), String(pidsLimit));
-    return true;
-  } catch {
-    return false;
-  }
 }

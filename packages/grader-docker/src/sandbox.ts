@@ -1,14 +1,17 @@
 import { overrunOf } from '@kadai/checks';
 import type { Logger } from '@kadai/observability';
 import type Docker from 'dockerode';
+import { BuildLimits } from './build-limits';
 import { Builder, type BuildOutcome } from './builder';
+import { BuildCgroup } from './cgroups';
 import type { DockerfileFacts } from './dockerfile';
-import { engine, engineFailure, isNotFound, studentCause } from './engine';
+import { engine, engineFailure, isNotFound, statusOf, studentCause } from './engine';
 import type { Project, ServiceSpec } from './model';
-import type { DockerGraderOptions } from './options';
+import { LAB_CAPABILITIES, type DockerGraderOptions } from './options';
 import { bridgeName } from './isolation';
 import { openProxy, type PortProxy } from './ports';
 import { ensureImage } from './pull';
+import type { AttemptLimits } from './safety';
 
 export const SUBMISSION_LABEL = 'kadai.submission';
 export const CREATED_LABEL = 'kadai.created';
@@ -33,7 +36,7 @@ export interface ServiceState {
   startError?: string;
 }
 
-type Resource = { kind: 'container' | 'network' | 'volume' | 'image'; id: string };
+type Resource = { kind: 'container' | 'network' | 'volume' | 'image' | 'layer' | 'cgroup'; id: string };
 
 /** Sorted so that every service comes after the ones it depends on; ties keep the declared order. */
 export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
@@ -66,13 +69,15 @@ export class Sandbox {
   /** One kadai-assigned port per service port, reused by every check of the attempt. */
   private readonly endpoints = new Map<string, { host: string; port: number }>();
   private networkName?: string;
+  private buildCgroup?: BuildCgroup;
 
   constructor(
     private readonly docker: Docker,
-    private readonly options: DockerGraderOptions,
+    readonly options: DockerGraderOptions,
     readonly submissionId: string,
     token: number,
     private readonly log: Logger,
+    private readonly limits: AttemptLimits,
   ) {
     const id = submissionId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20) || 'x';
     this.prefix = `kadai-${id}-${token}`;
@@ -89,7 +94,7 @@ export class Sandbox {
    * unless kadai's own records say otherwise (builder.ts).
    */
   async build(project: Project, files: Map<string, Buffer>, dockerfiles: Map<string, DockerfileFacts>, signal: AbortSignal): Promise<void> {
-    const builder = new Builder(this.docker, this.options);
+    let builder: Builder | undefined;
     for (const spec of project.services) {
       const state: ServiceState = this.services.get(spec.name) ?? { spec };
       this.services.set(spec.name, state);
@@ -102,8 +107,20 @@ export class Sandbox {
       // The image is registered before the build, so a half-finished build is cleaned up too.
       this.resources.push({ kind: 'image', id: tag });
       const facts = dockerfiles.get(spec.name);
+      builder ??= new Builder(this.docker, this.options, await this.buildLimits());
       state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.labels, signal });
+      // newest first, after the tag: the build's own layers, also those of a build that failed half-way
+      const at = this.resources.findIndex((r) => r.kind === 'image' && r.id === tag);
+      this.resources.splice(at, 0, ...state.build.layers.map((id) => ({ kind: 'layer' as const, id })));
     }
+  }
+
+  /** The attempt's build cgroup (created with its pids limit read back) and the limits around its builds. */
+  private async buildLimits(): Promise<BuildLimits> {
+    this.buildCgroup = new BuildCgroup(this.limits.cgroups, this.options.buildCgroupParent, this.prefix, this.options.buildPidsLimit);
+    this.resources.push({ kind: 'cgroup', id: this.buildCgroup.path });
+    await this.buildCgroup.create();
+    return new BuildLimits(this.options, this.buildCgroup, this.limits.disk, this.log);
   }
 
   /**
@@ -151,7 +168,7 @@ export class Sandbox {
     const spec = state.spec;
     const image = state.image!;
     if (!spec.build) {
-      const problem = await ensureImage(this.docker, image, signal, this.options.ownRegistries);
+      const problem = await ensureImage(this.docker, image, signal, this.options.ownRegistries, this.options.maxImageBytes);
       if (problem) {
         state.startError = problem;
         return;
@@ -160,6 +177,8 @@ export class Sandbox {
     const memory = this.options.memoryBytes;
     let container: Docker.Container;
     try {
+      // full btrfs qgroups count what a container references, its image included; simple quotas what it writes
+      const imageBytes = (await this.docker.getImage(image).inspect()).Size;
       container = await this.docker.createContainer({
         name: `${this.prefix}-${spec.name}`.slice(0, 120),
         Image: image,
@@ -179,8 +198,9 @@ export class Sandbox {
           PidsLimit: this.options.pidsLimit,
           Privileged: false,
           SecurityOpt: ['no-new-privileges'],
-          // Raw sockets (spoofing on the attempt network) and device nodes are never needed by a lab.
-          CapDrop: ['NET_RAW', 'MKNOD'],
+          CapDrop: ['ALL'],
+          CapAdd: LAB_CAPABILITIES,
+          StorageOpt: { size: String(this.limits.disk.containerSize(imageBytes, this.options.diskBytes)) },
           RestartPolicy: { Name: spec.restart === 'no' ? '' : spec.restart, ...(spec.maxRetries !== undefined ? { MaximumRetryCount: spec.maxRetries } : {}) },
           Mounts: spec.volumes.map((v) => ({ Type: 'volume' as const, Source: this.volumeName(v.volume), Target: v.target, ReadOnly: v.readOnly })),
           LogConfig: { Type: 'json-file', Config: { 'max-size': String(this.options.logMaxBytes), 'max-file': '1' } },
@@ -301,7 +321,7 @@ export class Sandbox {
         Image: this.options.helperImage,
         Cmd: cmd,
         Labels: this.labels,
-        HostConfig: { NetworkMode: this.networkName, Memory: 32 * 1024 * 1024, PidsLimit: 16, SecurityOpt: ['no-new-privileges'] },
+        HostConfig: { NetworkMode: this.networkName, Memory: 32 * 1024 * 1024, PidsLimit: 16, SecurityOpt: ['no-new-privileges'], CapDrop: ['ALL'] },
       }),
     );
     this.resources.push({ kind: 'container', id: c.id });
@@ -315,6 +335,13 @@ export class Sandbox {
     return { exitCode: waited?.StatusCode ?? -1, output: demux(buffer) };
   }
 
+  /** A step image of the attempt's build, unless something else uses it (a tag, a child image: 409). */
+  private async removeLayer(id: string): Promise<void> {
+    const info = await this.docker.getImage(id).inspect();
+    if ((info.RepoTags ?? []).length > 0) return;
+    await this.docker.getImage(id).remove();
+  }
+
   /** Removes everything this attempt created, newest first; what is already gone is fine. */
   async down(): Promise<void> {
     await Promise.all(this.proxies.splice(0).map((p) => p.close()));
@@ -325,10 +352,13 @@ export class Sandbox {
         if (r.kind === 'container') await this.docker.getContainer(r.id).remove({ force: true, v: true });
         else if (r.kind === 'network') await this.docker.getNetwork(r.id).remove();
         else if (r.kind === 'volume') await this.docker.getVolume(r.id).remove({ force: true } as object);
-        // noprune keeps the untagged parent layers: Docker's build cache, shared by later attempts.
-        else await this.docker.getImage(r.id).remove({ force: true, noprune: true });
+        // the attempt's own parent layers go with it; shared ones (base images, other attempts') have
+        // other children or tags and stay: Docker's cache of the labs' base layers
+        else if (r.kind === 'image') await this.docker.getImage(r.id).remove({ force: true });
+        else if (r.kind === 'layer') await this.removeLayer(r.id);
+        else await this.buildCgroup?.remove();
       } catch (error) {
-        if (!isNotFound(error)) failures.push(`${r.kind} ${r.id}: ${(error as Error).message}`);
+        if (!gone(error)) failures.push(`${r.kind} ${r.id}: ${(error as Error).message}`);
       }
     }
     // The classic builder adds the labels one LABEL step each: the steps between the first of the
@@ -346,6 +376,14 @@ export class Sandbox {
     }
     if (failures.length > 0) this.log.warn({ failures }, 'cleanup left resources behind; the reaper will remove them');
   }
+}
+
+/**
+ * Already removed (404), still used by something else (409), or removed meanwhile by a concurrent
+ * attempt that shared the image (the engine answers 500 "unrecognized image ID"): nothing left to do.
+ */
+function gone(error: unknown): boolean {
+  return isNotFound(error) || statusOf(error) === 409 || /unrecognized image ID/.test((error as Error).message);
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers) → text; plain text when there are no frames (TTY). */

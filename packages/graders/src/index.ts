@@ -1,6 +1,6 @@
 import type { CheckValidators, LabKind } from '@kadai/catalog';
 import type { Grader, HousekeepingContext } from '@kadai/grading';
-import { createDockerGrader, dockerLabIssues, type DockerGraderOptions } from '@kadai/grader-docker';
+import { createDockerGrader, dockerLabIssues, type DockerGrader, type DockerGraderOptions } from '@kadai/grader-docker';
 import { createKubernetesGrader, kubernetesLabIssues, type KubernetesGraderOptions } from '@kadai/grader-kubernetes';
 import { quizGrader } from '@kadai/grader-quiz';
 
@@ -17,7 +17,7 @@ export interface GraderOptions {
  * The one place that maps a lab kind to its grader; adding a lab kind means adding it here.
  * Kinds without a grader yet are refused at submission time.
  */
-export function createGraders(options: GraderOptions = {}): Graders {
+export function createGraders(options: GraderOptions = {}): Graders & { docker: DockerGrader } {
   return { quiz: quizGrader, docker: createDockerGrader(options.docker), kubernetes: createKubernetesGrader(options.kubernetes) };
 }
 

@@ -4,3 +4,5 @@ export { GradingQueues } from './queues';
 export type { RetryPolicy } from './queues';
 export { startSweeper } from './sweeper';
 export type { SweeperOptions } from './sweeper';
+export { publishWorkerSafety, withdrawWorkerSafety, unsafeWorkers } from './worker-safety';
+export type { WorkerSafety } from './worker-safety';

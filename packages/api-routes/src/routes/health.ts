@@ -9,8 +9,11 @@ export function healthRoutes(deps: ApiDeps): Router {
   router.get('/readyz', async (_req, res) => {
     const checks = await Promise.allSettled([deps.db.query('SELECT 1'), deps.pingRedis()]);
     const [postgres, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : `down: ${(c.reason as Error).message}`));
-    const ready = postgres === 'ok' && redis === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres, redis });
+    // a worker grading without its sandbox limits must not look ready
+    const unsafe = redis === 'ok' ? await deps.unsafeSandboxes().catch((e: unknown) => [`unknown: ${(e as Error).message}`]) : [];
+    const sandbox = unsafe.length === 0 ? 'ok' : `unsafe: ${unsafe.join('; ')}`;
+    const ready = postgres === 'ok' && redis === 'ok' && sandbox === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres, redis, sandbox });
   });
   router.get('/metrics', async (_req, res) => {
     const depths = await deps.queues.depths().catch(() => []);

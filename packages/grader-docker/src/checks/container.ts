@@ -1,6 +1,6 @@
-import { fail, lastLines, row, text, defineCheck, type CheckOutcome } from '@kadai/checks';
+import { fail, row, text, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
-import { isOutcome, runningService, serviceName, settled, type DockerCheckContext, dockerCheckFields } from './types';
+import { containerLog, isOutcome, runningService, serviceName, settled, type DockerCheckContext, dockerCheckFields } from './types';
 
 const fields = z.strictObject({
   ...dockerCheckFields,
@@ -44,9 +44,9 @@ export const containerCheck = defineCheck({
       const info = await ctx.sandbox.inspect(name);
       const running = info?.State.Running === true;
       add('state', running, 'running', `${info?.State.Status ?? '?'}${info?.State.OOMKilled ? ' (OOM killed)' : ''}`, 'コンテナの実行状態', 'the container state');
-      if (!running) diagnosis = lastLines(await ctx.sandbox.logs(name, 30), 30);
+      if (!running) diagnosis = await containerLog(ctx, name);
     }
-    const evidence = [rows.map((r) => r.line).join('\n'), diagnosis && `--- container log (last lines) ---\n${diagnosis}`].filter(Boolean).join('\n');
+    const evidence = [rows.map((r) => r.line).join('\n'), diagnosis].filter(Boolean).join('\n');
     const bad = rows.filter((r) => !r.ok);
     if (bad.length === 0) return { status: 'pass', message: text('コンテナは要件を満たしています。', 'The container meets the requirements.'), evidence };
     return { status: 'fail', message: text(`要件を満たしていません: ${bad.map((b) => b.ja).join('、')}`, `Not as required: ${bad.map((b) => b.en).join(', ')}`), evidence };

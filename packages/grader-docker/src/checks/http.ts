@@ -1,7 +1,7 @@
-import { fail, lastLines, pass, row, defineCheck, type CheckOutcome } from '@kadai/checks';
+import { fail, pass, row, defineCheck, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
 import { isTarget, pollHttp, probeTarget } from './probe';
-import { dockerCheckFields, type DockerCheckContext } from './types';
+import { containerLog, dockerCheckFields, type DockerCheckContext } from './types';
 
 const fields = z.strictObject({
   ...dockerCheckFields,
@@ -34,13 +34,13 @@ export const httpCheck = defineCheck({
       return pass(`${spec.path} が期待どおりに応答しました。`, `${spec.path} answered as expected.`, `${where}\n${row('answer', true, expected, `status ${result.answer.status}`)}\n--- body ---\n${result.answer.body.slice(0, 2000)}`);
     }
     const actual = result.answer ? `status ${result.answer.status}` : `no answer (${result.error ?? '?'})`;
-    const logs = lastLines(await ctx.sandbox.logs(name, 30), 30);
+    const logs = await containerLog(ctx, name);
     const info = await ctx.sandbox.inspect(name);
     const state = info ? `container state: ${info.State.Status}${info.State.OOMKilled ? ' (OOM killed)' : ''}, exit code ${info.State.ExitCode}, restarts ${info.RestartCount}` : '';
     return fail(
       `${spec.path} が期待どおりに応答しません（期待: ${expected}、実際: ${actual}）。`,
       `${spec.path} did not answer as expected (expected: ${expected}; actual: ${actual}).`,
-      [where, row('answer', false, expected, actual), result.answer ? `--- body ---\n${result.answer.body.slice(0, 2000)}` : '', state, logs && `--- container log (last lines) ---\n${logs}`].filter(Boolean).join('\n'),
+      [where, row('answer', false, expected, actual), result.answer ? `--- body ---\n${result.answer.body.slice(0, 2000)}` : '', state, logs].filter(Boolean).join('\n'),
     );
   },
 });

@@ -1,6 +1,7 @@
 import { commonCheckFields, fail, lastLines, skipped, type CheckOutcome, type CheckStep } from '@kadai/checks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { DISK_QUOTA_MESSAGE } from '../disk';
 import type { DockerfileFacts } from '../dockerfile';
 import type { Project } from '../model';
 import type { Sandbox, ServiceState } from '../sandbox';
@@ -34,9 +35,17 @@ export async function serviceDiagnosis(ctx: DockerCheckContext, name: string): P
   if (info) {
     const s = info.State;
     parts.push(`container state: ${s.Status}${s.OOMKilled ? ' (killed: out of memory)' : ''}, exit code ${s.ExitCode}, restarts ${info.RestartCount}`);
-    const logs = await ctx.sandbox.logs(name, 30);
-    if (logs.trim()) parts.push(`--- container log (last lines) ---\n${lastLines(logs, 30)}`);
+    parts.push(await containerLog(ctx, name));
   }
+  return parts.filter(Boolean).join('\n');
+}
+
+/** The last lines a service's container logged, after a note when they show it hit its disk limit. */
+export async function containerLog(ctx: DockerCheckContext, name: string): Promise<string> {
+  const logs = await ctx.sandbox.logs(name, 30).catch(() => '');
+  const parts: string[] = [];
+  if (DISK_QUOTA_MESSAGE.test(logs)) parts.push(`the container reached its disk limit (${Math.round(ctx.sandbox.options.diskBytes / 2 ** 20)} MiB written on top of its image)`);
+  if (logs.trim()) parts.push(`--- container log (last lines) ---\n${lastLines(logs, 30)}`);
   return parts.join('\n');
 }
 
