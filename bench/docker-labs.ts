@@ -60,7 +60,8 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
     const ctx = path.join(contextDir, s.build.context);
     lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} --cpu-period 100000 --cpu-quota ${Math.round(o.buildCpus * 100_000)} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
   }
-  lines.push('docker network create --internal --label kbench=$P $net >/dev/null');
+  // a kd-… bridge, as the grader's: kadai's engine has no iptables rules of Docker's, its firewall lets containers talk on kd-* bridges
+  lines.push('docker network create --internal --label kbench=$P -o com.docker.network.bridge.name=kd-bench$RANDOM $net >/dev/null');
   for (const v of project.volumes) lines.push(`docker volume create --label kbench=$P $P-${v} >/dev/null`);
   const order = [...project.services].sort((a, b) => (a.dependsOn.includes(b.name) ? 1 : b.dependsOn.includes(a.name) ? -1 : 0));
   for (const s of order) {

@@ -1,31 +1,39 @@
+import type { SubmissionView } from '@kadai/client';
 import { createDockerGrader, KADAI_ENGINE_SOCKET, leftovers } from '@kadai/grader-docker';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { SubmissionView } from '@kadai/client';
 import { readdirSync, readFileSync } from 'node:fs';
-import { startStack, type Stack } from '../support/stack';
+import path from 'node:path';
+import { freePort, REPO_ROOT, startStack, type Stack } from '../support/stack';
+import { createNetnsTarget, type NetnsTarget } from './netns';
 
 // The sandbox's limits, through the real api and worker on kadai's engine: each hostile submission
 // ends as a failed check that names the limit it hit (the student's failure, the same verdict every
 // time), leaves no process and nothing labelled behind; a limit that cannot be applied stops
-// grading (an infrastructure error, /readyz false), never a build without it.
-jest.setTimeout(300_000);
+// grading (an infrastructure error, /readyz false on the worker and the api), never a build without it.
+jest.setTimeout(400_000);
 
 const DISK_MB = 64;
-const IMAGE_MAX_MB = 20;
+const IMAGE_MAX_MB = 200; // python:3.10-slim (161 MB here) builds within it
 const BUILD_TIMEOUT_S = 45; // a plain build of a few steps takes >20 s on 2 loaded cores
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('docker_limits', {
-    redisDb: 12,
+    redisDb: 14,
     workers: 1,
+    // one student sends every case: more than a student's submission budget
+    apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' },
     workerEnv: { KADAI_DOCKER_DISK_MB: String(DISK_MB), KADAI_DOCKER_IMAGE_MAX_MB: String(IMAGE_MAX_MB), KADAI_DOCKER_BUILD_TIMEOUT_MS: String(BUILD_TIMEOUT_S * 1000) },
   });
 }, 120_000);
 afterAll(() => stack?.stop());
 
 const engine = createDockerGrader().docker;
-const python = (dockerfile: string) => ({ Dockerfile: dockerfile, 'app.py': 'print(1)\n', 'requirements.txt': 'flask\n' });
+const solution = (lab: string) => {
+  const dir = path.join(REPO_ROOT, 'labs', lab, 'solution');
+  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+};
+const python = (dockerfile: string) => ({ ...solution('docker-python-app'), Dockerfile: dockerfile });
 
 /** Every process whose cgroup is the attempt's build cgroup or below (kadai names it after the submission). */
 function buildProcesses(submissionId: string): number[] {
@@ -43,7 +51,7 @@ function buildProcesses(submissionId: string): number[] {
 async function grade(lab: string, files: Record<string, string>, who: 'student1' | 'student2' = 'student1'): Promise<SubmissionView> {
   const client = stack.client(who);
   const accepted = await client.submitJson({ lab, files });
-  const view = await client.waitForResult(accepted.id, 280_000);
+  const view = await client.waitForResult(accepted.id, 380_000);
   expect(buildProcesses(accepted.id)).toEqual([]);
   expect(await leftovers(engine, accepted.id)).toEqual([]);
   return view;
@@ -58,7 +66,7 @@ describe('build limits', () => {
     const second = await grade('docker-python-app', bomb, 'student2');
     for (const view of [first, second]) {
       expect(view.state).toBe('graded');
-      expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/process limit \(1024 processes/) } });
+      expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/process limit \(1024 processes/), ja: expect.stringMatching(/プロセス数の上限/) } });
     }
     const verdict = (v: SubmissionView) => ({ score: v.score, checks: v.checks.map((c) => [c.checkId, c.status, c.message?.en]) });
     expect(verdict(second)).toEqual(verdict(first));
@@ -77,15 +85,33 @@ describe('build limits', () => {
     expect(check(view, 'builds')?.evidence).toMatch(/Disk quota exceeded/);
   });
 
-  it("an image above the size limit fails the build, naming the limit; the attempt's own layers are removed", async () => {
+  it("an image above the size limit fails the build, naming the limit; the attempt's own layers are removed, the base image stays", async () => {
     const marker = randomUUID();
-    const view = await grade('docker-python-app', python(`FROM python:3.10-slim\nRUN echo ${marker} > /marker\nCOPY . /app\nCMD ["python", "/app/app.py"]\n`));
+    // python:3.10-slim is below the limit; 60 MB written on top of it is not
+    const view = await grade('docker-python-app', python(`FROM python:3.10-slim\nRUN echo ${marker} > /marker && head -c 62914560 /dev/urandom > /blob\nCOPY . /app\nCMD ["python", "/app/app.py"]\n`));
     expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(new RegExp(`above the image size limit \\(${IMAGE_MAX_MB} MiB\\)`)) } });
-    // no image on the engine comes from the attempt's steps (the base image stays: it is the shared cache)
     const images = await engine.listImages({ all: true });
     const steps = await Promise.all(images.map((i) => engine.getImage(i.Id).inspect().then((info) => JSON.stringify(info.ContainerConfig?.Cmd ?? []), () => '')));
     expect(steps.filter((cmd) => cmd.includes(marker))).toEqual([]);
     expect(images.some((i) => (i.RepoTags ?? []).includes('python:3.10-slim'))).toBe(true);
+  });
+});
+
+describe('egress from RUN through the api', () => {
+  let target: NetnsTarget;
+  beforeAll(async () => {
+    target = await createNetnsTarget();
+  }, 60_000);
+  afterAll(() => target?.close());
+
+  it('the LAN, link-local metadata and IPv6 answer the host but not a RUN step', async () => {
+    const urls = [`http://${target.v4}:${target.port}/`, `http://${target.linkLocal}:${target.port}/`, `http://[${target.v6}]:${target.port}/`];
+    // control: each target answers from the host
+    for (const url of urls) expect(execFileSync('curl', ['-s', '-m', '5', '-g', url]).toString()).toContain(target.marker);
+    const probe = `RUN for url in ${urls.map((u) => `'${u}'`).join(' ')}; do if wget -T 3 -q -O- "$url" 2>/dev/null | grep -q ${target.marker}; then echo "OPEN $url"; exit 7; fi; done`;
+    const dockerfile = solution('docker-python-app').Dockerfile!.replace('EXPOSE 5000', `${probe}\nEXPOSE 5000`);
+    const view = await grade('docker-python-app', python(dockerfile));
+    expect(view.checks.filter((c) => c.status !== 'pass').map((c) => `${c.checkId}: ${c.evidence ?? ''}`)).toEqual([]);
   });
 });
 
@@ -99,28 +125,45 @@ describe('run limits', () => {
     expect(check(view, 'http-8080')?.evidence).toContain('Disk quota exceeded');
   });
 
+  it('a container has only the capabilities a lab needs (CHOWN DAC_OVERRIDE FOWNER KILL SETGID SETUID NET_BIND_SERVICE)', async () => {
+    // the container prints its capability sets and exits: the running check shows its log
+    const view = await grade('docker-run-nginx', { 'run.txt': 'docker run -d -p 8080:80 nginx sh -c "grep ^Cap /proc/self/status"\n' });
+    expect(check(view, 'running')?.status).toBe('fail');
+    // bits 0 1 3 5 6 7 10 = 0x4eb; Docker's default set is 0xa80425fb
+    expect(check(view, 'running')?.evidence).toMatch(/CapBnd:\s+00000000000004eb/);
+    expect(check(view, 'running')?.evidence).toMatch(/CapEff:\s+00000000000004eb/);
+  });
+
   it('a pull above the image size limit is stopped', async () => {
-    // an image in kadai's registry whose layers the engine does not have: 40 MB of random bytes
-    const huge = `127.0.0.1:5000/kadai-test/huge:${process.pid}`;
-    const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${KADAI_ENGINE_SOCKET}`, DOCKER_BUILDKIT: '0' }, input: args[0] === 'build' ? 'FROM busybox:1.36\nRUN head -c 41943040 /dev/urandom > /blob\n' : undefined, stdio: ['pipe', 'ignore', 'inherit'] });
-    docker('build', '-q', '-t', huge, '-');
-    docker('push', huge);
-    docker('rmi', huge);
+    // an image in kadai's registry whose layers the engine does not have: 210 MB of random bytes (made once)
+    const huge = '127.0.0.1:5000/limits-test/huge:1';
+    const docker = (args: string[], input?: string) =>
+      execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${KADAI_ENGINE_SOCKET}`, DOCKER_BUILDKIT: '0' }, input, stdio: ['pipe', 'ignore', 'inherit'] });
+    const inRegistry = await fetch('http://127.0.0.1:5000/v2/limits-test/huge/manifests/1', { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    if (!inRegistry.ok) {
+      docker(['build', '-q', '-t', huge, '-'], 'FROM busybox:1.36\nRUN head -c 220200960 /dev/urandom > /blob\n');
+      docker(['push', huge]);
+    }
+    await engine.getImage(huge).remove({ force: true }).catch(() => undefined);
     const view = await grade('docker-run-nginx', { 'run.txt': `docker run -d -p 8080:80 ${huge}\n` });
     expect(view.state).toBe('graded');
     expect(check(view, 'running')?.evidence).toMatch(new RegExp(`larger than the image size limit \\(${IMAGE_MAX_MB} MiB\\): its pull was stopped`));
+    await expect(engine.getImage(huge).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });
 
 describe('a limit that cannot be applied', () => {
   let unsafe: Stack;
+  let workerPort: number;
   beforeAll(async () => {
+    unsafe = await startStack('docker_unsafe', { redisDb: 14, workers: 0 });
+    workerPort = await freePort();
     // not a cgroup filesystem: no pids limit can be set for builds
-    unsafe = await startStack('docker_unsafe', { redisDb: 13, workers: 1, workerEnv: { KADAI_DOCKER_CGROUP_ROOT: '/tmp' } });
+    await unsafe.startWorker({ KADAI_DOCKER_CGROUP_ROOT: '/tmp', KADAI_WORKER_METRICS_PORT: String(workerPort) });
   }, 120_000);
   afterAll(() => unsafe?.stop());
 
-  it('stops grading: readiness false, and a submission is an infrastructure error, never a score', async () => {
+  it('stops grading: readiness false on the worker and the api, and a submission is an infrastructure error, never a score', async () => {
     // the worker's start-up check runs beside its start: wait for its word
     let ready = await fetch(`${unsafe.apiUrl}/readyz`);
     for (let i = 0; i < 300 && ready.status === 200; i++) {
@@ -129,11 +172,16 @@ describe('a limit that cannot be applied', () => {
     }
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ sandbox: expect.stringMatching(/unsafe: worker test-worker-1: sandbox limit not in place: \/tmp is neither a cgroup/) });
+    const worker = await fetch(`http://127.0.0.1:${workerPort}/readyz`);
+    expect(worker.status).toBe(503);
+    expect(await worker.json()).toMatchObject({ status: 'not ready', dockerSandbox: { ok: false } });
     const client = unsafe.client('student1');
     const accepted = await client.submitJson({ lab: 'docker-run-nginx', files: { 'run.txt': 'docker run -d -p 8080:80 nginx\n' } });
     const view = await client.waitForResult(accepted.id, 120_000);
     // no check ran: an infrastructure error (the student sees kadai's notice, not a score)
     expect(view).toMatchObject({ state: 'error', score: null, checks: [] });
     expect(await leftovers(engine, accepted.id)).toEqual([]);
+    // said loudly in the worker's log
+    expect(unsafe.logOf('test-worker-1')).toMatch(/DOCKER SANDBOX UNSAFE/);
   });
 });
