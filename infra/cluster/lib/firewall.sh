@@ -1,4 +1,5 @@
-# The Pod network's firewall (sourced by `up`; `down` removes every KADAI-POD chain).
+# The Pod network's firewall (sourced by `up`, which calls pod_firewall, and `down`, which calls
+# remove_cluster_chains).
 #
 # - KADAI-POD-NETPOL (mangle FORWARD): NetworkPolicy. The first packet of each new connection to a
 #   Pod from a Pod goes to NFQUEUE $NETPOL_QUEUE, where kube-network-policies decides by the
@@ -71,3 +72,20 @@ RULES
     ip6tables -C "$chain" -i "$BRIDGE" -j KADAI-POD6 2>/dev/null || ip6tables -I "$chain" 1 -i "$BRIDGE" -j KADAI-POD6
   done
 }
+
+# Every KUBE-/CNI-/KADAI-POD chain and the rules jumping to them, for IPv4 and IPv6: what kube-proxy's
+# own cleanup leaves (kubelet's canaries), portmap's hostport chains and pod_firewall's. Only
+# KADAI-POD*: the other KADAI- chains are kadai's Docker engine's (infra/docker), which runs on
+# without the cluster. (grep finding nothing is fine.)
+remove_cluster_chains() {
+  local ipt t c rule
+  for ipt in iptables ip6tables; do
+    for t in filter nat mangle; do
+      { "$ipt-save" -t "$t" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j (KUBE-|CNI-|KADAI-POD)' || true; } | sed 's/^-A/-D/' |
+        while read -r rule; do eval "$ipt -t $t $rule" 2>/dev/null || true; done
+      for c in $(cluster_chains "$ipt" "$t"); do "$ipt" -t "$t" -F "$c" 2>/dev/null || true; done
+      for c in $(cluster_chains "$ipt" "$t"); do "$ipt" -t "$t" -X "$c" 2>/dev/null || true; done
+    done
+  done
+}
+cluster_chains() { "$1-save" -t "$2" 2>/dev/null | grep -oE '^:(KUBE-|CNI-|KADAI-POD)[^ ]*' | tr -d : || true; }
