@@ -93,14 +93,18 @@ export function httpGet(url: string, headers: Record<string, string> = {}, timeo
 /** The node's address on the Pod bridge: CoreDNS, Traefik and every host service a Pod might try. */
 export const NODE_IP = '10.244.0.1';
 
-/** A busybox Pod that sleeps, to run probes from with `kubectl exec`. */
+/**
+ * A busybox Pod that sleeps, to run probes from with `kubectl exec`. Always pulled: containerd keeps
+ * a tag it has, and a stand-in older than the registry's once had an `nc` without `-z` (every
+ * connection probe failed, allowed or not).
+ */
 export const probePodManifest = (name: string) => `
 apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, labels: {app: ${name}}}
 spec:
   terminationGracePeriodSeconds: 0
-  containers: [{name: probe, image: ${images.busybox}, command: [sleep, "3600"]}]
+  containers: [{name: probe, image: ${images.busybox}, imagePullPolicy: Always, command: [sleep, "3600"]}]
 `;
 
 /** An echo-server Deployment with a Service of the same name (port 80 → 8080). */
