@@ -38,14 +38,17 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
     'set -u',
     'P=kbench-$$-$RANDOM',
     'net=$P-net',
+    'layers=""',
     'now() { date +%s%3N; }',
     'ip() { docker inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}" "$1"; }',
     'cleanup() {',
     '  docker rm -f $(docker ps -aq --filter label=kbench=$P) >/dev/null 2>&1',
     '  docker network rm $net >/dev/null 2>&1',
     '  docker volume rm $(docker volume ls -q --filter label=kbench=$P) >/dev/null 2>&1',
-    // the built images with their own layers, like the grader (the base images stay cached)
+    // the built images with their own layers, and every step image the builds printed, newest first,
+    // like the grader (the base images stay cached; a layer with a child or a tag stays)
     '  docker rmi $(docker images -q --filter label=kbench=$P) >/dev/null 2>&1',
+    '  for l in $layers; do docker rmi $l >/dev/null 2>&1; done',
     '}',
     'trap cleanup EXIT',
     // retry TRIES SLEEP 'command': until it succeeds, or the script fails (the probes must really pass)
@@ -58,7 +61,7 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
   for (const s of project.services) {
     if (!s.build) continue;
     const ctx = path.join(contextDir, s.build.context);
-    lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} --cpu-period 100000 --cpu-quota ${Math.round(o.buildCpus * 100_000)} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
+    lines.push(`layers="$(DOCKER_BUILDKIT=0 docker build --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} --cpu-period 100000 --cpu-quota ${Math.round(o.buildCpus * 100_000)} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} | grep -oP '^ ---> \\K[0-9a-f]{12}(?=\\s*$)' | tac) $layers"`);
   }
   // a kd-… bridge, as the grader's: kadai's engine has no iptables rules of Docker's, its firewall lets containers talk on kd-* bridges
   lines.push('docker network create --internal --label kbench=$P -o com.docker.network.bridge.name=kd-bench$RANDOM $net >/dev/null');

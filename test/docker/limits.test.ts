@@ -121,8 +121,16 @@ describe('run limits', () => {
     expect(view.state).toBe('graded');
     // nginx never starts: the page check fails (after its retries, so dd has long met the limit) and says why
     expect(check(view, 'http-8080')?.status).toBe('fail');
-    expect(check(view, 'http-8080')?.evidence).toContain(`the container reached its disk limit (${DISK_MB} MiB written on top of its image)`);
+    expect(check(view, 'http-8080')?.evidence).toContain(`the container reached its disk limit (${DISK_MB} MiB written on top of its image`);
     expect(check(view, 'http-8080')?.evidence).toContain('Disk quota exceeded');
+  });
+
+  it('a named volume has the same disk limit: writing into it stops there too', async () => {
+    const view = await grade('docker-run-nginx', { 'run.txt': `docker run -d -p 8080:80 -v data:/data nginx sh -c "dd if=/dev/zero of=/data/fill bs=1M count=1000 && exec nginx -g 'daemon off;'"\n` });
+    expect(view.state).toBe('graded');
+    expect(check(view, 'http-8080')?.status).toBe('fail');
+    expect(check(view, 'http-8080')?.evidence).toContain('the container reached its disk limit');
+    expect(check(view, 'http-8080')?.evidence).toMatch(/Disk quota exceeded/);
   });
 
   it('a container has only the capabilities a lab needs (CHOWN DAC_OVERRIDE FOWNER KILL SETGID SETUID NET_BIND_SERVICE)', async () => {

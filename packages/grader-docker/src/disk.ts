@@ -1,8 +1,6 @@
-import type Docker from 'dockerode';
 import { execFile } from 'node:child_process';
-import { readFile, statfs } from 'node:fs/promises';
+import { readFile, rmdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { engine } from './engine';
 import { UnsafeSandboxError } from './unsafe';
 
 /** What a process prints when a write hits a quota (EDQUOT), e.g. dd: "Disk quota exceeded". */
@@ -15,9 +13,13 @@ const run = (cmd: string, args: string[]) =>
     execFile(cmd, args, { timeout: 10_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${cmd} ${args.join(' ')}: ${String(stderr).trim() || error.message}`)) : resolve(String(stdout)))),
   );
 
+/** Filesystem uuids by mount point: asked once per process (the mode itself is read every time). */
+const uuids = new Map<string, Promise<string | undefined>>();
+
 /** The btrfs quota mode of the filesystem holding `dir`: squota, qgroup or disabled. */
 async function quotaMode(dir: string): Promise<string> {
-  const uuid = /uuid: ([0-9a-f-]+)/.exec(await run('btrfs', ['filesystem', 'show', dir]))?.[1];
+  if (!uuids.has(dir)) uuids.set(dir, run('btrfs', ['filesystem', 'show', dir]).then((out) => /uuid: ([0-9a-f-]+)/.exec(out)?.[1]));
+  const uuid = await uuids.get(dir);
   return readFile(`/sys/fs/btrfs/${uuid}/qgroups/mode`, 'utf8').then(
     (m) => m.trim(),
     () => 'qgroup', // kernels before 6.8 have no mode file, and no simple quotas
@@ -38,8 +40,7 @@ export class EngineDisk {
   ) {}
 
   /** Throws (non-retryable) when the engine cannot enforce disk limits: its storage is not btrfs. */
-  static async open(docker: Docker): Promise<EngineDisk> {
-    const info = (await engine('info', () => docker.info())) as { Driver?: string; DockerRootDir?: string };
+  static async open(info: { Driver?: string; DockerRootDir?: string }): Promise<EngineDisk> {
     if (info.Driver !== 'btrfs' || !info.DockerRootDir) {
       throw new UnsafeSandboxError(`the engine's storage driver is ${info.Driver ?? '?'}, not btrfs, so container disk limits cannot be applied (run infra/docker/up)`);
     }
@@ -61,5 +62,17 @@ export class EngineDisk {
     const mountId = (await readFile(path.join(this.dataRoot, 'image', 'btrfs', 'layerdb', 'mounts', containerId, 'mount-id'), 'utf8')).trim();
     const subvolume = path.join(this.dataRoot, 'btrfs', 'subvolumes', mountId);
     await run('btrfs', ['qgroup', 'limit', '-e', String(bytes), subvolume]);
+  }
+
+  /**
+   * Bounds a named volume, fresh from the engine: its (empty) `_data` directory becomes a btrfs
+   * subvolume with a limit of `bytes`. The engine's `local` driver keeps a volume as a plain
+   * directory, outside every container's quota; it still removes it (rmdir of an empty subvolume).
+   */
+  async limitVolume(mountpoint: string, bytes: number): Promise<void> {
+    if (!mountpoint.startsWith(`${this.dataRoot}/volumes/`)) throw new Error(`${mountpoint} is not a volume of the engine's data-root`);
+    await rmdir(mountpoint);
+    await run('btrfs', ['subvolume', 'create', mountpoint]);
+    await run('btrfs', ['qgroup', 'limit', String(bytes), mountpoint]);
   }
 }

@@ -79,10 +79,10 @@ export class SandboxSafety {
         throw new UnsafeSandboxError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, { cause: error });
       });
     }
-    const info = (await engine('info', () => this.docker.info())) as { CgroupDriver?: string };
+    const info = (await engine('info', () => this.docker.info())) as { CgroupDriver?: string; Driver?: string; DockerRootDir?: string };
     if (info.CgroupDriver !== 'cgroupfs') throw new UnsafeSandboxError(`the engine's cgroup driver is ${info.CgroupDriver ?? '?'}, not cgroupfs (build cgroup parents would not apply)`);
     const cgroups = await CgroupTree.open(this.options.cgroupRoot);
-    const disk = await EngineDisk.open(this.docker);
+    const disk = await EngineDisk.open(info);
     const free = await disk.freeBytes();
     if (free < this.options.engineMinFreeBytes) {
       throw new InfrastructureError(`kadai's engine has ${Math.round(free / 2 ** 20)} MiB free on ${disk.dataRoot} (needs ${Math.round(this.options.engineMinFreeBytes / 2 ** 20)} MiB)`, true);

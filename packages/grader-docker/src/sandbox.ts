@@ -12,6 +12,7 @@ import { bridgeName } from './isolation';
 import { openProxy, type PortProxy } from './ports';
 import { ensureImage } from './pull';
 import type { AttemptLimits } from './safety';
+import { UnsafeSandboxError } from './unsafe';
 
 export const SUBMISSION_LABEL = 'kadai.submission';
 export const CREATED_LABEL = 'kadai.created';
@@ -108,11 +109,19 @@ export class Sandbox {
       this.resources.push({ kind: 'image', id: tag });
       const facts = dockerfiles.get(spec.name);
       builder ??= new Builder(this.docker, this.options, await this.buildLimits());
-      state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.labels, signal });
+      state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.buildLabels(), signal });
       // newest first, after the tag: the build's own layers, also those of a build that failed half-way
       const at = this.resources.findIndex((r) => r.kind === 'image' && r.id === tag);
       this.resources.splice(at, 0, ...state.build.layers.map((id) => ({ kind: 'layer' as const, id })));
     }
+  }
+
+  /**
+   * The labels a built image carries: the classic builder adds each as a LABEL step of its own (a
+   * container and a commit), so the image's own creation time stands for kadai.created (reaper.ts).
+   */
+  private buildLabels(): Record<string, string> {
+    return { [SUBMISSION_LABEL]: this.labels[SUBMISSION_LABEL]!, [TOKEN_LABEL]: this.labels[TOKEN_LABEL]! };
   }
 
   /** The attempt's build cgroup (created with its pids limit read back) and the limits around its builds. */
@@ -146,6 +155,10 @@ export class Sandbox {
     for (const volume of project.volumes) {
       const v = await engine('create volume', () => this.docker.createVolume({ Name: this.volumeName(volume), Labels: this.labels, abortSignal: signal } as Docker.VolumeCreateOptions));
       this.resources.push({ kind: 'volume', id: v.name });
+      const { Mountpoint } = await engine('inspect volume', () => this.docker.getVolume(v.name).inspect());
+      await this.limits.disk.limitVolume(Mountpoint, this.options.diskBytes).catch((error: unknown) => {
+        throw new UnsafeSandboxError(`cannot limit the disk of volume ${v.name}: ${(error as Error).message}`, { cause: error });
+      });
     }
     for (const spec of startOrder(project.services)) {
       const state: ServiceState = this.services.get(spec.name) ?? { spec, ...(spec.image ? { image: spec.image } : {}) };

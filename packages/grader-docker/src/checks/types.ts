@@ -44,7 +44,7 @@ export async function serviceDiagnosis(ctx: DockerCheckContext, name: string): P
 export async function containerLog(ctx: DockerCheckContext, name: string): Promise<string> {
   const logs = await ctx.sandbox.logs(name, 30).catch(() => '');
   const parts: string[] = [];
-  if (DISK_QUOTA_MESSAGE.test(logs)) parts.push(`the container reached its disk limit (${Math.round(ctx.sandbox.options.diskBytes / 2 ** 20)} MiB written on top of its image)`);
+  if (DISK_QUOTA_MESSAGE.test(logs)) parts.push(`the container reached its disk limit (${Math.round(ctx.sandbox.options.diskBytes / 2 ** 20)} MiB written on top of its image, or into a named volume)`);
   if (logs.trim()) parts.push(`--- container log (last lines) ---\n${lastLines(logs, 30)}`);
   return parts.join('\n');
 }
