@@ -122,7 +122,7 @@ const checkedShape = { ...common, checks: z.array(check).min(1) };
 const uniqueChecks = (lab: { checks: { id: string }[] }, ctx: z.RefinementCtx) => uniqueIds(lab.checks, ctx, 'checks');
 const dockerLab = z.looseObject({ ...checkedShape, kind: z.literal('docker') }).superRefine(uniqueChecks);
 const kubernetesLab = z
-  .looseObject({ ...checkedShape, kind: z.literal('kubernetes'), vetting: kubernetesVetting.optional(), kubernetes: kubernetesSection })
+  .looseObject({ ...checkedShape, kind: z.literal('kubernetes'), vetting: kubernetesVetting.optional(), kubernetes: kubernetesSection, decision: localized.optional() })
   .superRefine((lab, ctx) => {
     uniqueChecks(lab, ctx);
     uniqueIds(lab.kubernetes.stages, ctx, 'kubernetes', 'stages');

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { InfrastructureError, StudentWorkError } from '@kadai/errors';
-import { messageOf, statusOf, SUBMISSION_FIELD_MANAGER, type ObjectClient } from '@kadai/k8s-sandbox';
+import { isNotFound, messageOf, statusOf, SUBMISSION_FIELD_MANAGER, type ObjectClient } from '@kadai/k8s-sandbox';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubectlCommand, ResourceRef as CommandTarget } from '@kadai/k8s-vetting';
 import { apiVersionOf, describeObject } from './resources';
 import { podSelectorOf } from './evidence';
@@ -71,9 +72,23 @@ export class KubectlActions {
         return `${command.target.kind.toLowerCase()}/${command.target.name} ${command.verb === 'label' ? 'labeled' : 'annotated'}`;
       case 'delete': {
         const targets = [...command.targets.map((t) => this.ref(t)), ...command.files.flatMap((f) => (stage.commandFiles.get(f) ?? []).map((v) => v.object))];
-        for (const target of targets) await this.client.delete(target, { propagationPolicy: 'Background', ...(signal ? { signal } : {}) });
+        for (const target of targets) await this.client.delete(target, { propagationPolicy: 'Background', ...(command.now ? { gracePeriodSeconds: 1 } : {}), ...(signal ? { signal } : {}) });
+        // as kubectl (--wait=true by default): the next command must not meet the objects still terminating
+        if (command.wait !== false) for (const target of targets) await this.untilGone(target, signal);
         return targets.map((t) => `${describeObject(t)} deleted`).join('\n');
       }
+    }
+  }
+
+  private async untilGone(object: KubernetesObject, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      try {
+        await this.client.read(object, signal);
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      await sleep(250, undefined, signal ? { signal } : {});
     }
   }
 

@@ -10,7 +10,7 @@ export const DEFAULT_API_VERSIONS: Readonly<Record<string, string>> = {
   Deployment: 'apps/v1', ReplicaSet: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1',
   Job: 'batch/v1', CronJob: 'batch/v1', HorizontalPodAutoscaler: 'autoscaling/v2',
   Ingress: 'networking.k8s.io/v1', NetworkPolicy: 'networking.k8s.io/v1', PodDisruptionBudget: 'policy/v1',
-  EndpointSlice: 'discovery.k8s.io/v1',
+  EndpointSlice: 'discovery.k8s.io/v1', PersistentVolume: 'v1',
 };
 
 const labelKey = z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, 'a label key such as app or app.kubernetes.io/name');
@@ -22,8 +22,11 @@ export const resourceRef = z
     apiVersion: z.string().min(1).optional(),
     name: z.string().min(1).optional(),
     selector: z.record(labelKey, z.string()).optional(),
+    /** PersistentVolumes only: those bound to this claim of the attempt (they are cluster-scoped and named by the cluster). */
+    claim: z.string().min(1).optional(),
   })
   .superRefine((ref, ctx) => {
+    if (ref.claim !== undefined && (ref.kind !== 'PersistentVolume' || ref.name || ref.selector)) ctx.addIssue({ code: 'custom', path: ['claim'], message: 'claim selects PersistentVolumes by their claim, without name or selector' });
     if (ref.name && ref.selector) ctx.addIssue({ code: 'custom', path: ['selector'], message: 'name an object or select by labels, not both' });
     if (ref.apiVersion === undefined && !(ref.kind in DEFAULT_API_VERSIONS)) ctx.addIssue({ code: 'custom', path: ['apiVersion'], message: `say the apiVersion of ${ref.kind} (kadai knows no default for it)` });
   });
@@ -39,6 +42,7 @@ export const labelSelector = (labels: Readonly<Record<string, string>>): string 
 /** "Deployment/web", "Pods with app=web", "every Service", for messages. */
 export function describeRef(ref: ResourceRef): string {
   if (ref.name) return `${ref.kind}/${ref.name}`;
+  if (ref.claim) return `${ref.kind} (bound to claim ${ref.claim})`;
   if (ref.selector) return `${ref.kind} (${labelSelector(ref.selector)})`;
   return `${ref.kind} (all)`;
 }
@@ -57,12 +61,19 @@ export class ResourceLookup {
   async find(ref: ResourceRef, signal?: AbortSignal): Promise<KubernetesObject[]> {
     const apiVersion = apiVersionOf(ref);
     try {
+      if (ref.claim) return await this.volumesOf(ref.claim, signal);
       if (ref.name) return [await this.client.read({ apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: this.namespace } }, signal)];
       return await this.client.list(apiVersion, ref.kind, this.namespace, { ...(ref.selector ? { labelSelector: labelSelector(ref.selector) } : {}), ...(signal ? { signal } : {}) });
     } catch (err) {
       if (isNotFound(err)) return [];
       throw readError(`reading ${describeRef(ref)}`, err);
     }
+  }
+
+  /** The PersistentVolumes bound to one of the attempt's claims (never another namespace's). */
+  private async volumesOf(claim: string, signal?: AbortSignal): Promise<KubernetesObject[]> {
+    const volumes = await this.client.list<KubernetesObject & { spec?: { claimRef?: { namespace?: string; name?: string } } }>('v1', 'PersistentVolume', this.namespace, signal ? { signal } : {});
+    return volumes.filter((pv) => pv.spec?.claimRef?.namespace === this.namespace && pv.spec.claimRef.name === claim);
   }
 
   /** Pods with these labels. */

@@ -7,8 +7,10 @@ import path from 'node:path';
 /** One stage of a submission, vetted: what an `apply` check applies (files first, then commands). */
 export interface Stage {
   id: string;
-  /** The objects of the stage's files, in file and document order, each with its source. */
+  /** The objects of the stage's files, in file and document order, each with its source: what is dry-run and applied (made unique per attempt where needed). */
   objects: VettedObject[];
+  /** The same objects exactly as the student handed them in (`assert` with `source: submitted` reads these). */
+  submitted: VettedObject[];
   /** The stage's command file, if it has one. */
   commandsFile?: string;
   /** Its kubectl commands, parsed against the lab's allow-list (never run by a shell). */
@@ -69,7 +71,7 @@ export function readStages(def: KubernetesLabDefinition, files: ReadonlyMap<stri
         for (const file of named) if (!commandFiles.has(file)) commandFiles.set(file, vet([file]));
       }
     }
-    stages.set(stage.id, { id: stage.id, objects, ...(stage.commands !== undefined ? { commandsFile: stage.commands } : {}), commands, commandFiles });
+    stages.set(stage.id, { id: stage.id, objects, submitted: objects, ...(stage.commands !== undefined ? { commandsFile: stage.commands } : {}), commands, commandFiles });
   }
   if (issues.length > 0) {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';

@@ -19,6 +19,8 @@ export interface WatchOptions {
   /** Stop at once when a Pod behind the objects is stuck for good (default); off where Pods do not matter (absent). */
   stopWhenStuck?: boolean;
   intervalMs?: number;
+  /** Also looked at with every observation, before `holds` is asked (e.g. the Pods behind the objects). */
+  observeAlso?(objects: KubernetesObject[]): Promise<void>;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, opt
     signal: ctx.signal,
     observe: async () => {
       const objects = await ctx.resources.find(ref, ctx.signal);
+      await options.observeAlso?.(objects);
       if (options.holds(objects) || options.stopWhenStuck === false) return { objects };
       const terminal = ctx.evidence.terminalState(await ctx.evidence.podsOf(objects, ctx.signal), { crashLoopExpected: options.crashLoopExpected ?? false });
       return terminal ? { objects, terminal } : { objects };

@@ -125,8 +125,8 @@ export class ObjectClient {
   }
 
   /** Objects of a kind in a namespace, optionally only those with these labels. */
-  async list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string, options: { labelSelector?: string; fieldSelector?: string; signal?: AbortSignal } = {}): Promise<T[]> {
-    const path = await this.uriOf({ apiVersion, kind, metadata: { namespace } }, 'list');
+  async list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string, options: { labelSelector?: string; fieldSelector?: string; signal?: AbortSignal; allNamespaces?: boolean } = {}): Promise<T[]> {
+    const path = await this.uriOf({ apiVersion, kind, metadata: options.allNamespaces ? {} : { namespace } }, 'list');
     const list = await this.request<ObjectList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }, ...(options.signal ? { signal: options.signal } : {}) });
     // items of a list carry no apiVersion/kind of their own
     return list.items.map((item) => ({ ...item, apiVersion, kind }));

@@ -31,7 +31,7 @@ export type KubectlCommand = At &
     | { verb: 'set image'; target: ResourceRef; images: Record<string, string> }
     | { verb: 'rollout undo'; target: ResourceRef; toRevision?: number }
     | { verb: 'label' | 'annotate'; target: ResourceRef; set: Record<string, string>; remove: string[]; overwrite: boolean }
-    | { verb: 'delete'; targets: ResourceRef[]; files: string[] }
+    | { verb: 'delete'; targets: ResourceRef[]; files: string[]; wait?: false; now?: true }
   );
 
 type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
@@ -45,9 +45,10 @@ export interface KubectlAllowList {
 }
 
 /** Commands that only read; a student may keep them in the file from the course's steps. */
-const READ_ONLY = new Set(['get', 'describe', 'logs', 'explain', 'cluster-info', 'version', 'api-resources', 'api-versions', 'top', 'port-forward', 'exec', 'config', 'wait', 'events']);
+export const READ_ONLY_VERBS: ReadonlySet<string> = new Set(['get', 'describe', 'logs', 'explain', 'cluster-info', 'version', 'api-resources', 'api-versions', 'top', 'port-forward', 'exec', 'config', 'wait', 'events']);
 
-const KIND_ALIASES: Record<string, string> = {
+/** kubectl's names of the kinds (singular, plural, short), to the kind. */
+export const KIND_ALIASES: Readonly<Record<string, string>> = {
   pod: 'Pod', pods: 'Pod', po: 'Pod',
   service: 'Service', services: 'Service', svc: 'Service',
   deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
@@ -119,7 +120,7 @@ export function parseKubectlCommands(text: string, allowList: KubectlAllowList, 
 function parseCommand(words: string[], line: number, allowList: KubectlAllowList): KubectlCommand | undefined {
   if (words[0] !== 'kubectl') throw new LineError(words[0], `only kubectl commands are read here; "${words[0] ?? ''}" is not one`);
   const first = words[1] ?? '';
-  if (READ_ONLY.has(first)) return undefined;
+  if (READ_ONLY_VERBS.has(first)) return undefined;
   const two = `${first} ${words[2] ?? ''}`;
   const verb = (['create deployment', 'set image', 'rollout undo'].includes(two) ? two : first) as KubectlVerb;
   if (!(verb in FLAGS)) throw new LineError(first, `"kubectl ${first}" is not accepted here; accepted: ${Object.keys(FLAGS).join(', ')}`);
@@ -187,7 +188,8 @@ function parseCommand(words: string[], line: number, allowList: KubectlAllowList
     case 'delete': {
       const files = filesOf(args, false);
       const targets = files.length > 0 && args.positional.length === 0 ? [] : targetsOf(args.positional, allowList);
-      return { verb, line, targets, files };
+      // kubectl waits until the objects are gone unless --wait=false; --now is a grace period of 1 s
+      return { verb, line, targets, files, ...(one('--wait') === 'false' ? { wait: false as const } : {}), ...(args.flags.has('--now') ? { now: true as const } : {}) };
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { defineCheck, formatMismatches, matchPartial, pass, row, show, type CheckOutcome } from '@kadai/checks';
+import { defineCheck, fail, formatMismatches, matchPartial, pass, row, show, type CheckOutcome } from '@kadai/checks';
 import * as jmespath from 'jmespath';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
@@ -38,15 +38,20 @@ const fields = z
     match: z.record(z.string(), z.unknown()).optional(),
     count: z.strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() }).optional(),
     jmespath: z.array(jmespathQuery).min(1).optional(),
+    /** `live` (default): the objects in the cluster, polled; `submitted`: the objects as handed in (before kadai made them unique per attempt). */
+    source: z.enum(['live', 'submitted']).default('live'),
+    /** With `source: submitted`: the stage whose files to read (default: the last stage that has such objects). */
+    stage: z.string().optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.stage !== undefined && spec.source !== 'submitted') ctx.addIssue({ code: 'custom', path: ['stage'], message: 'stage goes with source: submitted' });
     if (!spec.match && !spec.count && !spec.jmespath) ctx.addIssue({ code: 'custom', path: ['match'], message: 'say what to assert: match, count or jmespath' });
     if (spec.count && spec.resource.name) ctx.addIssue({ code: 'custom', path: ['count'], message: 'count goes with a selector, not a name' });
   });
 type AssertSpec = z.infer<typeof fields>;
 
-/** What a JMESPath query runs on: the object (by name), or `{items: [...]}` (by selector or kind). */
-const queryInput = (spec: AssertSpec, objects: KubernetesObject[]): unknown => (spec.resource.name ? objects[0] : { items: objects });
+/** What a JMESPath query runs on: the object (by name), or the list of selected objects (by selector or kind). */
+const queryInput = (spec: AssertSpec, objects: KubernetesObject[]): unknown => (spec.resource.name ? objects[0] : objects);
 
 function judgeQuery(q: JmespathQuery, result: unknown): boolean {
   if ('equals' in q && !isDeepStrictEqual(result, q.equals)) return false;
@@ -89,18 +94,33 @@ function rows(spec: AssertSpec, objects: KubernetesObject[]): string {
   return out.join('\n');
 }
 
+/** The objects as the student handed them in that the reference selects, from the named stage or the last stage that has any. */
+function submittedObjects(ctx: KubeCheckContext, spec: AssertSpec): KubernetesObject[] {
+  const { kind, name, selector } = spec.resource;
+  const selects = (o: KubernetesObject) =>
+    o.kind === kind && (name === undefined || o.metadata?.name === name) && Object.entries(selector ?? {}).every(([k, v]) => o.metadata?.labels?.[k] === v);
+  const stages = [...ctx.stages.values()].filter((s) => spec.stage === undefined || s.id === spec.stage);
+  const found = stages.map((s) => [...s.submitted, ...[...s.commandFiles.values()].flat()].map((v) => v.object).filter(selects)).filter((list) => list.length > 0);
+  return found.at(-1) ?? [];
+}
+
 /** `assert`: the selected objects exist and match (partial object, count, JMESPath), polled until the deadline. */
 export const assertStep = defineCheck({
   fields,
   timeoutMs: (spec) => stepTimeoutMs(spec.timeoutSeconds, POLL_TIMEOUT_SECONDS),
   async run(spec, ctx: KubeCheckContext): Promise<CheckOutcome> {
+    const what = describeRef(spec.resource);
+    if (spec.source === 'submitted') {
+      const objects = submittedObjects(ctx, spec);
+      if (holds(spec, objects)) return pass(`提出された ${what} は期待どおりです。`, `The submitted ${what} is as expected.`, rows(spec, objects));
+      return fail(`提出された ${what} が期待どおりではありません。`, `The submitted ${what} is not as expected.`, rows(spec, objects));
+    }
     const polled = await watchResource(ctx, spec.resource, {
       timeoutSeconds: spec.timeoutSeconds ?? POLL_TIMEOUT_SECONDS,
       holds: (objects) => holds(spec, objects),
       crashLoopExpected: expectsCrashLoop(spec),
     });
     const objects = polled.last?.objects ?? [];
-    const what = describeRef(spec.resource);
     if (polled.ok) return pass(`${what} は期待どおりです。`, `${what} is as expected.`, rows(spec, objects));
     const missing = objects.length === 0 && (spec.count?.min ?? 1) > 0;
     const message = missing

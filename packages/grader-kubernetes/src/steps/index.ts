@@ -3,6 +3,16 @@ import type { KubeCheckContext } from '../context';
 import { absentStep } from './absent';
 import { applyStep } from './apply';
 import { assertStep } from './assert';
+import { commandsStep } from './commands';
+import { deletePodStep } from './delete-pod';
+import { eventsStep } from './events';
+import { execStep } from './exec';
+import { logsStep } from './logs';
+import { patchStep } from './patch';
+import { persistStep } from './persist';
+import { rolloutUndoStep } from './rollout-undo';
+import { scaleStep } from './scale';
+import { setImageStep } from './set-image';
 import { waitStep } from './wait';
 
 /** Every step type a kubernetes lab may use, by its `type` in lab.yaml (one file each in this folder). */
@@ -11,4 +21,14 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   assert: assertStep,
   absent: absentStep,
   wait: waitStep,
+  patch: patchStep,
+  scale: scaleStep,
+  setImage: setImageStep,
+  rolloutUndo: rolloutUndoStep,
+  exec: execStep,
+  deletePod: deletePodStep,
+  persist: persistStep,
+  events: eventsStep,
+  logs: logsStep,
+  commands: commandsStep,
 };
