@@ -88,9 +88,11 @@ function parseFile(file: string, text: string, limits: ManifestLimits, objects: 
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliases });
     } catch (error) {
-      const message = /alias/i.test((error as Error).message)
+      // only the alias count is a bomb; an alias of an anchor defined in another document (or
+      // nowhere) also fails here, and must say so instead of being called an attack
+      const message = /excessive alias count/i.test((error as Error).message)
         ? `alias bomb: more than ${limits.maxAliases} aliases expanded`
-        : (error as Error).message;
+        : `${(error as Error).message} (anchors are defined per YAML document: an alias cannot reach another document)`;
       issues.push({ file, ...at(doc.contents?.range[0] ?? doc.range[0]), message: `document ${document}: ${message}` });
       return;
     }

@@ -156,6 +156,13 @@ describe('hostile manifests', () => {
     expect(issues).toEqual([expect.objectContaining({ file: 'app.yaml', line: 1, message: expect.stringMatching(/alias bomb/) })]);
   });
 
+  it('names an alias of an anchor in another document as such, not as an alias bomb', () => {
+    const issues = issuesOf(`x-base: &base\n  privileged: true\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: nginx\n      securityContext:\n        <<: *base\n`);
+    const second = issues.find((issue) => issue.message.startsWith('document 2:'));
+    expect(second?.message).toMatch(/^document 2: Merge sources must be maps or map aliases \(anchors are defined per YAML document/);
+    expect(issues.map((issue) => issue.message).join('\n')).not.toMatch(/alias bomb/);
+  });
+
   it('refuses an Ingress claiming every host, a wildcard host and snippet annotations', () => {
     const ingress = `apiVersion: networking.k8s.io/v1
 kind: Ingress
