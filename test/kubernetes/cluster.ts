@@ -1,0 +1,44 @@
+/**
+ * What the Kubernetes end-to-end tests (and bench/k8s-labs) need around a real stack: a labs folder
+ * made of chosen labs, the worker pointed at kadai's fenced identity (never cluster-admin), and
+ * what a submission left on the cluster, found by its labels.
+ */
+import { kubeConfigFor, MANAGED_BY, SUBMISSION_LABEL } from '@kadai/k8s-sandbox';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const STATE = process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster';
+/** kadai's grading identity on the local cluster (infra/cluster/manifests/kadai-worker.yaml). */
+export const WORKER_KUBECONFIG = process.env.KADAI_TEST_WORKER_KUBECONFIG ?? `${STATE}/kadai-worker.kubeconfig`;
+
+export const workerKube = (): KubeConfig => kubeConfigFor({ kind: 'kubeconfig', path: WORKER_KUBECONFIG });
+
+/** A labs folder holding copies of the given lab folders (the catalog loads a folder of labs). */
+export function labsFolder(labDirs: readonly string[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kadai-k8s-labs-'));
+  for (const lab of labDirs) if (existsSync(lab)) cpSync(lab, path.join(dir, path.basename(lab)), { recursive: true });
+  return dir;
+}
+
+/**
+ * What the cluster still holds of a submission: its attempt namespaces (any phase, Terminating
+ * included) and cluster-scoped copies (PersistentVolumes) labelled with its id.
+ */
+export async function clusterLeftovers(kc: KubeConfig, submissionId: string): Promise<string[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const labelSelector = `${MANAGED_BY.key}=${MANAGED_BY.value},${SUBMISSION_LABEL}=${submissionId}`;
+  const [namespaces, volumes] = await Promise.all([core.listNamespace({ labelSelector }), core.listPersistentVolume({ labelSelector: `${SUBMISSION_LABEL}=${submissionId}` })]);
+  return [...namespaces.items.map((n) => `namespace ${n.metadata?.name} (${n.status?.phase})`), ...volumes.items.map((v) => `pv ${v.metadata?.name}`)];
+}
+
+/** Waits until nothing of the submission is left (namespace deletion finishes after the result is stored); returns what is still there at the deadline. */
+export async function leftoversAfter(kc: KubeConfig, submissionId: string, timeoutMs = 90_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await clusterLeftovers(kc, submissionId);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -1,0 +1,138 @@
+import { ApiError, type SubmissionView } from '@kadai/client';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { startStack, type Stack } from '../support/stack';
+import { leftoversAfter, labsFolder, WORKER_KUBECONFIG, workerKube } from './cluster';
+import { REJECTED } from './hostile-cases';
+
+// Hostile Kubernetes submissions through the real api and worker on the local cluster (issue 9):
+// each is REJECTED at submission (422/413 naming file, line:col, document, object and field; nothing
+// stored, no attempt used) or CONTAINED (graded, bounded, and nothing of it left on the cluster).
+// The worker grades as kadai's fenced identity, never as cluster-admin.
+jest.setTimeout(300_000);
+
+const HOSTILE_LAB = path.join(__dirname, 'fixtures/hostile-labs/k8s-hostile');
+const WEB_LAB = path.join(__dirname, 'labs/k8s-test-web');
+const kc = workerKube();
+let stack: Stack;
+let labsDir: string;
+
+beforeAll(async () => {
+  labsDir = labsFolder([HOSTILE_LAB, WEB_LAB]);
+  stack = await startStack('k8s_hostile', { redisDb: 15, workers: 1, labsDir, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '2' } });
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+  if (labsDir) rmSync(labsDir, { recursive: true, force: true });
+});
+
+const submissions = async () => Number((await stack.sql<{ n: string }>('SELECT count(*) AS n FROM submissions'))[0]?.n);
+const handIn = (manifest: string, who: 'student1' | 'student2' = 'student1') => stack.client(who).submitJson({ lab: 'k8s-hostile', files: { 'manifest.yaml': manifest } });
+const statuses = (view: SubmissionView) => Object.fromEntries(view.checks.map((c) => [c.checkId, c.status]));
+
+/** Grades one submission through the api and worker; resolves with its view and how long submit → result took. */
+async function graded(lab: string, files: Record<string, string>, who: 'student1' | 'student2' = 'student1'): Promise<{ view: SubmissionView; ms: number }> {
+  const started = Date.now();
+  const client = stack.client(who);
+  const accepted = await client.submitJson({ lab, files });
+  const view = await client.waitForResult(accepted.id, 280_000);
+  return { view, ms: Date.now() - started };
+}
+
+/** The solution of a test lab (or a wrong variant's changed files over it). */
+function labFiles(labDir: string, variant?: string): Record<string, string> {
+  const read = (dir: string) => Object.fromEntries(execFileSync('find', [dir, '-type', 'f', '!', '-name', 'expect.yaml', '-printf', '%P\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+  return { ...read(path.join(labDir, 'solution')), ...(variant ? read(path.join(labDir, 'wrong', variant)) : {}) };
+}
+
+const nodeReady = async () => {
+  const node = await kc.makeApiClient(CoreV1Api).listNode();
+  return node.items.filter((n) => !n.metadata?.labels?.type).map((n) => `${n.metadata?.name} ${n.status?.conditions?.find((c) => c.type === 'Ready')?.status}`);
+};
+
+describe('rejected at submission: nothing stored, nothing applied, no attempt used', () => {
+  it.each(REJECTED.map((c) => [c.name, c] as const))('%s', async (_name, hostile) => {
+    const before = await submissions();
+    const error = await handIn(hostile.manifest).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    const problem = (error as ApiError).problem;
+    expect(problem.status).toBe(hostile.status);
+    const texts = (problem.errors ?? []).map((e) => e.text);
+    for (const issue of hostile.issues) expect(texts).toContainEqual(expect.stringMatching(issue));
+    if (hostile.detail) expect(problem.detail).toMatch(hostile.detail);
+    expect(await submissions()).toBe(before);
+  });
+});
+
+/** A Pod of the hostile lab (label app=hostile) running `script`, with no resources of its own: the attempt's LimitRange gives it its bounds. */
+const podRunning = (name: string, script: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  labels: {app: hostile}\nspec:\n  restartPolicy: Never\n  containers:\n    - name: c\n      image: busybox:1.36\n      command: [sh, -c, ${JSON.stringify(script)}]\n`;
+
+describe('contained: graded, bounded, nothing left on the cluster', () => {
+  afterEach(async () => {
+    // the node is still usable after each case: a benign attempt is graded with full marks
+    expect(await nodeReady()).toEqual(['kadai-control-plane True']);
+  });
+
+  it('a fork bomb in a Pod stops at the per-Pod process limit; the attempt ends in its time and leaves nothing', async () => {
+    // refuse to run a real fork bomb on a node that would let it take the machine's whole pid table
+    const configz = JSON.parse(execFileSync('/var/cache/kadai/cluster/v1.34.4/bin/kubectl', ['--kubeconfig', '/var/lib/kadai/cluster/kubeconfig', 'get', '--raw', '/api/v1/nodes/kadai-control-plane/proxy/configz'], { encoding: 'utf8' }));
+    expect({ podPidsLimit: configz.kubeletconfig.podPidsLimit }).toEqual({ podPidsLimit: expect.any(Number) });
+    expect(configz.kubeletconfig.podPidsLimit).toBeGreaterThan(0);
+    const { view, ms } = await graded('k8s-hostile', { 'manifest.yaml': podRunning('bomb', 'f(){ f | f & }; f; sleep 600') });
+    expect(view.state).toBe('graded');
+    expect(statuses(view)).toMatchObject({ applied: 'pass', never: 'fail' });
+    expect(ms).toBeLessThan(180_000);
+    expect(await leftoversAfter(kc, view.id)).toEqual([]);
+    const after = await graded('k8s-hostile', labFiles(HOSTILE_LAB));
+    expect(after.view).toMatchObject({ state: 'graded', score: after.view.maxScore });
+  });
+
+  it('a CPU burner runs at its LimitRange CPU limit and ends with the attempt', async () => {
+    const { view, ms } = await graded('k8s-hostile', { 'manifest.yaml': podRunning('burn', 'while :; do :; done') });
+    expect(view.state).toBe('graded');
+    // the burner ran (Ready), and the attempt ended by its checks' budgets, not the burner
+    expect(statuses(view)).toEqual({ applied: 'pass', running: 'pass', never: 'fail' });
+    expect(ms).toBeLessThan(180_000);
+    expect(await leftoversAfter(kc, view.id)).toEqual([]);
+    const after = await graded('k8s-hostile', labFiles(HOSTILE_LAB));
+    expect(after.view).toMatchObject({ state: 'graded', score: after.view.maxScore });
+  });
+
+  it('a log flood: the evidence shows a capped tail of it', async () => {
+    const line = '0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz';
+    const { view } = await graded('k8s-hostile', { 'manifest.yaml': podRunning('flood', `yes ${line} | head -c 104857600; sleep 600`) });
+    expect(view.state).toBe('graded');
+    const never = view.checks.find((c) => c.checkId === 'never');
+    expect(never?.status).toBe('fail');
+    expect(never?.evidence).toContain(line);
+    expect(Buffer.byteLength(never?.evidence ?? '')).toBeLessThanOrEqual(16 * 1024);
+    expect(await leftoversAfter(kc, view.id)).toEqual([]);
+  });
+
+  it('two attempts declaring the same fixed nodePort at once are both graded, neither refused for the other', async () => {
+    const manifest = `${podRunning('web', 'sleep 600')}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: NodePort\n  selector: {app: hostile}\n  ports: [{port: 80, nodePort: 30080}]\n`;
+    const [a, b] = await Promise.all([graded('k8s-hostile', { 'manifest.yaml': manifest }, 'student1'), graded('k8s-hostile', { 'manifest.yaml': manifest }, 'student2')]);
+    for (const { view } of [a, b]) {
+      expect([view.state, view.rejection]).toEqual(['graded', null]);
+      expect(statuses(view)).toMatchObject({ applied: 'pass', running: 'pass' });
+      expect(await leftoversAfter(kc, view.id)).toEqual([]);
+    }
+  });
+});
+
+describe('side by side', () => {
+  it('attempts of the same lab graded at once agree with their one-at-a-time verdicts', async () => {
+    const solution = labFiles(WEB_LAB);
+    const wrong = labFiles(WEB_LAB, 'bad-image');
+    const alone = [await graded('k8s-test-web', solution), await graded('k8s-test-web', wrong)];
+    const together = await Promise.all([graded('k8s-test-web', solution, 'student1'), graded('k8s-test-web', wrong, 'student2'), graded('k8s-test-web', solution, 'student2'), graded('k8s-test-web', wrong, 'student1')]);
+    const verdict = ({ view }: { view: SubmissionView }) => ({ state: view.state, score: view.score, checks: statuses(view) });
+    expect(alone[0]?.view.score).toBe(alone[0]?.view.maxScore);
+    expect(alone[1]?.view.score).toBeLessThan(alone[1]?.view.maxScore ?? 0);
+    expect(together.map(verdict)).toEqual([alone[0], alone[1], alone[0], alone[1]].map((r) => verdict(r!)));
+    for (const { view } of [...alone, ...together]) expect(await leftoversAfter(kc, view.id)).toEqual([]);
+  });
+});
