@@ -81,6 +81,10 @@ rotateCertificates: false
 evictionHard: {memory.available: 100Mi, nodefs.available: 3%, imagefs.available: 3%}
 imageGCHighThresholdPercent: 97
 imageGCLowThresholdPercent: 95
+# One Pod's processes are bounded (a fork bomb in an attempt stops there; the kubelet's default,
+# unlimited, lets one Pod take the machine's whole pid table, 32768 here). 1024 as kadai's Docker
+# builds (KADAI_DOCKER_BUILD_PIDS); no lab of the course runs more than a handful of processes per Pod.
+podPidsLimit: 1024
 YAML
 
   put "$STATE/kube-proxy.yaml" <<YAML
