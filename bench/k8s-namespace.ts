@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     await Promise.all(made.map((s) => s.destroy().catch(() => undefined)));
   }
   const sorted = [...times].sort((a, b) => a - b);
-  writeResult('k8s-labs', {
+  writeResult('k8s-namespace', {
     target: { namespaceSetupMsP95: 1000 },
     setup: `${count} attempt namespaces made one after another on the local cluster (infra/cluster) as kadai-worker, each deleted before the next; from the create call to the quota counted`,
     namespaceSetupMs: { n: count, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] },

@@ -1,0 +1,190 @@
+import { loadCatalog, type KubernetesLabDefinition, type Lab } from '@kadai/catalog';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, startStack, type Stack } from '../test/support/stack';
+import { labsFolder, WORKER_KUBECONFIG } from '../test/kubernetes/cluster';
+import { UNLIMITED_RATES } from './lib/unlimited';
+import { percentile, writeResult } from './lib/result';
+
+/**
+ * Grading time of every Kubernetes lab's solution through the api and worker (submit → result, the
+ * worker as kadai's fenced identity on the local cluster), run ALTERNATELY with a plain kubectl
+ * script doing the same on the same cluster: namespace creation, apply (stage by stage, the
+ * stage's kubectl commands too, then kadai's fixtures) → converge (rollouts, Pods Ready, claims
+ * Bound) → one in-cluster probe (a busybox Pod fetching the first Service, or just running) →
+ * namespace deletion (not waited for: neither does kadai's result wait for it). Then every solution
+ * submitted at once with KADAI_CONCURRENCY_KUBERNETES=4 (throughput). namespaceSetupMs is the
+ * grader's own figure per attempt (its log line "kubernetes attempt done").
+ * Usage: npx tsx bench/k8s-labs.ts [runs per lab, default 3] [lab ids...]
+ * (labs/k8s-* on main; without any, the grader's test lab test/kubernetes/labs/k8s-test-web)
+ */
+
+const runs = Number(process.argv[2] ?? 3);
+const only = process.argv.slice(3);
+const ADMIN_KUBECONFIG = process.env.KADAI_KUBECONFIG_ADMIN ?? '/var/lib/kadai/cluster/kubeconfig';
+const KUBECTL = existsSync('/var/cache/kadai/cluster/v1.34.4/bin/kubectl') ? '/var/cache/kadai/cluster/v1.34.4/bin/kubectl' : 'kubectl';
+/** Verbs that only read: kadai never runs them for `apply` either. */
+const READ_ONLY = new Set(['get', 'describe', 'logs', 'exec', 'port-forward', 'explain', 'config', 'version', 'cluster-info', 'top', 'api-resources', 'api-versions', 'auth', 'wait', 'rollout status', 'rollout history']);
+
+function readDir(dir: string, base = dir, out = new Map<string, string>()): Map<string, string> {
+  for (const entry of readdirSync(dir)) {
+    const p = path.join(dir, entry);
+    if (statSync(p).isDirectory()) readDir(p, base, out);
+    else out.set(path.relative(base, p), readFileSync(p, 'utf8'));
+  }
+  return out;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The first Service a lab's solution declares (name, port), for the script's one probe. */
+function firstService(texts: string[]): { name: string; port: number } | undefined {
+  for (const text of texts) {
+    const doc = /kind:\s*Service\b[\s\S]*?name:\s*([a-z0-9-]+)[\s\S]*?port:\s*(\d+)/.exec(text);
+    if (doc) return { name: doc[1]!, port: Number(doc[2]) };
+  }
+  return undefined;
+}
+
+/** The by-hand version of one grading of the lab's solution: kubectl only, same cluster. */
+function handScript(lab: Lab, solutionDir: string): string {
+  const def = lab.definition as KubernetesLabDefinition;
+  const lines = [
+    'set -u',
+    `k() { ${KUBECTL} --kubeconfig ${ADMIN_KUBECONFIG} "$@"; }`,
+    `NS=kbench-${randomBytes(5).toString('hex')}`,
+    'trap \'k delete namespace $NS --wait=false >/dev/null 2>&1\' EXIT',
+    'k create namespace $NS >/dev/null && k label namespace $NS kadai-bench=k8s-labs >/dev/null || exit 1',
+    // a namespace's default ServiceAccount comes from a controller: Pods need it
+    'until k -n $NS get serviceaccount default >/dev/null 2>&1; do sleep 0.1; done',
+    // converge: every Deployment rolled out, Pods Ready, claims Bound (bounded: a lab may expect a Pod never Ready)
+    'converge() { for d in $(k -n $NS get deploy -o name); do k -n $NS rollout status $d --timeout=60s >/dev/null; done; k -n $NS wait --for=condition=Ready pod --all --timeout=30s >/dev/null 2>&1; k -n $NS wait --for=jsonpath={.status.phase}=Bound pvc --all --timeout=30s >/dev/null 2>&1; true; }',
+  ];
+  const applied: string[] = [];
+  for (const stage of def.kubernetes.stages) {
+    for (const file of stage.files) {
+      lines.push(`k -n $NS apply -f ${q(path.join(solutionDir, file))} >/dev/null || exit 1`);
+      applied.push(readFileSync(path.join(solutionDir, file), 'utf8'));
+    }
+    if (stage.commands) {
+      for (const raw of readFileSync(path.join(solutionDir, stage.commands), 'utf8').split('\n')) {
+        const words = raw.trim().split(/\s+/);
+        if (words[0] !== 'kubectl' || READ_ONLY.has(words[1] ?? '') || READ_ONLY.has(`${words[1]} ${words[2]}`)) continue;
+        const args = words.slice(1).filter((w, i, all) => !(w === 'default' && ['-n', '--namespace'].includes(all[i - 1] ?? '')) && !['-n', '--namespace'].includes(w) && w !== '--namespace=default');
+        lines.push(`(cd ${q(solutionDir)} && k -n $NS ${args.join(' ')}) >/dev/null`);
+      }
+    }
+    lines.push('converge');
+  }
+  for (const fixture of def.kubernetes.fixtures ?? []) lines.push(`k -n $NS apply -f ${q(path.join(lab.dir, 'fixtures', fixture.file))} >/dev/null`);
+  if (def.kubernetes.fixtures?.length) lines.push('converge');
+  const service = firstService(applied);
+  const probe = service ? `wget -q -T 5 -O /dev/null http://${service.name}:${service.port}/ || true` : 'true';
+  lines.push(`k -n $NS run kbench-probe --image=busybox:1.36 --restart=Never --rm -i --quiet --command -- sh -c ${q(probe)} >/dev/null 2>&1`);
+  return lines.join('\n');
+}
+
+function timeScript(script: string): number {
+  const started = process.hrtime.bigint();
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`the kubectl script failed (${r.status}): ${r.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** setupMs the worker logged for each graded submission ("kubernetes attempt done"). */
+function setupTimes(stack: Stack): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const line of stack.logOf('test-worker-1').split('\n')) {
+    if (!line.includes('"kubernetes attempt done"')) continue;
+    const entry = JSON.parse(line) as { submissionId?: string; setupMs?: number };
+    if (entry.submissionId && typeof entry.setupMs === 'number') times.set(entry.submissionId, entry.setupMs);
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const labDirs = readdirSync(path.join(REPO_ROOT, 'labs')).filter((d) => d.startsWith('k8s-')).map((d) => path.join(REPO_ROOT, 'labs', d));
+  if (labDirs.length === 0) labDirs.push(path.join(REPO_ROOT, 'test/kubernetes/labs/k8s-test-web'));
+  const labsDir = labsFolder(labDirs);
+  const catalog = await loadCatalog(labsDir);
+  const labs = [...catalog.labs.values()].filter((l) => l.definition.kind === 'kubernetes' && (only.length === 0 || only.includes(l.definition.id)));
+  const stack = await startStack('k8s_labs_bench', { redisDb: 10, workers: 1, labsDir, apiEnv: UNLIMITED_RATES, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '4' } });
+  const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+  const client = stack.client('student1');
+  const grade = async (lab: Lab) => {
+    const files = Object.fromEntries(readDir(path.join(lab.dir, 'solution')));
+    const started = Date.now();
+    const accepted = await client.submitJson({ lab: lab.definition.id, files });
+    const view = await client.waitForResult(accepted.id, 600_000);
+    return { id: accepted.id, ms: Date.now() - started, full: view.state === 'graded' && view.score === view.maxScore, state: view.state, failed: view.checks.filter((c) => c.status !== 'pass').map((c) => `${c.checkId}:${c.status}`) };
+  };
+  const results: Record<string, unknown> = {};
+  const submissionIds: string[] = [];
+  try {
+    for (const lab of labs) {
+      const id = lab.definition.id;
+      const kadai: number[] = [];
+      const intrinsic: number[] = [];
+      const notFull: string[][] = [];
+      const script = handScript(lab, path.join(lab.dir, 'solution'));
+      for (let i = 0; i < runs; i++) {
+        // alternately, so both see the same load of the shared machine
+        const graded = await grade(lab);
+        submissionIds.push(graded.id);
+        kadai.push(graded.ms);
+        if (!graded.full) notFull.push([graded.state, ...graded.failed]);
+        intrinsic.push(timeScript(script));
+        console.error(`${id} run ${i + 1}: kadai ${graded.ms} ms${graded.full ? '' : ` (not full marks: ${graded.state} ${graded.failed.join(' ')})`}, kubectl ${Math.round(intrinsic.at(-1)!)} ms`);
+      }
+      const sortedKadai = [...kadai].sort((a, b) => a - b);
+      const intrinsicMs = percentile([...intrinsic].sort((a, b) => a - b), 50);
+      const setup = setupTimes(stack);
+      const setups = submissionIds.filter((s) => setup.has(s)).slice(-runs).map((s) => setup.get(s)!).sort((a, b) => a - b);
+      results[id] = {
+        runs,
+        p50Ms: percentile(sortedKadai, 50),
+        p95Ms: percentile(sortedKadai, 95),
+        intrinsicMs: Math.round(intrinsicMs),
+        overheadRatio: Math.round((percentile(sortedKadai, 50) / intrinsicMs) * 100) / 100,
+        namespaceSetupMsP95: percentile(setups, 95),
+        ...(notFull.length ? { notFullMarks: notFull } : {}),
+      };
+    }
+
+    // throughput: every solution at once, KADAI_CONCURRENCY_KUBERNETES=4
+    const started = Date.now();
+    const together = await Promise.all(labs.map((lab) => grade(lab)));
+    const wallMs = Date.now() - started;
+    const setup = setupTimes(stack);
+    const allSetups = [...setup.values()].sort((a, b) => a - b);
+    const ratios = Object.values(results).map((r) => (r as { overheadRatio: number }).overheadRatio);
+    writeResult('k8s-labs', {
+      target: { overheadRatio: 1.3, namespaceSetupMsP95: 1000 },
+      labsMeasured: labs.map((l) => l.definition.id),
+      loadAverageAtStart: loadAtStart,
+      setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig) doing namespace creation, apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status, Pods Ready ≤ 30 s, claims Bound ≤ 30 s), one in-cluster busybox probe of the first Service, namespace deletion without waiting. ${runs} runs per lab; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see the load averages).`,
+      maxOverheadRatio: Math.max(...ratios),
+      labs: results,
+      namespaceSetupMs: { n: allSetups.length, p50: percentile(allSetups, 50), p95: percentile(allSetups, 95), max: allSetups.at(-1) },
+      throughput: {
+        concurrency: 4,
+        solutions: labs.length,
+        wallMs,
+        perMinute: Math.round((labs.length / (wallMs / 60_000)) * 100) / 100,
+        fullMarks: together.filter((t) => t.full).length,
+        notFullMarks: together.filter((t) => !t.full).map((t) => `${t.state} ${t.failed.join(' ')}`),
+      },
+    });
+  } finally {
+    await stack.stop();
+    rmSync(labsDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
