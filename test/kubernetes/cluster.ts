@@ -4,7 +4,7 @@
  * what a submission left on the cluster, found by its labels.
  */
 import { kubeConfigFor, MANAGED_BY, SUBMISSION_LABEL } from '@kadai/k8s-sandbox';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,16 @@ const STATE = process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster';
 export const WORKER_KUBECONFIG = process.env.KADAI_TEST_WORKER_KUBECONFIG ?? `${STATE}/kadai-worker.kubeconfig`;
 
 export const workerKube = (): KubeConfig => kubeConfigFor({ kind: 'kubeconfig', path: WORKER_KUBECONFIG });
+/** The cluster's admin, for the tests' own observations only (the node's state and kubelet config), never for grading. */
+export const adminKube = (): KubeConfig => kubeConfigFor({ kind: 'kubeconfig', path: process.env.KADAI_TEST_ADMIN_KUBECONFIG ?? `${STATE}/kubeconfig` });
+
+/** The Pods of a submission's attempt namespaces right now (what the worker's identity may read there). */
+export async function podsOf(kc: KubeConfig, submissionId: string): Promise<V1Pod[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespaces = await core.listNamespace({ labelSelector: `${MANAGED_BY.key}=${MANAGED_BY.value},${SUBMISSION_LABEL}=${submissionId}` });
+  const pods = await Promise.all(namespaces.items.map((n) => core.listNamespacedPod({ namespace: n.metadata?.name ?? '' }).then((l) => l.items, () => [])));
+  return pods.flat();
+}
 
 /** A labs folder holding copies of the given lab folders (the catalog loads a folder of labs). */
 export function labsFolder(labDirs: readonly string[]): string {

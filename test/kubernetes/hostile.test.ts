@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startStack, type Stack } from '../support/stack';
-import { leftoversAfter, labsFolder, WORKER_KUBECONFIG, workerKube } from './cluster';
+import { adminKube, leftoversAfter, labsFolder, podsOf, WORKER_KUBECONFIG, workerKube } from './cluster';
 import { REJECTED } from './hostile-cases';
 
 // Hostile Kubernetes submissions through the real api and worker on the local cluster (issue 9):
@@ -16,13 +16,14 @@ jest.setTimeout(300_000);
 const HOSTILE_LAB = path.join(__dirname, 'fixtures/hostile-labs/k8s-hostile');
 const WEB_LAB = path.join(__dirname, 'labs/k8s-test-web');
 const kc = workerKube();
+const admin = adminKube();
 let stack: Stack;
 let labsDir: string;
 
 beforeAll(async () => {
   labsDir = labsFolder([HOSTILE_LAB, WEB_LAB]);
   stack = await startStack('k8s_hostile', { redisDb: 15, workers: 1, labsDir, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '2' } });
-}, 120_000);
+}, 200_000);
 afterAll(async () => {
   await stack?.stop();
   if (labsDir) rmSync(labsDir, { recursive: true, force: true });
@@ -32,13 +33,25 @@ const submissions = async () => Number((await stack.sql<{ n: string }>('SELECT c
 const handIn = (manifest: string, who: 'student1' | 'student2' = 'student1') => stack.client(who).submitJson({ lab: 'k8s-hostile', files: { 'manifest.yaml': manifest } });
 const statuses = (view: SubmissionView) => Object.fromEntries(view.checks.map((c) => [c.checkId, c.status]));
 
-/** Grades one submission through the api and worker; resolves with its view and how long submit → result took. */
-async function graded(lab: string, files: Record<string, string>, who: 'student1' | 'student2' = 'student1'): Promise<{ view: SubmissionView; ms: number }> {
+/**
+ * Grades one submission through the api and worker; resolves with its view and how long submit →
+ * result took. `whileGrading` observes the cluster meanwhile (given the submission's id).
+ */
+async function graded<T = undefined>(lab: string, files: Record<string, string>, who: 'student1' | 'student2' = 'student1', whileGrading?: (id: string) => Promise<T>): Promise<{ view: SubmissionView; ms: number; seen?: T }> {
   const started = Date.now();
   const client = stack.client(who);
   const accepted = await client.submitJson({ lab, files });
-  const view = await client.waitForResult(accepted.id, 280_000);
-  return { view, ms: Date.now() - started };
+  const [view, seen] = await Promise.all([client.waitForResult(accepted.id, 280_000), whileGrading?.(accepted.id)]);
+  return { view, ms: Date.now() - started, ...(seen === undefined ? {} : { seen }) };
+}
+
+/** The CPU limit of the first Pod seen in the submission's attempt namespace (polled for up to 60 s). */
+async function cpuLimitSeen(id: string): Promise<string | undefined> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+    const pod = (await podsOf(kc, id)).find((p) => p.metadata?.labels?.app === 'hostile');
+    if (pod) return String(pod.spec?.containers[0]?.resources?.limits?.cpu);
+  }
+  return undefined;
 }
 
 /** The solution of a test lab (or a wrong variant's changed files over it). */
@@ -47,8 +60,9 @@ function labFiles(labDir: string, variant?: string): Record<string, string> {
   return { ...read(path.join(labDir, 'solution')), ...(variant ? read(path.join(labDir, 'wrong', variant)) : {}) };
 }
 
+/** The real node's Ready condition (the kwok nodes, labelled type=kwok, only pretend to run Pods). */
 const nodeReady = async () => {
-  const node = await kc.makeApiClient(CoreV1Api).listNode();
+  const node = await admin.makeApiClient(CoreV1Api).listNode();
   return node.items.filter((n) => !n.metadata?.labels?.type).map((n) => `${n.metadata?.name} ${n.status?.conditions?.find((c) => c.type === 'Ready')?.status}`);
 };
 
@@ -78,7 +92,8 @@ describe('contained: graded, bounded, nothing left on the cluster', () => {
 
   it('a fork bomb in a Pod stops at the per-Pod process limit; the attempt ends in its time and leaves nothing', async () => {
     // refuse to run a real fork bomb on a node that would let it take the machine's whole pid table
-    const configz = JSON.parse(execFileSync('/var/cache/kadai/cluster/v1.34.4/bin/kubectl', ['--kubeconfig', '/var/lib/kadai/cluster/kubeconfig', 'get', '--raw', '/api/v1/nodes/kadai-control-plane/proxy/configz'], { encoding: 'utf8' }));
+    // (the client hands back the kubelet's JSON answer parsed, though its type says string)
+    const configz = (await admin.makeApiClient(CoreV1Api).connectGetNodeProxyWithPath({ name: 'kadai-control-plane', path: 'configz' })) as unknown as { kubeletconfig: { podPidsLimit?: number } };
     expect({ podPidsLimit: configz.kubeletconfig.podPidsLimit }).toEqual({ podPidsLimit: expect.any(Number) });
     expect(configz.kubeletconfig.podPidsLimit).toBeGreaterThan(0);
     const { view, ms } = await graded('k8s-hostile', { 'manifest.yaml': podRunning('bomb', 'f(){ f | f & }; f; sleep 600') });
@@ -91,8 +106,10 @@ describe('contained: graded, bounded, nothing left on the cluster', () => {
   });
 
   it('a CPU burner runs at its LimitRange CPU limit and ends with the attempt', async () => {
-    const { view, ms } = await graded('k8s-hostile', { 'manifest.yaml': podRunning('burn', 'while :; do :; done') });
+    const { view, ms, seen } = await graded('k8s-hostile', { 'manifest.yaml': podRunning('burn', 'while :; do :; done') }, 'student1', cpuLimitSeen);
     expect(view.state).toBe('graded');
+    // the Pod asked for nothing: the attempt's LimitRange gave it a CPU limit (k8s-sandbox's default)
+    expect(seen).toMatch(/^\d+m?$/);
     // the burner ran (Ready), and the attempt ended by its checks' budgets, not the burner
     expect(statuses(view)).toEqual({ applied: 'pass', running: 'pass', never: 'fail' });
     expect(ms).toBeLessThan(180_000);
