@@ -1,5 +1,5 @@
 export { localized, visibility, LAB_KINDS, KUBERNETES_LAB_KINDS, KUBECTL_VERBS, KUBERNETES_CAPABILITIES } from './schema';
-export type { LabDefinition, QuizLabDefinition, LabKind, Localized, Visibility, Question, CheckSpec, KubernetesVetting, KubernetesLabDefinition, KubernetesSection } from './schema';
+export type { LabDefinition, QuizLabDefinition, LabKind, Localized, Visibility, Question, CheckSpec, KubernetesVetting, KubernetesLabDefinition, KubernetesSection, AttemptNodeSpec } from './schema';
 export { checksOf, maxPoints } from './lab';
 export type { Lab, SelfTestCase, CheckValidator } from './lab';
 export { loadCatalog, loadCatalogOrFail, loadLab, loadSelfTests } from './load';

@@ -83,7 +83,7 @@ export const KUBERNETES_LAB_KINDS = [
 ] as const;
 
 /** The kubectl commands a Kubernetes lab may have students hand in (packages/k8s-vetting). */
-export const KUBECTL_VERBS = ['apply', 'create deployment', 'expose', 'scale', 'set image', 'rollout undo', 'label', 'annotate', 'delete'] as const;
+export const KUBECTL_VERBS = ['apply', 'create deployment', 'expose', 'scale', 'set image', 'rollout undo', 'label', 'annotate', 'delete', 'taint'] as const;
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, 'a Kubernetes quantity such as 500m, 2 or 1Gi');
 
@@ -98,6 +98,21 @@ export type KubernetesVetting = z.infer<typeof kubernetesVetting>;
 
 /** What a Kubernetes lab may need from the cluster beyond plain workloads; probed when the worker starts. */
 export const KUBERNETES_CAPABILITIES = ['defaultStorageClass', 'ingressClass', 'loadBalancer', 'metricsServer', 'killContainer'] as const;
+
+const labelKey = z.string().regex(/^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, 'a label key such as disktype or example.com/zone');
+const labelValue = z.string().regex(/^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/, 'a label value (63 characters at most: letters, digits, - _ .)');
+
+/**
+ * A fake node kadai creates for each attempt of a scheduling lab (chapter 6), named as the course
+ * names it (`minikube-m02`): the student's label/taint commands and nodeSelectors use that name.
+ * See packages/k8s-nodes/README.md.
+ */
+const attemptNode = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,28}[a-z0-9])?$/, 'a node name of at most 30 characters: a-z, 0-9 and -'),
+  labels: z.record(labelKey, labelValue).default({}),
+  taints: z.array(z.strictObject({ key: labelKey, value: labelValue.optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) })).default([]),
+});
+export type AttemptNodeSpec = z.infer<typeof attemptNode>;
 
 /**
  * What of a submission is applied when (stages, referenced by `apply` checks), kadai's own objects
@@ -115,6 +130,7 @@ const kubernetesSection = z.strictObject({
     )
     .min(1),
   fixtures: z.array(z.strictObject({ id: slug, file: z.string().regex(/^[\w.-]+$/, 'a file name in the lab\'s fixtures/ folder') })).default([]),
+  nodes: z.array(attemptNode).max(5).default([]),
 });
 export type KubernetesSection = z.infer<typeof kubernetesSection>;
 
@@ -127,6 +143,11 @@ const kubernetesLab = z
     uniqueChecks(lab, ctx);
     uniqueIds(lab.kubernetes.stages, ctx, 'kubernetes', 'stages');
     uniqueIds(lab.kubernetes.fixtures, ctx, 'kubernetes', 'fixtures');
+    const nodeNames = new Set<string>();
+    lab.kubernetes.nodes.forEach((node, i) => {
+      if (nodeNames.has(node.name)) ctx.addIssue({ code: 'custom', path: ['kubernetes', 'nodes', i, 'name'], message: `duplicate node "${node.name}"` });
+      nodeNames.add(node.name);
+    });
     // every file a student hands in is applied (or run) by some stage: a file no stage names is a lab mistake
     const staged = new Set(lab.kubernetes.stages.flatMap((s) => [...s.files, ...(s.commands ? [s.commands] : [])]));
     lab.submission.files.forEach((f, i) => {

@@ -2,6 +2,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Lab, KubernetesLabDefinition } from '@kadai/catalog';
 import { commonCheckFields, type CheckStep } from '@kadai/checks';
 import type { AttemptNamespace, ObjectClient } from '@kadai/k8s-sandbox';
+import type { AttemptNodes } from '@kadai/k8s-nodes';
 import { z } from 'zod';
 import type { AdmissionRefusal } from './dry-run';
 import type { Evidence } from './evidence';
@@ -36,6 +37,8 @@ export interface KubeCheckContext extends CheckStep {
   resources: ResourceLookup;
   /** Pods behind objects, terminal states, capped events and logs for failed checks. */
   evidence: Evidence;
+  /** A scheduling lab's own nodes for this attempt (lab.yaml `kubernetes.nodes`). */
+  nodes?: AttemptNodes;
 }
 
 /** Fields every kubernetes step has: the common ones and its own budget. */

@@ -4,10 +4,12 @@ import { InfrastructureError } from '@kadai/errors';
 import { attemptTimes, stepTimer, type Grader, type GradingRun, type HousekeepingContext } from '@kadai/grading';
 import { kubeConfigFor, MANAGED_BY, ObjectClient, reapAttempts, RUN_LABEL, Sandboxes, SUBMISSION_LABEL, type AttemptNamespace, type CapabilityStatus, type ClusterTarget, type SandboxSettings } from '@kadai/k8s-sandbox';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AttemptNodes, reapAttemptNodes } from '@kadai/k8s-nodes';
 import { probeLabCapabilities, type LabCapability } from './capabilities';
 import { dryRunStages } from './dry-run';
 import { Evidence } from './evidence';
 import { kubernetesDefinition } from './lab';
+import { checkStagesPlacement, pinStages } from './nodes';
 import { ResourceLookup } from './resources';
 import { readStages, VALIDATION_NAMESPACE } from './stages';
 import { STEP_TYPES } from './steps';
@@ -92,13 +94,16 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
       );
     }
     const expired = await reapAttempts(kc);
-    ctx.log.info({ released: removed, expired: expired.namespaces, volumes: expired.volumes, failures: expired.failures }, 'kubernetes reaper ran');
+    // after the namespaces: a node goes once its attempt namespace is gone or going
+    const nodes = await reapAttemptNodes(connect().client);
+    ctx.log.info({ released: removed, expired: expired.namespaces, volumes: expired.volumes, nodes: nodes.nodes, failures: [...expired.failures, ...nodes.failures] }, 'kubernetes reaper ran');
   };
 
   return {
     kind: 'kubernetes',
     validate(lab, files) {
-      readStages(kubernetesDefinition(lab), files, VALIDATION_NAMESPACE);
+      const def = kubernetesDefinition(lab);
+      checkStagesPlacement(def, readStages(def, files, VALIDATION_NAMESPACE));
     },
     async start(ctx) {
       const found = await probe();
@@ -114,10 +119,15 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
       const budget = Budget.root(times.workMs, ctx.signal);
       const { stepMs, step } = stepTimer();
       let attempt: AttemptNamespace | undefined;
+      let nodes: AttemptNodes | undefined;
       try {
         const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources }));
         attempt = created;
-        const stages = readStages(def, input.files, created.name);
+        const read = readStages(def, input.files, created.name);
+        checkStagesPlacement(def, read);
+        // a scheduling lab's attempt gets its own nodes; its Pods are pinned to them before the dry run
+        if (def.kubernetes.nodes.length) nodes = await step('nodes', () => AttemptNodes.create(client, created.name, def.kubernetes.nodes, { signal: budget.signal }));
+        const stages = nodes ? pinStages(read, nodes) : read;
         const refusals = await step('dry-run', () => dryRunStages(created, stages.values(), budget.signal));
         const resources = new ResourceLookup(client, created.name);
         const evidence = new Evidence(client, resources);
@@ -129,11 +139,12 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
             visibility: def.visibility,
             budget,
             log: ctx.log,
-            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, refusals, applied, resources, evidence }),
+            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, refusals, applied, resources, evidence, ...(nodes ? { nodes } : {}) }),
           }),
         );
       } finally {
         budget.dispose();
+        if (nodes) await step('nodes-cleanup', () => nodes!.destroy().catch((err: unknown) => ctx.log.warn({ err, namespace: attempt?.name }, 'attempt nodes cleanup failed; the reaper will remove them')));
         // a namespace that cannot be removed now is the reaper's (its lease runs out), never the student's failure
         if (attempt) await step('cleanup', () => attempt!.destroy().catch((err: unknown) => ctx.log.warn({ err, namespace: attempt?.name }, 'attempt namespace cleanup failed; the reaper will remove it')));
         ctx.log.info({ stepMs, namespace: attempt?.name, setupMs: attempt?.setupMs }, 'kubernetes attempt done');

@@ -70,6 +70,8 @@ export class KubectlActions {
       case 'annotate':
         await this.relabel(command.target, command.verb === 'label' ? 'labels' : 'annotations', command.set, command.remove, command.overwrite, signal);
         return `${command.target.kind.toLowerCase()}/${command.target.name} ${command.verb === 'label' ? 'labeled' : 'annotated'}`;
+      case 'taint': // vetting lets taint name only the attempt's nodes, which apply hands to @kadai/k8s-nodes
+        throw new InfrastructureError(`kubectl taint reached the namespace's actions (line ${command.line})`, false);
       case 'delete': {
         const targets = [...command.targets.map((t) => this.ref(t)), ...command.files.flatMap((f) => (stage.commandFiles.get(f) ?? []).map((v) => v.object))];
         for (const target of targets) await this.client.delete(target, { propagationPolicy: 'Background', ...(command.now ? { gracePeriodSeconds: 1 } : {}), ...(signal ? { signal } : {}) });

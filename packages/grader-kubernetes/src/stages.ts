@@ -33,7 +33,7 @@ function only(files: ReadonlyMap<string, Buffer>, names: readonly string[]): Map
  */
 export function readStages(def: KubernetesLabDefinition, files: ReadonlyMap<string, Buffer>, namespace: string): Map<string, Stage> {
   const policy = labPolicy(def.vetting);
-  const allowList = kubectlAllowList(def.vetting);
+  const allowList = kubectlAllowList(def.vetting, def.kubernetes.nodes.map((n) => n.name));
   const stages = new Map<string, Stage>();
   const issues: InputIssue[] = [];
   let status: 413 | 422 = 422;

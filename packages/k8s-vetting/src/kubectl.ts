@@ -32,7 +32,18 @@ export type KubectlCommand = At &
     | { verb: 'rollout undo'; target: ResourceRef; toRevision?: number }
     | { verb: 'label' | 'annotate'; target: ResourceRef; set: Record<string, string>; remove: string[]; overwrite: boolean }
     | { verb: 'delete'; targets: ResourceRef[]; files: string[]; wait?: false; now?: true }
+    | { verb: 'taint'; target: ResourceRef; add: NodeTaint[]; remove: { key: string; effect?: TaintEffect }[]; overwrite: boolean }
   );
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+const TAINT_EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** One taint as `kubectl taint` writes it: `key=value:Effect` or `key:Effect`. */
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
+}
 
 type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
 
@@ -42,6 +53,11 @@ export interface KubectlAllowList {
   kinds: readonly string[];
   images: readonly string[];
   maxReplicas: number;
+  /**
+   * The nodes a scheduling lab gives each attempt, by the course's names (`minikube-m02`): the only
+   * nodes `label` and `taint` may name. Without them no command may name a node.
+   */
+  nodes?: readonly string[];
 }
 
 /** Commands that only read; a student may keep them in the file from the course's steps. */
@@ -75,7 +91,11 @@ const FLAGS: Record<KubectlVerb, Record<string, 'value' | 'bool'>> = {
   label: { '--overwrite': 'bool' },
   annotate: { '--overwrite': 'bool' },
   delete: { '-f': 'value', '--filename': 'value', '--wait': 'bool', '--now': 'bool' },
+  taint: { '--overwrite': 'bool' },
 };
+
+/** Verbs that may name a Node (the attempt's own fake nodes of a scheduling lab; the grader maps and fences them). */
+const NODE_VERBS: ReadonlySet<string> = new Set(['label', 'taint']);
 const NAMESPACE_FLAGS = new Set(['-n', '--namespace']);
 
 interface Words {
@@ -128,6 +148,7 @@ function parseCommand(words: string[], line: number, allowList: KubectlAllowList
   const args = splitWords(words.slice(verb.split(' ').length + 1), FLAGS[verb], verb);
   const one = (flag: string) => args.flags.get(flag)?.at(-1);
   const ref = (): ResourceRef => target(args.positional, allowList, verb);
+  const nodes = NODE_VERBS.has(verb);
   switch (verb) {
     case 'apply':
       return { verb, line, files: filesOf(args, true) };
@@ -183,7 +204,31 @@ function parseCommand(words: string[], line: number, allowList: KubectlAllowList
         else remove.push(change.slice(0, -1));
       }
       if (changes.length === 0) throw new LineError(undefined, `write kubectl ${verb} KIND NAME key=value`);
-      return { verb, line, target: target(args.positional.filter((w) => !changes.includes(w)), allowList, verb), set, remove, overwrite: args.flags.has('--overwrite') };
+      return { verb, line, target: target(args.positional.filter((w) => !changes.includes(w)), allowList, verb, nodes), set, remove, overwrite: args.flags.has('--overwrite') };
+    }
+    case 'taint': {
+      // kubectl taint nodes NAME key=value:Effect | key:Effect | key- | key:Effect-
+      const changes = args.positional.filter((w) => w.includes(':') || w.includes('=') || w.endsWith('-'));
+      if (changes.length === 0) throw new LineError(undefined, 'write kubectl taint nodes NAME key=value:Effect (or key- to remove it)');
+      const add: NodeTaint[] = [];
+      const remove: { key: string; effect?: TaintEffect }[] = [];
+      for (const change of changes) {
+        if (change.endsWith('-')) {
+          const [key = '', effect] = change.slice(0, -1).split(':');
+          if (effect !== undefined && !TAINT_EFFECTS.includes(effect)) throw new LineError(change, `unknown taint effect "${effect}"; use ${TAINT_EFFECTS.join(', ')}`);
+          remove.push({ key, ...(effect !== undefined ? { effect: effect as TaintEffect } : {}) });
+          continue;
+        }
+        const colon = change.lastIndexOf(':');
+        const effect = colon > 0 ? change.slice(colon + 1) : '';
+        if (!TAINT_EFFECTS.includes(effect)) throw new LineError(change, `a taint needs an effect: key=value:Effect with Effect one of ${TAINT_EFFECTS.join(', ')}`);
+        const [key = '', value] = change.slice(0, colon).split('=');
+        if (!key) throw new LineError(change, 'a taint needs a key');
+        add.push({ key, ...(value !== undefined && value !== '' ? { value } : {}), effect: effect as TaintEffect });
+      }
+      const ref = target(args.positional.filter((w) => !changes.includes(w)), allowList, verb, true);
+      if (ref.kind !== 'Node') throw new LineError(undefined, 'kubectl taint works on nodes: kubectl taint nodes NAME key=value:Effect');
+      return { verb, line, target: ref, add, remove, overwrite: args.flags.has('--overwrite') };
     }
     case 'delete': {
       const files = filesOf(args, false);
@@ -221,31 +266,40 @@ function splitWords(words: string[], allowed: Record<string, 'value' | 'bool'>, 
   return out;
 }
 
-function kindOf(word: string, allowList: KubectlAllowList): string {
+function kindOf(word: string, allowList: KubectlAllowList, nodes = false): string {
   const kind = KIND_ALIASES[word.toLowerCase()];
   if (!kind) throw new LineError(word, `"${word}" is not a kind kadai knows`);
+  if (kind === 'Node' && nodes && allowList.nodes?.length) return kind;
   if (!allowList.kinds.includes(kind)) throw new LineError(word, `${kind} is not used in this lab; allowed kinds: ${allowList.kinds.join(', ')}`);
   return kind;
 }
 
 /** `deployment web`, `deployment/web` or `deploy/web`. */
-function target(words: string[], allowList: KubectlAllowList, verb: string): ResourceRef {
-  const refs = targetsOf(words, allowList);
+function target(words: string[], allowList: KubectlAllowList, verb: string, nodes = false): ResourceRef {
+  const refs = targetsOf(words, allowList, nodes);
   if (refs.length !== 1) throw new LineError(undefined, `kubectl ${verb} takes one object (KIND NAME or KIND/NAME)`);
   return refs[0] as ResourceRef;
 }
 
-function targetsOf(words: string[], allowList: KubectlAllowList): ResourceRef[] {
+function targetsOf(words: string[], allowList: KubectlAllowList, nodes = false): ResourceRef[] {
   if (words.length === 0) throw new LineError(undefined, 'name the object (KIND NAME or KIND/NAME)');
   if (words.every((w) => w.includes('/'))) {
-    return words.map((w) => ({ kind: kindOf(w.slice(0, w.indexOf('/')), allowList), name: w.slice(w.indexOf('/') + 1) }));
+    return words.map((w) => ({ kind: kindOf(w.slice(0, w.indexOf('/')), allowList, nodes), name: w.slice(w.indexOf('/') + 1) })).map(ownNode(allowList));
   }
   const [kindWord = '', ...names] = words;
   if (names.length === 0 || names.some((n) => n.includes('/'))) throw new LineError(kindWord, 'name the object (KIND NAME or KIND/NAME)');
   if (kindWord.includes(',')) throw new LineError(kindWord, 'name one kind at a time');
-  const kind = kindOf(kindWord, allowList);
-  return names.map((name) => ({ kind, name }));
+  const kind = kindOf(kindWord, allowList, nodes);
+  return names.map((name) => ({ kind, name })).map(ownNode(allowList));
 }
+
+/** A node named by a command must be one of the lab's own (never the cluster's real or shared nodes). */
+const ownNode = (allowList: KubectlAllowList) => (ref: ResourceRef): ResourceRef => {
+  if (ref.kind === 'Node' && !allowList.nodes?.includes(ref.name)) {
+    throw new LineError(ref.name, `node "${ref.name}" is not one of this lab's nodes (${allowList.nodes?.join(', ') ?? ''}); kadai labels and taints only the attempt's own nodes`);
+  }
+  return ref;
+};
 
 function filesOf(args: Words, required: boolean): string[] {
   const files = [...(args.flags.get('-f') ?? []), ...(args.flags.get('--filename') ?? [])].flatMap((f) => f.split(','));

@@ -69,7 +69,7 @@ export function labPolicy(vetting: KubernetesVetting | undefined, limits: Manife
 }
 
 /** The kubectl allow-list of a lab's `vetting` section: its commands, kinds, images and replica ceiling. */
-export function kubectlAllowList(vetting: KubernetesVetting | undefined): KubectlAllowList {
+export function kubectlAllowList(vetting: KubernetesVetting | undefined, nodes: readonly string[] = []): KubectlAllowList {
   const policy = labPolicy(vetting);
-  return { verbs: vetting?.commands ?? KUBECTL_VERBS, kinds: policy.allowedKinds, images: policy.allowedImages, maxReplicas: policy.quota.maxReplicas };
+  return { verbs: vetting?.commands ?? KUBECTL_VERBS, kinds: policy.allowedKinds, images: policy.allowedImages, maxReplicas: policy.quota.maxReplicas, ...(nodes.length ? { nodes } : {}) };
 }

@@ -4,6 +4,7 @@ import { InfrastructureError, StudentWorkError } from '@kadai/errors';
 import { messageOf, statusOf } from '@kadai/k8s-sandbox';
 import { z } from 'zod';
 import { APPLY_TIMEOUT_SECONDS, kubeCheckFields, stepTimeoutMs, type KubeCheckContext } from '../context';
+import { isNodeCommand, type NodeCommand } from '@kadai/k8s-nodes';
 import { KubectlActions } from '../kubectl';
 import { describeObject } from '../resources';
 import { fixtureOrFail } from '../stages';
@@ -45,8 +46,17 @@ async function applyStage(spec: ApplySpec, ctx: KubeCheckContext): Promise<{ app
   const applied = await ctx.attempt.apply(stage.objects.map((v) => v.object), { signal: ctx.signal });
   for (const object of applied) log.push(`${describeObject(object)} applied`);
   const kubectl = new KubectlActions(ctx.attempt.asAttempt, ctx.namespace);
-  for (const command of stage.commands) log.push(`$ ${stage.commandsFile ?? 'commands'}:${command.line} kubectl ${command.verb}\n${await kubectl.run(command, stage, ctx.signal)}`);
+  for (const command of stage.commands) {
+    // node commands go to the attempt's own nodes, as kadai (the attempt's account has no node rights)
+    const output = isNodeCommand(command) ? await nodeCommand(ctx, command) : await kubectl.run(command, stage, ctx.signal);
+    log.push(`$ ${stage.commandsFile ?? 'commands'}:${command.line} kubectl ${command.verb}\n${output}`);
+  }
   return { applied, log };
+}
+
+function nodeCommand(ctx: KubeCheckContext, command: NodeCommand): Promise<string> {
+  if (!ctx.nodes) throw new InfrastructureError(`lab ${ctx.definition.id} declares no nodes, yet a node command was accepted`, false);
+  return ctx.nodes.run(command, ctx.signal);
 }
 
 function refusedOrInfrastructure(object: KubernetesObject, err: unknown): Error {
