@@ -7,5 +7,5 @@ export { vetManifests, vetManifestSources, type VettedObject } from './vet';
 export { formatPath, type FieldPath, type Position } from './locate';
 export { parseKubectlCommands, KIND_ALIASES, READ_ONLY_VERBS, type KubectlCommand, type KubectlAllowList, type KubectlVerb, type ResourceRef, type NodeTaint, type TaintEffect } from './kubectl';
 export { permissivePolicy, labPolicy, kubectlAllowList, DEFAULT_MANIFEST_LIMITS, WORKLOAD_KINDS, type LabPolicy, type AttemptQuota, type ManifestLimits } from './policy';
-export { REFUSED_KINDS, CLUSTER_SCOPED_KINDS } from './kinds';
+export { REFUSED_KINDS, CLUSTER_SCOPED_KINDS, POD_SPEC_PATHS } from './kinds';
 export { imageAllowed } from './images';
