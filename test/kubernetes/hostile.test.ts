@@ -3,7 +3,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, type Stack } from '../support/stack';
+import { REPO_ROOT, startStack, type Stack } from '../support/stack';
 import { adminKube, leftoversAfter, labsFolder, podsOf, WORKER_KUBECONFIG, workerKube } from './cluster';
 import { REJECTED } from './hostile-cases';
 
@@ -14,14 +14,15 @@ import { REJECTED } from './hostile-cases';
 jest.setTimeout(300_000);
 
 const HOSTILE_LAB = path.join(__dirname, 'fixtures/hostile-labs/k8s-hostile');
-const WEB_LAB = path.join(__dirname, 'labs/k8s-test-web');
+/** A course lab (EX-3.3): a Deployment applied, edited, then scaled in by a kubectl command. */
+const SCALING_LAB = path.join(REPO_ROOT, 'labs/k8s-scaling');
 const kc = workerKube();
 const admin = adminKube();
 let stack: Stack;
 let labsDir: string;
 
 beforeAll(async () => {
-  labsDir = labsFolder([HOSTILE_LAB, WEB_LAB]);
+  labsDir = labsFolder([HOSTILE_LAB, SCALING_LAB]);
   stack = await startStack('k8s_hostile', { redisDb: 15, workers: 1, labsDir, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '2' } });
 }, 200_000);
 afterAll(async () => {
@@ -142,10 +143,10 @@ describe('contained: graded, bounded, nothing left on the cluster', () => {
 
 describe('side by side', () => {
   it('attempts of the same lab graded at once agree with their one-at-a-time verdicts', async () => {
-    const solution = labFiles(WEB_LAB);
-    const wrong = labFiles(WEB_LAB, 'bad-image');
-    const alone = [await graded('k8s-test-web', solution), await graded('k8s-test-web', wrong)];
-    const together = await Promise.all([graded('k8s-test-web', solution, 'student1'), graded('k8s-test-web', wrong, 'student2'), graded('k8s-test-web', solution, 'student2'), graded('k8s-test-web', wrong, 'student1')]);
+    const solution = labFiles(SCALING_LAB);
+    const wrong = labFiles(SCALING_LAB, 'scale-to-two');
+    const alone = [await graded('k8s-scaling', solution), await graded('k8s-scaling', wrong)];
+    const together = await Promise.all([graded('k8s-scaling', solution, 'student1'), graded('k8s-scaling', wrong, 'student2'), graded('k8s-scaling', solution, 'student2'), graded('k8s-scaling', wrong, 'student1')]);
     const verdict = ({ view }: { view: SubmissionView }) => ({ state: view.state, score: view.score, checks: statuses(view) });
     expect(alone[0]?.view.score).toBe(alone[0]?.view.maxScore);
     expect(alone[1]?.view.score).toBeLessThan(alone[1]?.view.maxScore ?? 0);
