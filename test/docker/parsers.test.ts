@@ -42,9 +42,3 @@ it('grades a Compose v2 file with a top-level name: (docker-compose 1.29 refused
   expect(view.state).toBe('graded');
   expect(view.checks.map((c) => `${c.checkId} ${c.status}`)).toEqual(view.checks.map((c) => `${c.checkId} pass`));
 }, 300_000);
-
-it("refuses a heredoc that holds FROM kadai-…: the engine's classic builder has no heredocs and would read it as a stage", async () => {
-  const dockerfile = 'FROM python:3.10-slim\nRUN <<EOF\nFROM kadai-0123456789abcdef-web\nEOF\nCOPY . /app\nWORKDIR /app\nCMD ["python", "app.py"]\n';
-  const issues = await refusal('docker-python-app', { Dockerfile: dockerfile, 'app.py': 'print("Hello")\n', 'requirements.txt': 'flask\n' });
-  expect(issues[0]).toMatch(/^Dockerfile:3 FROM: kadai's builder has no heredocs/);
-});

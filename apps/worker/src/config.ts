@@ -1,5 +1,5 @@
 import { fields, loadConfig, serviceEnv } from '@kadai/config';
-import { KADAI_ENGINE_SOCKET } from '@kadai/grader-docker';
+import { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET } from '@kadai/grader-docker';
 import type { ClusterTarget } from '@kadai/k8s-sandbox';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -64,6 +64,9 @@ const schema = z
       .transform((list) => list.split(',').map((url) => url.trim()).filter(Boolean))
       .pipe(z.array(z.url({ protocol: /^https?$/ }))),
     KADAI_DOCKER_REAP_AFTER_MS: fields.positiveInt.default(30 * 60_000),
+    // kadai's BuildKit daemon (infra/buildkit/up), which runs every build, and its client
+    KADAI_BUILDKIT_ADDRESS: z.string().regex(/^(unix|tcp):\/\//, 'a buildkitd address like unix:///run/kadai/buildkit/buildkitd.sock').default(DEFAULT_DOCKER_OPTIONS.buildkit.address),
+    KADAI_BUILDCTL: z.string().min(1).default(DEFAULT_DOCKER_OPTIONS.buildkit.buildctl),
     KADAI_DOCKER_REAP_INTERVAL_MS: fields.positiveInt.default(5 * 60_000),
     // The Kubernetes grader's cluster: a kubeconfig (and context), else the Pod's service account
     // when kadai runs in a cluster, else the local cluster's fenced worker identity (infra/cluster).
@@ -108,6 +111,7 @@ const schema = z
       pidsLimit: env.KADAI_DOCKER_PIDS,
       buildMemoryBytes: env.KADAI_DOCKER_BUILD_MEMORY_MB * 1024 * 1024,
       buildCpus: env.KADAI_DOCKER_BUILD_CPUS,
+      buildkit: { ...DEFAULT_DOCKER_OPTIONS.buildkit, address: env.KADAI_BUILDKIT_ADDRESS, buildctl: env.KADAI_BUILDCTL },
       buildPidsLimit: env.KADAI_DOCKER_BUILD_PIDS,
       cgroupRoot: env.KADAI_DOCKER_CGROUP_ROOT,
       diskBytes: env.KADAI_DOCKER_DISK_MB * 1024 * 1024,

@@ -115,14 +115,27 @@ export class BuildCgroup {
 
   /**
    * Whether the build's processes fill pids.max now, or a fork failed at it. The kernel counts a
-   * failed fork in the forking task's own cgroup (a step container's, below this one), so those are read too.
+   * failed fork in the forking task's own cgroup (a step's, below this one: BuildKit's are
+   * `buildkit/<id>`), so every cgroup below is read too.
    */
   async pidsLimitReached(): Promise<boolean> {
     if (Number(await readText(path.join(this.pidsDir, 'pids.current'))) >= this.pidsLimit) return true;
-    for (const dir of [this.pidsDir, ...(await this.containerIds()).map((id) => path.join(this.pidsDir, id))]) {
+    for (const dir of await this.subtree()) {
       if (counter(await readText(path.join(dir, 'pids.events')), 'max') > 0) return true;
     }
     return false;
+  }
+
+  /** This cgroup's directory and every one below it (pids hierarchy). */
+  private async subtree(): Promise<string[]> {
+    const dirs: string[] = [];
+    const walk = async (dir: string) => {
+      dirs.push(dir);
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) if (e.isDirectory()) await walk(path.join(dir, e.name));
+    };
+    await walk(this.pidsDir);
+    return dirs;
   }
 
   /** Whether a build step was killed at its memory limit. */
@@ -142,13 +155,10 @@ export class BuildCgroup {
   /** Every process in the cgroup and below. */
   async processes(): Promise<number[]> {
     const pids: number[] = [];
-    const walk = async (dir: string) => {
+    for (const dir of await this.subtree()) {
       const procs = await readText(path.join(dir, 'cgroup.procs'));
       for (const line of (procs ?? '').split('\n')) if (line) pids.push(Number(line));
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const e of entries) if (e.isDirectory()) await walk(path.join(dir, e.name));
-    };
-    await walk(this.pidsDir);
+    }
     return pids;
   }
 

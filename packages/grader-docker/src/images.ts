@@ -1,11 +1,9 @@
 import { InfrastructureError } from '@kadai/errors';
-import type Docker from 'dockerode';
-import { engineFailure, isNotFound } from './engine';
 
 /**
- * Where an attempt's images come from: the engine's own images (the stand-ins infra/images builds)
- * or kadai's registry, never a registry a submission names. Without this the builder would pull a
- * missing `FROM evil.example/x` from anywhere, of any size. Registries mirrored at the root of
+ * Where a build's images come from: kadai's registry (the stand-ins infra/images pushes), never a
+ * registry a submission names. Without this a build would fetch `FROM evil.example/x` from
+ * anywhere, of any size; BuildKit's source policy (buildkit/source-policy.ts) holds it to the same. Registries mirrored at the root of
  * kadai's registry (as infra/images/push stores them); other hosts sit under their host name.
  */
 const ROOT_HOSTS = new Set(['docker.io', 'registry.k8s.io', 'k8s.gcr.io']);
@@ -77,47 +75,23 @@ async function registrySize(registry: string, repo: string, reference: string, s
   return (manifest.config?.size ?? 0) + (manifest.layers ?? []).reduce((sum, l) => sum + (l.size ?? 0), 0);
 }
 
-async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
-}
-
 export interface ImageSource {
-  /** kadai's registry, '' for none (only images the engine already has). */
+  /** kadai's registry, '' for none (then nothing can be built FROM). */
   registry: string;
   maxBytes: number;
 }
 
 /**
- * Makes `ref` available on the engine from an allowed source. Returns why not when that is the
- * student's choice (an image the course does not provide, or too large); throws InfrastructureError
- * when kadai's registry or engine fails.
+ * Why `ref` may not be built from (undefined when kadai's registry has it, small enough): not one
+ * the course provides, or too large — the student's choice. Throws InfrastructureError when the
+ * registry fails.
  */
-export async function provideImage(docker: Docker, ref: string, source: ImageSource, signal: AbortSignal): Promise<string | undefined> {
-  try {
-    await docker.getImage(ref).inspect();
-    return undefined;
-  } catch (error) {
-    if (!isNotFound(error)) throw engineFailure('inspect image', error);
-  }
+export async function registryImageProblem(ref: string, source: ImageSource, signal: AbortSignal): Promise<string | undefined> {
   const notProvided = `the image ${ref} is not one this course's environment provides (images come from kadai's registry only)`;
   if (!source.registry) return notProvided;
   const parsed = parseImageRef(ref);
-  const repo = registryRepository(parsed);
-  const size = await registrySize(source.registry, repo, parsed.reference, signal);
+  const size = await registrySize(source.registry, registryRepository(parsed), parsed.reference, signal);
   if (size === undefined) return notProvided;
   if (size > source.maxBytes) return `the image ${ref} is ${Math.round(size / 1048576)} MiB; at most ${Math.round(source.maxBytes / 1048576)} MiB are allowed`;
-  const host = new URL(source.registry).host;
-  const local = `${host}/${repo}${parsed.reference.startsWith('sha256:') ? '@' : ':'}${parsed.reference}`;
-  try {
-    await follow(docker, await docker.pull(local, { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(120_000)]) }));
-    if (!parsed.reference.startsWith('sha256:')) {
-      const [repoName, tag] = [ref.slice(0, ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.lastIndexOf(':') : ref.length), parsed.reference];
-      await docker.getImage(local).tag({ repo: repoName, tag });
-    }
-  } catch (error) {
-    if (signal.aborted) throw error;
-    // kadai's registry has the image: failing to fetch it is kadai's failure, not the student's
-    throw engineFailure(`pull ${local}`, error);
-  }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { binaryPath } from '@kadai/reference-parsers';
+import type { BuildkitEndpoint } from './buildkit/buildctl';
 
 /** How the docker grader reaches the engine and what it allows one attempt; the worker passes these in from its config. */
 export interface DockerGraderOptions {
@@ -14,6 +15,11 @@ export interface DockerGraderOptions {
   buildMemoryBytes: number;
   /** CPUs for each build step's container. */
   buildCpus: number;
+  /**
+   * kadai's BuildKit daemon (infra/buildkit/up), which runs every build, the buildctl client built
+   * with it, and its state directory (whose free space decides whether a failed build was kadai's disk).
+   */
+  buildkit: BuildkitEndpoint & { stateDir: string };
   /** Processes of one attempt's build containers together (its own pids cgroup; always on). */
   buildPidsLimit: number;
   /** Where attempts' build cgroups go: `/<buildCgroupParent>/<attempt>` (an absolute cgroup parent). */
@@ -67,8 +73,9 @@ export interface DockerGraderOptions {
   /** The reference-parsers helper (compose-go, BuildKit's Dockerfile parser); one long-lived process per Node process. */
   parsersBin: string;
   /**
-   * `# syntax=` values a Dockerfile may name: frontends the build engine already has. Any other
-   * would make BuildKit pull a frontend image from a registry, so it is refused. Default: none.
+   * `# syntax=` values a Dockerfile may name besides Dockerfile syntax 1 (`docker/dockerfile:1…`,
+   * built into kadai's buildkitd). buildkitd never pulls a frontend (its gateway frontend is off),
+   * so another value is refused. Default: none.
    */
   dockerfileFrontends: string[];
   /** Most services (Compose services or docker run lines) one submission may start. */
@@ -83,6 +90,9 @@ export interface DockerGraderOptions {
   isolateFromHost: boolean;
 }
 
+/** The BuildKit release infra/buildkit builds (infra/buildkit/module/go.mod; a unit test keeps them equal). */
+export const BUILDKIT_VERSION = 'v0.34.2';
+
 /** The socket of kadai's own engine (infra/docker/up); kadai never grades on the machine's own Docker. */
 export const KADAI_ENGINE_SOCKET = '/run/kadai/docker.sock';
 
@@ -93,6 +103,11 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   pidsLimit: 128,
   buildMemoryBytes: 1024 * 1024 * 1024,
   buildCpus: 1,
+  buildkit: {
+    address: 'unix:///run/kadai/buildkit/buildkitd.sock',
+    buildctl: `/var/cache/kadai/buildkit-${BUILDKIT_VERSION}/bin/buildctl`,
+    stateDir: '/var/lib/kadai/buildkit',
+  },
   buildPidsLimit: 1024,
   buildCgroupParent: 'kadai-build',
   cgroupRoot: '/sys/fs/cgroup',

@@ -142,14 +142,23 @@ export interface DockerfileViolation {
 }
 
 /**
+ * `# syntax=` lines that name the stable Dockerfile syntax 1 (`docker/dockerfile:1`, `:1.7`,
+ * `:1.7.1`, with or without `docker.io/`): kadai's buildkitd builds them with its built-in frontend
+ * (the same module version's dockerfile frontend) and pulls nothing; Docker users write them to get
+ * heredocs and RUN --mount on older Docker. Labs, upstream or other images would be pulled.
+ */
+const BUILTIN_FRONTEND = /^(docker\.io\/)?docker\/dockerfile:1(\.\d+){0,2}$/;
+
+/**
  * A Dockerfile as BuildKit reads it: no frontend from a registry (`# syntax=` other than the
- * ones kadai provides), no attempt image as a base or a source (ARGs expanded), no host network,
+ * built-in one and those kadai provides), no attempt image as a base or a source (ARGs expanded), no host network,
  * insecure mode or devices for RUN.
  */
 export function dockerfileViolations(facts: DockerfileResult, allowedFrontends: readonly string[]): DockerfileViolation[] {
   const out: DockerfileViolation[] = [];
-  if (facts.syntax && !allowedFrontends.includes(facts.syntax.value)) {
-    out.push({ line: facts.syntax.line, field: '# syntax', message: `the syntax directive would fetch the Dockerfile frontend ${facts.syntax.value} from a registry; remove it${allowedFrontends.length > 0 ? ` or use ${allowedFrontends.join(', ')}` : ''}` });
+  if (facts.syntax && !BUILTIN_FRONTEND.test(facts.syntax.value) && !allowedFrontends.includes(facts.syntax.value)) {
+    const allowed = ['docker/dockerfile:1', ...allowedFrontends].join(', ');
+    out.push({ line: facts.syntax.line, field: '# syntax', message: `kadai builds with BuildKit's built-in Dockerfile frontend (Dockerfile syntax 1, with heredocs and RUN --mount) and fetches no other: remove the syntax directive or use ${allowed} (not ${facts.syntax.value})` });
   }
   for (const stage of facts.stages) {
     if (stage.fromStage < 0 && reservedImage(stage.base)) out.push({ line: stage.line, field: 'FROM', message: `${RESERVED_IMAGE_MESSAGE} (FROM ${stage.written} is ${stage.base})` });

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { BuildLimits } from './build-limits';
 import { Builder, type BuildOutcome } from './builder';
 import { BuildCgroup } from './cgroups';
+import { pruneCacheMounts } from './buildkit/buildctl';
 import type { DockerfileFacts } from './dockerfile';
 import { engine, engineFailure, isNotFound, statusOf, studentCause } from './engine';
 import type { Project, ServiceSpec } from './model';
@@ -37,7 +38,7 @@ export interface ServiceState {
   startError?: string;
 }
 
-type Resource = { kind: 'container' | 'network' | 'volume' | 'image' | 'layer' | 'cgroup'; id: string };
+type Resource = { kind: 'container' | 'network' | 'volume' | 'image' | 'cgroup'; id: string };
 
 /** Sorted so that every service comes after the ones it depends on; ties keep the declared order. */
 export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
@@ -71,6 +72,8 @@ export class Sandbox {
   private readonly endpoints = new Map<string, { host: string; port: number }>();
   private networkName?: string;
   private buildCgroup?: BuildCgroup;
+  /** Whether a build ran: its `RUN --mount=type=cache` caches (namespaced by `prefix`) go at cleanup. */
+  private usedBuildkit = false;
 
   constructor(
     private readonly docker: Docker,
@@ -109,17 +112,12 @@ export class Sandbox {
       this.resources.push({ kind: 'image', id: tag });
       const facts = dockerfiles.get(spec.name);
       builder ??= new Builder(this.docker, this.options, await this.buildLimits());
-      state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.buildLabels(), signal });
-      // newest first, after the tag: the build's own layers, also those of a build that failed half-way
-      const at = this.resources.findIndex((r) => r.kind === 'image' && r.id === tag);
-      this.resources.splice(at, 0, ...state.build.layers.map((id) => ({ kind: 'layer' as const, id })));
+      this.usedBuildkit = true;
+      state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.buildLabels(), cacheNamespace: this.prefix, signal });
     }
   }
 
-  /**
-   * The labels a built image carries: the classic builder adds each as a LABEL step of its own (a
-   * container and a commit), so the image's own creation time stands for kadai.created (reaper.ts).
-   */
+  /** The labels a built image carries; the image's own creation time stands for kadai.created (reaper.ts). */
   private buildLabels(): Record<string, string> {
     return { [SUBMISSION_LABEL]: this.labels[SUBMISSION_LABEL]!, [TOKEN_LABEL]: this.labels[TOKEN_LABEL]! };
   }
@@ -348,13 +346,6 @@ export class Sandbox {
     return { exitCode: waited?.StatusCode ?? -1, output: demux(buffer) };
   }
 
-  /** A step image of the attempt's build, unless something else uses it (a tag, a child image: 409). */
-  private async removeLayer(id: string): Promise<void> {
-    const info = await this.docker.getImage(id).inspect();
-    if ((info.RepoTags ?? []).length > 0) return;
-    await this.docker.getImage(id).remove();
-  }
-
   /** Removes everything this attempt created, newest first; what is already gone is fine. */
   async down(): Promise<void> {
     await Promise.all(this.proxies.splice(0).map((p) => p.close()));
@@ -365,27 +356,17 @@ export class Sandbox {
         if (r.kind === 'container') await this.docker.getContainer(r.id).remove({ force: true, v: true });
         else if (r.kind === 'network') await this.docker.getNetwork(r.id).remove();
         else if (r.kind === 'volume') await this.docker.getVolume(r.id).remove({ force: true } as object);
-        // the attempt's own parent layers go with it; shared ones (base images, other attempts') have
-        // other children or tags and stay: Docker's cache of the labs' base layers
+        // a built image is loaded whole from BuildKit (no parent images): its own layers go with
+        // it, shared ones (the labs' base layers) stay
         else if (r.kind === 'image') await this.docker.getImage(r.id).remove({ force: true });
-        else if (r.kind === 'layer') await this.removeLayer(r.id);
         else await this.buildCgroup?.remove();
       } catch (error) {
         if (!gone(error)) failures.push(`${r.kind} ${r.id}: ${(error as Error).message}`);
       }
     }
-    // The classic builder adds the labels one LABEL step each: the steps between the first of the
-    // attempt's labels and the tagged image are untagged images carrying some of them (no use as
-    // cache: the labels are the attempt's). Untagged ones only (a tagged one is another run's
-    // result), newest first, so each is a leaf when removed.
-    const built = await this.docker
-      .listImages({ all: true, filters: JSON.stringify({ label: [`${SUBMISSION_LABEL}=${this.labels[SUBMISSION_LABEL]}`], dangling: ['true'] }) })
-      .catch((error: Error) => (failures.push(`list images: ${error.message}`), []));
-    for (const image of built.sort((a, b) => b.Created - a.Created)) {
-      await this.docker
-        .getImage(image.Id)
-        .remove({ force: true, noprune: true })
-        .catch((error: unknown) => (isNotFound(error) ? undefined : failures.push(`image ${image.Id}: ${(error as Error).message}`)));
+    if (this.usedBuildkit) {
+      const problem = await pruneCacheMounts(this.options.buildkit, this.prefix);
+      if (problem) failures.push(`build cache mounts ${this.prefix}: ${problem}`);
     }
     if (failures.length > 0) this.log.warn({ failures }, 'cleanup left resources behind; the reaper will remove them');
   }

@@ -2,7 +2,7 @@ import type { LabDefinition } from '@kadai/catalog';
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import { sharedReferenceParsers } from '@kadai/reference-parsers';
 import path from 'node:path';
-import { classicOnlyIssues, remoteAddIssues } from './build-policy';
+import { remoteAddIssues } from './build-policy';
 import { findComposeFile, normalizeCompose, readComposeText, COMPOSE_FILE_NAMES } from './compose';
 import { readDockerfile, type DockerfileFacts } from './dockerfile';
 import type { Project } from './model';
@@ -76,11 +76,9 @@ export async function readSubmission(def: LabDefinition, files: Map<string, Buff
     const dockerfile = path.posix.join(s.build.context, s.build.dockerfile);
     const text = files.get(dockerfile);
     if (!text) throw new RejectedInputError(`service ${s.name}: ${dockerfile} is missing`, [{ ...s.where, field: s.build.context === '.' ? 'build' : 'build.context', message: `no ${dockerfile} in the submission` }]);
-    const remote = remoteAddIssues(dockerfile, text.toString('utf8'));
-    if (remote.length > 0) throw new RejectedInputError(`${dockerfile}: ADD of a URL`, remote);
     const facts = await readDockerfile(parsers, dockerfile, text.toString('utf8'), s.build.args ?? {}, options.dockerfileFrontends);
-    const hidden = classicOnlyIssues(dockerfile, text.toString('utf8'), facts);
-    if (hidden.length > 0) throw new RejectedInputError(`${dockerfile}: an instruction inside a heredoc`, hidden);
+    const remote = remoteAddIssues(dockerfile, facts);
+    if (remote.length > 0) throw new RejectedInputError(`${dockerfile}: ADD of a URL`, remote);
     dockerfiles.set(s.name, facts);
   }
   return { project, dockerfiles };

@@ -48,6 +48,12 @@ type runOptions struct {
 	Devices  []string `json:"devices,omitempty"`
 }
 
+// addSources are the sources of one ADD (a URL or git source is fetched by the builder).
+type addSources struct {
+	located
+	Sources []string `json:"sources"`
+}
+
 type command struct {
 	located
 	Form  string   `json:"form"`
@@ -59,6 +65,7 @@ type dockerfileResult struct {
 	Stages     []stage          `json:"stages"`
 	Sources    []source         `json:"sources"`
 	RunOptions []runOptions     `json:"runOptions"`
+	Adds       []addSources     `json:"adds"`
 	// BaseImage is the image the final stage rests on, following stage references.
 	BaseImage  string   `json:"baseImage,omitempty"`
 	Cmd        *command `json:"cmd,omitempty"`
@@ -114,7 +121,7 @@ func shellForm(c instructions.ShellDependantCmdLine, r []parser.Range) *command 
 // BuildKit would resolve before building: the base of each stage (global ARGs, build args over
 // their defaults, the platform args for linux/amd64) and where each --from points.
 func parseDockerfile(text string, buildArgs map[string]string) (any, error) {
-	out := dockerfileResult{Stages: []stage{}, Sources: []source{}, RunOptions: []runOptions{}}
+	out := dockerfileResult{Stages: []stage{}, Sources: []source{}, RunOptions: []runOptions{}, Adds: []addSources{}}
 	if value, _, loc, ok := parser.DetectSyntax([]byte(text)); ok {
 		out.Syntax = &syntaxDirective{located: line(loc), Value: value}
 	}
@@ -178,6 +185,8 @@ func parseDockerfile(text string, buildArgs map[string]string) (any, error) {
 				if opts.Network != "" || opts.Security != "" || len(opts.Devices) > 0 {
 					out.RunOptions = append(out.RunOptions, opts)
 				}
+			case *instructions.AddCommand:
+				out.Adds = append(out.Adds, addSources{located: line(at), Sources: c.SourcePaths})
 			case *instructions.CmdCommand:
 				out.Cmd = shellForm(c.ShellDependantCmdLine, at)
 			case *instructions.EntrypointCommand:

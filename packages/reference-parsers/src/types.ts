@@ -47,6 +47,8 @@ export interface DockerfileResult {
   sources: DockerfileSource[];
   /** RUN instructions that ask for a network, security mode or devices other than the defaults. */
   runOptions: Array<{ line: number; network?: string; security?: string; devices?: string[] }>;
+  /** Each ADD's sources as written (a heredoc's text is not one of them). */
+  adds: Array<{ line: number; sources: string[] }>;
   /** The image the final stage rests on, following stage references. */
   baseImage?: string;
   cmd?: DockerfileCommand;

@@ -21,6 +21,7 @@ const multistage: DockerfileFacts = {
   ],
   sources: [],
   runOptions: [],
+  adds: [],
   baseImage: 'alpine:latest',
   cmd: { line: 3, form: 'shell', value: ['./app'] },
 };
@@ -71,7 +72,7 @@ describe('container check', () => {
     expect(r.evidence).toContain('Killed');
   });
   it('skips services whose image did not build', async () => {
-    const ctx = context([{ spec: spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: 'step 2 failed', error: 'boom', layers: [], durationMs: 1 } }]);
+    const ctx = context([{ spec: spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: 'step 2 failed', error: 'boom', durationMs: 1 } }]);
     expect((await evaluate(containerCheck, { running: true }, ctx)).status).toBe('skipped');
     const build = await evaluate(buildCheck, {}, ctx);
     expect(build).toMatchObject({ status: 'fail', message: { en: 'docker build failed: boom' } });
@@ -115,7 +116,7 @@ describe('start-order check', () => {
     expect(r.evidence).toContain('✗ web depends_on redis: expected declared, actual not declared (depends_on: none)');
   });
   it('skips a service whose image did not build', async () => {
-    const unbuilt = { spec: spec({ name: 'web', dependsOn: ['redis'], build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', layers: [], durationMs: 1 } };
+    const unbuilt = { spec: spec({ name: 'web', dependsOn: ['redis'], build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', durationMs: 1 } };
     const ctx = context([unbuilt, running(spec({ name: 'redis', image: 'redis' }), 1000)]);
     expect((await evaluate(startOrderCheck, { service: 'web', after: ['redis'] }, ctx)).status).toBe('skipped');
   });
@@ -129,7 +130,7 @@ describe('probe checks (http, restart)', () => {
       expect(r).toMatchObject({ status: 'fail', message: { en: 'Host port 8080 is not published.' } });
       expect(r.evidence).toBe('✗ published port: expected 8080:<container port>, actual nothing is published on host port 8080 (published: 8000:80)');
     }
-    const unbuilt = context([{ spec: spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', layers: [], durationMs: 1 } }]);
+    const unbuilt = context([{ spec: spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: '', error: 'boom', durationMs: 1 } }]);
     expect((await evaluate(httpCheck, { port: 80 }, unbuilt)).status).toBe('skipped');
     expect((await evaluate(restartCheck, { port: 80 }, unbuilt)).status).toBe('skipped');
   });

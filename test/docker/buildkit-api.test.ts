@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { DEFAULT_DOCKER_OPTIONS } from '@kadai/grader-docker';
+import { startStack, type Stack } from '../support/stack';
+import { createNetnsTarget, type NetnsTarget } from './netns';
+
+// Builds as on a student's Docker 23+, through the real api and worker on kadai's BuildKit daemon:
+// heredocs and `# syntax=docker/dockerfile:1` (no frontend pulled), RUN --mount=type=cache within
+// one attempt and never across two, images only from kadai's registry, RUN steps with no way out
+// but the package mirror. Each submission is the docker-python-app lab's solution with another Dockerfile.
+jest.setTimeout(600_000);
+
+const solutionDir = path.join(__dirname, '..', '..', 'labs', 'docker-python-app', 'solution');
+const solution = Object.fromEntries(readdirSync(solutionDir).map((f) => [f, readFileSync(path.join(solutionDir, f), 'utf8')]));
+const TAIL = 'EXPOSE 5000\nCMD ["python", "app.py"]\n';
+
+let stack: Stack;
+let target: NetnsTarget;
+beforeAll(async () => {
+  target = await createNetnsTarget();
+  stack = await startStack('docker_buildkit', { redisDb: 15, workers: 1, apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' } });
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  target?.close();
+});
+
+async function grade(files: Record<string, string>, student: 'student1' | 'student2' = 'student1') {
+  const client = stack.client(student);
+  const accepted = await client.submitJson({ lab: 'docker-python-app', files: { ...solution, ...files } });
+  const view = await client.waitForResult(accepted.id, 300_000);
+  const failed = view.checks.filter((c) => c.status !== 'pass').map((c) => `${c.checkId} ${c.status}: ${c.evidence ?? ''}`);
+  return { view, failed };
+}
+
+it('a heredoc Dockerfile with # syntax=docker/dockerfile:1 builds and runs: full marks, no frontend pulled', async () => {
+  const dockerfile = [
+    '# syntax=docker/dockerfile:1',
+    'FROM python:3.10-slim',
+    'COPY <<REQ requirements.txt',
+    'flask',
+    'REQ',
+    'COPY app.py app.py',
+    'RUN <<EOF',
+    'set -e',
+    'pip install --no-cache-dir -r requirements.txt',
+    'echo "FROM kadai-0123456789abcdef-web" > /notes',
+    'EOF',
+    TAIL,
+  ].join('\n');
+  const { view, failed } = await grade({ Dockerfile: dockerfile });
+  expect(failed).toEqual([]);
+  expect(view).toMatchObject({ state: 'graded', score: view.maxScore });
+});
+
+it('RUN --mount=type=cache keeps a cache between the steps of one attempt and never hands it to another attempt', async () => {
+  // app.py differs per attempt, so the cache steps after COPY app.py run again in the second attempt
+  // (BuildKit's layer cache cannot answer them): there a shared cache would still hold the stamp
+  const cacheSteps = [
+    'FROM python:3.10-slim',
+    'COPY requirements.txt requirements.txt',
+    'COPY app.py app.py',
+    "RUN --mount=type=cache,target=/var/cache/kadai-test sh -c 'test ! -e /var/cache/kadai-test/stamp && cp app.py /var/cache/kadai-test/stamp'",
+    'RUN --mount=type=cache,target=/var/cache/kadai-test cmp app.py /var/cache/kadai-test/stamp',
+    'RUN pip install --no-cache-dir -r requirements.txt',
+    TAIL,
+  ].join('\n');
+  for (const attempt of [1, 2]) {
+    const { view, failed } = await grade({ Dockerfile: cacheSteps, 'app.py': `${solution['app.py']}\n# attempt ${attempt} ${randomUUID()}\n` }, 'student2');
+    expect({ attempt, failed }).toEqual({ attempt, failed: [] });
+    expect(view.state).toBe('graded');
+  }
+});
+
+it("a FROM of an image kadai's registry does not have is the student's failed build, not kadai's error", async () => {
+  const { view, failed } = await grade({ Dockerfile: `FROM ghcr.io/someone/python:3.10-slim\n${TAIL}` });
+  expect(view.state).toBe('graded');
+  expect(failed.find((f) => f.startsWith('builds '))).toMatch(/^builds fail: .*Dockerfile:1: the image ghcr\.io\/someone\/python:3\.10-slim is not one this course's environment provides/s);
+});
+
+it('a RUN step reaches the package mirror and nothing else (a network namespace made here answers on IPv4, IPv6, link-local)', async () => {
+  // control: the target answers a container outside the build network
+  const docker = new Docker({ socketPath: DEFAULT_DOCKER_OPTIONS.socketPath });
+  const control = await docker.createContainer({ Image: 'busybox:1.36', Cmd: ['wget', '-T', '5', '-q', '-O-', `http://${target.v4}:${target.port}/`], HostConfig: { NetworkMode: 'bridge' } });
+  try {
+    await control.start();
+    await control.wait();
+    expect((await control.logs({ stdout: true, stderr: true })).toString()).toContain(target.marker);
+  } finally {
+    await control.remove({ force: true });
+  }
+  const urls = [`http://${target.v4}:${target.port}/`, `http://[${target.v6}]:${target.port}/`, `http://${target.linkLocal}:${target.port}/`, 'http://10.203.0.1:5000/v2/_catalog'];
+  const probe = `import sys, urllib.request\nfor url in sys.argv[1:]:\n    try:\n        body = urllib.request.urlopen(url, timeout=3).read()\n    except Exception as e:\n        print("blocked", url, e)\n        continue\n    print("OPEN", url)\n    sys.exit(7)\n`;
+  const dockerfile = [
+    'FROM python:3.10-slim',
+    `COPY <<'PY' /probe.py\n${probe}PY`,
+    `RUN python /probe.py ${urls.join(' ')}`,
+    'RUN python -c "import urllib.request; urllib.request.urlopen(\'http://packages.kadai.internal/pypi/simple/flask/\', timeout=20)"',
+    'COPY . .',
+    'RUN pip install --no-cache-dir -r requirements.txt',
+    TAIL,
+  ].join('\n');
+  const { view, failed } = await grade({ Dockerfile: dockerfile });
+  expect(failed).toEqual([]);
+  expect(view.state).toBe('graded');
+});
