@@ -2,10 +2,11 @@ import { checksOf, loadCatalog, type Lab } from '@kadai/catalog';
 import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, LAB_CAPABILITIES, mirrorAddress, readSubmission } from '@kadai/grader-docker';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { readDir } from './lib/files';
 import { percentile, writeResult } from './lib/result';
 
 /**
@@ -18,15 +19,6 @@ import { percentile, writeResult } from './lib/result';
 const ROOT = path.resolve(__dirname, '..');
 const runs = Number(process.argv[2] ?? 5);
 const only = process.argv.slice(3);
-
-function readDir(dir: string, base = dir, out = new Map<string, Buffer>()): Map<string, Buffer> {
-  for (const entry of readdirSync(dir)) {
-    const p = path.join(dir, entry);
-    if (statSync(p).isDirectory()) readDir(p, base, out);
-    else out.set(path.relative(base, p), readFileSync(p));
-  }
-  return out;
-}
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
