@@ -104,7 +104,7 @@ export class BuildLimits {
       return { limit: 'pids', error: `the build was stopped at the process limit (${o.buildPidsLimit} processes for all build steps)` };
     }
     if (error !== undefined && DISK_QUOTA_MESSAGE.test(`${log}\n${error}`)) {
-      return { limit: 'disk', error: `a build step reached the disk limit (${mib(o.diskBytes)} MiB written per step): ${error}` };
+      return { limit: 'disk', error: `a build step reached the disk limit (${mib(o.diskBytes)} MiB per file a step writes): ${error}` };
     }
     if (error !== undefined && ENGINE_DISK_FULL.test(error)) throw new InfrastructureError(`kadai's engine ran out of disk during a build: ${error}`, true);
     if (error !== undefined && /code: 137\b/.test(error) && (await this.cgroup.memoryLimitHit(o.buildMemoryBytes))) {

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { UnsafeSandboxError } from './unsafe';
 
 /** What a process prints when a write hits a quota (EDQUOT), e.g. dd: "Disk quota exceeded". */
-// "File too large": a BuildKit step's file hit RLIMIT_FSIZE, set to the same limit (buildkit/build.ts)
-export const DISK_QUOTA_MESSAGE = /Disk quota exceeded|File too large/i;
+// A BuildKit step's file hit RLIMIT_FSIZE, set to the same limit (buildkit/build.ts): "File too
+// large" (EFBIG), or the step killed by SIGXFSZ (exit code 128 + 25), which most programs get first
+export const DISK_QUOTA_MESSAGE = /Disk quota exceeded|File too large|exit code: 153\b/i;
 /** ENOSPC from the engine itself: kadai's disk is full, not the student's quota. */
 export const ENGINE_DISK_FULL = /no space left on device/i;
 

@@ -2,7 +2,7 @@ import { InfrastructureError } from '@kadai/errors';
 import type { Logger } from '@kadai/observability';
 import type Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
-import { pack } from 'tar-stream';
+import { probeBuildStep } from './buildkit/build';
 import { BuildCgroup, CgroupTree } from './cgroups';
 import { EngineDisk } from './disk';
 import { engine } from './engine';
@@ -113,8 +113,9 @@ export class SandboxSafety {
       const cgroup = new BuildCgroup(cgroups, this.options.buildCgroupParent, `probe-${randomUUID().slice(0, 8)}`, this.options.buildPidsLimit);
       await cgroup.create();
       try {
-        const seen = await this.probeBuild(cgroup.path);
-        const controller = cgroups.version === 1 ? /^\d+:pids:(.*)$/m : /^0::(.*)$/m;
+        // BuildKit's plain progress prefixes each output line ("#5 0.123 12:pids:/kadai-build/…")
+        const seen = await probeBuildStep(this.options, cgroup.path);
+        const controller = cgroups.version === 1 ? /(?:^|\s)\d+:pids:(\S*)/m : /(?:^|\s)0::(\S*)/m;
         const where = controller.exec(seen)?.[1]?.trim();
         this.probeProblem = where?.startsWith(`${cgroup.path}/`) ? undefined : `a build step ran in cgroup ${where ?? '(unknown)'}, not under ${cgroup.path} where its pids limit is`;
       } finally {
@@ -133,29 +134,5 @@ export class SandboxSafety {
     if (this.status.ok) log.debug({ safety: this.status }, 'docker sandbox limits verified');
     else log.error({ safety: this.status }, 'DOCKER SANDBOX UNSAFE: grading of docker labs stops until every limit is in place');
     return this.status;
-  }
-
-  private async probeBuild(cgroupParent: string): Promise<string> {
-    const tar = pack();
-    const dockerfile = `FROM ${this.options.helperImage}\nRUN cat /proc/self/cgroup\n`;
-    tar.entry({ name: 'Dockerfile', size: Buffer.byteLength(dockerfile), mode: 0o644, mtime: new Date(0) }, dockerfile);
-    tar.finalize();
-    let output = '';
-    const tag = `kadai-probe-${randomUUID().slice(0, 8)}:latest`;
-    await engine('probe build', async () => {
-      const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, { t: tag, nocache: true, rm: true, forcerm: true, networkmode: 'none', cgroupparent: cgroupParent, abortSignal: AbortSignal.timeout(60_000) } as Docker.ImageBuildOptions);
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(
-          stream,
-          (err) => (err ? reject(err) : resolve()),
-          (event: { stream?: string; error?: string }) => {
-            if (event.stream) output += event.stream;
-            if (event.error) reject(new Error(event.error));
-          },
-        ),
-      );
-    });
-    await this.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-    return output;
   }
 }

@@ -14,8 +14,10 @@ export interface BuildctlBuild {
   contextDir: string;
   /** The Dockerfile's path in the context. */
   dockerfile: string;
-  /** The image name the docker tarball carries. */
+  /** The image name the docker tarball carries; '' exports nothing (a probe). */
   tag: string;
+  /** Run every step, the layer cache ignored. */
+  noCache?: boolean;
   args: Record<string, string>;
   target?: string;
   labels: Record<string, string>;
@@ -56,6 +58,7 @@ export function buildctlArgs(endpoint: BuildkitEndpoint, b: BuildctlBuild): stri
     `dockerfile=${b.contextDir}`,
     ...opt('filename', b.dockerfile),
     ...opt('cmdline', ''),
+    ...(b.noCache ? opt('no-cache', '') : []),
     ...opt('platform', 'linux/amd64'),
     ...opt('build-arg:BUILDKIT_CACHE_MOUNT_NS', b.cacheNamespace),
     ...(b.addHosts.length > 0 ? opt('add-hosts', b.addHosts.join(',')) : []),
@@ -70,8 +73,7 @@ export function buildctlArgs(endpoint: BuildkitEndpoint, b: BuildctlBuild): stri
     ...Object.entries(b.labels).flatMap(([k, v]) => opt(`label:${k}`, v)),
     '--source-policy-file',
     b.sourcePolicyFile,
-    '--output',
-    `type=docker,name=${b.tag},dest=-`,
+    ...(b.tag ? ['--output', `type=docker,name=${b.tag},dest=-`] : []),
   ];
 }
 
