@@ -13,8 +13,10 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 it('every lab is valid and every self-test case scores as its lab says', async () => {
-  const { labs, issues } = await loadCatalog(path.join(REPO_ROOT, 'labs'), checkValidators);
+  const { labs: all, issues } = await loadCatalog(path.join(REPO_ROOT, 'labs'), checkValidators);
   expect(issues).toEqual([]);
+  // KADAI_TEST_CLUSTER=0: no cluster here, so the kubernetes labs are only validated, not graded
+  const labs = new Map([...all].filter(([, lab]) => process.env.KADAI_TEST_CLUSTER !== '0' || lab.definition.kind !== 'kubernetes'));
   const outcomes = await runSelfTests(stack.client('sensei'), [...labs.values()], { concurrency: 8 });
   const failures = outcomes.filter((o) => !o.ok).map((o) => `${o.lab} ${o.case}: ${o.detail}`);
   expect(failures).toEqual([]);

@@ -11,6 +11,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = require.resolve('tsx/cjs', { paths: [ROOT] });
 const ADMIN_DB = process.env.KADAI_TEST_ADMIN_DATABASE_URL ?? 'postgres://kadai:kadai@127.0.0.1:5432/postgres';
 const REDIS_BASE = process.env.KADAI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The workers grade kubernetes labs as kadai's fenced identity (infra/cluster), never as cluster-admin. */
+const WORKER_KUBECONFIG = `${process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster'}/kadai-worker.kubeconfig`;
 /** Extra node flags for the spawned processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile. */
 const NODE_ARGS = (process.env.KADAI_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -110,7 +112,7 @@ export async function startStack(
 
   const port = await freePort();
   const logDir = mkdtempSync(path.join(tmpdir(), `kadai-${name}-`));
-  const baseEnv = { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: options.labsDir ?? path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix };
+  const baseEnv = { ...process.env, KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: options.labsDir ?? path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix };
   const children: ChildProcess[] = [];
   const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
     const child = spawn(process.execPath, [...NODE_ARGS, '--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
