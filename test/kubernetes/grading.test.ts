@@ -3,7 +3,7 @@ import { loadCatalog } from '@kadai/catalog';
 import { checkValidators } from '@kadai/graders';
 import { runSelfTests } from '@kadai/selftest';
 import { startStack, type Stack } from '../support/stack';
-import { attemptNamespaces, handIn, noNamespaceLeft, TEST_LABS } from './support';
+import { handIn, noNamespaceLeft, TEST_LABS } from './support';
 
 // Kubernetes submissions through the real api and worker, graded on the local cluster as kadai's
 // fenced worker identity: full marks for a correct Deployment, a wrong image failing fast, schema
