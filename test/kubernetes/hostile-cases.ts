@@ -64,6 +64,12 @@ export const REJECTED: RejectedCase[] = [
     issues: [/^manifest\.yaml:7:\d+: document 1, Pod\/p: .*\(spec\.hostNetwork\)$/],
   },
   {
+    name: "a Pod running as the attempt's own ServiceAccount (the rights kadai applies with)",
+    manifest: pod(`  serviceAccountName: kadai-attempt\n  automountServiceAccountToken: true\n${container}`),
+    status: 422,
+    issues: [/^manifest\.yaml:7:\d+: document 1, Pod\/p: serviceAccountName "kadai-attempt" is not allowed.*\(spec\.serviceAccountName\)$/],
+  },
+  {
     name: 'an object in kube-system',
     manifest: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata: {Corefile: ". {}"}\n`,
     status: 422,

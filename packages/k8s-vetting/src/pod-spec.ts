@@ -7,7 +7,7 @@ const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] 
 
 /**
  * The Pod-level rules: nothing of the node (network, PID and IPC namespaces, paths, ports), no
- * privileges beyond the defaults, probes only against the Pod itself, images from the lab's list.
+ * privileges beyond the defaults (no ServiceAccount but `default`), probes only against the Pod itself, images from the lab's list.
  * Pod Security `baseline` on the attempt's namespace refuses most of this too; vetting says so
  * before anything is applied, with the line to change.
  */
@@ -15,6 +15,12 @@ export function checkPodSpec(spec: unknown, at: FieldPath, allowedImages: readon
   if (!isRecord(spec)) return;
   for (const field of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (spec[field] === true) report([...at, field], `${field} is not allowed: the Pod would share the node's ${field.slice(4)} namespace`);
+  }
+  // the attempt's own account (kadai-attempt) holds the rights kadai applies the submission with:
+  // a Pod running as it would carry them at run time, past vetting; Pods run as `default`
+  for (const field of ['serviceAccountName', 'serviceAccount'] as const) {
+    const account = spec[field];
+    if (account !== undefined && account !== 'default') report([...at, field], `${field} "${String(account)}" is not allowed: Pods run as the namespace's default ServiceAccount`);
   }
   list(spec.volumes).forEach((volume, i) => {
     if (isRecord(volume) && volume.hostPath !== undefined) report([...at, 'volumes', i, 'hostPath'], 'hostPath volumes are not allowed: they expose the node\'s files; use emptyDir or a PersistentVolumeClaim');

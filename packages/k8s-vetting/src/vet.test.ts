@@ -107,6 +107,14 @@ describe('hostile manifests', () => {
     expect(issuesOf(yaml).map((i) => i.field)).toEqual(['spec.hostNetwork', 'spec.hostPID', 'spec.hostIPC', 'spec.containers[0].ports[0].hostPort']);
   });
 
+  it("refuses Pods running as another ServiceAccount than default (the attempt's own account above all)", () => {
+    expect(issuesOf(pod(`  serviceAccountName: kadai-attempt\n${container('')}`)).map((i) => `${i.field} ${i.message}`)).toEqual([
+      expect.stringMatching(/^spec\.serviceAccountName document 1, Pod\/web: serviceAccountName "kadai-attempt" is not allowed: Pods run as the namespace's default ServiceAccount$/),
+    ]);
+    expect(issuesOf(pod(`  serviceAccount: other\n${container('')}`)).map((i) => i.field)).toEqual(['spec.serviceAccount']);
+    expect(vetManifests(files({ 'app.yaml': pod(`  serviceAccountName: default\n${container('')}`) }), permissivePolicy, NS)).toHaveLength(1);
+  });
+
   it('refuses 50,000 replicas and a string "5" (a schema error the dry run would report)', () => {
     const deployment = (replicas: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: nginx}]\n`;
     expect(issuesOf(deployment('50000'))).toEqual([expect.objectContaining({ field: 'spec.replicas', line: 5, column: 3, message: expect.stringMatching(/50000 replicas are more than this lab allows \(10\)/) })]);
