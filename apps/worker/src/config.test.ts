@@ -13,3 +13,14 @@ test('the lease outlives the heartbeat that renews it', () => {
   expect(readWorkerConfig({ KADAI_LEASE_MS: '3000', KADAI_HEARTBEAT_MS: '500' })).toMatchObject({ leaseMs: 3000, heartbeatMs: 500 });
   expect(() => readWorkerConfig({ KADAI_LEASE_MS: '5000', KADAI_HEARTBEAT_MS: '5000' })).toThrow(/KADAI_HEARTBEAT_MS: must be shorter than KADAI_LEASE_MS/);
 });
+
+test('the node runtime (killContainer) is the local cluster\'s only while the worker points at it; the probe image is settable', () => {
+  const crictl = '/var/cache/kadai/cluster/v1.34.4/bin/crictl';
+  expect(readWorkerConfig({}).kubernetes).toMatchObject({ probe: { image: 'kadai/probe:1' }, nodeRuntime: { endpoint: 'unix:///run/kadai-cluster/containerd.sock', crictl } });
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/config' }).kubernetes.nodeRuntime).toBeUndefined();
+  expect(readWorkerConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubernetes.nodeRuntime).toBeUndefined();
+  expect(readWorkerConfig({ KADAI_NODE_RUNTIME_ENDPOINT: '' }).kubernetes.nodeRuntime).toBeUndefined();
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/config', KADAI_NODE_RUNTIME_ENDPOINT: 'unix:///run/containerd/containerd.sock', KADAI_CRICTL: '/usr/bin/crictl' }).kubernetes.nodeRuntime).toEqual({ endpoint: 'unix:///run/containerd/containerd.sock', crictl: '/usr/bin/crictl' });
+  expect(readWorkerConfig({ KADAI_PROBE_IMAGE: 'registry.example/kadai/probe:1' }).kubernetes.probe).toEqual({ image: 'registry.example/kadai/probe:1' });
+  expect(() => readWorkerConfig({ KADAI_NODE_RUNTIME_ENDPOINT: '/run/containerd.sock' })).toThrow(/KADAI_NODE_RUNTIME_ENDPOINT: a CRI endpoint/);
+});

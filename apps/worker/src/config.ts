@@ -1,5 +1,6 @@
 import { fields, loadConfig, serviceEnv } from '@kadai/config';
 import { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET } from '@kadai/grader-docker';
+import { DEFAULT_PROBE_IMAGE, type NodeRuntime } from '@kadai/grader-kubernetes';
 import type { ClusterTarget } from '@kadai/k8s-sandbox';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -74,6 +75,12 @@ const schema = z
     KADAI_KUBE_CONTEXT: z.string().min(1).optional(),
     // how often the reaper removes attempt namespaces of finished or abandoned runs
     KADAI_KUBE_REAP_INTERVAL_MS: fields.positiveInt.default(60_000),
+    // kadai's probe Pod image as the cluster pulls it (infra/images pushes the local one)
+    KADAI_PROBE_IMAGE: z.string().min(1).default(DEFAULT_PROBE_IMAGE),
+    // the node's CRI endpoint for killContainer; default: the local cluster's while the worker points
+    // at it, none elsewhere ('' switches it off); crictl from the cluster build (infra/cluster/lib/versions.sh)
+    KADAI_NODE_RUNTIME_ENDPOINT: z.union([z.literal(''), z.string().regex(/^(unix|tcp):\/\/\S+$/, 'a CRI endpoint such as unix:///run/kadai-cluster/containerd.sock')]).optional(),
+    KADAI_CRICTL: z.string().min(1).default('/var/cache/kadai/cluster/v1.34.4/bin/crictl'),
     KUBERNETES_SERVICE_HOST: z.string().optional(),
   })
   .refine((env) => !(env.KADAI_KUBE_CONTEXT && !env.KADAI_KUBECONFIG && env.KUBERNETES_SERVICE_HOST), {
@@ -133,10 +140,23 @@ const schema = z
       reapIntervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS,
     },
     dockerSafetyCheckMs: env.KADAI_DOCKER_SAFETY_CHECK_MS,
-    kubernetes: { target: clusterTarget(env), reapIntervalMs: env.KADAI_KUBE_REAP_INTERVAL_MS },
+    kubernetes: {
+      target: clusterTarget(env),
+      reapIntervalMs: env.KADAI_KUBE_REAP_INTERVAL_MS,
+      probe: { image: env.KADAI_PROBE_IMAGE },
+      ...nodeRuntime(env),
+    },
   }));
 
 const LOCAL_CLUSTER_KUBECONFIG = '/var/lib/kadai/cluster/kadai-worker.kubeconfig';
+
+const LOCAL_CLUSTER_RUNTIME = 'unix:///run/kadai-cluster/containerd.sock';
+
+function nodeRuntime(env: { KADAI_NODE_RUNTIME_ENDPOINT?: string; KADAI_CRICTL: string; KADAI_KUBECONFIG?: string; KUBERNETES_SERVICE_HOST?: string }): { nodeRuntime?: NodeRuntime } {
+  const local = !env.KADAI_KUBECONFIG && !env.KUBERNETES_SERVICE_HOST;
+  const endpoint = env.KADAI_NODE_RUNTIME_ENDPOINT ?? (local ? LOCAL_CLUSTER_RUNTIME : '');
+  return endpoint ? { nodeRuntime: { endpoint, crictl: env.KADAI_CRICTL } } : {};
+}
 
 function clusterTarget(env: { KADAI_KUBECONFIG?: string; KADAI_KUBE_CONTEXT?: string; KUBERNETES_SERVICE_HOST?: string }): ClusterTarget {
   if (!env.KADAI_KUBECONFIG && env.KUBERNETES_SERVICE_HOST) return { kind: 'in-cluster' };

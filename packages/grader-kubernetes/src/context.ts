@@ -6,7 +6,9 @@ import type { AttemptNodes } from '@kadai/k8s-nodes';
 import { z } from 'zod';
 import type { AdmissionRefusal } from './dry-run';
 import type { Evidence } from './evidence';
+import type { ProbePod } from './probe/pod';
 import type { ResourceLookup } from './resources';
+import type { NodeRuntime } from './runtime';
 import type { Stage } from './stages';
 
 /**
@@ -39,6 +41,10 @@ export interface KubeCheckContext extends CheckStep {
   evidence: Evidence;
   /** A scheduling lab's own nodes for this attempt (lab.yaml `kubernetes.nodes`). */
   nodes?: AttemptNodes;
+  /** kadai's probe Pod in the attempt's namespace (made on first use): every request a step sends goes from inside the cluster. */
+  probe: ProbePod;
+  /** The node's container runtime, when this worker has one (capability `killContainer`). */
+  runtime?: NodeRuntime;
 }
 
 /** Fields every kubernetes step has: the common ones and its own budget. */

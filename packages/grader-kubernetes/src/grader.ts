@@ -10,7 +10,10 @@ import { dryRunStages } from './dry-run';
 import { Evidence } from './evidence';
 import { kubernetesDefinition } from './lab';
 import { checkStagesPlacement, pinStages } from './nodes';
+import { ProbePod, type ProbeSettings } from './probe/pod';
 import { ResourceLookup } from './resources';
+import { uniquePerAttempt } from './rewrite';
+import type { NodeRuntime } from './runtime';
 import { readStages, VALIDATION_NAMESPACE } from './stages';
 import { STEP_TYPES } from './steps';
 
@@ -22,7 +25,13 @@ export interface KubernetesGraderOptions {
   reapIntervalMs?: number;
   /** How long the start-up probe waits for a LoadBalancer address. */
   loadBalancerTimeoutMs?: number;
+  /** kadai's probe Pod (the image as the cluster pulls it); default `kadai/probe:1`, the local stand-in. */
+  probe?: ProbeSettings;
+  /** The node's container runtime on this worker (capability `killContainer`); none: labs that need it are unavailable. */
+  nodeRuntime?: NodeRuntime;
 }
+
+export const DEFAULT_PROBE_IMAGE = 'kadai/probe:1';
 
 /** The attempt namespace's lease beyond the runner's deadline: past it, the reaper may remove it even if its run never ended. */
 const LEASE_MARGIN_MS = 60_000;
@@ -58,7 +67,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
 
   const probe = (): Promise<Record<LabCapability, CapabilityStatus>> => {
     const { kc, sandboxes } = connect();
-    const probing = probeLabCapabilities(kc, sandboxes, options.loadBalancerTimeoutMs ? { loadBalancerTimeoutMs: options.loadBalancerTimeoutMs } : {});
+    const probing = probeLabCapabilities(kc, sandboxes, { ...(options.loadBalancerTimeoutMs ? { loadBalancerTimeoutMs: options.loadBalancerTimeoutMs } : {}), ...(options.nodeRuntime ? { nodeRuntime: options.nodeRuntime } : {}) });
     capabilities = probing;
     probing.catch(() => {
       if (capabilities === probing) capabilities = undefined;
@@ -123,7 +132,8 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
       try {
         const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources }));
         attempt = created;
-        const read = readStages(def, input.files, created.name);
+        // fixed NodePorts, Ingress hosts, …: unique per attempt before the dry run (another attempt may hold them)
+        const read = uniquePerAttempt(readStages(def, input.files, created.name), { namespace: created.name });
         checkStagesPlacement(def, read);
         // a scheduling lab's attempt gets its own nodes; its Pods are pinned to them before the dry run
         if (def.kubernetes.nodes.length) nodes = await step('nodes', () => AttemptNodes.create(client, created.name, def.kubernetes.nodes, { signal: budget.signal }));
@@ -132,6 +142,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         const resources = new ResourceLookup(client, created.name);
         const evidence = new Evidence(client, resources);
         const applied = new Map<string, KubernetesObject[]>();
+        const probePod = new ProbePod(kc, client, created.name, options.probe ?? { image: DEFAULT_PROBE_IMAGE });
         return await step('checks', () =>
           runChecks({
             checks: def.checks,
@@ -139,7 +150,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
             visibility: def.visibility,
             budget,
             log: ctx.log,
-            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, refusals, applied, resources, evidence, ...(nodes ? { nodes } : {}) }),
+            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, refusals, applied, resources, evidence, ...(nodes ? { nodes } : {}), probe: probePod, ...(options.nodeRuntime ? { runtime: options.nodeRuntime } : {}) }),
           }),
         );
       } finally {

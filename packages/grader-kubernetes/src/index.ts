@@ -2,7 +2,7 @@
  * The kubernetes grader: a locked-down namespace per attempt, the submission's stages vetted and
  * dry-run, and the lab's steps (`apply`, `assert`, `wait`, …) run in order. See README.md.
  */
-export { createKubernetesGrader, type KubernetesGraderOptions } from './grader';
+export { createKubernetesGrader, DEFAULT_PROBE_IMAGE, type KubernetesGraderOptions } from './grader';
 export { kubernetesLabIssues, kubernetesDefinition } from './lab';
 export { STEP_TYPES } from './steps';
 export { kubeCheckFields, stepTimeoutMs, POLL_TIMEOUT_SECONDS, APPLY_TIMEOUT_SECONDS, EVIDENCE_SLACK_MS, type KubeCheckContext } from './context';
@@ -14,3 +14,8 @@ export { KubectlActions } from './kubectl';
 export { readStages, type Stage } from './stages';
 export { dryRunStages, toFieldPath, type AdmissionRefusal } from './dry-run';
 export { probeLabCapabilities, type LabCapability } from './capabilities';
+export { ProbePod, probePodManifest, PROBE_POD, PROBE_CONTAINER, type ProbeSettings, type ProbeRunResult } from './probe/pod';
+export { probeCommand, parseProbeLine, succeeded, type ProbeLine, type ProbeSummary, type ProbeRequest, type ProbeRunRequest } from './probe/output';
+export { httpTarget, resolveTarget, describeTarget, type HttpTarget } from './probe/target';
+export { makeUniquePerAttempt, uniquePerAttempt, attemptIngressHost, REWRITE_ANNOTATION, DEFAULT_INGRESS_DOMAIN, DEFAULT_NODE_PORT_RANGE, type AttemptNames, type Rewrite } from './rewrite';
+export { probeNodeRuntime, killContainer, type NodeRuntime } from './runtime';

@@ -25,7 +25,7 @@ const fields = z
 export type ApplySpec = z.infer<typeof fields>;
 
 /** Applies one stage of the submission as the attempt's ServiceAccount (then runs its commands), or a fixture as kadai. */
-async function applyStage(spec: ApplySpec, ctx: KubeCheckContext): Promise<{ applied: KubernetesObject[]; log: string[] }> {
+export async function applyStage(spec: Pick<ApplySpec, 'stage' | 'fixture'>, ctx: KubeCheckContext): Promise<{ applied: KubernetesObject[]; log: string[] }> {
   const log: string[] = [];
   if (spec.fixture !== undefined) {
     const fixture = ctx.definition.kubernetes.fixtures.find((f) => f.id === spec.fixture);

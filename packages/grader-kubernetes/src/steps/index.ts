@@ -13,6 +13,9 @@ import { persistStep } from './persist';
 import { rolloutUndoStep } from './rollout-undo';
 import { scaleStep } from './scale';
 import { setImageStep } from './set-image';
+import { httpStep } from './http';
+import { killContainerStep } from './kill-container';
+import { rolloutWatchStep } from './rollout-watch';
 import { waitStep } from './wait';
 
 /** Every step type a kubernetes lab may use, by its `type` in lab.yaml (one file each in this folder). */
@@ -31,4 +34,7 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   events: eventsStep,
   logs: logsStep,
   commands: commandsStep,
+  http: httpStep,
+  rolloutWatch: rolloutWatchStep,
+  killContainer: killContainerStep,
 };
