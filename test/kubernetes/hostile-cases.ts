@@ -114,18 +114,8 @@ export const REJECTED: RejectedCase[] = [
     status: 422,
     issues: [/^manifest\.yaml:7:\d+: document 1, Ingress\/all: .*\(spec\.rules\[0\]\.host\)$/],
   },
-  {
-    name: 'a host-less Ingress (every host)',
-    manifest: `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: all\nspec:\n  rules:\n    - http:\n        paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]\n`,
-    status: 422,
-    issues: [/^manifest\.yaml:7:\d+: document 1, Ingress\/all: .*host.*\(spec\.rules\[0\]/],
-  },
-  {
-    name: 'an Ingress defaultBackend (every host)',
-    manifest: `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: all\nspec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n`,
-    status: 422,
-    issues: [/^manifest\.yaml:6:\d+: document 1, Ingress\/all: .*\(spec\.defaultBackend\)$/],
-  },
+  // a host-less rule and a defaultBackend are contained instead: served only under the attempt's own
+  // host (grader-kubernetes rewrite.ts; probe-steps.test.ts reaches two attempts' host-less Ingresses at once)
   {
     name: 'an ExternalName pointing at the API server',
     manifest: `apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  type: ExternalName\n  externalName: kubernetes.default.svc\n`,
