@@ -30,17 +30,15 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
     'set -u',
     'P=kbench-$$-$RANDOM',
     'net=$P-net',
-    'layers=""',
     'now() { date +%s%3N; }',
     'ip() { docker inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}" "$1"; }',
     'cleanup() {',
     '  docker rm -f $(docker ps -aq --filter label=kbench=$P) >/dev/null 2>&1',
     '  docker network rm $net >/dev/null 2>&1',
     '  docker volume rm $(docker volume ls -q --filter label=kbench=$P) >/dev/null 2>&1',
-    // the built images with their own layers, and every step image the builds printed, newest first,
-    // like the grader (the base images stay cached; a layer with a child or a tag stays)
-    '  docker rmi $(docker images -q --filter label=kbench=$P) >/dev/null 2>&1',
-    '  for l in $layers; do docker rmi $l >/dev/null 2>&1; done',
+    // the built images; their parent layers stay as the classic builder's cache (the grader's
+    // BuildKit keeps its layer cache in buildkitd): warm on both sides
+    '  docker rmi --no-prune $(docker images -q --filter label=kbench=$P) >/dev/null 2>&1',
     '}',
     'trap cleanup EXIT',
     // retry TRIES SLEEP 'command': until it succeeds, or the script fails (the probes must really pass)
@@ -53,7 +51,7 @@ async function handScript(lab: Lab, files: Map<string, Buffer>, contextDir: stri
   for (const s of project.services) {
     if (!s.build) continue;
     const ctx = path.join(contextDir, s.build.context);
-    lines.push(`layers="$(DOCKER_BUILDKIT=0 docker build --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} --cpu-period 100000 --cpu-quota ${Math.round(o.buildCpus * 100_000)} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} | grep -oP '^ ---> \\K[0-9a-f]{12}(?=\\s*$)' | tac) $layers"`);
+    lines.push(`DOCKER_BUILDKIT=0 docker build -q --network ${o.buildNetwork || 'default'} ${mirrorHosts} --label kbench=$P --memory ${o.buildMemoryBytes} --memory-swap ${o.buildMemoryBytes} --cpu-period 100000 --cpu-quota ${Math.round(o.buildCpus * 100_000)} -t ${tag(s.name)} -f ${q(path.join(ctx, s.build.dockerfile))} ${q(ctx)} >/dev/null`);
   }
   // a kd-… bridge, as the grader's: kadai's engine has no iptables rules of Docker's, its firewall lets containers talk on kd-* bridges
   lines.push('docker network create --internal --label kbench=$P -o com.docker.network.bridge.name=kd-bench$RANDOM $net >/dev/null');
@@ -182,7 +180,7 @@ async function main(): Promise<void> {
     target: { overheadRatio: 1.3 },
     maxOverheadRatio: Math.max(...ratios),
     setup:
-      "each lab's solution graded by the docker grader in-process on kadai's engine (limits re-checked before the attempt, build in the attempt's pids cgroup with its watch and per-step disk limits, sandbox network, containers with memory/CPU/pids/disk limits and dropped capabilities, every check, cleanup including the attempt's own layers), runs alternating with a bash script doing the same build, run (same limits, capabilities, storage-opt size), probes and cleanup (rmi with the image's own layers) by hand with the docker CLI (generated from the same project and checks). The labs' base images are cached (warm), each attempt's own layers are built anew on both sides. p50/p95 over the runs; intrinsicMs is the script's median.",
+      "each lab's solution graded by the docker grader in-process on kadai's engine (limits re-checked before the attempt; build on kadai's buildkitd in the attempt's pids cgroup with its watch, loaded into the engine; sandbox network; containers with memory/CPU/pids/disk limits and dropped capabilities; every check; cleanup), runs alternating with a bash script doing the same build (the engine's classic builder, same memory/CPU limits, same network and mirror), run (same limits, capabilities, storage-opt size), probes and cleanup by hand with the docker CLI (generated from the same project and checks). Layer caches warm on both sides (buildkitd's for the grader, the engine's for the script). p50/p95 over the runs; intrinsicMs is the script's median.",
     labs: figures,
   });
 }
