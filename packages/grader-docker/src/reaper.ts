@@ -11,13 +11,6 @@ export interface ReapResult {
 
 const labelsOf = (x: { Labels?: Record<string, string> | null }) => x.Labels ?? {};
 
-/** When a resource was made: its kadai.created label, or for a built image (built without it) the image's own creation time. */
-function createdMs(x: { Labels?: Record<string, string> | null; Created?: unknown }): number {
-  const label = labelsOf(x)[CREATED_LABEL];
-  if (label !== undefined) return Number(label);
-  return typeof x.Created === 'number' ? x.Created * 1000 : 0;
-}
-
 /** A grading run, as its resources are labelled: the submission and the fencing token of its lease. */
 export interface EngineRun {
   submissionId: string;
@@ -75,7 +68,7 @@ export async function reap(docker: Docker, options: ReapOptions): Promise<ReapRe
   const doomed = (x: { Labels?: Record<string, string> | null }) => {
     const labels = labelsOf(x);
     const run = runOf(labels);
-    return createdMs(x) <= cutoff || (run !== undefined && over.has(runKey(run)));
+    return Number(labels[CREATED_LABEL] ?? 0) <= cutoff || (run !== undefined && over.has(runKey(run)));
   };
   const result: ReapResult = { containers: 0, networks: 0, volumes: 0, images: 0 };
   // gone already, or being removed right now by its own run's cleanup (409 "already in progress")

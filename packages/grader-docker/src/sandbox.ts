@@ -113,13 +113,8 @@ export class Sandbox {
       const facts = dockerfiles.get(spec.name);
       builder ??= new Builder(this.docker, this.options, await this.buildLimits());
       this.usedBuildkit = true;
-      state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.buildLabels(), cacheNamespace: this.prefix, signal });
+      state.build = await builder.build({ tag, build: spec.build, ...(facts ? { facts } : {}), files, labels: this.labels, cacheNamespace: this.prefix, signal });
     }
-  }
-
-  /** The labels a built image carries; the image's own creation time stands for kadai.created (reaper.ts). */
-  private buildLabels(): Record<string, string> {
-    return { [SUBMISSION_LABEL]: this.labels[SUBMISSION_LABEL]!, [TOKEN_LABEL]: this.labels[TOKEN_LABEL]! };
   }
 
   /** The attempt's build cgroup (created with its pids limit read back) and the limits around its builds. */
