@@ -43,6 +43,8 @@ export interface TerminalState {
   message: Localized;
 }
 
+const REVISION = 'deployment.kubernetes.io/revision';
+
 /** Reasons a container's wait does not end by itself (the image cannot be pulled, its config is broken). */
 const STUCK_WAITING = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError']);
 
@@ -80,6 +82,30 @@ export class Evidence {
       if (selector) for (const pod of await this.resources.pods(selector, signal)) pods.set(nameOf(pod), pod);
     }
     return [...pods.values()];
+  }
+
+  /**
+   * The Pods whose state decides whether waiting still makes sense: a Deployment's only from its
+   * current ReplicaSet (the old one's stuck Pods are being replaced by a rollout), and no Pod that
+   * is already being deleted.
+   */
+  async livePodsOf(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<KubernetesObject[]> {
+    const pods = (await this.podsOf(objects, signal)).filter((p) => !p.metadata?.deletionTimestamp);
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    if (!deployments.length) return pods;
+    const sets = await this.client.list('apps/v1', 'ReplicaSet', this.namespace, signal ? { signal } : {}).catch((err: unknown) => {
+      throw readError('reading ReplicaSets', err);
+    });
+    const revision = (o: KubernetesObject) => o.metadata?.annotations?.[REVISION];
+    const current = new Set(
+      deployments.flatMap((d) => sets.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) && revision(rs) !== undefined && revision(rs) === revision(d)).map((rs) => rs.metadata?.uid)),
+    );
+    const owned = new Set(sets.filter((rs) => rs.metadata?.ownerReferences?.some((o) => deployments.some((d) => d.metadata?.uid === o.uid))).map((rs) => rs.metadata?.uid));
+    // Pods of the Deployments' other ReplicaSets are left out; any other Pod the selector picks stays
+    return pods.filter((p) => {
+      const owner = p.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.uid;
+      return !owner || !owned.has(owner) || current.has(owner);
+    });
   }
 
   /**

@@ -36,11 +36,24 @@ export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, opt
     observe: async () => {
       const objects = await ctx.resources.find(ref, ctx.signal);
       await options.observeAlso?.(objects);
-      if (options.holds(objects) || options.stopWhenStuck === false) return { objects };
-      const terminal = ctx.evidence.terminalState(await ctx.evidence.podsOf(objects, ctx.signal), { crashLoopExpected: options.crashLoopExpected ?? false });
+      if ((settled(objects) && options.holds(objects)) || options.stopWhenStuck === false) return { objects };
+      const terminal = ctx.evidence.terminalState(await ctx.evidence.livePodsOf(objects, ctx.signal), { crashLoopExpected: options.crashLoopExpected ?? false });
       return terminal ? { objects, terminal } : { objects };
     },
-    judge: (seen) => (options.holds(seen.objects) ? 'done' : seen.terminal ? 'stop' : 'again'),
+    judge: (seen) => (settled(seen.objects) && options.holds(seen.objects) ? 'done' : seen.terminal ? 'stop' : 'again'),
+  });
+}
+
+/**
+ * Whether the controllers have seen the objects' latest spec: right after a change a Deployment's
+ * status still describes the old template (observedGeneration < generation), and a check on it
+ * would pass or fail for the wrong rollout.
+ */
+export function settled(objects: readonly KubernetesObject[]): boolean {
+  return objects.every((o) => {
+    const observed = (o as { status?: { observedGeneration?: number } }).status?.observedGeneration;
+    const generation = o.metadata?.generation;
+    return observed === undefined || generation === undefined || observed >= generation;
   });
 }
 

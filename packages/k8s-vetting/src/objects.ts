@@ -30,6 +30,7 @@ export function checkObject(object: Record<string, unknown>, policy: LabPolicy, 
   checkAnnotations(metadata.annotations, report);
 
   if (kind === 'Secret' && object.type === 'kubernetes.io/service-account-token') report(['type'], 'ServiceAccount token Secrets are not accepted');
+  if (kind === 'Secret') checkSecretData(object.data, report);
   const podSpec = POD_SPEC_PATHS[kind];
   if (podSpec) checkPodSpec(valueAt(object, podSpec), podSpec, policy.allowedImages, report);
   checkReplicas(object, kind, policy.quota.maxReplicas, report);
@@ -53,6 +54,16 @@ function checkIngress(ingress: Record<string, unknown>, report: Report): void {
       report(['spec', 'rules', r, 'host'], `the wildcard host "${rule.host}" claims every host; name a host, or one leading wildcard label ("*.example.com")`);
     }
   });
+}
+
+/** `data` values are base64 (kubectl refuses anything else before sending; the API server answers 500); plain text goes in `stringData`. */
+function checkSecretData(data: unknown, report: Report): void {
+  if (!isRecord(data)) return;
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+      report(['data', key], 'Secret data values must be base64 (write plain text under stringData instead)');
+    }
+  }
 }
 
 /** Ingress controllers paste `*-snippet` annotations into their own configuration (CVE-2021-25742 and kin). */

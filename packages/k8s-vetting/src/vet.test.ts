@@ -83,6 +83,12 @@ describe('hostile manifests', () => {
     ]);
   });
 
+  it('refuses Secret data that is not base64 (kubectl does; the API server would answer 500)', () => {
+    expect(issuesOf('apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  user: YWRtaW4=\n  password: pass word!\n')).toEqual([
+      expect.objectContaining({ field: 'data.password', line: 6, message: expect.stringMatching(/must be base64/) }),
+    ]);
+  });
+
   it('refuses an object in kube-system and accepts default or none, both moved to the attempt namespace', () => {
     expect(issuesOf(pod(container(), '\n  namespace: kube-system'))).toEqual([expect.objectContaining({ field: 'metadata.namespace', line: 5, column: 3, message: expect.stringMatching(/namespace "kube-system" is not allowed/) })]);
     const objects = vetManifests(files({ 'a.yaml': pod(container(), '\n  namespace: default'), 'b.yaml': pod(container()).replace('name: web', 'name: b') }), permissivePolicy, NS);

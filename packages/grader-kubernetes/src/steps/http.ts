@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { kubeCheckFields, POLL_TIMEOUT_SECONDS, stepTimeoutMs, type KubeCheckContext } from '../context';
 import type { ProbeLine } from '../probe/output';
 import { describeTarget, httpTarget, resolveTarget, type ResolvedTarget } from '../probe/target';
-import type { TerminalState } from '../evidence';
+import { redact, type TerminalState } from '../evidence';
 import { failure } from './report';
 
 const fields = z
@@ -118,7 +118,8 @@ export const httpStep = defineCheck({
       judge: (round) => (judge(spec, round) ? 'done' : round.terminal ? 'stop' : 'again'),
     });
     const round = polled.last;
-    const evidence = evidenceOf(spec, round);
+    // addresses inside the cluster (ClusterIP, LoadBalancer, in error texts) are not the student's to see
+    const evidence = redact(evidenceOf(spec, round));
     if (polled.ok) {
       const spread = spec.distinctBodies ? `（${distinctAnswers(round!.lines)} 個の Pod）` : '';
       const spreadEn = spec.distinctBodies ? ` (${distinctAnswers(round!.lines)} Pods)` : '';
@@ -127,7 +128,7 @@ export const httpStep = defineCheck({
     const objects = round?.target.objects ?? [];
     if (round?.terminal) return failure(ctx, { ja: `${what} に応答がありません。\n${round.terminal.message.ja}`, en: `${what} does not answer.\n${round.terminal.message.en}` }, evidence, objects);
     if (round && !round.target.ok) return failure(ctx, { ja: `${what} にリクエストを送れませんでした: ${round.target.why.ja}`, en: `Could not send requests to ${what}: ${round.target.why.en}` }, evidence, objects);
-    const bad = round?.lines.map((l) => mismatch(spec, l)).find((m) => m !== '');
+    const bad = redact(round?.lines.map((l) => mismatch(spec, l)).find((m) => m !== '') ?? '');
     if (bad) return failure(ctx, { ja: `${what} の応答が期待と違います: ${bad}`, en: `${what} did not answer as expected: ${bad}` }, evidence, objects);
     const seen = round ? distinctAnswers(round.lines) : 0;
     return failure(

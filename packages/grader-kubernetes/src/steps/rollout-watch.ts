@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { kubeCheckFields, stepTimeoutMs, type KubeCheckContext } from '../context';
 import { DeploymentWatch, timeline } from '../deployment-watch';
-import type { TerminalState } from '../evidence';
+import { redact, type TerminalState } from '../evidence';
 import { KubectlActions } from '../kubectl';
 import type { ProbeLine } from '../probe/output';
 import { resolveTarget } from '../probe/target';
@@ -140,7 +140,7 @@ export const rolloutWatchStep = defineCheck({
     const verdict = judgeRollout(result.requests, during.map((s) => s.ready), { noFailedRequests: spec.expect.noFailedRequests, minReady, ...(spec.expect.versions ? { versions: spec.expect.versions } : {}) });
 
     const summary = result.summary;
-    const evidence = [
+    const evidence = redact([
       started,
       `probe: ${target.shown}${spec.path} at ${spec.rate}/s — ${summary ? `${summary.sent} sent, ${summary.ok} ok, ${summary.failed} failed, latency p50 ${summary.latencyMs.p50} ms / p95 ${summary.latencyMs.p95} ms / max ${summary.latencyMs.max} ms` : `${lines.length} answers (no summary)`}`,
       row('rollout completed', completed, 'yes', completed ? 'yes' : `no (within ${timeoutMs / 1000} s)`),
@@ -153,7 +153,7 @@ export const rolloutWatchStep = defineCheck({
       ...timeline(during),
       '--- ReplicaSets ---',
       ...(await replicaSets(ctx, latest).catch((err: unknown) => [`(cannot list: ${(err as Error).message})`])),
-    ].join('\n');
+    ].join('\n'));
 
     if (completed && verdict.ok) {
       return pass(`${what} のロールアウト中、${summary?.sent ?? lines.length} 件のリクエストがすべて成功し、旧→新の順に切り替わり、Ready なレプリカは ${verdict.lowestReady} 未満になりませんでした。`, `During the rollout of ${what}, all ${summary?.sent ?? lines.length} requests succeeded, the versions switched old → new and ready replicas never went below ${verdict.lowestReady}.`, evidence);
