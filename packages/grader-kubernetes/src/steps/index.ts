@@ -8,8 +8,10 @@ import { deletePodStep } from './delete-pod';
 import { eventsStep } from './events';
 import { execStep } from './exec';
 import { logsStep } from './logs';
+import { nodeStep } from './node';
 import { patchStep } from './patch';
 import { persistStep } from './persist';
+import { placementStep } from './placement';
 import { rolloutUndoStep } from './rollout-undo';
 import { scaleStep } from './scale';
 import { setImageStep } from './set-image';
@@ -37,4 +39,6 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   http: httpStep,
   rolloutWatch: rolloutWatchStep,
   killContainer: killContainerStep,
+  placement: placementStep,
+  node: nodeStep,
 };
