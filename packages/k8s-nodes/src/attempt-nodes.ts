@@ -125,12 +125,11 @@ export class AttemptNodes {
       const own = [...Object.keys(command.set), ...command.remove].find((key) => key.startsWith('kadai.dev/') || key === 'kubernetes.io/hostname' || key === 'type' || key === MANAGED_BY.key);
       if (own) throw new StudentWorkError(`${prefix}: the label ${own} is kadai's own on this node; it cannot be changed`);
       const changes: Record<string, string | null> = { ...command.set };
-      for (const key of command.remove) {
-        if (!(key in current)) throw new StudentWorkError(`${prefix}: label "${key}" not found on node ${command.target.name}`);
-        changes[key] = null;
-      }
+      for (const key of command.remove) changes[key] = null;
       await this.client.mergePatch(nodeRef(name), { metadata: { labels: changes } }, signal);
-      return `node/${command.target.name} ${Object.keys(command.set).length ? 'labeled' : 'unlabeled'}`;
+      // as kubectl: removing a label the node does not have is only a notice
+      const missing = command.remove.filter((key) => !(key in current)).map((key) => `label "${key}" not found.\n`).join('');
+      return `${missing}node/${command.target.name} ${Object.keys(command.set).length ? 'labeled' : 'unlabeled'}`;
     }
     const taints: V1Taint[] = [...(node.spec?.taints ?? [])];
     for (const removal of command.remove) {

@@ -1,0 +1,126 @@
+import { loadCatalog } from '@kadai/catalog';
+import type { SubmissionView } from '@kadai/client';
+import { checkValidators } from '@kadai/graders';
+import { ATTEMPT_NODE_LABEL } from '@kadai/k8s-nodes';
+import { MANAGED_BY, SUBMISSION_LABEL } from '@kadai/k8s-sandbox';
+import { runSelfTests } from '@kadai/selftest';
+import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ObjectClient } from '@kadai/k8s-sandbox';
+import type { ChildProcess } from 'node:child_process';
+import { FAST_LEASE_ENV, REPO_ROOT, startStack, type Stack } from '../support/stack';
+import { adminKube, labsFolder, WORKER_KUBECONFIG, workerKube } from './cluster';
+
+// Chapter 6's scheduling labs on per-attempt fake nodes (packages/k8s-nodes), through the real api
+// and worker, grading as kadai's fenced identity: the labs' self-tests; two attempts at once on
+// nodes of their own; nothing left after grading, nor after a worker killed mid-grading (reaper);
+// and the fence: the worker's identity cannot touch the real node or the shared fake nodes.
+jest.setTimeout(600_000);
+
+const LABS = ['k8s-node-labels', 'k8s-node-selector', 'k8s-node-affinity', 'k8s-taints-tolerations'].map((id) => path.join(REPO_ROOT, 'labs', id));
+const kc = workerKube();
+const core = kc.makeApiClient(CoreV1Api);
+const adminCore = adminKube().makeApiClient(CoreV1Api);
+let stack: Stack;
+let labsDir: string;
+let worker: ChildProcess;
+const WORKER_ENV = { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_KUBE_REAP_INTERVAL_MS: '2000' };
+
+beforeAll(async () => {
+  labsDir = labsFolder(LABS);
+  stack = await startStack('k8s_sched', { redisDb: 10, workers: 0, labsDir, workerEnv: WORKER_ENV });
+  worker = await stack.startWorker({ KADAI_WORKER_ID: 'sched', KADAI_CONCURRENCY_KUBERNETES: '4' });
+}, 200_000);
+afterAll(async () => {
+  await stack?.stop();
+  if (labsDir) rmSync(labsDir, { recursive: true, force: true });
+});
+
+const attemptNodes = async (): Promise<V1Node[]> => (await core.listNode({ labelSelector: ATTEMPT_NODE_LABEL })).items;
+const namespacesOf = async (submissionId: string): Promise<string[]> =>
+  (await core.listNamespace({ labelSelector: `${MANAGED_BY.key}=${MANAGED_BY.value},${SUBMISSION_LABEL}=${submissionId}` })).items.map((n) => n.metadata?.name ?? '');
+const nodesOfNamespace = async (namespace: string) => (await attemptNodes()).filter((n) => n.metadata?.labels?.[ATTEMPT_NODE_LABEL] === namespace).map((n) => n.metadata?.name ?? '');
+
+function solutionFiles(lab: string): Record<string, string> {
+  const dir = path.join(REPO_ROOT, 'labs', lab, 'solution');
+  return Object.fromEntries(execFileSync('find', [dir, '-type', 'f', '-printf', '%P\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+async function until<T>(what: string, look: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 500))) {
+    const seen = await look();
+    if (seen !== undefined) return seen;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+it('the four chapter-6 labs are valid and their self-tests score as the labs say', async () => {
+  const { labs, issues } = await loadCatalog(labsDir, checkValidators);
+  expect(issues).toEqual([]);
+  const outcomes = await runSelfTests(stack.client('sensei'), [...labs.values()], { concurrency: 4 });
+  expect(outcomes.filter((o) => !o.ok).map((o) => `${o.lab} ${o.case}: ${o.detail}`)).toEqual([]);
+  expect(outcomes.length).toBeGreaterThanOrEqual(4 * 6);
+});
+
+it('two attempts at once each get nodes of their own; every Pod runs on its own attempt\'s nodes; no node is left', async () => {
+  const files = solutionFiles('k8s-node-selector');
+  const [a, b] = await Promise.all([stack.client('student1').submitJson({ lab: 'k8s-node-selector', files }), stack.client('student2').submitJson({ lab: 'k8s-node-selector', files })]);
+  // while both grade: each namespace has its own three nodes, and each of its Pods is on one of them
+  const seen = await until('both attempts with their nodes and a placed Pod each', async () => {
+    const namespaces = [...(await namespacesOf(a.id)), ...(await namespacesOf(b.id))];
+    if (namespaces.length < 2) return undefined;
+    const nodes = await attemptNodes();
+    const pods = (await Promise.all(namespaces.map((ns) => core.listNamespacedPod({ namespace: ns }).then((l) => l.items, () => [])))).flat().filter((p) => p.spec?.nodeName);
+    if (pods.filter((p) => p.metadata?.name === 'pod1').length < 2) return undefined;
+    return { namespaces, nodes, pods };
+  });
+  for (const ns of seen.namespaces) expect(seen.nodes.filter((n) => n.metadata?.labels?.[ATTEMPT_NODE_LABEL] === ns).map((n) => n.metadata?.labels?.['kubernetes.io/hostname']).sort()).toEqual(['minikube', 'minikube-m02', 'minikube-m03']);
+  for (const pod of seen.pods) {
+    const node = seen.nodes.find((n) => n.metadata?.name === pod.spec?.nodeName);
+    expect(`${pod.metadata?.namespace}/${pod.metadata?.name} on ${node?.metadata?.labels?.[ATTEMPT_NODE_LABEL]}`).toBe(`${pod.metadata?.namespace}/${pod.metadata?.name} on ${pod.metadata?.namespace}`);
+  }
+  const views: SubmissionView[] = await Promise.all([stack.client('student1').waitForResult(a.id, 280_000), stack.client('student2').waitForResult(b.id, 280_000)]);
+  for (const view of views) expect(`${view.state} ${view.score}/${view.maxScore}`).toBe(`graded ${view.maxScore}/${view.maxScore}`);
+  for (const ns of seen.namespaces) expect(await until(`the nodes of ${ns} removed`, async () => ((await nodesOfNamespace(ns)).length === 0 ? [] : undefined), 30_000)).toEqual([]);
+});
+
+it('the nodes of a worker killed mid-grading are removed by the reaper', async () => {
+  worker.kill('SIGTERM');
+  await new Promise((r) => worker.once('exit', r));
+  // the only worker now: it grades this submission, and is killed while it does
+  const doomed = await stack.startWorker({ ...FAST_LEASE_ENV, KADAI_WORKER_ID: 'sched-doomed' });
+  const submission = await stack.client('student1').submitJson({ lab: 'k8s-taints-tolerations', files: solutionFiles('k8s-taints-tolerations') });
+  const namespace = await until('the attempt namespace with its nodes', async () => {
+    for (const ns of await namespacesOf(submission.id)) if ((await nodesOfNamespace(ns)).length === 4) return ns;
+    return undefined;
+  });
+  doomed.kill('SIGKILL'); // no cleanup of its own: its nodes stay on the cluster
+  await new Promise((r) => doomed.once('exit', r));
+  expect(await nodesOfNamespace(namespace)).toHaveLength(4);
+  // the survivor's housekeeping (every 2 s) reaps the released run's namespace, then its nodes
+  const survivor = await stack.startWorker({ ...FAST_LEASE_ENV, KADAI_WORKER_ID: 'sched-survivor' });
+  expect(await until(`the nodes of ${namespace} reaped`, async () => ((await nodesOfNamespace(namespace)).length === 0 ? [] : undefined), 240_000)).toEqual([]);
+  const view = await stack.client('student1').waitForResult(submission.id, 400_000);
+  expect(`${view.state} ${view.score}/${view.maxScore}`).toBe(`graded ${view.maxScore}/${view.maxScore}`);
+  expect((await stack.sql(`SELECT worker_id, lease_token FROM submissions WHERE id = $1`, [submission.id]))[0]).toEqual({ worker_id: 'sched-survivor', lease_token: 2 });
+  survivor.kill('SIGTERM');
+});
+
+it('the worker\'s identity cannot label, taint or delete the real node or the shared fake nodes', async () => {
+  const fixed = (await adminCore.listNode()).items.filter((n) => !n.metadata?.labels?.[ATTEMPT_NODE_LABEL]).map((n) => n.metadata?.name ?? '');
+  expect(fixed.length).toBeGreaterThanOrEqual(2);
+  const client = new ObjectClient(kc);
+  const node = (name: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
+  for (const name of fixed) {
+    await expect(client.mergePatch(node(name), { metadata: { labels: { vendor: 'dell' } } })).rejects.toThrow(/kadai-worker may only change/);
+    await expect(client.mergePatch(node(name), { spec: { taints: [] } })).rejects.toThrow(/kadai-worker may only change/);
+    await expect(client.request('DELETE', `/api/v1/nodes/${name}`, { query: { dryRun: 'All' } })).rejects.toThrow(/kadai-worker may only change/);
+  }
+  // nor create a node that is not an attempt's (no attempt label), nor one named like the real node
+  await expect(client.request('POST', '/api/v1/nodes', { query: { dryRun: 'All' }, body: { ...node('kadai-n-rogue'), metadata: { name: 'kadai-n-rogue', annotations: { 'kwok.x-k8s.io/node': 'fake' } } } })).rejects.toThrow(/kadai-worker may only change/);
+  await expect(
+    client.request('POST', '/api/v1/nodes', { query: { dryRun: 'All' }, body: { ...node('rogue'), metadata: { name: 'rogue', labels: { [ATTEMPT_NODE_LABEL]: 'kadai-a-rogue', [MANAGED_BY.key]: MANAGED_BY.value }, annotations: { 'kwok.x-k8s.io/node': 'fake' } } } }),
+  ).rejects.toThrow(/kadai-worker may only change/);
+});
