@@ -11,6 +11,9 @@ export type NodeCommand = Extract<KubectlCommand, { verb: 'taint' }> | (Extract<
 
 export const isNodeCommand = (command: KubectlCommand): command is NodeCommand => (command.verb === 'label' || command.verb === 'taint') && command.target.kind === 'Node';
 
+/** What each fake node offers: room for a lab's Pods with the attempt's default requests (kwok's own default has no ephemeral-storage). */
+const NODE_CAPACITY = { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+
 const nodeRef = (name: string): KubernetesObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
 
 /**
@@ -66,6 +69,8 @@ export class AttemptNodes {
         },
       },
       spec: { taints: [{ key: ATTEMPT_TAINT_KEY, value: this.namespace, effect: 'NoSchedule' }, ...spec.taints] },
+      // kwok keeps what the node declares; ephemeral-storage too, which the attempt's LimitRange requests by default
+      status: { capacity: NODE_CAPACITY, allocatable: NODE_CAPACITY },
     };
   }
 
