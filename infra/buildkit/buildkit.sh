@@ -1,9 +1,12 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # variables are used by the scripts that source this file
 # Where kadai's BuildKit daemon lives. Sourced by infra/buildkit/{build,up,down}; settings only.
-# The version is the one module/go.mod requires; the binaries are cached per version.
+# The version is the one module/go.mod requires, with kadai's patches (patches/): the binaries are
+# cached per release; bump the -kadai.<n> suffix (here and BUILDKIT_RELEASE in
+# packages/grader-docker/src/options.ts) when the patches change.
 BUILDKIT_VERSION="$(awk '$1 == "require" && $2 == "github.com/moby/buildkit" {print $3}' "$(dirname "${BASH_SOURCE[0]}")/module/go.mod")"
-BUILDKIT_CACHE="${KADAI_CACHE_DIR:-/var/cache/kadai}/buildkit-$BUILDKIT_VERSION"
+BUILDKIT_RELEASE="$BUILDKIT_VERSION-kadai.1"
+BUILDKIT_CACHE="${KADAI_CACHE_DIR:-/var/cache/kadai}/buildkit-$BUILDKIT_RELEASE"
 BUILDKITD="$BUILDKIT_CACHE/bin/buildkitd"
 BUILDCTL="$BUILDKIT_CACHE/bin/buildctl"
 BUILDKIT_STATE="${KADAI_STATE_DIR:-/var/lib/kadai}/buildkit"        # root: snapshots, cache, CNI leases

@@ -90,8 +90,11 @@ export interface DockerGraderOptions {
   isolateFromHost: boolean;
 }
 
-/** The BuildKit release infra/buildkit builds (infra/buildkit/module/go.mod; a unit test keeps them equal). */
-export const BUILDKIT_VERSION = 'v0.34.2';
+/**
+ * The BuildKit release infra/buildkit builds: the version infra/buildkit/module/go.mod requires
+ * (a unit test keeps them equal) with kadai's patches (BUILDKIT_RELEASE in infra/buildkit/buildkit.sh).
+ */
+export const BUILDKIT_RELEASE = 'v0.34.2-kadai.1';
 
 /** The socket of kadai's own engine (infra/docker/up); kadai never grades on the machine's own Docker. */
 export const KADAI_ENGINE_SOCKET = '/run/kadai/docker.sock';
@@ -105,7 +108,7 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   buildCpus: 1,
   buildkit: {
     address: 'unix:///run/kadai/buildkit/buildkitd.sock',
-    buildctl: `/var/cache/kadai/buildkit-${BUILDKIT_VERSION}/bin/buildctl`,
+    buildctl: `/var/cache/kadai/buildkit-${BUILDKIT_RELEASE}/bin/buildctl`,
     stateDir: '/var/lib/kadai/buildkit',
   },
   buildPidsLimit: 1024,

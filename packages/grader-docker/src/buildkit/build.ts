@@ -78,14 +78,16 @@ export async function runBuildkitBuild(docker: Docker, o: DockerGraderOptions, d
 }
 
 /**
- * A build whose RUN step prints its own cgroup, every step run afresh and nothing exported: the
+ * A build whose RUN step prints its own cgroup, that step run afresh and nothing exported: the
  * safety probe's proof that BuildKit puts build steps under the cgroup parent kadai gives it.
  * Returns the build's output; throws InfrastructureError (retryable) when the build fails.
  */
 export async function probeBuildStep(o: DockerGraderOptions, cgroupParent: string): Promise<string> {
-  const dir = await writeContext('.', new Map([['Dockerfile', Buffer.from(`FROM ${o.helperImage}\nRUN cat /proc/self/cgroup\n`)]]));
+  // the cgroup path in the command makes the RUN step new each time (never answered from the cache); the base stays cached
+  const dockerfile = `FROM ${o.helperImage}\nRUN echo probing ${cgroupParent} && cat /proc/self/cgroup\n`;
+  const dir = await writeContext('.', new Map([['Dockerfile', Buffer.from(dockerfile)]]));
   try {
-    const build = { ...(await buildSettings(o, dir, [], cgroupParent)), dockerfile: 'Dockerfile', tag: '', noCache: true, args: {}, labels: {}, cacheNamespace: 'kadai-probe' };
+    const build = { ...(await buildSettings(o, dir, [], cgroupParent)), dockerfile: 'Dockerfile', tag: '', args: {}, labels: {}, cacheNamespace: 'kadai-probe' };
     let output = '';
     const result = await runBuildctl(o.buildkit, build, (text) => (output += text), () => Promise.resolve(), AbortSignal.timeout(60_000));
     if (result.error) throw new InfrastructureError(`the probe build on buildkitd failed: ${result.error}`, true);

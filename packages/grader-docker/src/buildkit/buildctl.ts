@@ -16,8 +16,6 @@ export interface BuildctlBuild {
   dockerfile: string;
   /** The image name the docker tarball carries; '' exports nothing (a probe). */
   tag: string;
-  /** Run every step, the layer cache ignored. */
-  noCache?: boolean;
   args: Record<string, string>;
   target?: string;
   labels: Record<string, string>;
@@ -58,7 +56,6 @@ export function buildctlArgs(endpoint: BuildkitEndpoint, b: BuildctlBuild): stri
     `dockerfile=${b.contextDir}`,
     ...opt('filename', b.dockerfile),
     ...opt('cmdline', ''),
-    ...(b.noCache ? opt('no-cache', '') : []),
     ...opt('platform', 'linux/amd64'),
     ...opt('build-arg:BUILDKIT_CACHE_MOUNT_NS', b.cacheNamespace),
     ...(b.addHosts.length > 0 ? opt('add-hosts', b.addHosts.join(',')) : []),
