@@ -21,7 +21,7 @@ let target: NetnsTarget;
 beforeAll(async () => {
   target = await createNetnsTarget();
   stack = await startStack('docker_buildkit', { redisDb: 15, workers: 1, apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' } });
-}, 60_000);
+}, 240_000); // the api and the worker get 90 s each to answer on a loaded machine
 afterAll(async () => {
   await stack?.stop();
   target?.close();
