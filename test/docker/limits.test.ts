@@ -25,7 +25,7 @@ beforeAll(async () => {
     apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' },
     workerEnv: { KADAI_DOCKER_DISK_MB: String(DISK_MB), KADAI_DOCKER_IMAGE_MAX_MB: String(IMAGE_MAX_MB), KADAI_DOCKER_BUILD_TIMEOUT_MS: String(BUILD_TIMEOUT_S * 1000) },
   });
-}, 120_000);
+}, 300_000); // a stack starts slowly on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const engine = createDockerGrader().docker;
@@ -168,7 +168,7 @@ describe('a limit that cannot be applied', () => {
     workerPort = await freePort();
     // not a cgroup filesystem: no pids limit can be set for builds
     await unsafe.startWorker({ KADAI_DOCKER_CGROUP_ROOT: '/tmp', KADAI_WORKER_METRICS_PORT: String(workerPort) });
-  }, 120_000);
+  }, 300_000); // a stack starts slowly on 2 loaded cores
   afterAll(() => unsafe?.stop());
 
   it('stops grading: readiness false on the worker and the api, and a submission is an infrastructure error, never a score', async () => {
