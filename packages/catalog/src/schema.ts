@@ -93,6 +93,10 @@ const kubernetesVetting = z.strictObject({
   images: z.array(z.string().regex(/^[a-z0-9*][a-z0-9._/:@*-]*$/, 'an image reference or pattern such as nginx, nginx:1.*, kicbase/echo-server:1.0')).min(1),
   quota: z.strictObject({ maxReplicas: z.number().int().min(1).max(50), cpu: quantity, memory: quantity, storage: quantity }),
   commands: z.array(z.enum(KUBECTL_VERBS)).default([]),
+  /** EX-5.2: the submission may declare hostPath PersistentVolumes; kadai creates a copy per attempt (packages/grader-kubernetes). */
+  persistentVolumes: z
+    .strictObject({ max: z.number().int().min(1).max(5), capacity: quantity, hostPathUnder: z.array(z.string().regex(/^\/[^\s]*$/, 'an absolute directory such as /data/')).min(1) })
+    .optional(),
 });
 export type KubernetesVetting = z.infer<typeof kubernetesVetting>;
 

@@ -2,6 +2,7 @@ import { InfrastructureError, RejectedInputError, formatIssue, type InputIssue }
 import { messageOf, statusOf, SUBMISSION_FIELD_MANAGER, type AttemptNamespace } from '@kadai/k8s-sandbox';
 import { formatPath, type FieldPath, type VettedObject } from '@kadai/k8s-vetting';
 import type { Stage } from './stages';
+import { isVolume } from './volumes';
 
 /** What the API server's admission refused in a dry run: not a rejection, but what an `apply` check expecting `refused` looks for. */
 export interface AdmissionRefusal {
@@ -32,7 +33,8 @@ export async function dryRunStages(attempt: AttemptNamespace, stages: Iterable<S
   const refusals: AdmissionRefusal[] = [];
   for (const stage of stages) {
     const applied = [...stage.objects, ...stage.commands.flatMap((c) => (c.verb === 'apply' ? c.files.flatMap((f) => stage.commandFiles.get(f) ?? []) : []))];
-    for (const vetted of applied) {
+    // kadai creates the copies of the student's PersistentVolumes itself (the attempt cannot create cluster-scoped objects)
+    for (const vetted of applied.filter((v) => !isVolume(v.object))) {
       try {
         await attempt.asAttempt.apply(vetted.object, { fieldManager: SUBMISSION_FIELD_MANAGER, dryRun: true, ...(signal ? { signal } : {}) });
       } catch (err) {

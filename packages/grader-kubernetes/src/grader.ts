@@ -15,6 +15,7 @@ import { ResourceLookup } from './resources';
 import { uniquePerAttempt } from './rewrite';
 import type { NodeRuntime } from './runtime';
 import { readStages, VALIDATION_NAMESPACE } from './stages';
+import { copyVolumes } from './volumes';
 import { STEP_TYPES } from './steps';
 
 export interface KubernetesGraderOptions {
@@ -138,6 +139,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         // a scheduling lab's attempt gets its own nodes; its Pods are pinned to them before the dry run
         if (def.kubernetes.nodes.length) nodes = await step('nodes', () => AttemptNodes.create(client, created.name, def.kubernetes.nodes, { signal: budget.signal }));
         const stages = nodes ? pinStages(read, nodes) : read;
+        copyVolumes(stages, created.name);
         const refusals = await step('dry-run', () => dryRunStages(created, stages.values(), budget.signal));
         const resources = new ResourceLookup(client, created.name);
         const evidence = new Evidence(client, resources);

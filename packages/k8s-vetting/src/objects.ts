@@ -4,6 +4,7 @@ import type { FieldPath } from './locate';
 import type { LabPolicy } from './policy';
 import { checkPodSpec, list } from './pod-spec';
 import { isRecord, valueAt, type Report } from './report';
+import { checkPersistentVolume } from './volumes';
 
 /**
  * The per-object rules: kind, namespace, annotations, the Pod template, replicas and what a
@@ -18,6 +19,7 @@ export function checkObject(object: Record<string, unknown>, policy: LabPolicy, 
   }
   const refused = REFUSED_KINDS[kind];
   if (refused) report(['kind'], refused);
+  else if (kind === 'PersistentVolume' && policy.persistentVolumes) checkPersistentVolume(object, policy.persistentVolumes, report);
   else if (CLUSTER_SCOPED_KINDS.has(kind)) report(['kind'], `${kind} is cluster-scoped: a submission may only create objects in the attempt's namespace`);
   else if (!policy.allowedKinds.includes(kind)) report(['kind'], `${kind} is not used in this lab; allowed kinds: ${policy.allowedKinds.join(', ')}`);
 

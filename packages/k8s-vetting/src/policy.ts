@@ -1,5 +1,6 @@
 import { KUBECTL_VERBS, KUBERNETES_LAB_KINDS, type KubernetesVetting } from '@kadai/catalog';
 import type { KubectlAllowList } from './kubectl';
+import type { VolumeAllowance } from './volumes';
 
 /**
  * What a Kubernetes lab lets a submission contain. The grader builds it from the lab's definition;
@@ -15,6 +16,8 @@ export interface LabPolicy {
   allowedImages: readonly string[];
   quota: AttemptQuota;
   limits: ManifestLimits;
+  /** The lab lets a submission declare PersistentVolumes (kadai creates per-attempt copies); without it they are refused as cluster-scoped. */
+  persistentVolumes?: VolumeAllowance;
 }
 
 /** What the attempt's namespace may hold; vetting refuses more rather than letting admission half-apply. */
@@ -65,7 +68,7 @@ export const permissivePolicy: Readonly<LabPolicy> = Object.freeze({
 /** The policy a lab's `vetting` section (lab.yaml) describes; a lab without one gets `permissivePolicy`. */
 export function labPolicy(vetting: KubernetesVetting | undefined, limits: ManifestLimits = DEFAULT_MANIFEST_LIMITS): LabPolicy {
   if (!vetting) return { ...permissivePolicy, limits };
-  return { allowedKinds: vetting.kinds, allowedImages: vetting.images, quota: vetting.quota, limits };
+  return { allowedKinds: vetting.kinds, allowedImages: vetting.images, quota: vetting.quota, limits, ...(vetting.persistentVolumes ? { persistentVolumes: vetting.persistentVolumes } : {}) };
 }
 
 /** The kubectl allow-list of a lab's `vetting` section: its commands, kinds, images and replica ceiling. */

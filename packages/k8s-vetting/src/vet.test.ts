@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RejectedInputError, type InputIssue } from '@kadai/errors';
 import { kubectlAllowList, labPolicy, permissivePolicy, type LabPolicy } from './policy';
-import { vetManifests } from './vet';
+import { vetManifests, vetManifestSources } from './vet';
 
 const NS = 'kadai-a-0123456789ab';
 const COURSE = join(__dirname, '..', 'fixtures', 'course');
@@ -81,6 +81,15 @@ describe('hostile manifests', () => {
     expect(issuesOf('apiVersion: v1\nkind: Secret\nmetadata: {name: t, annotations: {kubernetes.io/service-account.name: default}}\ntype: kubernetes.io/service-account-token\n')).toEqual([
       expect.objectContaining({ field: 'type', line: 4, column: 1, message: expect.stringMatching(/token/) }),
     ]);
+  });
+
+  it("accepts a lab's allowed hostPath PersistentVolume (no namespace) and refuses a second, a bigger one or a path outside", () => {
+    const allowing = { ...permissivePolicy, persistentVolumes: { max: 1, capacity: '1Gi', hostPathUnder: ['/data/'] } };
+    const pv = (name: string, path: string, size: string) => `apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: ${name}}\nspec:\n  capacity: {storage: ${size}}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: ${path}}\n`;
+    const [accepted] = vetManifestSources(new Map([['pv.yaml', Buffer.from(pv('host-pv', '/data/pv0001/', '1Gi'))]]), allowing, 'kadai-a-1');
+    expect(accepted?.object.metadata).toEqual({ name: 'host-pv' });
+    expect(rejection({ 'pv.yaml': `${pv('a', '/data/x', '1Gi')}---\n${pv('b', '/etc/../data/y', '2Gi')}` }, allowing).issues.map((i) => `${i.line} ${i.field}`)).toEqual(['15 spec.hostPath.path', '13 spec.capacity.storage', '10 kind']);
+    expect(issuesOf(pv('a', '/data/x', '1Gi'))).toEqual([expect.objectContaining({ field: 'kind', message: expect.stringMatching(/cluster-scoped/) })]);
   });
 
   it('refuses Secret data that is not base64 (kubectl does; the API server would answer 500)', () => {

@@ -36,16 +36,20 @@ export function vetManifestSources(files: ReadonlyMap<string, Buffer>, policy: L
   if (parsed.tooLarge) throw rejection(parsed.issues, 413);
   const issues = [...parsed.issues];
   const tally = new QuotaTally(policy.quota);
+  let volumes = 0;
   for (const source of parsed.objects) {
     const report = reporter(source, issues);
     checkObject(source.object, policy, attemptNamespace, report);
     tally.add(source.object, report);
+    if (source.object.kind === 'PersistentVolume' && policy.persistentVolumes && ++volumes > policy.persistentVolumes.max) report(['kind'], `at most ${policy.persistentVolumes.max} PersistentVolume(s) in this lab`);
   }
   if (issues.length === 0 && parsed.objects.length === 0) issues.push({ message: 'no Kubernetes object in the submitted manifests' });
   if (issues.length > 0) throw rejection(issues, 422);
   return parsed.objects.map((source) => {
     const { object } = source;
-    const metadata = { ...(object.metadata as Record<string, unknown>), namespace: attemptNamespace };
+    // a PersistentVolume (where the lab allows one) is cluster-scoped: no namespace
+    const metadata: Record<string, unknown> = { ...(object.metadata as Record<string, unknown>), namespace: attemptNamespace };
+    if (object.kind === 'PersistentVolume') delete metadata.namespace;
     return {
       object: { ...object, metadata } as KubernetesObject,
       file: source.file,

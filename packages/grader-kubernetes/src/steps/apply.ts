@@ -8,6 +8,7 @@ import { isNodeCommand, type NodeCommand } from '@kadai/k8s-nodes';
 import { KubectlActions } from '../kubectl';
 import { describeObject } from '../resources';
 import { fixtureOrFail } from '../stages';
+import { isVolume } from '../volumes';
 import { failure } from './report';
 
 const fields = z
@@ -43,7 +44,8 @@ export async function applyStage(spec: Pick<ApplySpec, 'stage' | 'fixture'>, ctx
   }
   const stage = ctx.stages.get(spec.stage ?? '');
   if (!stage) throw new InfrastructureError(`no stage ${spec.stage} in lab ${ctx.definition.id}`, false);
-  const applied = await ctx.attempt.apply(stage.objects.map((v) => v.object), { signal: ctx.signal });
+  const volumes = await createVolumeCopies(ctx, stage.objects.map((v) => v.object).filter(isVolume));
+  const applied = [...volumes, ...(await ctx.attempt.apply(stage.objects.map((v) => v.object).filter((o) => !isVolume(o)), { signal: ctx.signal }))];
   for (const object of applied) log.push(`${describeObject(object)} applied`);
   const kubectl = new KubectlActions(ctx.attempt.asAttempt, ctx.namespace);
   for (const command of stage.commands) {
@@ -57,6 +59,21 @@ export async function applyStage(spec: Pick<ApplySpec, 'stage' | 'fixture'>, ctx
 function nodeCommand(ctx: KubeCheckContext, command: NodeCommand): Promise<string> {
   if (!ctx.nodes) throw new InfrastructureError(`lab ${ctx.definition.id} declares no nodes, yet a node command was accepted`, false);
   return ctx.nodes.run(command, ctx.signal);
+}
+
+/** The per-attempt copies of the student's PersistentVolumes (see volumes.ts), created as kadai and removed with the attempt. */
+async function createVolumeCopies(ctx: KubeCheckContext, volumes: KubernetesObject[]): Promise<KubernetesObject[]> {
+  const created: KubernetesObject[] = [];
+  for (const volume of volumes) {
+    try {
+      created.push(await ctx.client.request<KubernetesObject>('POST', await ctx.client.uriOf(volume, 'create'), { query: { fieldManager: 'kadai-volume', fieldValidation: 'Strict' }, body: volume, signal: ctx.signal }));
+    } catch (err) {
+      if (statusOf(err) === 409) continue; // this attempt made it already (the stage applied again)
+      throw refusedOrInfrastructure(volume, err);
+    }
+    ctx.attempt.cleaner.add(`${describeObject(volume)}`, () => ctx.client.delete(volume));
+  }
+  return created;
 }
 
 function refusedOrInfrastructure(object: KubernetesObject, err: unknown): Error {

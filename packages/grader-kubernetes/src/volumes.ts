@@ -1,0 +1,51 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { MANAGED_BY, NAMESPACE_PREFIX } from '@kadai/k8s-sandbox';
+import type { Stage } from './stages';
+
+/** Where the per-attempt copies of hostPath volumes live on the node (one directory per attempt and volume). */
+export const VOLUME_ROOT = '/var/lib/kadai/attempt-volumes';
+/** The attempt namespace a volume copy belongs to. */
+export const VOLUME_ATTEMPT_LABEL = 'kadai.attempt-volume';
+
+export const isVolume = (o: KubernetesObject) => o.kind === 'PersistentVolume';
+
+interface VolumeSpec {
+  hostPath?: { path?: string };
+  claimRef?: { namespace: string; name: string };
+}
+interface ClaimSpec {
+  storageClassName?: string;
+  volumeName?: string;
+}
+
+/**
+ * EX-5.2: a PersistentVolume the student declares (vetting allowed it) is cluster-scoped and uses
+ * the node's disk, so attempts must not share it: each stage's volumes become copies with a name
+ * and a directory of this attempt's, pre-bound to the claim of the same stage that asks for it
+ * (`volumeName`, or a claim with `storageClassName: ""`); that claim's `volumeName` follows the
+ * copy. `Stage.submitted` keeps what the student wrote.
+ */
+export function copyVolumes(stages: ReadonlyMap<string, Stage>, namespace: string): void {
+  const suffix = namespace.slice(NAMESPACE_PREFIX.length);
+  for (const stage of stages.values()) {
+    const volumes = stage.objects.filter((v) => isVolume(v.object)).map((v) => v.object.metadata?.name ?? '');
+    if (!volumes.length) continue;
+    const copyName = (name: string) => `${name}-${suffix}`;
+    const claims = stage.objects.filter((v) => v.object.kind === 'PersistentVolumeClaim').map((v) => v.object as KubernetesObject & { spec?: ClaimSpec });
+    const claimFor = (volume: string) =>
+      claims.find((c) => c.spec?.volumeName === volume) ?? claims.find((c) => c.spec?.storageClassName === '' && c.spec.volumeName === undefined);
+    stage.objects = stage.objects.map((vetted) => {
+      const object = structuredClone(vetted.object) as KubernetesObject & { spec?: VolumeSpec & ClaimSpec };
+      if (isVolume(object)) {
+        const name = object.metadata?.name ?? '';
+        const claim = claimFor(name);
+        object.metadata = { ...object.metadata, name: copyName(name), labels: { ...object.metadata?.labels, [MANAGED_BY.key]: MANAGED_BY.value, [VOLUME_ATTEMPT_LABEL]: namespace } };
+        object.spec = { ...object.spec, hostPath: { ...object.spec?.hostPath, path: `${VOLUME_ROOT}/${namespace}/${name}` }, ...(claim ? { claimRef: { namespace, name: claim.metadata?.name ?? '' } } : {}) };
+      } else if (object.kind === 'PersistentVolumeClaim' && object.spec?.volumeName && volumes.includes(object.spec.volumeName)) {
+        object.spec = { ...object.spec, volumeName: copyName(object.spec.volumeName) };
+      } else return vetted;
+      return { ...vetted, object };
+    });
+  }
+}
+
