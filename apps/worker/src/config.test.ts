@@ -17,6 +17,7 @@ test('the lease outlives the heartbeat that renews it', () => {
 test('the node runtime (killContainer) is the local cluster\'s only while the worker points at it; the probe image is settable', () => {
   const crictl = '/var/cache/kadai/cluster/v1.34.4/bin/crictl';
   expect(readWorkerConfig({}).kubernetes).toMatchObject({ probe: { image: 'kadai/probe:1' }, nodeRuntime: { endpoint: 'unix:///run/kadai-cluster/containerd.sock', crictl } });
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/var/lib/kadai/cluster/kadai-worker.kubeconfig' }).kubernetes.nodeRuntime).toEqual({ endpoint: 'unix:///run/kadai-cluster/containerd.sock', crictl });
   expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/config' }).kubernetes.nodeRuntime).toBeUndefined();
   expect(readWorkerConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubernetes.nodeRuntime).toBeUndefined();
   expect(readWorkerConfig({ KADAI_NODE_RUNTIME_ENDPOINT: '' }).kubernetes.nodeRuntime).toBeUndefined();

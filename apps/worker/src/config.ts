@@ -153,7 +153,9 @@ const LOCAL_CLUSTER_KUBECONFIG = '/var/lib/kadai/cluster/kadai-worker.kubeconfig
 const LOCAL_CLUSTER_RUNTIME = 'unix:///run/kadai-cluster/containerd.sock';
 
 function nodeRuntime(env: { KADAI_NODE_RUNTIME_ENDPOINT?: string; KADAI_CRICTL: string; KADAI_KUBECONFIG?: string; KUBERNETES_SERVICE_HOST?: string }): { nodeRuntime?: NodeRuntime } {
-  const local = !env.KADAI_KUBECONFIG && !env.KUBERNETES_SERVICE_HOST;
+  // the local cluster: its worker kubeconfig, named or by default (the runtime's socket is on this machine)
+  const target = clusterTarget(env);
+  const local = target.kind === 'kubeconfig' && target.path === LOCAL_CLUSTER_KUBECONFIG;
   const endpoint = env.KADAI_NODE_RUNTIME_ENDPOINT ?? (local ? LOCAL_CLUSTER_RUNTIME : '');
   return endpoint ? { nodeRuntime: { endpoint, crictl: env.KADAI_CRICTL } } : {};
 }
