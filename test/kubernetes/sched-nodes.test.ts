@@ -1,21 +1,16 @@
-import { loadCatalog } from '@kadai/catalog';
 import type { SubmissionView } from '@kadai/client';
-import { checkValidators } from '@kadai/graders';
 import { ATTEMPT_NODE_LABEL } from '@kadai/k8s-nodes';
-import { MANAGED_BY, SUBMISSION_LABEL } from '@kadai/k8s-sandbox';
-import { runSelfTests } from '@kadai/selftest';
+import { MANAGED_BY, ObjectClient, SUBMISSION_LABEL } from '@kadai/k8s-sandbox';
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ObjectClient } from '@kadai/k8s-sandbox';
-import type { ChildProcess } from 'node:child_process';
 import { FAST_LEASE_ENV, REPO_ROOT, startStack, type Stack } from '../support/stack';
 import { adminKube, labsFolder, WORKER_KUBECONFIG, workerKube } from './cluster';
 
 // Chapter 6's scheduling labs on per-attempt fake nodes (packages/k8s-nodes), through the real api
-// and worker, grading as kadai's fenced identity: the labs' self-tests; two attempts at once on
-// nodes of their own; nothing left after grading, nor after a worker killed mid-grading (reaper);
+// and worker, grading as kadai's fenced identity (their self-tests run in selftest.test.ts): two
+// attempts at once on nodes of their own; nothing left after grading, nor after a worker killed mid-grading (reaper);
 // and the fence: the worker's identity cannot touch the real node or the shared fake nodes.
 jest.setTimeout(600_000);
 
@@ -55,14 +50,6 @@ async function until<T>(what: string, look: () => Promise<T | undefined>, timeou
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
   }
 }
-
-it('the four chapter-6 labs are valid and their self-tests score as the labs say', async () => {
-  const { labs, issues } = await loadCatalog(labsDir, checkValidators);
-  expect(issues).toEqual([]);
-  const outcomes = await runSelfTests(stack.client('sensei'), [...labs.values()], { concurrency: 4 });
-  expect(outcomes.filter((o) => !o.ok).map((o) => `${o.lab} ${o.case}: ${o.detail}`)).toEqual([]);
-  expect(outcomes.length).toBeGreaterThanOrEqual(4 * 6);
-});
 
 it('two attempts at once each get nodes of their own; every Pod runs on its own attempt\'s nodes; no node is left', async () => {
   const files = solutionFiles('k8s-node-selector');
