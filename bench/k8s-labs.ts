@@ -61,7 +61,8 @@ function handScript(lab: Lab, solutionDir: string): string {
     // a namespace's default ServiceAccount comes from a controller: Pods need it
     'until k -n $NS get serviceaccount default >/dev/null 2>&1; do sleep 0.1; done',
     // converge: every Deployment rolled out, Pods Ready, claims Bound (bounded: a lab may expect a Pod never Ready)
-    // a wait that runs out is counted on stderr ("WAIT-TIMEOUT"): that time is the script's, not a lab's need
+    // a wait that fails is counted on stderr ("WAIT-TIMEOUT"): it ran out (time the script spent on
+    // something the lab may not need) or found nothing to wait for (no time spent)
     'converge() { for d in $(k -n $NS get deploy -o name); do k -n $NS rollout status $d --timeout=60s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; done; k -n $NS wait --for=condition=Ready pod --all --timeout=20s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; k -n $NS wait --for=jsonpath={.status.phase}=Bound pvc --all --timeout=20s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; true; }',
   ];
   const applied: string[] = [];
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
       target: { overheadRatio: 1.3, namespaceSetupMsP95: 1000 },
       labsMeasured: labs.map((l) => l.definition.id),
       loadAverageAtStart: loadAtStart,
-      setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig) doing namespace creation, apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status ≤ 60 s, Pods Ready ≤ 20 s, claims Bound ≤ 20 s; a wait that runs out is counted in intrinsicWaitTimeouts: the script then waited for something the lab does not need, e.g. a Pod that crash-loops by design), one in-cluster busybox probe of the first Service, namespace deletion without waiting. ${runs} runs per lab; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see the load averages).`,
+      setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig) doing namespace creation, apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status ≤ 60 s, Pods Ready ≤ 20 s, claims Bound ≤ 20 s; a wait that fails is counted in intrinsicWaitTimeouts: it ran out — time spent on something the lab may not need, e.g. a Pod that crash-loops by design — or found nothing to wait for, at no cost), one in-cluster busybox probe of the first Service, namespace deletion without waiting. ${runs} runs per lab; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see the load averages).`,
       maxOverheadRatio: Math.max(...ratios),
       labs: results,
       namespaceSetupMs: { n: allSetups.length, p50: percentile(allSetups, 50), p95: percentile(allSetups, 95), max: allSetups.at(-1) },
