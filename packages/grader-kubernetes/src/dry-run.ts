@@ -70,8 +70,10 @@ function schemaIssues(vetted: VettedObject, err: unknown): InputIssue[] | undefi
     return [issue('apiVersion', `this cluster serves no ${String(vetted.object.kind)} in ${String(vetted.object.apiVersion)}`)];
   }
   if (status === 500 && message.startsWith(TYPED_PATCH_FAILURE)) {
-    // "…: errors:\n  .spec.replicas: expected numeric (int or float), got string\n  .spec…imagee: field not declared in schema"
-    const lines = message.split('\n').slice(1).map((l) => l.trim()).filter((l) => l.startsWith('.'));
+    // one error: "… (ns/name; apps/v1, Kind=Deployment): .spec…imagee: field not declared in schema"; several:
+    // "…: errors:\n  .spec.replicas: expected numeric (int or float), got string\n  .spec…imagee: …"
+    const rest = message.slice(message.indexOf('): ') + 3);
+    const lines = (rest.startsWith('errors:') ? rest.split('\n').slice(1) : [rest]).map((l) => l.trim()).filter((l) => l.startsWith('.'));
     if (!lines.length) return [issue(undefined, message)];
     return lines.map((line) => {
       const colon = line.indexOf(': ');
