@@ -33,7 +33,10 @@ export function copyVolumes(stages: ReadonlyMap<string, Stage>, namespace: strin
     const copyName = (name: string) => `${name}-${suffix}`;
     const claims = stage.objects.filter((v) => v.object.kind === 'PersistentVolumeClaim').map((v) => v.object as KubernetesObject & { spec?: ClaimSpec });
     const claimFor = (volume: string) =>
-      claims.find((c) => c.spec?.volumeName === volume) ?? claims.find((c) => c.spec?.storageClassName === '' && c.spec.volumeName === undefined);
+      claims.find((c) => c.spec?.volumeName === volume) ??
+      claims.find((c) => c.spec?.storageClassName === '' && c.spec.volumeName === undefined) ??
+      // the stage's only claim, whatever class it asks for: a pre-bound volume binds it all the same (what EX-5.2's variants show)
+      (claims.length === 1 ? claims[0] : undefined);
     stage.objects = stage.objects.map((vetted) => {
       const object = structuredClone(vetted.object) as KubernetesObject & { spec?: VolumeSpec & ClaimSpec };
       if (isVolume(object)) {
