@@ -40,6 +40,7 @@ export class Budget {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly unlink: () => void;
+  private readonly expire: () => void;
 
   private constructor(
     readonly scope: string,
@@ -54,7 +55,8 @@ export class Budget {
       this.dispose();
     };
     const fromParent = () => abort(parent.reason);
-    this.timer = setTimeout(() => abort(new BudgetExceeded(scope, limitMs, attemptMs)), limitMs);
+    this.expire = () => abort(new BudgetExceeded(scope, limitMs, attemptMs));
+    this.timer = setTimeout(this.expire, limitMs);
     this.timer.unref();
     parent.addEventListener('abort', fromParent, { once: true });
     this.unlink = () => parent.removeEventListener('abort', fromParent);
@@ -67,7 +69,10 @@ export class Budget {
   }
 
   remainingMs(): number {
-    return this.signal.aborted ? 0 : Math.max(0, this.deadline - Date.now());
+    // past the deadline but before the timer has fired (a child's timer for the same instant may
+    // fire first): end now, so whatever asks next sees this budget's own overrun, never time left
+    if (!this.signal.aborted && Date.now() >= this.deadline) this.expire();
+    return this.signal.aborted ? 0 : this.deadline - Date.now();
   }
 
   /** A part of this budget: its limit, capped by what is left here minus what must be kept for later. */
