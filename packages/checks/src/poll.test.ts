@@ -25,7 +25,7 @@ describe('pollUntil', () => {
   it('ends when its signal aborts, mid-pause', async () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 30);
-    const result = await pollUntil({ timeoutMs: 10_000, intervalMs: 10_000, signal: abort.signal, observe: async () => 1, judge: () => 'again' });
+    const result = await pollUntil({ timeoutMs: 10_000, intervalMs: 2_000, signal: abort.signal, observe: async () => 1, judge: () => 'again' });
     expect(result).toMatchObject({ ok: false, ended: 'aborted', last: 1 });
     expect(result.elapsedMs).toBeLessThan(2000);
   });
