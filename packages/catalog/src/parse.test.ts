@@ -87,7 +87,7 @@ ${vetting}`;
       const fixed = parseYaml('lab.yaml', text.replace(', { id: v1 }]\n  requires: [gpu]', ', { id: v1, files: [extra.yaml] }]'), labDefinition);
       expect(fixed.ok ? [] : fixed.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual(['9:56 kubernetes.stages.1.id: duplicate id "v1"']);
       const unstaged = parseYaml('lab.yaml', text.replace(', { id: v1 }]\n  requires: [gpu]', ']'), labDefinition);
-      expect(unstaged.ok ? [] : unstaged.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual(['7:76 submission.files.1.path: "extra.yaml" is in no stage of kubernetes.stages']);
+      expect(unstaged.ok ? [] : unstaged.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual(['7:76 submission.files.1.path: "extra.yaml" is in no stage of kubernetes.stages nor in kubernetes.documents']);
     });
   });
 });

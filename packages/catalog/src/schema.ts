@@ -134,6 +134,11 @@ const kubernetesSection = z.strictObject({
     )
     .min(1),
   fixtures: z.array(z.strictObject({ id: slug, file: z.string().regex(/^[\w.-]+$/, 'a file name in the lab\'s fixtures/ folder') })).default([]),
+  /**
+   * Submitted files taken as data, never applied: YAML or JSON parsed and checked by `document` steps —
+   * what has no stand-in on the grading cluster (an IAM policy, an eksctl ClusterConfig, an AWS-only object).
+   */
+  documents: z.array(z.string().min(1)).default([]),
   nodes: z.array(attemptNode).max(5).default([]),
 });
 export type KubernetesSection = z.infer<typeof kubernetesSection>;
@@ -153,9 +158,9 @@ const kubernetesLab = z
       nodeNames.add(node.name);
     });
     // every file a student hands in is applied (or run) by some stage: a file no stage names is a lab mistake
-    const staged = new Set(lab.kubernetes.stages.flatMap((s) => [...s.files, ...(s.commands ? [s.commands] : [])]));
+    const staged = new Set([...lab.kubernetes.stages.flatMap((s) => [...s.files, ...(s.commands ? [s.commands] : [])]), ...lab.kubernetes.documents]);
     lab.submission.files.forEach((f, i) => {
-      if (!staged.has(f.path)) ctx.addIssue({ code: 'custom', path: ['submission', 'files', i, 'path'], message: `"${f.path}" is in no stage of kubernetes.stages` });
+      if (!staged.has(f.path)) ctx.addIssue({ code: 'custom', path: ['submission', 'files', i, 'path'], message: `"${f.path}" is in no stage of kubernetes.stages nor in kubernetes.documents` });
     });
   });
 

@@ -4,6 +4,7 @@ import { commonCheckFields, type CheckStep } from '@kadai/checks';
 import type { AttemptNamespace, ObjectClient } from '@kadai/k8s-sandbox';
 import type { AttemptNodes } from '@kadai/k8s-nodes';
 import { z } from 'zod';
+import type { Documents } from './documents';
 import type { AdmissionRefusal } from './dry-run';
 import type { Evidence } from './evidence';
 import type { ProbePod } from './probe/pod';
@@ -31,6 +32,8 @@ export interface KubeCheckContext extends CheckStep {
   files: ReadonlyMap<string, Buffer>;
   /** The vetted stages by id. */
   stages: ReadonlyMap<string, Stage>;
+  /** The lab's data files (`kubernetes.documents`), parsed, never applied. */
+  documents: Documents;
   /** What admission refused in the dry run, per stage (see AdmissionRefusal). */
   refusals: readonly AdmissionRefusal[];
   /** Objects applied so far, by stage or fixture id, as the API server returned them. */

@@ -14,6 +14,7 @@ import { ProbePod, type ProbeSettings } from './probe/pod';
 import { ResourceLookup } from './resources';
 import { uniquePerAttempt } from './rewrite';
 import type { NodeRuntime } from './runtime';
+import { readDocuments } from './documents';
 import { readStages, VALIDATION_NAMESPACE } from './stages';
 import { copyVolumes } from './volumes';
 import { STEP_TYPES } from './steps';
@@ -114,6 +115,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
     validate(lab, files) {
       const def = kubernetesDefinition(lab);
       checkStagesPlacement(def, readStages(def, files, VALIDATION_NAMESPACE));
+      readDocuments(def, files);
     },
     async start(ctx) {
       const found = await probe();
@@ -136,6 +138,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         // fixed NodePorts, Ingress hosts, …: unique per attempt before the dry run (another attempt may hold them)
         const read = uniquePerAttempt(readStages(def, input.files, created.name), { namespace: created.name });
         checkStagesPlacement(def, read);
+        const documents = readDocuments(def, input.files);
         // a scheduling lab's attempt gets its own nodes; its Pods are pinned to them before the dry run
         if (def.kubernetes.nodes.length) nodes = await step('nodes', () => AttemptNodes.create(client, created.name, def.kubernetes.nodes, { signal: budget.signal }));
         const stages = nodes ? pinStages(read, nodes) : read;
@@ -152,7 +155,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
             visibility: def.visibility,
             budget,
             log: ctx.log,
-            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, refusals, applied, resources, evidence, ...(nodes ? { nodes } : {}), probe: probePod, ...(options.nodeRuntime ? { runtime: options.nodeRuntime } : {}) }),
+            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, documents, refusals, applied, resources, evidence, ...(nodes ? { nodes } : {}), probe: probePod, ...(options.nodeRuntime ? { runtime: options.nodeRuntime } : {}) }),
           }),
         );
       } finally {

@@ -23,11 +23,13 @@ export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssu
   const stages = new Set(def.kubernetes.stages.map((s) => s.id));
   const fixtures = new Set(def.kubernetes.fixtures.map((f) => f.id));
   const nodes = new Set(def.kubernetes.nodes.map((n) => n.name));
+  const documents = new Set(def.kubernetes.documents);
   const earlier = new Set<string>();
   def.checks.forEach((check, index) => {
     const at = (field: string, message: string) => issues.push({ file, field: `checks.${index}.${field}`, message });
     if (typeof check.stage === 'string' && !stages.has(check.stage)) at('stage', `no stage "${check.stage}" in kubernetes.stages (${[...stages].join(', ')})`);
     if (typeof check.fixture === 'string' && !fixtures.has(check.fixture)) at('fixture', `no fixture "${check.fixture}" in kubernetes.fixtures (${[...fixtures].join(', ') || 'none'})`);
+    if (check.type === 'document' && typeof check.file === 'string' && !documents.has(check.file)) at('file', `"${check.file}" is not in kubernetes.documents (${[...documents].join(', ') || 'none'})`);
     // placement and node steps name the lab's own nodes by the course's names
     for (const field of ['node', 'notNode'] as const) {
       const name: unknown = check[field];

@@ -4,6 +4,7 @@
  * attempt's namespace), and the kubectl commands a course has students type, parsed as data.
  */
 export { vetManifests, vetManifestSources, type VettedObject } from './vet';
+export { parseManifestFiles, type SourceObject, type ParseResult } from './parse';
 export { formatPath, type FieldPath, type Position } from './locate';
 export { parseKubectlCommands, KIND_ALIASES, READ_ONLY_VERBS, type KubectlCommand, type KubectlAllowList, type KubectlVerb, type ResourceRef, type NodeTaint, type TaintEffect } from './kubectl';
 export { permissivePolicy, labPolicy, kubectlAllowList, DEFAULT_MANIFEST_LIMITS, WORKLOAD_KINDS, type LabPolicy, type AttemptQuota, type ManifestLimits } from './policy';

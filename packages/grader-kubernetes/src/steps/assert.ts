@@ -1,35 +1,11 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { defineCheck, fail, formatMismatches, matchPartial, pass, row, show, type CheckOutcome } from '@kadai/checks';
-import * as jmespath from 'jmespath';
-import { isDeepStrictEqual } from 'node:util';
+import { defineCheck, fail, formatMismatches, matchPartial, pass, row, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
+import { jmespathQuery, judgeQuery, queryRow, search } from '../judge';
 import { kubeCheckFields, POLL_TIMEOUT_SECONDS, stepTimeoutMs, type KubeCheckContext } from '../context';
 import { describeObject, describeRef, resourceRef } from '../resources';
 import { expectsCrashLoop, watchResource } from '../watch';
 import { failedPoll } from './report';
-
-const jmespathQuery = z
-  .strictObject({
-    query: z.string().min(1).refine((q) => compiles(q), 'not a valid JMESPath expression'),
-    equals: z.unknown().optional(),
-    contains: z.unknown().optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-  })
-  .refine((q) => ['equals', 'contains', 'min', 'max'].some((k) => k in q), 'say what the result must be: equals, contains, min or max');
-type JmespathQuery = z.infer<typeof jmespathQuery>;
-
-/** jmespath's parser (exported by the package, not by its type declarations). */
-const { compile } = jmespath as unknown as { compile(query: string): unknown };
-
-function compiles(query: string): boolean {
-  try {
-    compile(query);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const fields = z
   .strictObject({
@@ -53,19 +29,6 @@ type AssertSpec = z.infer<typeof fields>;
 /** What a JMESPath query runs on: the object (by name), or the list of selected objects (by selector or kind). */
 const queryInput = (spec: AssertSpec, objects: KubernetesObject[]): unknown => (spec.resource.name ? objects[0] : objects);
 
-function judgeQuery(q: JmespathQuery, result: unknown): boolean {
-  if ('equals' in q && !isDeepStrictEqual(result, q.equals)) return false;
-  if ('contains' in q) {
-    const ok = Array.isArray(result) ? result.some((r) => isDeepStrictEqual(r, q.contains)) : typeof result === 'string' && typeof q.contains === 'string' && result.includes(q.contains);
-    if (!ok) return false;
-  }
-  if (q.min !== undefined && !(typeof result === 'number' && result >= q.min)) return false;
-  if (q.max !== undefined && !(typeof result === 'number' && result <= q.max)) return false;
-  return true;
-}
-
-const search = (data: unknown, query: string): unknown => jmespath.search(data, query) as unknown;
-
 function holds(spec: AssertSpec, objects: KubernetesObject[]): boolean {
   const { min = 1, max = Infinity } = spec.count ?? {};
   if (objects.length < min || objects.length > max) return false;
@@ -86,11 +49,7 @@ function rows(spec: AssertSpec, objects: KubernetesObject[]): string {
       out.push(diff.ok ? `✓ ${describeObject(object)} matches` : `${describeObject(object)}:\n${formatMismatches(diff)}`);
     }
   }
-  for (const q of spec.jmespath ?? []) {
-    const result = objects.length ? search(queryInput(spec, objects), q.query) : null;
-    const expected = [q.equals !== undefined && `equals ${show(q.equals)}`, q.contains !== undefined && `contains ${show(q.contains)}`, q.min !== undefined && `≥ ${q.min}`, q.max !== undefined && `≤ ${q.max}`].filter(Boolean).join(', ');
-    out.push(row(q.query, objects.length > 0 && judgeQuery(q, result), expected, result));
-  }
+  for (const q of spec.jmespath ?? []) out.push(queryRow(q, queryInput(spec, objects), objects.length > 0));
   return out.join('\n');
 }
 

@@ -5,6 +5,7 @@ import { applyStep } from './apply';
 import { assertStep } from './assert';
 import { commandsStep } from './commands';
 import { deletePodStep } from './delete-pod';
+import { documentStep } from './document';
 import { eventsStep } from './events';
 import { execStep } from './exec';
 import { logsStep } from './logs';
@@ -41,4 +42,5 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   killContainer: killContainerStep,
   placement: placementStep,
   node: nodeStep,
+  document: documentStep,
 };

@@ -1,0 +1,54 @@
+import { defineCheck, fail, formatMismatches, matchPartial, pass, type CheckOutcome } from '@kadai/checks';
+import { z } from 'zod';
+import { kubeCheckFields, type KubeCheckContext } from '../context';
+import { jmespathQuery, judgeQuery, queryRow, search } from '../judge';
+
+const fields = z
+  .strictObject({
+    ...kubeCheckFields,
+    /** A file of the lab's `kubernetes.documents`. */
+    file: z.string().min(1),
+    /** Which document of the file, by its `kind` and/or `metadata.name`; without either, the file's first. */
+    kind: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    match: z.record(z.string(), z.unknown()).optional(),
+    jmespath: z.array(jmespathQuery).min(1).optional(),
+  })
+  .refine((spec) => spec.match !== undefined || spec.jmespath !== undefined, { path: ['match'], message: 'say what to check: match or jmespath' });
+type DocumentSpec = z.infer<typeof fields>;
+
+function describe(spec: DocumentSpec): string {
+  const which = [spec.kind, spec.name].filter(Boolean).join('/');
+  return which ? `${which} (${spec.file})` : spec.file;
+}
+
+function select(ctx: KubeCheckContext, spec: DocumentSpec): Record<string, unknown> | undefined {
+  const metadataName = (d: Record<string, unknown>) => (d.metadata as { name?: unknown } | undefined)?.name;
+  return (ctx.documents.get(spec.file) ?? []).find((d) => (spec.kind === undefined || d.kind === spec.kind) && (spec.name === undefined || metadataName(d) === spec.name));
+}
+
+/**
+ * `document`: a file handed in as data (`kubernetes.documents`) says what it should — checked
+ * statically, never applied or run (the AWS parts of the EKS exercises, an eksctl ClusterConfig).
+ * Its messages say so, so a pass never reads as if kadai had run it.
+ */
+export const documentStep = defineCheck({
+  fields,
+  timeoutMs: () => 5_000,
+  run(spec, ctx: KubeCheckContext): Promise<CheckOutcome> {
+    const what = describe(spec);
+    const document = select(ctx, spec);
+    if (document === undefined) {
+      return Promise.resolve(fail(`${what} が提出されたファイルに見つかりません（データとして確認します）。`, `${what} was not found in the file handed in (checked as data).`));
+    }
+    const diff = spec.match ? matchPartial(spec.match, document) : undefined;
+    const queries = spec.jmespath ?? [];
+    const rows = [...(diff ? [diff.ok ? `✓ ${what} matches` : formatMismatches(diff)] : []), ...queries.map((q) => queryRow(q, document, true))].join('\n');
+    const ok = (diff?.ok ?? true) && queries.every((q) => judgeQuery(q, search(document, q.query)));
+    return Promise.resolve(
+      ok
+        ? pass(`${what} は期待どおりです（データとして確認しました。実行はしていません）。`, `${what} is as expected (checked as data, not run).`, rows)
+        : fail(`${what} が期待どおりではありません（データとして確認しました）。`, `${what} is not as expected (checked as data).`, rows),
+    );
+  },
+});
