@@ -26,7 +26,7 @@ beforeAll(async () => {
       KADAI_MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT),
     },
   });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 interface Call {

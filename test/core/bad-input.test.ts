@@ -4,7 +4,7 @@ import { solutionAnswers, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('bad_input', { redisDb: 2 });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const submissionCount = async () => (await stack.sql<{ n: number }>('SELECT count(*)::int AS n FROM submissions'))[0]!.n;

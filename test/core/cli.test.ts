@@ -7,7 +7,7 @@ import { REPO_ROOT, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('cli', { redisDb: 5 });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 function kadai(args: string[], env: Record<string, string> = {}) {

@@ -16,7 +16,7 @@ beforeAll(async () => {
   staleCatalog = mkdtempSync(path.join(tmpdir(), 'kadai-stale-catalog-'));
   cpSync(path.join(REPO_ROOT, 'labs', 'quiz-ch02'), path.join(staleCatalog, 'quiz-ch02'), { recursive: true });
   stack = await startStack('outcomes', { redisDb: 8, workers: 0, workerEnv: FAST, apiEnv: { KADAI_FREE_ERROR_CAP: '2', KADAI_LOOKUP_CACHE_MS: '0' } });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });

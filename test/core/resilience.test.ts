@@ -14,7 +14,7 @@ const FAST = {
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('resilience', { redisDb: 3, workers: 0, workerEnv: FAST });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
@@ -43,7 +43,7 @@ it('grades a submission exactly once when its worker is killed mid-job', async (
   expect(results).toEqual([{ grading_run: 1, n: 8 }]);
   rescuer.kill('SIGTERM');
   expect(await exited(rescuer)).toBe(0);
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 
 it("loses nothing when Redis loses kadai's keys: the sweeper enqueues again from Postgres", async () => {
   const { id } = await stack.client('student2').submitJson({ lab: 'quiz-ch02', answers: solutionAnswers('quiz-ch02') });
@@ -54,7 +54,7 @@ it("loses nothing when Redis loses kadai's keys: the sweeper enqueues again from
   expect(await waitForState(id, 'graded')).toMatchObject({ worker_id: 'after-flush', score: 5 });
   worker.kill('SIGTERM');
   await exited(worker);
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 
 it('finishes the running job on SIGTERM before exiting', async () => {
   const worker = await stack.startWorker({ KADAI_WORKER_ID: 'graceful', KADAI_FAULT_DELAY_MS: '1500' });
@@ -63,4 +63,4 @@ it('finishes the running job on SIGTERM before exiting', async () => {
   worker.kill('SIGTERM');
   expect(await exited(worker)).toBe(0);
   expect(await waitForState(id, 'graded', 1000)).toMatchObject({ worker_id: 'graceful' });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores

@@ -7,7 +7,7 @@ import { REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/s
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('submit_quiz', { redisDb: 1 });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -10,7 +10,7 @@ import { REPO_ROOT, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('docker_api', { redisDb: 11, workers: 1 });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const compose = (text: string) => ({ 'compose.yaml': text, Dockerfile: 'FROM python:3.10-slim\n', 'app.py': 'print(1)\n', 'requirements.txt': 'flask\n' });

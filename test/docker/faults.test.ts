@@ -59,7 +59,7 @@ afterAll(async () => {
   engineLink?.cut();
   for (const id of submitted) await reap(engine, { olderThanMs: 0, submissionId: id });
   if (work) rmSync(work, { recursive: true, force: true });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 
 async function submit(lab: string, files: Record<string, string>): Promise<string> {
   const { id } = await stack.client('student1').submitJson({ lab, files });
@@ -95,7 +95,7 @@ it("ends a build slower than the attempt's budget as the student's failed check,
   expect(builds?.message_en).toMatch(/^The build did not finish within 2\d s of the attempt's 40 s budget\.$/);
   expect(serves).toMatchObject({ check_id: 'serves', status: 'skipped' });
   expect(await leftovers(engine, id)).toEqual([]);
-}, 90_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 
 it("fails the student's check for an image kadai's registries do not have, naming it", async () => {
   const id = await submit('run-one', { 'run.txt': `docker run -d ${registry.proxied}/kadai-test/no-such-image:1\ndocker run -d ngnix-typo-${randomUUID().slice(0, 8)}:1.21\n` });
@@ -103,7 +103,7 @@ it("fails the student's check for an image kadai's registries do not have, namin
   const [, running] = await checksOf(id);
   expect(running).toMatchObject({ check_id: 'running', status: 'fail' });
   expect(running?.evidence).toMatch(/the image 127\.0\.0\.1:\d+\/kadai-test\/no-such-image:1 is not available: kadai's registry does not have it/);
-}, 90_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 
 it("retries when kadai's registry dies in the middle of a pull, then records error — never a 0", async () => {
   registry.proxy.whenPast(4 * 1024 * 1024, () => registry.stop());

@@ -13,7 +13,7 @@ const FAST = FAST_LEASE_ENV;
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('docker_lease', { redisDb: 9, workers: 0, workerEnv: FAST });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const docker = createDockerGrader().docker;

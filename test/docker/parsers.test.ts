@@ -11,7 +11,7 @@ let stack: Stack;
 beforeAll(async () => {
   // one student sends every hostile case within a minute: more than a student's submission budget
   stack = await startStack('docker_parsers', { redisDb: 12, workers: 1, apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' } });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 async function refusal(lab: string, files: Record<string, string>): Promise<string[]> {

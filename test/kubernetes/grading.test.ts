@@ -12,7 +12,7 @@ import { handIn, noNamespaceLeft, TEST_LABS } from './support';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('k8s_grading', { redisDb: 12, workers: 1, labsDir: TEST_LABS });
-}, 90_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const web = (replace: Record<string, string> = {}) => handIn('k8s-test-web', ['deployment.yaml', 'scale.txt'], replace);

@@ -9,7 +9,7 @@ import { attemptNamespaces, handIn, noNamespaceLeft, TEST_LABS } from './support
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('k8s_reaper', { redisDb: 13, workers: 0, labsDir: TEST_LABS, workerEnv: FAST_LEASE_ENV });
-}, 90_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));

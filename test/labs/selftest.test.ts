@@ -10,7 +10,7 @@ import { REPO_ROOT, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('selftest', { redisDb: 4, workers: 1 });
-}, 60_000);
+}, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
 it('every lab is valid and every quiz and docker self-test case scores as its lab says', async () => {
