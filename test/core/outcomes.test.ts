@@ -83,7 +83,7 @@ describe('an error is kadai’s failure, not the student’s', () => {
     expect(fourth.status).toBe(409);
     expect(((await fourth.json()) as { detail: string }).detail).toMatch(/no attempts left/);
     await stop(sound);
-  }, 90_000);
+  }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 });
 
 describe('a regrade never erases a grade', () => {
@@ -116,7 +116,7 @@ describe('a regrade never erases a grade', () => {
     expect((await post(`/v1/submissions/${id}/regrade`, stack.tokens.sensei)).status).toBe(202);
     expect(await reaches(id, 'graded')).toMatchObject({ score: 6, graded_run: 3, grading_run: 3 });
     await stop(worker);
-  }, 90_000);
+  }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 
   it('cannot be started or overridden by an instructor on their own submission', async () => {
     const worker = await stack.startWorker();
@@ -130,7 +130,7 @@ describe('a regrade never erases a grade', () => {
     expect((await post(`/v1/submissions/${id}/regrade`, stack.tokens.admin)).status).toBe(202);
     await reaches(id, 'graded');
     await stop(worker);
-  }, 60_000);
+  }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 });
 
 describe('what a student sees of practice work', () => {
@@ -151,7 +151,7 @@ describe('what a student sees of practice work', () => {
       expect(admin.checks.every((c) => c.released && /^selected: /.test(c.evidence ?? '') && !/expected/.test(c.evidence ?? ''))).toBe(true);
     }
     await stop(worker);
-  }, 60_000);
+  }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 });
 
 describe('one grading at a time', () => {
@@ -175,5 +175,5 @@ describe('one grading at a time', () => {
     expect(await stack.client('student2').submission(id)).toMatchObject({ state: 'graded', score: 7 });
     await stop(paused);
     await stop(rescuer);
-  }, 60_000);
+  }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 });

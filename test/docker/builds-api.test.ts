@@ -21,7 +21,7 @@ describe('with kadai\'s package mirror', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack('docker_builds', { redisDb: 12, workers: 1 });
-  }, 60_000);
+  }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
   afterAll(() => stack?.stop());
 
   it('a Compose lab pinning flask==3.0.3 installs it through the mirror and scores full marks', async () => {
