@@ -149,7 +149,7 @@ describe('instructors', () => {
     const csv = await fetch(`${stack.apiUrl}/v1/courses/demo/results?format=csv`, { headers: auth(stack.tokens.sensei) });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('login,displayName,labId,assignmentId,scoring,attempts,score,maxScore,state,submissionId,submittedAt');
+    expect(lines[0]).toBe('login,displayName,labId,assignmentId,scoring,attempts,score,maxScore,state,late,submissionId,submittedAt');
     expect(lines.some((l) => l.startsWith('student2,') && l.includes(',quiz-ch08,'))).toBe(true);
     const denied = await fetch(`${stack.apiUrl}/v1/courses/demo/results`, { headers: auth(stack.tokens.student1) });
     expect(denied.status).toBe(403);

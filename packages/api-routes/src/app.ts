@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
+import { pageRoutes } from './pages';
 import { jsonBody } from './json-body';
 import { HttpProblem, problemHandler } from './problem';
 import { courseRoutes } from './routes/courses';
@@ -9,7 +10,7 @@ import { healthRoutes } from './routes/health';
 import { labRoutes } from './routes/labs';
 import { submissionRoutes } from './routes/submissions';
 
-/** The HTTP API. Unauthenticated: health, metrics and the OpenAPI document; everything else needs a token. */
+/** The HTTP API and the web pages. Unauthenticated: health, metrics, the OpenAPI document and its page, sign-in; everything else needs a token or a sign-in session. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -20,6 +21,7 @@ export function createApp(deps: ApiDeps): Express {
     res.json(document);
   });
   if (deps.trustProxy) app.set('trust proxy', deps.trustProxy);
+  app.use(pageRoutes(deps, document));
   // Cheap refusals first: the address's budget, then the token, then the user's budget; only then is a body read.
   app.use('/v1', deps.rateLimits.byAddress(), authenticate(deps.db, { ms: deps.lookupCacheMs, maxTokens: deps.tokenCacheSize }, deps.rateLimits), deps.rateLimits.byUser());
   app.use(jsonBody(deps.limits.maxUploadBytes));

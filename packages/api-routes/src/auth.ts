@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpProblem } from './problem';
 import { LookupCache } from './lookup-cache';
 import type { RateLimits } from './rate-limit';
+import { assertCsrf, readCookie, SESSION_COOKIE, sessionOf } from './session';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -11,7 +12,7 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * Bearer-token authentication. Valid tokens' principals are cached for `cache.ms` (a revoked token
+ * Bearer-token authentication, or a sign-in session's cookie when no Authorization header is sent. Valid tokens' principals are cached for `cache.ms` (a revoked token
  * stops working within that time) in a bounded LRU that unknown tokens never enter: a flood of
  * made-up tokens cannot push valid ones out. Each unknown token counts against its client address;
  * once the address has used that budget up, only tokens already known to be valid get through.
@@ -27,8 +28,19 @@ export function authenticate(db: Db, cache: { ms: number; maxTokens: number }, l
     await limits.recordUnknownToken(req);
     throw new HttpProblem(401, 'Unauthorized', 'invalid, expired or revoked token');
   };
+  // The pages' scripts call the API with the sign-in session's cookie and its CSRF token.
+  const bySession = (req: Request, next: NextFunction) => {
+    sessionOf(db, req).then((session) => {
+      if (!session) throw new HttpProblem(401, 'Unauthorized', 'the sign-in session has ended; sign in again');
+      assertCsrf(req, session);
+      req.principal = session.principal;
+      req.webSession = session;
+      next();
+    }).catch(next);
+  };
   return (req: Request, _res: Response, next: NextFunction) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!match && !req.headers.authorization && readCookie(req, SESSION_COOKIE)) return bySession(req, next);
     if (!match) return next(new HttpProblem(401, 'Unauthorized', 'missing bearer token (Authorization: Bearer <token>)'));
     lookUp(req, match[1]!).then((principal) => {
       req.principal = principal;

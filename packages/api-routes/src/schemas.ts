@@ -77,6 +77,7 @@ export const courseResultRow = z.object({
   score: z.number().nullable(),
   maxScore: z.number().nullable(),
   state: z.string().nullable(),
+  late: z.boolean(),
   submittedAt: z.string().nullable(),
 });
 

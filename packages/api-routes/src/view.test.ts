@@ -49,7 +49,10 @@ describe('submissionView', () => {
 
 describe('toCsv', () => {
   it('quotes separators and defuses spreadsheet formulas', () => {
-    const csv = toCsv([{ login: '=cmd()', displayName: 'Doe, "J"', assignmentId: 'a', labId: 'l', scoring: 'best', submissionId: null, attempts: 0, score: null, maxScore: null, state: null, submittedAt: null }]);
-    expect(csv.split('\r\n')[1]).toBe(`'=cmd(),"Doe, ""J""",l,a,best,0,,,,,`);
+    const csv = toCsv([{ login: '=cmd()', displayName: 'Doe, "J"', assignmentId: 'a', labId: 'l', scoring: 'best', submissionId: null, attempts: 0, score: null, maxScore: null, state: null, submittedAt: null, late: false }]);
+    expect(csv.split('\r\n')[1]).toBe(`'=cmd(),"Doe, ""J""",l,a,best,0,,,,false,,`);
+  });
+  it('starts with a byte-order mark so spreadsheet tools in Japanese locales read it as UTF-8', () => {
+    expect(toCsv([]).startsWith('\uFEFFlogin,')).toBe(true);
   });
 });

@@ -59,3 +59,11 @@ export async function canManageCourse(db: Queryable, userId: string, role: strin
   );
   return rows.length > 0;
 }
+
+/** Changes an assignment's settings (the web page's settings form); the course and lab stay. */
+export async function updateAssignmentSettings(db: Queryable, id: string, a: Omit<Assignment, 'id' | 'courseId' | 'labId'>): Promise<void> {
+  await db.query(
+    `UPDATE assignments SET opens_at = $2, due_at = $3, late_policy = $4, max_attempts = $5, scoring = $6, visibility = $7 WHERE id = $1`,
+    [id, a.opensAt, a.dueAt, JSON.stringify(a.latePolicy), a.maxAttempts, a.scoring, a.visibility],
+  );
+}

@@ -33,6 +33,8 @@ export interface CourseResultRow {
   maxScore: number | null;
   state: string | null;
   submittedAt: Date | null;
+  /** The counted submission came in after the due date (accepted late, with or without a penalty). */
+  late: boolean;
 }
 
 /**
@@ -45,7 +47,8 @@ export async function courseResults(db: Queryable, courseId: string): Promise<Co
   const { rows } = await db.query<CourseResultRow>(
     `SELECT u.login, u.display_name AS "displayName", a.id AS "assignmentId", a.lab_id AS "labId", a.scoring,
             pick.id AS "submissionId", coalesce(used.n, 0)::int AS attempts, pick.score::float8 AS score,
-            pick.max_score::float8 AS "maxScore", pick.state, pick.submitted_at AS "submittedAt"
+            pick.max_score::float8 AS "maxScore", pick.state, pick.submitted_at AS "submittedAt",
+            coalesce(pick.submitted_at > a.due_at, false) AS late
        FROM enrollments e
        JOIN users u ON u.id = e.user_id
        JOIN assignments a ON a.course_id = e.course_id

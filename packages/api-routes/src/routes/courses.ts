@@ -4,7 +4,7 @@ import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem, UUID } from '../problem';
 
-const CSV_COLUMNS: Array<keyof CourseResultRow> = ['login', 'displayName', 'labId', 'assignmentId', 'scoring', 'attempts', 'score', 'maxScore', 'state', 'submissionId', 'submittedAt'];
+const CSV_COLUMNS: Array<keyof CourseResultRow> = ['login', 'displayName', 'labId', 'assignmentId', 'scoring', 'attempts', 'score', 'maxScore', 'state', 'late', 'submissionId', 'submittedAt'];
 
 function csvCell(value: unknown): string {
   const text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? '' : String(value);
@@ -16,7 +16,8 @@ function csvCell(value: unknown): string {
 export function toCsv(rows: CourseResultRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const row of rows) lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  // The byte-order mark makes Excel in a Japanese locale read UTF-8 instead of Shift_JIS.
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
 export function courseRoutes(deps: ApiDeps): Router {
@@ -31,7 +32,7 @@ export function courseRoutes(deps: ApiDeps): Router {
     const rows = await courseResults(deps.db, courseId);
     const wantsCsv = req.query.format === 'csv' || req.accepts(['application/json', 'text/csv']) === 'text/csv';
     if (wantsCsv) {
-      res.type('text/csv').attachment(`${courseId}-results.csv`).send(toCsv(rows));
+      res.type('text/csv; charset=utf-8').attachment(`${courseId}-results.csv`).send(toCsv(rows));
       return;
     }
     res.json({ course: courseId, results: rows });

@@ -26,7 +26,7 @@ async function visibleSubmission(deps: ApiDeps, req: Request): Promise<{ submiss
   return { submission, principal };
 }
 
-async function maySee(deps: ApiDeps, principal: Principal, submission: Submission): Promise<boolean> {
+export async function maySee(deps: ApiDeps, principal: Principal, submission: Submission): Promise<boolean> {
   if (submission.userId === principal.userId || principal.role === 'admin' || principal.role === 'lms') return true;
   if (principal.role !== 'instructor' || !submission.assignmentId) return false;
   const assignment = await getAssignment(deps.db, submission.assignmentId);
@@ -46,7 +46,7 @@ async function gradableByCaller(deps: ApiDeps, req: Request): Promise<{ submissi
   return found;
 }
 
-async function renderSubmission(deps: ApiDeps, submission: Submission, principal: Principal) {
+export async function renderSubmission(deps: ApiDeps, submission: Submission, principal: Principal) {
   const [results, assignment] = await Promise.all([
     // the checks of the grade that counts: a regrade in flight, or one that failed, shows the previous run's
     getCheckResults(deps.db, submission.id, submission.gradedRun ?? submission.gradingRun),

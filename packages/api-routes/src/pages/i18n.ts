@@ -1,0 +1,120 @@
+import type { Request, Response } from 'express';
+
+export type Lang = 'ja' | 'en';
+export const LANG_COOKIE = 'kadai_lang';
+
+/**
+ * The page language: `?lang=` (a switch link, remembered in a cookie), else the cookie, else the
+ * browser's Accept-Language; Japanese when the browser names neither.
+ */
+export function chooseLang(req: Request, res: Response): Lang {
+  const asked = req.query.lang;
+  if (asked === 'ja' || asked === 'en') {
+    res.cookie(LANG_COOKIE, asked, { sameSite: 'lax', path: '/', maxAge: 365 * 24 * 3600 * 1000 });
+    return asked;
+  }
+  const cookie = /(?:^|;\s*)kadai_lang=(ja|en)/.exec(req.headers.cookie ?? '')?.[1];
+  if (cookie === 'ja' || cookie === 'en') return cookie;
+  return req.acceptsLanguages('ja', 'en') === 'en' ? 'en' : 'ja';
+}
+
+const MESSAGES = {
+  kadai: { ja: 'kadai 課題採点', en: 'kadai lab grading' },
+  skip: { ja: '本文へ移動', en: 'Skip to content' },
+  signIn: { ja: 'サインイン', en: 'Sign in' },
+  signOut: { ja: 'サインアウト', en: 'Sign out' },
+  signInToken: { ja: 'アクセストークン', en: 'Access token' },
+  signInHelp: {
+    ja: '担当教員または管理者から受け取ったトークンを入力してください。LMS から開いた場合は自動でサインインします。',
+    en: 'Enter the token your instructor or administrator gave you. Opening kadai from your LMS signs you in automatically.',
+  },
+  signInFailed: { ja: 'トークンが正しくないか、失効しています。', en: 'The token is wrong, expired or revoked.' },
+  courses: { ja: 'コース', en: 'Courses' },
+  noCourses: { ja: '登録されているコースはありません。', en: 'You are not enrolled in any course.' },
+  labs: { ja: '課題', en: 'Labs' },
+  lab: { ja: '課題', en: 'Lab' },
+  due: { ja: '締切', en: 'Due' },
+  opens: { ja: '公開', en: 'Opens' },
+  noDue: { ja: '締切なし', en: 'no due date' },
+  attempts: { ja: '試行', en: 'Attempts' },
+  score: { ja: '得点', en: 'Score' },
+  state: { ja: '状態', en: 'State' },
+  late: { ja: '遅延', en: 'Late' },
+  instructions: { ja: '説明', en: 'Instructions' },
+  submit: { ja: '提出', en: 'Submit' },
+  submitWork: { ja: '提出する', en: 'Hand in your work' },
+  files: { ja: 'ファイル', en: 'Files' },
+  folder: { ja: 'フォルダー', en: 'A folder' },
+  archive: { ja: 'zip / tar.gz アーカイブ', en: 'A zip or tar.gz archive' },
+  requiredFiles: { ja: '必要なファイル', en: 'Files to hand in' },
+  chooseHow: { ja: 'どれか一つを選んでください。', en: 'Choose one of these.' },
+  progress: { ja: '採点の進行状況', en: 'Grading progress' },
+  history: { ja: '提出履歴', en: 'Attempt history' },
+  noAttempts: { ja: 'まだ提出していません。', en: 'No submissions yet.' },
+  submittedAt: { ja: '提出日時', en: 'Submitted' },
+  result: { ja: '採点結果', en: 'Result' },
+  check: { ja: 'チェック', en: 'Check' },
+  points: { ja: '点', en: 'Points' },
+  feedback: { ja: 'フィードバック', en: 'Feedback' },
+  evidence: { ja: '根拠', en: 'Evidence' },
+  notReleased: { ja: '非公開（締切後または教員のみ）', en: 'Not shown (after the due date, or instructors only)' },
+  lateFactor: { ja: '遅延による係数', en: 'Late factor' },
+  attempt: { ja: '試行', en: 'Attempt' },
+  student: { ja: '学生', en: 'Student' },
+  matrix: { ja: '成績一覧', en: 'Class results' },
+  filter: { ja: '学生で絞り込み', en: 'Filter students' },
+  filterState: { ja: '状態で絞り込み', en: 'Filter by state' },
+  all: { ja: 'すべて', en: 'all' },
+  notSubmitted: { ja: '未提出', en: 'not submitted' },
+  csv: { ja: 'CSV をダウンロード（UTF-8 BOM 付き）', en: 'Download CSV (UTF-8 with BOM)' },
+  analytics: { ja: '分析', en: 'Analytics' },
+  passRate: { ja: 'チェック別の合格率', en: 'Pass rate per check' },
+  distribution: { ja: '得点分布', en: 'Score distribution' },
+  commonFailures: { ja: '多い失敗メッセージ', en: 'Commonest failure messages' },
+  count: { ja: '件数', en: 'Count' },
+  students: { ja: '人', en: 'students' },
+  regrade: { ja: '再採点', en: 'Regrade' },
+  regradeAll: { ja: 'この課題の提出をすべて再採点', en: 'Regrade every submission of this assignment' },
+  reason: { ja: '理由', en: 'Reason' },
+  audit: { ja: '操作履歴', en: 'Audit trail' },
+  settings: { ja: '課題の設定', en: 'Assignment settings' },
+  save: { ja: '保存', en: 'Save' },
+  saved: { ja: '保存しました。', en: 'Saved.' },
+  latePolicy: { ja: '遅延提出', en: 'Late submissions' },
+  lateReject: { ja: '受け付けない', en: 'refused' },
+  lateAccept: { ja: '減点なしで受け付ける', en: 'accepted without penalty' },
+  latePenalty: { ja: '減点して受け付ける', en: 'accepted with a penalty' },
+  percentPerDay: { ja: '1 日あたりの減点（%）', en: 'Penalty per day (%)' },
+  maxDaysLate: { ja: '受け付ける最大日数', en: 'Accepted up to (days late)' },
+  maxAttempts: { ja: '最大試行回数（空欄で無制限）', en: 'Attempt limit (empty: none)' },
+  scoring: { ja: '採点方法', en: 'Scoring' },
+  best: { ja: '最高点', en: 'best attempt' },
+  last: { ja: '最後の提出', en: 'last attempt' },
+  visibility: { ja: 'チェックの公開範囲', en: 'Per-check visibility' },
+  labDefault: { ja: '課題の既定', en: "the lab's own" },
+  visible: { ja: '公開', en: 'visible' },
+  hidden: { ja: '教員のみ', en: 'instructors only' },
+  afterDue: { ja: '締切後に公開', en: 'after the due date' },
+  files_: { ja: '提出されたファイル', en: 'Submitted files' },
+  submissionOf: { ja: '提出', en: 'Submission' },
+  apiReference: { ja: 'API リファレンス', en: 'API reference' },
+  language: { ja: 'English', en: '日本語' },
+  backToCourse: { ja: 'コースへ戻る', en: 'Back to the course' },
+  notFound: { ja: 'ページが見つかりません。', en: 'Page not found.' },
+  sortBy: { ja: 'で並べ替え', en: ': sort' },
+  chartAlt: { ja: '得点の分布（10 区間）', en: 'Scores in ten bands' },
+  answers: { ja: '解答', en: 'Answers' },
+  quizHelp: { ja: '各問に答えてから提出してください。', en: 'Answer each question, then hand in.' },
+} as const;
+
+export type MessageKey = keyof typeof MESSAGES;
+export type T = (key: MessageKey) => string;
+
+export function translator(lang: Lang): T {
+  return (key) => MESSAGES[key][lang];
+}
+
+export function formatDate(date: Date | null, lang: Lang): string {
+  if (!date) return '';
+  return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(date);
+}
