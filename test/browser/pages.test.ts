@@ -8,7 +8,7 @@ beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack('browser_pages', { redisDb: 11 }), launch()]);
   // A name made of markup: every page must show it as text.
   await stack.sql(`UPDATE users SET display_name = $1 WHERE login = 'student2'`, [`<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`]);
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
