@@ -35,6 +35,14 @@ export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssu
       const name: unknown = check[field];
       if ((check.type === 'placement' || check.type === 'node') && typeof name === 'string' && !nodes.has(name)) at(field, `no node "${name}" in kubernetes.nodes (${[...nodes].join(', ') || 'none'})`);
     }
+    const listed: unknown = check.type === 'untaintNodes' ? check.nodes : undefined;
+    if (Array.isArray(listed)) {
+      listed.forEach((name: unknown, i) => {
+        const node = def.kubernetes.nodes.find((n) => n.name === name);
+        if (typeof name === 'string' && !node) at(`nodes.${i}`, `no node "${name}" in kubernetes.nodes (${[...nodes].join(', ') || 'none'})`);
+        else if (node && !node.taints.some((t) => t.key === check.key)) at(`nodes.${i}`, `node "${name}" starts with no taint "${String(check.key)}" (kubernetes.nodes)`);
+      });
+    }
     const needs: unknown = check.needs;
     if (Array.isArray(needs)) {
       needs.forEach((id: unknown, i) => {

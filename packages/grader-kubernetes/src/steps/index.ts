@@ -19,6 +19,7 @@ import { setImageStep } from './set-image';
 import { httpStep } from './http';
 import { killContainerStep } from './kill-container';
 import { rolloutWatchStep } from './rollout-watch';
+import { untaintNodesStep } from './untaint-nodes';
 import { waitStep } from './wait';
 
 /** Every step type a kubernetes lab may use, by its `type` in lab.yaml (one file each in this folder). */
@@ -43,4 +44,5 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   placement: placementStep,
   node: nodeStep,
   document: documentStep,
+  untaintNodes: untaintNodesStep,
 };
