@@ -116,7 +116,7 @@ export class Evidence {
     for (const pod of pods as PodLike[]) {
       const name = nameOf(pod);
       const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
-      if (unschedulable) {
+      if (unschedulable && !passingUnschedulable(unschedulable.message ?? '')) {
         const why = unschedulable.message ?? '';
         return { pod: name, reason: 'Unschedulable', message: text(`Pod ${name} を配置できるノードがありません（${why}）。`, `Pod ${name} cannot be scheduled on any node (${why}).`) };
       }
@@ -217,3 +217,11 @@ function podLine(pod: PodLike): string {
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   return `${describeObject(pod)} ${pod.status?.phase ?? '?'}${ready ? ' Ready' : ''}${states.length ? ` [${states.join('; ')}]` : ''}`;
 }
+
+/**
+ * Reasons the scheduler gives that pass by themselves, so a Pod Pending for them is not stuck: a
+ * claim whose volume the provisioner is still making (a StatefulSet's next Pod), and a node full of
+ * other attempts' requests (vetting caps a container below a node's size, so "Insufficient" is
+ * load, not the submission).
+ */
+export const passingUnschedulable = (message: string): boolean => /unbound immediate PersistentVolumeClaims|Insufficient (cpu|memory|ephemeral-storage)/.test(message);

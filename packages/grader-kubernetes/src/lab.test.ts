@@ -5,7 +5,7 @@ import path from 'node:path';
 import { kubernetesLabIssues } from './lab';
 import { readStages, VALIDATION_NAMESPACE } from './stages';
 import { kubernetesDefinition } from './lab';
-import { redact } from './evidence';
+import { passingUnschedulable, redact } from './evidence';
 import { toFieldPath } from './dry-run';
 
 const FIXTURE_LAB = path.resolve(__dirname, '../../../test/kubernetes/labs/k8s-test-web');
@@ -80,4 +80,10 @@ describe('toFieldPath', () => {
 
 it('redacts addresses and node names from evidence', () => {
   expect(redact('lookup registry on 10.255.255.53:53: no such host\nSuccessfully assigned kadai-a-1/web to node-7')).toBe('lookup registry on <address>: no such host\nSuccessfully assigned kadai-a-1/web to <node>');
+});
+
+it('does not take a Pod Pending for a claim being provisioned or a node full of other attempts for stuck', () => {
+  expect(passingUnschedulable('0/16 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found')).toBe(true);
+  expect(passingUnschedulable('0/13 nodes are available: 1 Insufficient cpu, 10 node(s) had untolerated taint(s), 2 Insufficient ephemeral-storage.')).toBe(true);
+  expect(passingUnschedulable("0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 node(s) didn't match Pod's node affinity/selector.")).toBe(false);
 });
