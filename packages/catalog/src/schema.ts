@@ -140,7 +140,12 @@ const kubernetesSection = z.strictObject({
    */
   documents: z.array(z.string().min(1)).default([]),
   nodes: z.array(attemptNode).max(5).default([]),
-});
+  /**
+   * With nodes: the attempt's Pods may also run on the cluster's real (non-kwok) nodes, as every
+   * lab's Pods do — a DaemonSet lab (E10), whose "every node" includes the real one.
+   */
+  realNodes: z.boolean().default(false),
+}).refine((section) => !section.realNodes || section.nodes.length > 0, { message: 'realNodes goes with nodes (a lab without nodes runs on the real nodes anyway)', path: ['realNodes'] });
 export type KubernetesSection = z.infer<typeof kubernetesSection>;
 
 const checkedShape = { ...common, checks: z.array(check).min(1) };

@@ -140,7 +140,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         checkStagesPlacement(def, read);
         const documents = readDocuments(def, input.files);
         // a scheduling lab's attempt gets its own nodes; its Pods are pinned to them before the dry run
-        if (def.kubernetes.nodes.length) nodes = await step('nodes', () => AttemptNodes.create(client, created.name, def.kubernetes.nodes, { signal: budget.signal }));
+        if (def.kubernetes.nodes.length) nodes = await step('nodes', () => AttemptNodes.create(client, created.name, def.kubernetes.nodes, { signal: budget.signal, realNodes: def.kubernetes.realNodes }));
         const stages = nodes ? pinStages(read, nodes) : read;
         copyVolumes(stages, created.name);
         const refusals = await step('dry-run', () => dryRunStages(created, stages.values(), budget.signal));

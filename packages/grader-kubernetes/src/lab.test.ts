@@ -36,6 +36,20 @@ describe('kubernetesLabIssues', () => {
     ]);
   });
 
+  it('names nodes of untaintNodes and everyNode that the lab lacks, a taint a node does not start with, and realNodes the lab does not allow', async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'k8s-lab-')), 'k8s-daemonset');
+    cpSync(path.resolve(__dirname, '../../../labs/k8s-daemonset'), dir, { recursive: true });
+    const text = readFileSync(path.join(dir, 'lab.yaml'), 'utf8');
+    writeFileSync(path.join(dir, 'lab.yaml'), text.replace('nodes: [minikube-m04]\n    key: kadai-hold', 'nodes: [minikube-m09, minikube-gpu]\n    key: kadai-hold').replace('nodes: [minikube, minikube-m02, minikube-m03]', 'nodes: [minikube, minikube-m07]').replace('realNodes: true\n  nodes:', 'realNodes: false\n  nodes:'));
+    expect(await issuesOf(dir)).toEqual([
+      expect.stringMatching(/^\d+:\d+ checks\.2\.nodes\.1: no node "minikube-m07" in kubernetes.nodes/),
+      expect.stringMatching(/^\d+:\d+ checks\.2\.realNodes: the lab's Pods run only on its own nodes/),
+      expect.stringMatching(/^\d+:\d+ checks\.4\.nodes\.0: no node "minikube-m09"/),
+      expect.stringMatching(/^\d+:\d+ checks\.4\.nodes\.1: node "minikube-gpu" starts with no taint "kadai-hold"/),
+      expect.stringMatching(/^\d+:\d+ checks\.5\.realNodes: /),
+    ]);
+  });
+
   it('names a missing fixture file', async () => {
     const dir = labWith((t) => t.replace('file: marker.yaml', 'file: gone.yaml'));
     expect(await issuesOf(dir)).toEqual([expect.stringMatching(/kubernetes\.fixtures\.0\.file: fixtures\/gone\.yaml does not exist$/)]);

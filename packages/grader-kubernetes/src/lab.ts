@@ -35,14 +35,15 @@ export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssu
       const name: unknown = check[field];
       if ((check.type === 'placement' || check.type === 'node') && typeof name === 'string' && !nodes.has(name)) at(field, `no node "${name}" in kubernetes.nodes (${[...nodes].join(', ') || 'none'})`);
     }
-    const listed: unknown = check.type === 'untaintNodes' ? check.nodes : undefined;
+    const listed: unknown = check.type === 'untaintNodes' || check.type === 'everyNode' ? check.nodes : undefined;
     if (Array.isArray(listed)) {
       listed.forEach((name: unknown, i) => {
         const node = def.kubernetes.nodes.find((n) => n.name === name);
         if (typeof name === 'string' && !node) at(`nodes.${i}`, `no node "${name}" in kubernetes.nodes (${[...nodes].join(', ') || 'none'})`);
-        else if (node && !node.taints.some((t) => t.key === check.key)) at(`nodes.${i}`, `node "${name}" starts with no taint "${String(check.key)}" (kubernetes.nodes)`);
+        else if (check.type === 'untaintNodes' && node && !node.taints.some((t) => t.key === check.key)) at(`nodes.${i}`, `node "${name}" starts with no taint "${String(check.key)}" (kubernetes.nodes)`);
       });
     }
+    if (check.type === 'everyNode' && check.realNodes === true && !def.kubernetes.realNodes) at('realNodes', 'the lab\'s Pods run only on its own nodes: set kubernetes.realNodes to count the real ones');
     const needs: unknown = check.needs;
     if (Array.isArray(needs)) {
       needs.forEach((id: unknown, i) => {

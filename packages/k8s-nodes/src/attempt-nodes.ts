@@ -3,7 +3,7 @@ import type { AttemptNodeSpec } from '@kadai/catalog';
 import { InfrastructureError, StudentWorkError } from '@kadai/errors';
 import { isNotFound, MANAGED_BY, messageOf, NAMESPACE_PREFIX, type ObjectClient } from '@kadai/k8s-sandbox';
 import type { KubectlCommand, VettedObject } from '@kadai/k8s-vetting';
-import { ATTEMPT_NODE_LABEL, ATTEMPT_TAINT_KEY, COURSE_NAME_LABEL, KWOK_ANNOTATION, NODE_PREFIX } from './labels';
+import { ATTEMPT_NODE_LABEL, ATTEMPT_TAINT_KEY, COURSE_NAME_LABEL, KWOK_ANNOTATION, KWOK_TYPE_LABEL, NODE_PREFIX } from './labels';
 import { podSpecOf, records } from './pod-specs';
 
 /** A node command of a student's commands file: `kubectl label node …` or `kubectl taint nodes …`. */
@@ -29,6 +29,8 @@ export class AttemptNodes {
     readonly namespace: string,
     /** Course name → the node's real name. */
     readonly names: ReadonlyMap<string, string>,
+    /** The attempt's Pods may also run on the cluster's real (non-kwok) nodes (lab.yaml `kubernetes.realNodes`). */
+    readonly realNodes: boolean,
   ) {}
 
   static nodeName(namespace: string, courseName: string): string {
@@ -36,8 +38,8 @@ export class AttemptNodes {
   }
 
   /** Creates the nodes (as the worker) and waits until kwok reports each Ready. */
-  static async create(client: ObjectClient, namespace: string, specs: readonly AttemptNodeSpec[], options: { readyTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<AttemptNodes> {
-    const nodes = new AttemptNodes(client, namespace, new Map(specs.map((s) => [s.name, AttemptNodes.nodeName(namespace, s.name)])));
+  static async create(client: ObjectClient, namespace: string, specs: readonly AttemptNodeSpec[], options: { readyTimeoutMs?: number; signal?: AbortSignal; realNodes?: boolean } = {}): Promise<AttemptNodes> {
+    const nodes = new AttemptNodes(client, namespace, new Map(specs.map((s) => [s.name, AttemptNodes.nodeName(namespace, s.name)])), options.realNodes ?? false);
     try {
       for (const spec of specs) await client.request('POST', '/api/v1/nodes', { body: nodes.manifest(spec), ...(options.signal ? { signal: options.signal } : {}) });
       await nodes.untilReady(options.readyTimeoutMs ?? 30_000, options.signal);
@@ -62,7 +64,7 @@ export class AttemptNodes {
           'kubernetes.io/os': 'linux',
           'kubernetes.io/arch': 'amd64',
           // metrics-server and the cluster's own readiness wait skip type=kwok nodes
-          type: 'kwok',
+          [KWOK_TYPE_LABEL.key]: KWOK_TYPE_LABEL.value,
           [MANAGED_BY.key]: MANAGED_BY.value,
           [ATTEMPT_NODE_LABEL]: this.namespace,
           [COURSE_NAME_LABEL]: spec.name,
@@ -96,7 +98,10 @@ export class AttemptNodes {
     return undefined;
   }
 
-  /** The attempt's own taint and a required affinity to its nodes, added to a copy of every Pod (template) of the objects. */
+  /**
+   * The attempt's own taint and a required affinity to its nodes (or, with realNodes, to its nodes
+   * or the cluster's real ones), added to a copy of every Pod (template) of the objects.
+   */
   pin(objects: readonly VettedObject[]): VettedObject[] {
     return objects.map((vetted) => {
       const object = structuredClone(vetted.object);
@@ -104,13 +109,17 @@ export class AttemptNodes {
       if (!found) return vetted;
       const { spec } = found;
       spec.tolerations = [...records(spec.tolerations), { key: ATTEMPT_TAINT_KEY, operator: 'Equal', value: this.namespace, effect: 'NoSchedule' }];
-      const own = { key: ATTEMPT_NODE_LABEL, operator: 'In', values: [this.namespace] };
+      const own = [{ key: ATTEMPT_NODE_LABEL, operator: 'In', values: [this.namespace] }];
+      // a real node has no type=kwok label; every fake node (this attempt's, another's, the shared ones) has
+      const allowed = this.realNodes ? [own, [{ key: KWOK_TYPE_LABEL.key, operator: 'NotIn', values: [KWOK_TYPE_LABEL.value] }]] : [own];
       const affinity = (spec.affinity ?? {}) as Record<string, Record<string, unknown>>;
       const nodeAffinity = (affinity.nodeAffinity ?? {}) as Record<string, unknown>;
       const required = (nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution ?? {}) as { nodeSelectorTerms?: unknown };
       const terms = records(required.nodeSelectorTerms);
-      // terms are ORed: the attempt's own label is ANDed into each of them
-      required.nodeSelectorTerms = terms.length ? terms.map((term) => ({ ...term, matchExpressions: [...records(term.matchExpressions), own] })) : [{ matchExpressions: [own] }];
+      // terms are ORed: each allowed node set is ANDed into each of them
+      required.nodeSelectorTerms = terms.length
+        ? terms.flatMap((term) => allowed.map((only) => ({ ...term, matchExpressions: [...records(term.matchExpressions), ...only] })))
+        : allowed.map((only) => ({ matchExpressions: only }));
       spec.affinity = { ...affinity, nodeAffinity: { ...nodeAffinity, requiredDuringSchedulingIgnoredDuringExecution: required } };
       return { ...vetted, object };
     });

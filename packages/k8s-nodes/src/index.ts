@@ -6,4 +6,4 @@
 export { AttemptNodes, isNodeCommand, type NodeCommand } from './attempt-nodes';
 export { placementIssues, checkPlacement } from './placement';
 export { reapAttemptNodes, type NodeReapResult } from './reaper';
-export { NODE_PREFIX, ATTEMPT_NODE_LABEL, COURSE_NAME_LABEL, ATTEMPT_TAINT_KEY, KWOK_ANNOTATION } from './labels';
+export { NODE_PREFIX, ATTEMPT_NODE_LABEL, COURSE_NAME_LABEL, ATTEMPT_TAINT_KEY, KWOK_ANNOTATION, KWOK_TYPE_LABEL } from './labels';

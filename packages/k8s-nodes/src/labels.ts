@@ -12,3 +12,5 @@ export const COURSE_NAME_LABEL = 'kadai.dev/node-name';
 export const ATTEMPT_TAINT_KEY = 'kadai.dev/attempt';
 /** What makes kwok run the node (the cluster's kwok manages only nodes annotated so). */
 export const KWOK_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+/** The label every fake node carries (the shared ones and each attempt's); a real node has none. */
+export const KWOK_TYPE_LABEL = { key: 'type', value: 'kwok' } as const;

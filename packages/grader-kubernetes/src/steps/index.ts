@@ -7,6 +7,7 @@ import { commandsStep } from './commands';
 import { deletePodStep } from './delete-pod';
 import { documentStep } from './document';
 import { eventsStep } from './events';
+import { everyNodeStep } from './every-node';
 import { execStep } from './exec';
 import { logsStep } from './logs';
 import { nodeStep } from './node';
@@ -44,5 +45,6 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   placement: placementStep,
   node: nodeStep,
   document: documentStep,
+  everyNode: everyNodeStep,
   untaintNodes: untaintNodesStep,
 };
