@@ -18,6 +18,7 @@ import { rolloutUndoStep } from './rollout-undo';
 import { scaleStep } from './scale';
 import { setImageStep } from './set-image';
 import { httpStep } from './http';
+import { hpaScaleOutStep } from './hpa-scale-out';
 import { killContainerStep } from './kill-container';
 import { rolloutWatchStep } from './rollout-watch';
 import { untaintNodesStep } from './untaint-nodes';
@@ -42,6 +43,7 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   http: httpStep,
   rolloutWatch: rolloutWatchStep,
   killContainer: killContainerStep,
+  hpaScaleOut: hpaScaleOutStep,
   placement: placementStep,
   node: nodeStep,
   document: documentStep,
