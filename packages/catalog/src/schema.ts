@@ -82,6 +82,12 @@ export const KUBERNETES_LAB_KINDS = [
   'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget',
 ] as const;
 
+/**
+ * Kinds a lab that teaches resources (chapter 7) may let students create, in its second namespace
+ * only (`kubernetes.namespaces`): the attempt's Role grants them there, never in the attempt's own.
+ */
+export const RESOURCE_POLICY_KINDS = ['ResourceQuota', 'LimitRange'] as const;
+
 /** The kubectl commands a Kubernetes lab may have students hand in (packages/k8s-vetting). */
 export const KUBECTL_VERBS = ['apply', 'create deployment', 'expose', 'scale', 'set image', 'rollout undo', 'label', 'annotate', 'delete', 'taint'] as const;
 
@@ -89,7 +95,7 @@ const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, 'a Ku
 
 /** What vetting lets a Kubernetes lab's submission contain; without it, the course's permissive defaults. */
 const kubernetesVetting = z.strictObject({
-  kinds: z.array(z.enum(KUBERNETES_LAB_KINDS)).min(1),
+  kinds: z.array(z.enum([...KUBERNETES_LAB_KINDS, ...RESOURCE_POLICY_KINDS])).min(1),
   images: z.array(z.string().regex(/^[a-z0-9*][a-z0-9._/:@*-]*$/, 'an image reference or pattern such as nginx, nginx:1.*, kicbase/echo-server:1.0')).min(1),
   quota: z.strictObject({ maxReplicas: z.number().int().min(1).max(50), cpu: quantity, memory: quantity, storage: quantity }),
   commands: z.array(z.enum(KUBECTL_VERBS)).default([]),
@@ -129,7 +135,13 @@ const kubernetesSection = z.strictObject({
   stages: z
     .array(
       z
-        .strictObject({ id: slug, files: z.array(z.string().min(1)).default([]), commands: z.string().min(1).optional() })
+        .strictObject({
+          id: slug,
+          files: z.array(z.string().min(1)).default([]),
+          commands: z.string().min(1).optional(),
+          /** The files' objects without a namespace go to this one of `namespaces` (as `kubectl apply -f … -n team1`). */
+          namespace: z.string().min(1).optional(),
+        })
         .refine((stage) => stage.files.length > 0 || stage.commands !== undefined, 'a stage has files, commands or both'),
     )
     .min(1),
@@ -145,6 +157,12 @@ const kubernetesSection = z.strictObject({
    * lab's Pods do — a DaemonSet lab (E10), whose "every node" includes the real one.
    */
   realNodes: z.boolean().default(false),
+  /**
+   * Namespaces the course creates besides `default` (`team1`, chapter 7): kadai makes one more
+   * namespace per name for each attempt, guarded like the attempt's own; `metadata.namespace: team1`
+   * is mapped to it and a `Namespace` document of that name means "it exists" (never applied).
+   */
+  namespaces: z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a namespace name of at most 20 characters: a-z, 0-9 and -').refine((n) => n !== 'default' && !n.startsWith('kube-'), 'the course\'s own namespace, not default or kube-*')).max(2).default([]),
 }).refine((section) => !section.realNodes || section.nodes.length > 0, { message: 'realNodes goes with nodes (a lab without nodes runs on the real nodes anyway)', path: ['realNodes'] });
 export type KubernetesSection = z.infer<typeof kubernetesSection>;
 
@@ -162,6 +180,14 @@ const kubernetesLab = z
       if (nodeNames.has(node.name)) ctx.addIssue({ code: 'custom', path: ['kubernetes', 'nodes', i, 'name'], message: `duplicate node "${node.name}"` });
       nodeNames.add(node.name);
     });
+    lab.kubernetes.namespaces.forEach((name, i) => {
+      if (lab.kubernetes.namespaces.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['kubernetes', 'namespaces', i], message: `duplicate namespace "${name}"` });
+    });
+    lab.kubernetes.stages.forEach((stage, i) => {
+      if (stage.namespace !== undefined && !lab.kubernetes.namespaces.includes(stage.namespace)) ctx.addIssue({ code: 'custom', path: ['kubernetes', 'stages', i, 'namespace'], message: `"${stage.namespace}" is not one of kubernetes.namespaces` });
+    });
+    const policyKinds = lab.vetting?.kinds.filter((k) => (RESOURCE_POLICY_KINDS as readonly string[]).includes(k)) ?? [];
+    if (policyKinds.length && !(lab.kubernetes.teachesResources && lab.kubernetes.namespaces.length)) ctx.addIssue({ code: 'custom', path: ['vetting', 'kinds'], message: `${policyKinds.join(', ')} need kubernetes.teachesResources and kubernetes.namespaces (students create them in the lab's own namespace)` });
     // every file a student hands in is applied (or run) by some stage: a file no stage names is a lab mistake
     const staged = new Set([...lab.kubernetes.stages.flatMap((s) => [...s.files, ...(s.commands ? [s.commands] : [])]), ...lab.kubernetes.documents]);
     lab.submission.files.forEach((f, i) => {

@@ -133,10 +133,10 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
       let attempt: AttemptNamespace | undefined;
       let nodes: AttemptNodes | undefined;
       try {
-        const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources }));
+        const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources, namespaces: def.kubernetes.namespaces }));
         attempt = created;
         // fixed NodePorts, Ingress hosts, …: unique per attempt before the dry run (another attempt may hold them)
-        const read = uniquePerAttempt(readStages(def, input.files, created.name), { namespace: created.name });
+        const read = uniquePerAttempt(readStages(def, input.files, created.name, created.courseNamespaces), { namespace: created.name });
         checkStagesPlacement(def, read);
         const documents = readDocuments(def, input.files);
         // a scheduling lab's attempt gets its own nodes; its Pods are pinned to them before the dry run
@@ -144,7 +144,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         const stages = nodes ? pinStages(read, nodes) : read;
         copyVolumes(stages, created.name);
         const refusals = await step('dry-run', () => dryRunStages(created, stages.values(), budget.signal));
-        const resources = new ResourceLookup(client, created.name);
+        const resources = new ResourceLookup(client, created.name, created.courseNamespaces);
         const evidence = new Evidence(client, resources);
         const applied = new Map<string, KubernetesObject[]>();
         const probePod = new ProbePod(kc, client, created.name, options.probe ?? { image: DEFAULT_PROBE_IMAGE });

@@ -24,6 +24,8 @@ export const resourceRef = z
     selector: z.record(labelKey, z.string()).optional(),
     /** PersistentVolumes only: those bound to this claim of the attempt (they are cluster-scoped and named by the cluster). */
     claim: z.string().min(1).optional(),
+    /** One of the lab's `kubernetes.namespaces` (`team1`): the attempt's namespace standing for it. Default: the attempt's own. */
+    namespace: z.string().min(1).optional(),
   })
   .superRefine((ref, ctx) => {
     if (ref.claim !== undefined && (ref.kind !== 'PersistentVolume' || ref.name || ref.selector)) ctx.addIssue({ code: 'custom', path: ['claim'], message: 'claim selects PersistentVolumes by their claim, without name or selector' });
@@ -41,6 +43,7 @@ export const labelSelector = (labels: Readonly<Record<string, string>>): string 
 
 /** "Deployment/web", "Pods with app=web", "every Service", for messages. */
 export function describeRef(ref: ResourceRef): string {
+  if (ref.namespace !== undefined && ref.namespace !== 'default') return `${describeRef({ ...ref, namespace: undefined })} in ${ref.namespace}`;
   if (ref.name) return `${ref.kind}/${ref.name}`;
   if (ref.claim) return `${ref.kind} (bound to claim ${ref.claim})`;
   if (ref.selector) return `${ref.kind} (${labelSelector(ref.selector)})`;
@@ -55,15 +58,26 @@ export class ResourceLookup {
   constructor(
     private readonly client: ObjectClient,
     readonly namespace: string,
+    /** The course's other namespaces (`team1`) → the attempt's namespace standing for each. */
+    private readonly courseNamespaces: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** The attempt's namespace a reference reads from. */
+  namespaceOf(ref: Pick<ResourceRef, 'namespace'>): string {
+    if (ref.namespace === undefined || ref.namespace === 'default') return this.namespace;
+    const mapped = this.courseNamespaces.get(ref.namespace);
+    if (mapped === undefined) throw new InfrastructureError(`the lab's check names namespace "${ref.namespace}", which is not one of its kubernetes.namespaces`, false);
+    return mapped;
+  }
 
   /** The objects a reference selects, as the API server stores them (none when the name does not exist). */
   async find(ref: ResourceRef, signal?: AbortSignal): Promise<KubernetesObject[]> {
     const apiVersion = apiVersionOf(ref);
+    const namespace = this.namespaceOf(ref);
     try {
       if (ref.claim) return await this.volumesOf(ref.claim, signal);
-      if (ref.name) return [await this.client.read({ apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: this.namespace } }, signal)];
-      return await this.client.list(apiVersion, ref.kind, this.namespace, { ...(ref.selector ? { labelSelector: labelSelector(ref.selector) } : {}), ...(signal ? { signal } : {}) });
+      if (ref.name) return [await this.client.read({ apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } }, signal)];
+      return await this.client.list(apiVersion, ref.kind, namespace, { ...(ref.selector ? { labelSelector: labelSelector(ref.selector) } : {}), ...(signal ? { signal } : {}) });
     } catch (err) {
       if (isNotFound(err)) return [];
       throw readError(`reading ${describeRef(ref)}`, err);

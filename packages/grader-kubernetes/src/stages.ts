@@ -22,6 +22,9 @@ export interface Stage {
 /** A placeholder namespace for vetting before there is an attempt (the API's validation). */
 export const VALIDATION_NAMESPACE = 'kadai-a-000000000000';
 
+/** The course's other namespaces as an attempt would have them (`team1` → `<attempt>-team1`), for vetting before there is one. */
+export const validationCourseNamespaces = (def: KubernetesLabDefinition): Map<string, string> => new Map(def.kubernetes.namespaces.map((n) => [n, `${VALIDATION_NAMESPACE}-${n}`]));
+
 function only(files: ReadonlyMap<string, Buffer>, names: readonly string[]): Map<string, Buffer> {
   return new Map(names.map((name) => [name, files.get(name) as Buffer]));
 }
@@ -31,19 +34,19 @@ function only(files: ReadonlyMap<string, Buffer>, names: readonly string[]): Map
  * commands with `parseKubectlCommands` under its allow-list. Every problem of every stage is
  * collected into one RejectedInputError (file, line, field), so nothing is applied.
  */
-export function readStages(def: KubernetesLabDefinition, files: ReadonlyMap<string, Buffer>, namespace: string): Map<string, Stage> {
+export function readStages(def: KubernetesLabDefinition, files: ReadonlyMap<string, Buffer>, namespace: string, courseNamespaces: ReadonlyMap<string, string> = validationCourseNamespaces(def)): Map<string, Stage> {
   const policy = labPolicy(def.vetting);
   const allowList = kubectlAllowList(def.vetting, def.kubernetes.nodes.map((n) => n.name));
   const stages = new Map<string, Stage>();
   const issues: InputIssue[] = [];
   let status: 413 | 422 = 422;
-  const vet = (names: readonly string[]): VettedObject[] => {
+  const vet = (names: readonly string[], stageDefault?: string): VettedObject[] => {
     const missing = names.filter((name) => !files.has(name));
     for (const name of missing) issues.push({ file: name, message: 'this file is missing from the submission' });
     const present = names.filter((name) => files.has(name));
     if (!present.length) return [];
     try {
-      return vetManifestSources(only(files, present), policy, namespace);
+      return vetManifestSources(only(files, present), policy, namespace, { course: courseNamespaces, ...(stageDefault !== undefined ? { stageDefault } : {}) });
     } catch (err) {
       if (!(err instanceof RejectedInputError)) throw err;
       if (err.status === 413) status = 413;
@@ -52,7 +55,7 @@ export function readStages(def: KubernetesLabDefinition, files: ReadonlyMap<stri
     }
   };
   for (const stage of def.kubernetes.stages) {
-    const objects = vet(stage.files);
+    const objects = vet(stage.files, stage.namespace);
     let commands: KubectlCommand[] = [];
     const commandFiles = new Map<string, VettedObject[]>();
     if (stage.commands !== undefined) {
@@ -85,16 +88,16 @@ const FIXTURE_POLICY: LabPolicy = { ...permissivePolicy, allowedImages: ['*'], q
 
 export const fixturePath = (labDir: string, file: string): string => path.join(labDir, 'fixtures', file);
 
-/** A fixture's objects, in the attempt's namespace (its problems are the lab's: reported by `kadai labs validate`). */
-export function readFixture(labDir: string, file: string, namespace: string): VettedObject[] {
+/** A fixture's objects, in the attempt's namespace or the course's other ones (its problems are the lab's: reported by `kadai labs validate`). */
+export function readFixture(labDir: string, file: string, namespace: string, courseNamespaces: ReadonlyMap<string, string> = new Map()): VettedObject[] {
   const full = fixturePath(labDir, file);
-  return vetManifestSources(new Map([[full, readFileSync(full)]]), FIXTURE_POLICY, namespace);
+  return vetManifestSources(new Map([[full, readFileSync(full)]]), FIXTURE_POLICY, namespace, { course: courseNamespaces });
 }
 
 /** readFixture at grading time: a broken fixture is the lab's fault, never the student's. */
-export function fixtureOrFail(labDir: string, file: string, namespace: string): VettedObject[] {
+export function fixtureOrFail(labDir: string, file: string, namespace: string, courseNamespaces: ReadonlyMap<string, string> = new Map()): VettedObject[] {
   try {
-    return readFixture(labDir, file, namespace);
+    return readFixture(labDir, file, namespace, courseNamespaces);
   } catch (err) {
     throw new InfrastructureError(`fixture ${file} of ${path.basename(labDir)} cannot be read: ${(err as Error).message}`, false, { cause: err });
   }

@@ -1,4 +1,4 @@
-import type { V1LabelSelector, V1LimitRange, V1NetworkPolicy, V1NetworkPolicyPeer, V1ResourceQuota, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
+import type { V1LabelSelector, V1LimitRange, V1NetworkPolicy, V1NetworkPolicyPeer, V1PolicyRule, V1ResourceQuota, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
 import { ATTEMPT_ACCOUNT, GUARD_LABEL, MANAGED_BY, PROBE_LABEL } from './labels';
 
 /*
@@ -181,7 +181,7 @@ const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'd
  * inside its namespace only. Not NetworkPolicies, ResourceQuotas, LimitRanges or RBAC (kadai's own
  * guards are of those kinds), and nothing cluster-scoped (a Role cannot grant that).
  */
-export const attemptRules = [
+export const attemptRules: V1PolicyRule[] = [
   {
     apiGroups: [''],
     resources: ['pods', 'pods/log', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers'],
@@ -196,16 +196,22 @@ export const attemptRules = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
 ];
 
-/** The attempt's ServiceAccount, its Role and their binding. */
-export function attemptIdentity(namespace: string): [V1ServiceAccount, V1Role, V1RoleBinding] {
+/**
+ * In a lab that teaches resources, its second namespace (`team1`) only: the student's ResourceQuota
+ * and LimitRange. No delete: kadai's own quota there is of that kind (vetting refuses `kadai-` names).
+ */
+export const resourcePolicyRules = [{ apiGroups: [''], resources: ['resourcequotas', 'limitranges'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }];
+
+/** The attempt's ServiceAccount (in `accountNamespace`, the attempt's own), its Role in `namespace` and their binding. */
+export function attemptIdentity(namespace: string, accountNamespace = namespace, rules: V1PolicyRule[] = attemptRules): [V1ServiceAccount, V1Role, V1RoleBinding] {
   const account: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), automountServiceAccountToken: false };
-  const role: V1Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), rules: attemptRules };
+  const role: V1Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: guardMeta(ATTEMPT_ACCOUNT, namespace), rules };
   const binding: V1RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
     metadata: guardMeta(ATTEMPT_ACCOUNT, namespace),
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ATTEMPT_ACCOUNT },
-    subjects: [{ kind: 'ServiceAccount', name: ATTEMPT_ACCOUNT, namespace }],
+    subjects: [{ kind: 'ServiceAccount', name: ATTEMPT_ACCOUNT, namespace: accountNamespace }],
   };
   return [account, role, binding];
 }

@@ -1,11 +1,11 @@
-import { AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy, V1ResourceAttributes } from '@kubernetes/client-node';
+import { AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy, V1PolicyRule, V1ResourceAttributes } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { ImpersonatingApplier, type ApplyOptions } from './apply';
 import type { ObjectClient } from './client';
 import { Cleaner } from './cleaner';
 import { infrastructureError, isNotFound, statusOf } from './errors';
 import { impersonating } from './target';
-import { attemptIdentity, ClusterNetwork, defaultClusterNetwork, defaultLimits, networkPolicy, QUOTA_NAME, quotaObjects, SandboxLimits, workerAccess } from './guards';
+import { attemptIdentity, attemptRules, ClusterNetwork, defaultClusterNetwork, defaultLimits, networkPolicy, QUOTA_NAME, quotaObjects, resourcePolicyRules, SandboxLimits, workerAccess } from './guards';
 import { ATTEMPT_ACCOUNT, checkLabelValue, LEASE_ANNOTATION, MANAGED_BY, NAMESPACE_PREFIX, RUN_LABEL, SUBMISSION_LABEL } from './labels';
 
 export interface AttemptRequest {
@@ -15,6 +15,13 @@ export interface AttemptRequest {
   leaseMs: number;
   /** See GuardOptions.teachesResources. */
   teachesResources?: boolean;
+  /**
+   * The course's own namespaces besides `default` (chapter 7's `team1`): each becomes one more
+   * namespace of this attempt, `<attempt>-<name>`, labelled, leased, guarded and removed like the
+   * attempt's own, where the attempt's ServiceAccount has the same rights (and, in a lab that
+   * teaches resources, may create ResourceQuotas and LimitRanges).
+   */
+  namespaces?: readonly string[];
 }
 
 export interface SandboxSettings {
@@ -68,6 +75,31 @@ export class Sandboxes {
    */
   async create(request: AttemptRequest): Promise<AttemptNamespace> {
     const name = NAMESPACE_PREFIX + randomBytes(6).toString('hex');
+    const cleaner = new Cleaner();
+    const started = Date.now();
+    try {
+      const worker = await this.workerName();
+      const teachesResources = request.teachesResources ?? false;
+      await this.guarded(name, request, cleaner, worker, { accountNamespace: name, teachesResources, rules: attemptRules });
+      const courseNamespaces = new Map<string, string>();
+      for (const course of request.namespaces ?? []) {
+        const extra = `${name}-${course}`;
+        await this.guarded(extra, request, cleaner, worker, { accountNamespace: name, teachesResources, rules: teachesResources ? [...attemptRules, ...resourcePolicyRules] : attemptRules });
+        courseNamespaces.set(course, extra);
+      }
+      return new AttemptNamespace(this.kc, this.core, this.objects, name, cleaner, Date.now() - started, courseNamespaces);
+    } catch (err) {
+      await cleaner.run();
+      throw infrastructureError(`setting up attempt namespace ${name}`, err);
+    }
+  }
+
+  /**
+   * One namespace of the attempt with kadai's guards, ready to take the submission: the worker's
+   * way in, quota (and LimitRange), NetworkPolicy, the attempt account's Role and binding (the
+   * account lives in `accountNamespace`, the attempt's own), the `default` ServiceAccount.
+   */
+  private async guarded(name: string, request: AttemptRequest, cleaner: Cleaner, worker: string, o: { accountNamespace: string; teachesResources: boolean; rules: V1PolicyRule[] }): Promise<void> {
     const labels = {
       [MANAGED_BY.key]: MANAGED_BY.value,
       [SUBMISSION_LABEL]: checkLabelValue('submission id', request.submissionId),
@@ -75,45 +107,36 @@ export class Sandboxes {
       'pod-security.kubernetes.io/enforce': 'baseline',
       'pod-security.kubernetes.io/warn': 'restricted',
     };
-    const cleaner = new Cleaner();
-    const started = Date.now();
-    try {
-      const worker = await this.workerName();
-      await this.core.createNamespace({
-        body: {
-          metadata: {
-            name,
-            labels,
-            annotations: { [LEASE_ANNOTATION]: new Date(Date.now() + request.leaseMs).toISOString() },
-          },
+    await this.core.createNamespace({
+      body: {
+        metadata: {
+          name,
+          labels,
+          annotations: { [LEASE_ANNOTATION]: new Date(Date.now() + request.leaseMs).toISOString() },
         },
-      });
-      cleaner.add(`namespace ${name}`, () => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
-      // first the worker's own way in: everything else in the namespace needs it
-      await this.objects.create(workerAccess(name, worker));
-      await this.until(`the worker's RoleBinding in ${name} in effect`, () => this.allowed(this.authorization, { namespace: name, verb: 'create', resource: 'resourcequotas' }));
-      const [account, role, binding] = attemptIdentity(name);
-      const guards = [
-        ...quotaObjects(name, { limits: this.limits, network: this.network, teachesResources: request.teachesResources ?? false }),
-        networkPolicy(name, this.network),
-        account,
-        role,
-      ];
-      await Promise.all([...guards.map((g) => this.objects.create(g)), this.ensureDefaultAccount(name)]);
-      // after its Role: RBAC's escalation check reads the Role a binding grants
-      await this.objects.create(binding);
-      const asAttempt = impersonating(this.kc, `system:serviceaccount:${name}:${ATTEMPT_ACCOUNT}`).makeApiClient(AuthorizationV1Api);
-      // the authorizer and quota admission work from caches that trail the writes above: until
-      // they catch up the student's first objects would be refused for kadai's reasons
-      await Promise.all([
-        this.until(`the attempt's RoleBinding in ${name} in effect`, () => this.allowed(asAttempt, { namespace: name, verb: 'patch', resource: 'pods' })),
-        this.until(`the quota of ${name} counted`, async () => !!(await this.core.readNamespacedResourceQuota({ name: QUOTA_NAME, namespace: name })).status?.hard),
-      ]);
-      return new AttemptNamespace(this.kc, this.core, this.objects, name, cleaner, Date.now() - started);
-    } catch (err) {
-      await cleaner.run();
-      throw infrastructureError(`setting up attempt namespace ${name}`, err);
-    }
+      },
+    });
+    cleaner.add(`namespace ${name}`, () => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
+    // first the worker's own way in: everything else in the namespace needs it
+    await this.objects.create(workerAccess(name, worker));
+    await this.until(`the worker's RoleBinding in ${name} in effect`, () => this.allowed(this.authorization, { namespace: name, verb: 'create', resource: 'resourcequotas' }));
+    const [account, role, binding] = attemptIdentity(name, o.accountNamespace, o.rules);
+    const guards = [
+      ...quotaObjects(name, { limits: this.limits, network: this.network, teachesResources: o.teachesResources }),
+      networkPolicy(name, this.network),
+      ...(o.accountNamespace === name ? [account] : []),
+      role,
+    ];
+    await Promise.all([...guards.map((g) => this.objects.create(g)), this.ensureDefaultAccount(name)]);
+    // after its Role: RBAC's escalation check reads the Role a binding grants
+    await this.objects.create(binding);
+    const asAttempt = impersonating(this.kc, `system:serviceaccount:${o.accountNamespace}:${ATTEMPT_ACCOUNT}`).makeApiClient(AuthorizationV1Api);
+    // the authorizer and quota admission work from caches that trail the writes above: until
+    // they catch up the student's first objects would be refused for kadai's reasons
+    await Promise.all([
+      this.until(`the attempt's RoleBinding in ${name} in effect`, () => this.allowed(asAttempt, { namespace: name, verb: 'patch', resource: 'pods' })),
+      this.until(`the quota of ${name} counted`, async () => !!(await this.core.readNamespacedResourceQuota({ name: QUOTA_NAME, namespace: name })).status?.hard),
+    ]);
   }
 
   /** Pods need the `default` ServiceAccount, which a controller makes a moment after the namespace: make it now. */
@@ -155,6 +178,8 @@ export class AttemptNamespace {
     readonly cleaner: Cleaner,
     /** How long create() took, namespace to ready. */
     readonly setupMs: number,
+    /** The course's other namespaces (`team1`) → this attempt's namespace standing for each. */
+    readonly courseNamespaces: ReadonlyMap<string, string> = new Map(),
   ) {
     this.serviceAccount = `system:serviceaccount:${name}:${ATTEMPT_ACCOUNT}`;
     this.applier = new ImpersonatingApplier(kc, this.serviceAccount, name);
@@ -172,7 +197,9 @@ export class AttemptNamespace {
 
   async renewLease(leaseMs: number): Promise<void> {
     const annotations = { [LEASE_ANNOTATION]: new Date(Date.now() + leaseMs).toISOString() };
-    await this.objects.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.name, annotations } }, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+    for (const name of [this.name, ...this.courseNamespaces.values()]) {
+      await this.objects.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } }, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+    }
   }
 
   /**

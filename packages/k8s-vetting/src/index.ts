@@ -3,7 +3,7 @@
  * reads them and judged against the lab's policy (→ objects for k8s-sandbox to apply, in the
  * attempt's namespace), and the kubectl commands a course has students type, parsed as data.
  */
-export { vetManifests, vetManifestSources, type VettedObject } from './vet';
+export { vetManifests, vetManifestSources, type VettedObject, type NamespaceMapping } from './vet';
 export { parseManifestFiles, type SourceObject, type ParseResult } from './parse';
 export { formatPath, type FieldPath, type Position } from './locate';
 export { parseKubectlCommands, KIND_ALIASES, READ_ONLY_VERBS, type KubectlCommand, type KubectlAllowList, type KubectlVerb, type ResourceRef, type NodeTaint, type TaintEffect } from './kubectl';

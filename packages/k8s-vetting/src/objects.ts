@@ -10,8 +10,18 @@ import { checkPersistentVolume } from './volumes';
  * The per-object rules: kind, namespace, annotations, the Pod template, replicas and what a
  * Service, Endpoints or Ingress points at. Quota totals across objects are in quota.ts.
  */
-export function checkObject(object: Record<string, unknown>, policy: LabPolicy, namespace: string, report: Report): void {
+/** The attempt's namespace, the course's other namespaces (`team1`) it may name, and a stage's `-n`. */
+export interface NamespacesAllowed {
+  own: string;
+  course: ReadonlyMap<string, string>;
+  stageDefault?: string | undefined;
+}
+
+export function checkObject(object: Record<string, unknown>, policy: LabPolicy, namespaces: NamespacesAllowed, report: Report): void {
   const kind = object.kind;
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  // the course's `kubectl create ns team1` as a manifest: kadai made that namespace for the attempt
+  if (kind === 'Namespace' && typeof metadata.name === 'string' && namespaces.course.has(metadata.name)) return;
   if (typeof object.apiVersion !== 'string' || object.apiVersion === '') report(['apiVersion'], 'apiVersion is missing');
   if (typeof kind !== 'string' || kind === '') {
     report(['kind'], 'kind is missing');
@@ -23,12 +33,14 @@ export function checkObject(object: Record<string, unknown>, policy: LabPolicy, 
   else if (CLUSTER_SCOPED_KINDS.has(kind)) report(['kind'], `${kind} is cluster-scoped: a submission may only create objects in the attempt's namespace`);
   else if (!policy.allowedKinds.includes(kind)) report(['kind'], `${kind} is not used in this lab; allowed kinds: ${policy.allowedKinds.join(', ')}`);
 
-  const metadata = isRecord(object.metadata) ? object.metadata : {};
   if (typeof metadata.name !== 'string' || metadata.name === '') report(['metadata', 'name'], 'metadata.name is missing (kadai applies objects by name)');
   const ns = metadata.namespace;
-  if (ns !== undefined && ns !== 'default' && ns !== namespace) {
-    report(['metadata', 'namespace'], `namespace "${String(ns)}" is not allowed: leave metadata.namespace out (or "default"); objects go to the attempt's namespace`);
+  const course = [...namespaces.course.keys()];
+  if (ns !== undefined && ns !== 'default' && ns !== namespaces.own && !namespaces.course.has(String(ns))) {
+    const others = course.length ? ` or one of this lab's namespaces (${course.join(', ')})` : '';
+    report(['metadata', 'namespace'], `namespace "${String(ns)}" is not allowed: leave metadata.namespace out (or "default")${others}; objects go to the attempt's namespace`);
   }
+  if (kind === 'ResourceQuota' || kind === 'LimitRange') checkResourcePolicy(kind, metadata, namespaces, report);
   checkAnnotations(metadata.annotations, report);
 
   if (kind === 'Secret' && object.type === 'kubernetes.io/service-account-token') report(['type'], 'ServiceAccount token Secrets are not accepted');
@@ -40,6 +52,19 @@ export function checkObject(object: Record<string, unknown>, policy: LabPolicy, 
   if (kind === 'Endpoints') checkEndpoints(object, report);
   if (kind === 'EndpointSlice') checkEndpointSlice(object, report);
   if (kind === 'Ingress') checkIngress(object, report);
+}
+
+/**
+ * A student's ResourceQuota or LimitRange (chapter 7): only in the lab's own namespace (`team1`),
+ * where the attempt's Role grants them, and never under kadai's names (its own quota is there too).
+ */
+function checkResourcePolicy(kind: string, metadata: Record<string, unknown>, namespaces: NamespacesAllowed, report: Report): void {
+  if (typeof metadata.name === 'string' && metadata.name.startsWith('kadai-')) report(['metadata', 'name'], `the name "${metadata.name}" is kadai's own (its guards): choose another`);
+  const ns = typeof metadata.namespace === 'string' ? metadata.namespace : namespaces.stageDefault;
+  if (ns === undefined || !namespaces.course.has(ns)) {
+    const where = namespaces.course.size ? `metadata.namespace: ${[...namespaces.course.keys()].join(' or ')}` : 'a namespace of the lab';
+    report(['metadata', 'namespace'], `a ${kind} of this lab belongs in the lab's own namespace (${where}), not the attempt's default one`);
+  }
 }
 
 /**

@@ -30,8 +30,25 @@ export function vetManifests(files: ReadonlyMap<string, Buffer>, policy: LabPoli
   return vetManifestSources(files, policy, attemptNamespace).map((vetted) => vetted.object);
 }
 
+/**
+ * Where objects go besides the attempt's own namespace: the course's other namespaces (`team1`) by
+ * the attempt's namespace standing for each, and the stage's default (`kubectl apply -n team1`).
+ */
+export interface NamespaceMapping {
+  course?: ReadonlyMap<string, string>;
+  /** A course namespace objects without one go to (else the attempt's own). */
+  stageDefault?: string;
+}
+
 /** vetManifests, keeping each object's source (file, document, field positions). */
-export function vetManifestSources(files: ReadonlyMap<string, Buffer>, policy: LabPolicy, attemptNamespace: string): VettedObject[] {
+export function vetManifestSources(files: ReadonlyMap<string, Buffer>, policy: LabPolicy, attemptNamespace: string, mapping: NamespaceMapping = {}): VettedObject[] {
+  const course = mapping.course ?? new Map<string, string>();
+  const placeOf = (object: KubernetesObject): string => {
+    const ns = object.metadata?.namespace;
+    if (ns !== undefined && course.has(ns)) return course.get(ns) as string;
+    if (ns === undefined && mapping.stageDefault !== undefined) return course.get(mapping.stageDefault) ?? attemptNamespace;
+    return attemptNamespace;
+  };
   const parsed = parseManifestFiles(files, policy.limits);
   if (parsed.tooLarge) throw rejection(parsed.issues, 413);
   const issues = [...parsed.issues];
@@ -39,16 +56,17 @@ export function vetManifestSources(files: ReadonlyMap<string, Buffer>, policy: L
   let volumes = 0;
   for (const source of parsed.objects) {
     const report = reporter(source, issues);
-    checkObject(source.object, policy, attemptNamespace, report);
+    checkObject(source.object, policy, { own: attemptNamespace, course, stageDefault: mapping.stageDefault }, report);
     tally.add(source.object, report);
     if (source.object.kind === 'PersistentVolume' && policy.persistentVolumes && ++volumes > policy.persistentVolumes.max) report(['kind'], `at most ${policy.persistentVolumes.max} PersistentVolume(s) in this lab`);
   }
   if (issues.length === 0 && parsed.objects.length === 0) issues.push({ message: 'no Kubernetes object in the submitted manifests' });
   if (issues.length > 0) throw rejection(issues, 422);
-  return parsed.objects.map((source) => {
+  // a Namespace document naming one of the course's namespaces means "it exists": kadai made it
+  return parsed.objects.filter((source) => source.object.kind !== 'Namespace').map((source) => {
     const { object } = source;
     // a PersistentVolume (where the lab allows one) is cluster-scoped: no namespace
-    const metadata: Record<string, unknown> = { ...(object.metadata as Record<string, unknown>), namespace: attemptNamespace };
+    const metadata: Record<string, unknown> = { ...(object.metadata as Record<string, unknown>), namespace: placeOf(object) };
     if (object.kind === 'PersistentVolume') delete metadata.namespace;
     return {
       object: { ...object, metadata } as KubernetesObject,

@@ -28,7 +28,7 @@ export const eventsStep = defineCheck({
     const about = async (): Promise<EventLike[]> => {
       // by name even when the object is gone (its events outlive it); else the objects selected now
       const names = new Set(spec.resource.name ? [spec.resource.name] : (await ctx.resources.find(spec.resource, ctx.signal)).map(nameOf));
-      const events = await ctx.client.list<EventLike>('v1', 'Event', ctx.namespace, { signal: ctx.signal }).catch((err: unknown) => {
+      const events = await ctx.client.list<EventLike>('v1', 'Event', ctx.resources.namespaceOf(spec.resource), { signal: ctx.signal }).catch((err: unknown) => {
         throw readError('reading events', err);
       });
       return events.filter((e) => e.involvedObject?.kind === spec.resource.kind && names.has(e.involvedObject.name ?? ''));

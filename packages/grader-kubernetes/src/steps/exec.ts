@@ -55,7 +55,7 @@ export const execStep = defineCheck({
       timeoutMs: Math.max(1000, timeoutSeconds * 1000 - (Date.now() - started)),
       intervalMs: 1000,
       signal: ctx.signal,
-      observe: () => execIn(ctx.kc, ctx.namespace, nameOf(pod), spec.container, spec.command, ctx.signal),
+      observe: () => execIn(ctx.kc, ctx.resources.namespaceOf(spec.resource), nameOf(pod), spec.container, spec.command, ctx.signal),
       judge: (seen) => (holds(spec, seen) ? 'done' : 'again'),
     });
     const seen = result.last as ExecResult;

@@ -12,7 +12,7 @@ export const patchStep = defineCheck({
   timeoutMs: (spec) => stepTimeoutMs(spec.timeoutSeconds, APPLY_TIMEOUT_SECONDS),
   run: (spec, ctx: KubeCheckContext) =>
     act(ctx, { ja: `${describeRef(spec.resource)} の変更`, en: `Patching ${describeRef(spec.resource)}` }, async () => {
-      const ref = { apiVersion: apiVersionOf(spec.resource), kind: spec.resource.kind, metadata: { name: spec.resource.name ?? '', namespace: ctx.namespace } };
+      const ref = { apiVersion: apiVersionOf(spec.resource), kind: spec.resource.kind, metadata: { name: spec.resource.name ?? '', namespace: ctx.resources.namespaceOf(spec.resource) } };
       await ctx.attempt.asAttempt.mergePatch(ref, spec.patch, ctx.signal);
       return `${describeRef(spec.resource)} patched: ${JSON.stringify(spec.patch)}`;
     }),
