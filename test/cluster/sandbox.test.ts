@@ -77,6 +77,33 @@ test("the student's objects are applied as the attempt's ServiceAccount, and ref
   await refused(`{apiVersion: example.com/v1, kind: Widget, metadata: {name: w}}`, /Widget/);
 });
 
+test("the course's second namespace (team1): guarded like the attempt's, the student's quota and LimitRange there only, removed with it", async () => {
+  const sandbox = await sandboxes.create({ submissionId: 'sandbox-test', runId: 'course-namespace', leaseMs: 10 * 60_000, teachesResources: true, namespaces: ['team1'] });
+  made.push(sandbox);
+  const team1 = sandbox.courseNamespaces.get('team1')!;
+  expect(team1).toBe(`${sandbox.name}-team1`);
+  const ns = await workerJson(['get', 'namespace', team1]);
+  expect(ns.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kadai', 'kadai.submission': 'sandbox-test', 'kadai.run': 'course-namespace', 'pod-security.kubernetes.io/enforce': 'baseline' });
+  expect(ns.metadata.annotations['kadai.lease-until']).toBeDefined();
+  const guards = await workerJson(['get', 'resourcequota,limitrange,networkpolicy,role,rolebinding', '-n', team1, '-l', 'kadai.guard=true']);
+  expect(guards.items.map((o: any) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['NetworkPolicy/kadai-isolation', 'ResourceQuota/kadai-quota', 'Role/kadai-attempt', 'RoleBinding/kadai-attempt', 'RoleBinding/kadai-worker']);
+
+  // as the attempt: a quota in team1 is the student's to make, one in the attempt's own namespace is not, kadai's cannot be deleted
+  await sandbox.apply(manifests(`{apiVersion: v1, kind: ResourceQuota, metadata: {name: team1-quota, namespace: ${team1}}, spec: {hard: {limits.memory: 400Mi, requests.cpu: 800m}}}`));
+  await sandbox.apply(manifests(`{apiVersion: v1, kind: LimitRange, metadata: {name: cpu-limit, namespace: ${team1}}, spec: {limits: [{type: Container, max: {cpu: "1"}}]}}`));
+  const own = await refusal(sandbox.apply(manifests(`{apiVersion: v1, kind: ResourceQuota, metadata: {name: q}, spec: {hard: {pods: "1"}}}`)));
+  expect((own as Error).message).toMatch(/cannot patch resource "resourcequotas"/);
+  const removal = await refusal(sandbox.asAttempt.delete({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'kadai-quota', namespace: team1 } }));
+  expect(String((removal as Error)?.message ?? removal)).toMatch(/forbidden|cannot delete/i);
+  // the student's quota is enforced there, with the API server's own message
+  const overQuota = await refusal(sandbox.apply(manifests(`{apiVersion: v1, kind: Pod, metadata: {name: bare, namespace: ${team1}}, spec: {containers: [{name: c, image: ${images.busybox}}]}}`)));
+  expect(overQuota).toBeInstanceOf(StudentWorkError);
+  expect((overQuota as Error).message).toMatch(/failed quota: team1-quota: must specify limits.memory/);
+
+  await sandbox.destroy({ waitMs: 120_000 });
+  expect((await kubectlAsWorker(['get', 'namespace', team1])).stderr).toMatch(/NotFound/);
+});
+
 test("the quota stops a 50,000-replica Deployment's Pods", async () => {
   const sandbox = await attempt('quota');
   // on kwok's fake nodes: admitted Pods cost the machine nothing
