@@ -137,7 +137,7 @@ export async function startStack(
   const startWorker = async (env: Record<string, string> = {}) => {
     const id = env.KADAI_WORKER_ID ?? `test-worker-${++workerCount}`;
     const metricsPort = env.KADAI_WORKER_METRICS_PORT ? Number(env.KADAI_WORKER_METRICS_PORT) : await freePort();
-    const child = run('apps/worker/src/main.ts', [], { ...baseEnv, KADAI_WORKER_ID: id, KADAI_WORKER_METRICS_PORT: String(metricsPort), ...options.workerEnv, ...env }, `${id}.log`);
+    const child = run('apps/worker/src/main.ts', [], { ...baseEnv, KADAI_PUBLIC_URLS: apiUrl, KADAI_WORKER_ID: id, KADAI_WORKER_METRICS_PORT: String(metricsPort), ...options.workerEnv, ...env }, `${id}.log`);
     await waitFor(id, async () => (await fetch(`http://127.0.0.1:${metricsPort}/`)).ok);
     return child;
   };

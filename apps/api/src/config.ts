@@ -1,4 +1,4 @@
-import { fields, loadConfig, serviceEnv } from '@kadai/config';
+import { fields, loadConfig, serviceEnv, webhookUrlEnv } from '@kadai/config';
 import { DEFAULT_LIMITS } from '@kadai/intake';
 import { z } from 'zod';
 
@@ -25,6 +25,7 @@ const schema = z
     KADAI_RATE_STUDENT_READS: fields.positiveInt.default(600),
     KADAI_RATE_STAFF_SUBMISSIONS: fields.positiveInt.default(600),
     KADAI_RATE_STAFF_READS: fields.positiveInt.default(6_000),
+    ...webhookUrlEnv,
   })
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
@@ -42,6 +43,8 @@ const schema = z
     dbPoolSize: env.KADAI_DB_POOL_SIZE,
     parsersBin: env.KADAI_PARSERS_BIN,
     trustProxy: env.KADAI_TRUST_PROXY,
+    // the api's own listening address is always kadai's own, whatever else is configured
+    webhookPolicy: { allowedPrivate: env.KADAI_WEBHOOK_ALLOW_PRIVATE, selfOrigins: [...env.KADAI_PUBLIC_URLS, `http://${env.KADAI_API_HOST.includes(':') ? `[${env.KADAI_API_HOST}]` : env.KADAI_API_HOST}:${env.KADAI_API_PORT}`] },
     rateLimits: {
       windowSeconds: env.KADAI_RATE_WINDOW_SECONDS,
       perAddress: { submissions: env.KADAI_RATE_ADDRESS_SUBMISSIONS, reads: env.KADAI_RATE_ADDRESS_READS },

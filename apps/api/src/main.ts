@@ -34,6 +34,7 @@ runService(async () => {
     tokenCacheSize: config.tokenCacheSize,
     rateLimits: new RateLimits(redis, config.rateLimits, `${config.queuePrefix}:rate`),
     trustProxy: config.trustProxy,
+    webhookPolicy: config.webhookPolicy,
     pingRedis: async () => void (await redis.ping()),
     unsafeSandboxes: async () => (await unsafeWorkers(redis, config.queuePrefix)).map((w) => `worker ${w.workerId}: ${w.problems.join('; ')}`),
   });

@@ -1,6 +1,7 @@
-import { fields, loadConfig, serviceEnv } from '@kadai/config';
+import { fields, loadConfig, serviceEnv, webhookUrlEnv } from '@kadai/config';
 import { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET } from '@kadai/grader-docker';
 import { DEFAULT_PROBE_IMAGE, type NodeRuntime } from '@kadai/grader-kubernetes';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '@kadai/webhooks';
 import type { ClusterTarget } from '@kadai/k8s-sandbox';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -82,6 +83,18 @@ const schema = z
     KADAI_NODE_RUNTIME_ENDPOINT: z.union([z.literal(''), z.string().regex(/^(unix|tcp):\/\/\S+$/, 'a CRI endpoint such as unix:///run/kadai-cluster/containerd.sock')]).optional(),
     KADAI_CRICTL: z.string().min(1).default('/var/cache/kadai/cluster/v1.34.4/bin/crictl'),
     KUBERNETES_SERVICE_HOST: z.string().optional(),
+    // Webhook delivery (packages/webhooks): 'false' leaves it to other workers
+    ...webhookUrlEnv,
+    KADAI_WEBHOOK_DELIVERY: z.enum(['true', 'false']).default('true'),
+    KADAI_WEBHOOK_TIMEOUT_MS: fields.positiveInt.default(10_000),
+    KADAI_WEBHOOK_CONCURRENCY: fields.positiveInt.default(8),
+    KADAI_WEBHOOK_POLL_MS: fields.positiveInt.default(5_000),
+    // the waits between attempts, comma-separated ms (tests shorten them); default about a day in all
+    KADAI_WEBHOOK_RETRY_SCHEDULE_MS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 5000,300000')
+      .transform((list) => list.split(',').map(Number))
+      .default(DEFAULT_RETRY_SCHEDULE_MS),
   })
   .refine((env) => !(env.KADAI_KUBE_CONTEXT && !env.KADAI_KUBECONFIG && env.KUBERNETES_SERVICE_HOST), {
     message: 'KADAI_KUBE_CONTEXT names a context of KADAI_KUBECONFIG, which is not set (in a Pod kadai uses its service account)',
@@ -140,6 +153,14 @@ const schema = z
       reapIntervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS,
     },
     dockerSafetyCheckMs: env.KADAI_DOCKER_SAFETY_CHECK_MS,
+    webhooks: {
+      enabled: env.KADAI_WEBHOOK_DELIVERY === 'true',
+      policy: { allowedPrivate: env.KADAI_WEBHOOK_ALLOW_PRIVATE, selfOrigins: env.KADAI_PUBLIC_URLS.length > 0 ? env.KADAI_PUBLIC_URLS : ['http://127.0.0.1:8080'] },
+      timeoutMs: env.KADAI_WEBHOOK_TIMEOUT_MS,
+      concurrency: env.KADAI_WEBHOOK_CONCURRENCY,
+      pollMs: env.KADAI_WEBHOOK_POLL_MS,
+      retryScheduleMs: env.KADAI_WEBHOOK_RETRY_SCHEDULE_MS,
+    },
     kubernetes: {
       target: clusterTarget(env),
       reapIntervalMs: env.KADAI_KUBE_REAP_INTERVAL_MS,

@@ -5,6 +5,7 @@ import { checkValidators, createGraders, startGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { gradingJob, GradingQueues, publishWorkerSafety, queueName, startSweeper, withdrawWorkerSafety } from '@kadai/queue';
 import { runJob, type RunnerDeps } from '@kadai/runner';
+import { startWebhookDelivery } from '@kadai/webhooks';
 import { UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { createServer } from 'node:http';
@@ -66,6 +67,9 @@ runService(async () => {
 
   const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), config.retry, config.queuePrefix);
   const stopSweeper = startSweeper(db, queues, config.sweeper, log);
+  // the course webhooks' outbox, written with each grade, is sent from here
+  const { enabled: webhooksEnabled, ...webhookOptions } = config.webhooks;
+  const stopWebhooks = webhooksEnabled ? startWebhookDelivery({ db, databaseUrl: config.databaseUrl, log: log.child({ component: 'webhooks' }), ...webhookOptions }) : async () => undefined;
   const metricsServer = createServer(async (req, res) => {
     if (req.url === '/readyz') {
       const safety = dockerSafety.status;
@@ -89,6 +93,7 @@ runService(async () => {
     clearInterval(safetyTimer);
     await withdrawWorkerSafety(connection, config.queuePrefix, config.workerId).catch(() => undefined);
     await stopSweeper();
+    await stopWebhooks();
     await queues.close();
     metricsServer.close();
     connection.disconnect();

@@ -9,6 +9,7 @@ import { courseRoutes } from './routes/courses';
 import { healthRoutes } from './routes/health';
 import { labRoutes } from './routes/labs';
 import { submissionRoutes } from './routes/submissions';
+import { webhookRoutes } from './routes/webhooks';
 
 /** The HTTP API and the web pages. Unauthenticated: health, metrics, the OpenAPI document and its page, sign-in; everything else needs a token or a sign-in session. */
 export function createApp(deps: ApiDeps): Express {
@@ -28,6 +29,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(submissionRoutes(deps));
   app.use(labRoutes(deps));
   app.use(courseRoutes(deps));
+  app.use(webhookRoutes(deps));
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));
   return app;

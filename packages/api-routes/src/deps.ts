@@ -4,6 +4,7 @@ import type { Graders } from '@kadai/graders';
 import type { IntakeLimits } from '@kadai/intake';
 import type { Logger, Metrics } from '@kadai/observability';
 import type { GradingQueues } from '@kadai/queue';
+import type { UrlPolicy } from '@kadai/webhooks';
 import type { RateLimits } from './rate-limit';
 
 /** Everything the routes use, built once by apps/api. */
@@ -25,6 +26,8 @@ export interface ApiDeps {
   rateLimits: RateLimits;
   /** Express's `trust proxy`: the proxies whose X-Forwarded-For names the client (undefined: none). */
   trustProxy?: string;
+  /** Where course webhooks may point (checked at registration). */
+  webhookPolicy: UrlPolicy;
   /** Throws when Redis does not answer; for /readyz. */
   pingRedis: () => Promise<void>;
   /** Problems of workers whose sandbox limits are not in place (empty: none); for /readyz. */

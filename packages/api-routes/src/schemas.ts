@@ -93,3 +93,40 @@ export const problem = z.object({
 
 /** An instructor's manual score, with the reason kept in the audit log. */
 export const scoreOverride = z.strictObject({ score: z.number().nonnegative(), reason: z.string().min(1).max(2000) });
+
+export const webhookEvent = z.enum(['submission.graded', 'submission.error', 'submission.regraded']);
+
+export const webhookEndpointCreate = z.strictObject({
+  url: z.string().min(1).max(2000).describe('http(s) URL receiving POSTs signed as Standard Webhooks'),
+  events: z.array(webhookEvent).min(1).default(['submission.graded', 'submission.error', 'submission.regraded']),
+});
+
+export const webhookEndpoint = z.object({
+  id: z.uuid(),
+  courseId: z.string(),
+  url: z.string(),
+  events: z.array(webhookEvent),
+  disabledAt: z.string().nullable().describe('set when the receiver answered 410 Gone or someone disabled it; nothing is sent meanwhile'),
+  disabledReason: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const webhookSecret = z.object({
+  secret: z.string().describe('whsec_…: give it to the receiver; kadai shows it only now'),
+  previousSecretValidUntil: z.string().nullable().describe('after a rotation: until when the previous secret still signs too'),
+});
+
+export const webhookDelivery = z.object({
+  id: z.uuid(),
+  messageId: z.string().describe('the webhook-id header: the same for every attempt and redelivery of the message'),
+  eventType: webhookEvent,
+  state: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  payload: z.unknown(),
+  history: z.array(z.object({ attempt: z.number().int(), at: z.string(), status: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int() })),
+});

@@ -36,3 +36,16 @@ export const serviceEnv = {
   KADAI_RETRY_ATTEMPTS: fields.positiveInt.default(3),
   KADAI_RETRY_BACKOFF_MS: fields.milliseconds.default(2_000),
 };
+
+const commaList = z
+  .string()
+  .default('')
+  .transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean));
+
+/** Where webhooks may go (api: checked at registration; worker: on every connection). */
+export const webhookUrlEnv = {
+  /** CIDR ranges webhooks may reach although private (an on-campus LMS), e.g. "10.0.0.0/8,192.168.5.7". */
+  KADAI_WEBHOOK_ALLOW_PRIVATE: commaList.pipe(z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()]))),
+  /** kadai's own API origins, which webhooks never reach (the api adds its own listening address). */
+  KADAI_PUBLIC_URLS: commaList.pipe(z.array(z.url({ protocol: /^https?$/ }))),
+};

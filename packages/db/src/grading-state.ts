@@ -1,6 +1,7 @@
 import type { InputIssue } from '@kadai/errors';
 import type { CheckResult } from '@kadai/grading';
 import { transaction, type Db, type Queryable } from './pool';
+import { enqueueSubmissionEvents } from './webhooks';
 
 /**
  * The submission state machine as the worker drives it (see packages/db/README.md):
@@ -93,6 +94,8 @@ export async function recordGrade(db: Db, claim: Claim, labVersion: string, resu
         WHERE ${HELD}`,
       [...claimParams(claim), Math.round(score * 100) / 100, maxScore, labVersion],
     );
+    // the course's webhooks hear of the grade exactly when it is recorded (the outbox)
+    await enqueueSubmissionEvents(tx, claim.submissionId);
     return true;
   });
 }
@@ -111,15 +114,19 @@ export async function recordRetry(db: Queryable, claim: Claim, message: string):
 /**
  * Retries are used up (or the failure cannot be retried): `error`, never a score. A grade an
  * earlier run earned stays (score, graded_run); an `error` without one uses no attempt (see
- * `createSubmission`).
+ * `createSubmission`). The course's webhooks hear of it (submission.error) in the same transaction.
  */
-export async function recordError(db: Queryable, claim: Claim, message: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE submissions SET state = 'error', error_message = $4, lease_expires_at = NULL, finished_at = now(), updated_at = now()
-      WHERE ${HELD}`,
-    [...claimParams(claim), message],
-  );
-  return rowCount === 1;
+export async function recordError(db: Db, claim: Claim, message: string): Promise<boolean> {
+  return transaction(db, async (tx) => {
+    const { rowCount } = await tx.query(
+      `UPDATE submissions SET state = 'error', error_message = $4, lease_expires_at = NULL, finished_at = now(), updated_at = now()
+        WHERE ${HELD}`,
+      [...claimParams(claim), message],
+    );
+    if (rowCount !== 1) return false;
+    await enqueueSubmissionEvents(tx, claim.submissionId);
+    return true;
+  });
 }
 
 /**

@@ -5,6 +5,8 @@ export { findPrincipal, storeToken, upsertUser, newToken } from './tokens';
 export type { Principal, Role } from './tokens';
 export { syncLabs } from './labs';
 export { audit } from './audit';
+export { getCourse } from './courses';
+export type { Course } from './courses';
 export { getAssignment, findAssignmentForStudent, upsertAssignment, updateAssignmentSettings, canManageCourse } from './assignments';
 export type { Assignment } from './assignments';
 export { createSubmission, getSubmission, loadFiles } from './submissions';
@@ -15,8 +17,24 @@ export { getCheckResults, courseResults, gradedSubmissionsOf } from './results';
 export type { CourseResultRow } from './results';
 export { seedDemoCourse } from './seed';
 export type { DemoUser } from './seed';
-export { SubmissionChanges } from './notifications';
+export { ANY, SubmissionChanges, WebhookWakeups } from './notifications';
 export { createSession, findSession, deleteSession } from './sessions';
 export type { WebSession } from './sessions';
 export { coursesOf, studentAssignments, attemptsOf, labAnalytics, auditTrail, assignmentOfCourse, courseRole } from './class-views';
 export type { CourseSummary, StudentAssignment, AttemptRow, LabAnalytics, AuditEntry } from './class-views';
+export {
+  WEBHOOK_EVENTS,
+  enqueueSubmissionEvents,
+  createWebhookEndpoint,
+  listWebhookEndpoints,
+  getWebhookEndpoint,
+  deleteWebhookEndpoint,
+  rotateWebhookSecret,
+  setWebhookEndpointDisabled,
+  takeDueDeliveries,
+  recordDeliveryAttempt,
+  listWebhookDeliveries,
+  endpointOfDelivery,
+  redeliver,
+} from './webhooks';
+export type { WebhookEvent, WebhookEndpoint, DueDelivery, AttemptOutcome, DeliveryLogEntry } from './webhooks';
