@@ -2,13 +2,16 @@ import express, { type Express } from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
+import { idempotentWrites } from './idempotency';
+import { limitedBody } from './limited-body';
 import { pageRoutes } from './pages';
-import { jsonBody } from './json-body';
 import { HttpProblem, problemHandler } from './problem';
+import { courseAdminRoutes } from './routes/course-admin';
 import { courseRoutes } from './routes/courses';
 import { healthRoutes } from './routes/health';
 import { labRoutes } from './routes/labs';
 import { submissionRoutes } from './routes/submissions';
+import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 
 /** The HTTP API and the web pages. Unauthenticated: health, metrics, the OpenAPI document and its page, sign-in; everything else needs a token or a sign-in session. */
@@ -25,10 +28,13 @@ export function createApp(deps: ApiDeps): Express {
   app.use(pageRoutes(deps, document));
   // Cheap refusals first: the address's budget, then the token, then the user's budget; only then is a body read.
   app.use('/v1', deps.rateLimits.byAddress(), authenticate(deps.db, { ms: deps.lookupCacheMs, maxTokens: deps.tokenCacheSize }, deps.rateLimits), deps.rateLimits.byUser());
-  app.use(jsonBody(deps.limits.maxUploadBytes));
+  app.use(limitedBody(deps.limits.maxUploadBytes));
+  app.use(idempotentWrites(deps.db));
   app.use(submissionRoutes(deps));
   app.use(labRoutes(deps));
   app.use(courseRoutes(deps));
+  app.use(courseAdminRoutes(deps));
+  app.use(userRoutes(deps));
   app.use(webhookRoutes(deps));
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));

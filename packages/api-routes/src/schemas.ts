@@ -1,5 +1,7 @@
 import { localized, visibility } from '@kadai/catalog';
+import { latePolicy } from '@kadai/grading';
 import { z } from 'zod';
+import { login } from './roster';
 
 /** The JSON form of a submission: a files map (path → UTF-8 text), or quiz answers. */
 export const jsonSubmission = z
@@ -130,3 +132,77 @@ export const webhookDelivery = z.object({
   payload: z.unknown(),
   history: z.array(z.object({ attempt: z.number().int(), at: z.string(), status: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int() })),
 });
+
+const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text)).describe('an ISO 8601 date-time with offset, e.g. 2026-12-24T23:59:00+09:00');
+const role = z.enum(['student', 'instructor', 'admin', 'lms']);
+const courseRole = z.enum(['student', 'instructor']);
+
+export const courseCreate = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a course id is lowercase letters, digits and hyphens (up to 63)'),
+  title: z.string().trim().min(1).max(200),
+});
+export const coursePatch = z.strictObject({ title: z.string().trim().min(1).max(200) });
+export const course = z.object({ id: z.string(), title: z.string(), createdAt: z.string(), myRole: courseRole.nullable().optional() });
+
+export const enrollmentPut = z.strictObject({ role: courseRole.default('student') });
+export const enrollment = z.object({ userId: z.uuid(), login: z.string(), displayName: z.string(), role: courseRole });
+
+export const userCreate = z.strictObject({ login, displayName: z.string().trim().min(1).max(200), role: role.default('student') });
+export const userPatch = z.strictObject({ displayName: z.string().trim().min(1).max(200).optional(), role: role.optional() });
+export const user = z.object({ id: z.uuid(), login: z.string(), displayName: z.string(), role, createdAt: z.string() });
+
+export const tokenCreate = z.strictObject({
+  label: z.string().trim().max(200).default(''),
+  expiresAt: instant.nullable().default(null).describe('when the token stops working (none: until revoked)'),
+});
+export const tokenInfo = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  login: z.string(),
+  label: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export const issuedToken = tokenInfo.extend({ token: z.string().describe('the bearer token: shown only now, kadai keeps its hash') });
+
+const assignmentSettings = {
+  opensAt: instant.nullable(),
+  dueAt: instant.nullable(),
+  latePolicy,
+  maxAttempts: z.number().int().positive().nullable(),
+  scoring: z.enum(['best', 'last']),
+  visibility: visibility.nullable().describe("overrides the lab's per-check visibility when set"),
+};
+export const assignmentCreate = z.strictObject({
+  labId: z.string().min(1),
+  opensAt: assignmentSettings.opensAt.default(null),
+  dueAt: assignmentSettings.dueAt.default(null),
+  latePolicy: latePolicy.default({ mode: 'reject' }),
+  maxAttempts: assignmentSettings.maxAttempts.default(null),
+  scoring: assignmentSettings.scoring.default('best'),
+  visibility: assignmentSettings.visibility.default(null),
+});
+export const assignmentPatch = z.strictObject(assignmentSettings).partial();
+export const assignment = z.object({
+  id: z.uuid(),
+  courseId: z.string(),
+  labId: z.string(),
+  opensAt: z.string().nullable(),
+  dueAt: z.string().nullable(),
+  latePolicy: z.unknown(),
+  maxAttempts: z.number().int().nullable(),
+  scoring: z.enum(['best', 'last']),
+  visibility: visibility.nullable(),
+});
+
+export const extensionPut = z
+  .strictObject({
+    dueAt: instant.nullable().default(null).describe("the student's own due date (none: the assignment's)"),
+    extraAttempts: z.number().int().min(0).max(1000).default(0).describe('attempts beyond the assignment limit'),
+    reason: z.string().max(2000).default(''),
+  })
+  .refine((e) => e.dueAt !== null || e.extraAttempts > 0, { message: 'an extension gives a due date, extra attempts or both' });
+export const extension = z.object({ assignmentId: z.uuid(), userId: z.uuid(), login: z.string(), dueAt: z.string().nullable(), extraAttempts: z.number().int(), reason: z.string() });
+
+export const rosterImport = z.object({ course: z.string(), usersCreated: z.number().int(), enrolled: z.number().int() });

@@ -50,7 +50,8 @@ export async function renderSubmission(deps: ApiDeps, submission: Submission, pr
   const [results, assignment] = await Promise.all([
     // the checks of the grade that counts: a regrade in flight, or one that failed, shows the previous run's
     getCheckResults(deps.db, submission.id, submission.gradedRun ?? submission.gradingRun),
-    submission.assignmentId ? getAssignment(deps.db, submission.assignmentId) : undefined,
+    // as it applies to the submitter: an extension moves when after_due feedback is released to them
+    submission.assignmentId ? getAssignment(deps.db, submission.assignmentId, submission.userId) : undefined,
   ]);
   return submissionView(submission, results, assignment, principal);
 }
