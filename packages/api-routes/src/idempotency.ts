@@ -15,7 +15,8 @@ export function idempotentWrites(db: Db): RequestHandler {
     const key = req.header('idempotency-key')?.slice(0, 200);
     if (!key || !WRITES.has(req.method) || !req.principal || req.path === '/v1/submissions') return next();
     const userId = req.principal.userId;
-    findStoredResponse(db, userId, key).then((stored) => {
+    const replayOrRecord = async () => {
+      const stored = await findStoredResponse(db, userId, key);
       if (stored) {
         if (stored.method !== req.method || stored.path !== req.path) {
           throw new HttpProblem(422, 'Idempotency-Key reused', `this Idempotency-Key was used for ${stored.method} ${stored.path}; use a new key for another request`);
@@ -35,6 +36,7 @@ export function idempotentWrites(db: Db): RequestHandler {
         return res;
       };
       next();
-    }, next);
+    };
+    replayOrRecord().catch(next);
   };
 }

@@ -12,10 +12,10 @@ export interface RosterRow {
 
 const HEADER_NAMES: Record<string, keyof Omit<RosterRow, 'line'>> = { login: 'login', name: 'displayName', display_name: 'displayName', role: 'role' };
 
-export const login = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/, 'a login is 1-100 letters, digits and . _ @ + - (starting with a letter or digit)');
+export const login = z.string({ error: 'a login is required' }).trim().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/, 'a login is 1-100 letters, digits and . _ @ + - (starting with a letter or digit)');
 const row = z.object({
   login,
-  displayName: z.string().trim().min(1, 'a name is required').max(200, 'a name is at most 200 characters').refine((name) => !/\p{Cc}/u.test(name), 'a name has no control characters'),
+  displayName: z.string({ error: 'a name is required' }).trim().min(1, 'a name is required').max(200, 'a name is at most 200 characters').refine((name) => !/\p{Cc}/u.test(name), 'a name has no control characters'),
   role: z.enum(['student', 'instructor'], { message: 'role is student or instructor' }).default('student'),
 });
 
