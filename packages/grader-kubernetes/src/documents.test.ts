@@ -1,5 +1,8 @@
 import type { KubernetesLabDefinition } from '@kadai/catalog';
 import { RejectedInputError } from '@kadai/errors';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { KubeCheckContext } from './context';
 import { readDocuments } from './documents';
 import { documentStep } from './steps/document';
@@ -40,8 +43,17 @@ describe('readDocuments', () => {
   });
 });
 
+/** A lab folder with one JSON Schema in schemas/: StorageClass-like objects, no other fields. */
+function labWithSchema(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'k8s-schema-'));
+  mkdirSync(path.join(dir, 'schemas'));
+  const schema = { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { enum: ['StorageClass', 'SecretProviderClass'] }, metadata: { type: 'object' }, provisioner: { type: 'string' }, spec: { type: 'object' } } };
+  writeFileSync(path.join(dir, 'schemas', 'object.json'), JSON.stringify(schema));
+  return dir;
+}
+
 describe('document step', () => {
-  const ctx = { documents: readDocuments(lab, files()) } as unknown as KubeCheckContext;
+  const ctx = { documents: readDocuments(lab, files()), lab: { dir: labWithSchema() }, definition: { id: 'k8s-x' } } as unknown as KubeCheckContext;
   const run = (spec: Record<string, unknown>) => documentStep.prepare({ id: 'x', type: 'document', title: { ja: 'x', en: 'x' }, points: 1, ...spec }).run(ctx);
 
   it('selects a document by kind and name and says it was checked as data', async () => {
@@ -54,5 +66,12 @@ describe('document step', () => {
     expect(wrong).toMatchObject({ status: 'fail' });
     expect(JSON.stringify(wrong)).toContain('secretsmanager:GetSecretValue');
     expect(await run({ file: 'objects.yaml', kind: 'StorageClass', name: 'gp2', match: {} })).toMatchObject({ status: 'fail', message: { en: expect.stringContaining('was not found') } });
+  });
+
+  it('validates against the lab schema, naming each error', async () => {
+    expect(await run({ file: 'objects.yaml', kind: 'StorageClass', schema: 'object.json' })).toMatchObject({ status: 'pass' });
+    const invalid = await run({ file: 'policy.json', schema: 'object.json' });
+    expect(invalid).toMatchObject({ status: 'fail' });
+    expect(JSON.stringify(invalid)).toContain('must NOT have additional properties (Version)');
   });
 });

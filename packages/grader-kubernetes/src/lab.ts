@@ -3,6 +3,7 @@ import { checkIssues } from '@kadai/checks';
 import { InfrastructureError, type InputIssue } from '@kadai/errors';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { loadSchema } from './schemas';
 import { fixturePath, readFixture, VALIDATION_NAMESPACE } from './stages';
 import { STEP_TYPES } from './steps';
 
@@ -30,6 +31,13 @@ export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssu
     if (typeof check.stage === 'string' && !stages.has(check.stage)) at('stage', `no stage "${check.stage}" in kubernetes.stages (${[...stages].join(', ')})`);
     if (typeof check.fixture === 'string' && !fixtures.has(check.fixture)) at('fixture', `no fixture "${check.fixture}" in kubernetes.fixtures (${[...fixtures].join(', ') || 'none'})`);
     if (check.type === 'document' && typeof check.file === 'string' && !documents.has(check.file)) at('file', `"${check.file}" is not in kubernetes.documents (${[...documents].join(', ') || 'none'})`);
+    if (check.type === 'document' && typeof check.schema === 'string') {
+      try {
+        loadSchema(path.dirname(file), check.schema);
+      } catch (err) {
+        at('schema', `schemas/${check.schema}: ${(err as Error).message}`);
+      }
+    }
     // placement and node steps name the lab's own nodes by the course's names
     for (const field of ['node', 'notNode'] as const) {
       const name: unknown = check[field];

@@ -1,7 +1,10 @@
 import { defineCheck, fail, formatMismatches, matchPartial, pass, type CheckOutcome } from '@kadai/checks';
+import { InfrastructureError } from '@kadai/errors';
+import type { ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import { kubeCheckFields, type KubeCheckContext } from '../context';
 import { jmespathQuery, judgeQuery, queryRow, search } from '../judge';
+import { loadSchema, schemaErrors } from '../schemas';
 
 const fields = z
   .strictObject({
@@ -11,10 +14,12 @@ const fields = z
     /** Which document of the file, by its `kind` and/or `metadata.name`; without either, the file's first. */
     kind: z.string().min(1).optional(),
     name: z.string().min(1).optional(),
+    /** A JSON Schema in the lab's `schemas/` folder the document must be valid against (e.g. eksctl's ClusterConfig schema). */
+    schema: z.string().regex(/^[\w.-]+$/, "a file name in the lab's schemas/ folder").optional(),
     match: z.record(z.string(), z.unknown()).optional(),
     jmespath: z.array(jmespathQuery).min(1).optional(),
   })
-  .refine((spec) => spec.match !== undefined || spec.jmespath !== undefined, { path: ['match'], message: 'say what to check: match or jmespath' });
+  .refine((spec) => spec.schema !== undefined || spec.match !== undefined || spec.jmespath !== undefined, { path: ['match'], message: 'say what to check: schema, match or jmespath' });
 type DocumentSpec = z.infer<typeof fields>;
 
 function describe(spec: DocumentSpec): string {
@@ -25,6 +30,15 @@ function describe(spec: DocumentSpec): string {
 function select(ctx: KubeCheckContext, spec: DocumentSpec): Record<string, unknown> | undefined {
   const metadataName = (d: Record<string, unknown>) => (d.metadata as { name?: unknown } | undefined)?.name;
   return (ctx.documents.get(spec.file) ?? []).find((d) => (spec.kind === undefined || d.kind === spec.kind) && (spec.name === undefined || metadataName(d) === spec.name));
+}
+
+/** The lab's schema at grading time: a broken one is the lab's fault (`kadai labs validate` names it), never the student's. */
+function schemaOrFail(ctx: KubeCheckContext, file: string): ValidateFunction {
+  try {
+    return loadSchema(ctx.lab.dir, file);
+  } catch (err) {
+    throw new InfrastructureError(`schema ${file} of ${ctx.definition.id} cannot be used: ${(err as Error).message}`, false, { cause: err });
+  }
 }
 
 /**
@@ -41,10 +55,15 @@ export const documentStep = defineCheck({
     if (document === undefined) {
       return Promise.resolve(fail(`${what} が提出されたファイルに見つかりません（データとして確認します）。`, `${what} was not found in the file handed in (checked as data).`));
     }
+    const invalid = spec.schema ? schemaErrors(schemaOrFail(ctx, spec.schema), document) : [];
     const diff = spec.match ? matchPartial(spec.match, document) : undefined;
     const queries = spec.jmespath ?? [];
-    const rows = [...(diff ? [diff.ok ? `✓ ${what} matches` : formatMismatches(diff)] : []), ...queries.map((q) => queryRow(q, document, true))].join('\n');
-    const ok = (diff?.ok ?? true) && queries.every((q) => judgeQuery(q, search(document, q.query)));
+    const rows = [
+      ...(spec.schema ? [invalid.length ? `✗ not valid against ${spec.schema}:\n${invalid.map((e) => `  ${e}`).join('\n')}` : `✓ valid against ${spec.schema}`] : []),
+      ...(diff ? [diff.ok ? `✓ ${what} matches` : formatMismatches(diff)] : []),
+      ...queries.map((q) => queryRow(q, document, true)),
+    ].join('\n');
+    const ok = invalid.length === 0 && (diff?.ok ?? true) && queries.every((q) => judgeQuery(q, search(document, q.query)));
     return Promise.resolve(
       ok
         ? pass(`${what} は期待どおりです（データとして確認しました。実行はしていません）。`, `${what} is as expected (checked as data, not run).`, rows)
