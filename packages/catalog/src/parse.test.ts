@@ -81,7 +81,7 @@ ${vetting}`;
         .replace('stages: [{ id: v1, files: [deployment.yaml] }]', 'stages: [{ id: v1, files: [deployment.yaml] }, { id: v1 }]\n  requires: [gpu]');
       const result = parseYaml('lab.yaml', text, labDefinition);
       expect(result.ok ? [] : result.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
-        '10:14 kubernetes.requires.0: Invalid option: expected one of "defaultStorageClass"|"ingressClass"|"loadBalancer"|"metricsServer"|"killContainer"',
+        '10:14 kubernetes.requires.0: Invalid option: expected one of "defaultStorageClass"|"ingressClass"|"loadBalancer"|"metricsServer"|"killContainer"|"ebsStorageClass"|"efsStorageClass"|"albIngressClass"',
         '9:50 kubernetes.stages.1: a stage has files, commands or both',
       ]);
       const fixed = parseYaml('lab.yaml', text.replace(', { id: v1 }]\n  requires: [gpu]', ', { id: v1, files: [extra.yaml] }]'), labDefinition);

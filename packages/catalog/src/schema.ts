@@ -107,7 +107,7 @@ const kubernetesVetting = z.strictObject({
 export type KubernetesVetting = z.infer<typeof kubernetesVetting>;
 
 /** What a Kubernetes lab may need from the cluster beyond plain workloads; probed when the worker starts. */
-export const KUBERNETES_CAPABILITIES = ['defaultStorageClass', 'ingressClass', 'loadBalancer', 'metricsServer', 'killContainer'] as const;
+export const KUBERNETES_CAPABILITIES = ['defaultStorageClass', 'ingressClass', 'loadBalancer', 'metricsServer', 'killContainer', 'ebsStorageClass', 'efsStorageClass', 'albIngressClass'] as const;
 
 const labelKey = z.string().regex(/^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, 'a label key such as disktype or example.com/zone');
 const labelValue = z.string().regex(/^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/, 'a label value (63 characters at most: letters, digits, - _ .)');

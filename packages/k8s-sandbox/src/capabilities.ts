@@ -3,7 +3,7 @@ import { messageOf } from './errors';
 import { Sandboxes } from './namespace';
 
 /** What a lab may need from the cluster beyond plain workloads (declared in its lab.yaml). */
-export const capabilities = ['defaultStorageClass', 'ingressClass', 'loadBalancer', 'metricsServer'] as const;
+export const capabilities = ['defaultStorageClass', 'ingressClass', 'loadBalancer', 'metricsServer', 'ebsStorageClass', 'efsStorageClass', 'albIngressClass'] as const;
 export type Capability = (typeof capabilities)[number];
 export interface CapabilityStatus {
   available: boolean;
@@ -29,6 +29,19 @@ async function ingressClass(kc: KubeConfig): Promise<CapabilityStatus> {
   const def = classes.find((c) => c.metadata?.annotations?.[DEFAULT_INGRESS_CLASS] === 'true');
   const names = classes.map((c) => c.metadata?.name).join(', ');
   return { available: true, reason: def ? `IngressClasses ${names}; default ${def.metadata?.name}` : `IngressClasses ${names}; none is the default` };
+}
+
+/**
+ * The EKS exercises' classes by their AWS names: `gp2` (EBS, on every EKS cluster), `efs-sc` (EFS,
+ * made in E15) and the IngressClass `alb` (the AWS Load Balancer Controller's) — on the local
+ * cluster, kadai's stand-ins of the same names (infra/cluster/manifests/addons.yaml).
+ */
+async function namedClass(kc: KubeConfig, what: 'StorageClass' | 'IngressClass', name: string): Promise<CapabilityStatus> {
+  const classes = what === 'StorageClass' ? (await kc.makeApiClient(StorageV1Api).listStorageClass()).items : (await kc.makeApiClient(NetworkingV1Api).listIngressClass()).items;
+  const found = classes.find((c) => c.metadata?.name === name);
+  const by = (c: (typeof classes)[number]) => ('provisioner' in c ? c.provisioner : c.spec?.controller) ?? '?';
+  if (found) return { available: true, reason: `${what} ${name} (${by(found)})` };
+  return { available: false, reason: `no ${what} named ${name} (${classes.map((c) => c.metadata?.name).join(', ') || 'none'})` };
 }
 
 async function metricsServer(kc: KubeConfig): Promise<CapabilityStatus> {
@@ -61,11 +74,14 @@ async function loadBalancer(kc: KubeConfig, sandboxes: Sandboxes, timeoutMs: num
  */
 export async function probeCapabilities(kc: KubeConfig, sandboxes: Sandboxes, options: { loadBalancerTimeoutMs?: number } = {}): Promise<Record<Capability, CapabilityStatus>> {
   const guarded = (p: Promise<CapabilityStatus>): Promise<CapabilityStatus> => p.catch((err: unknown) => ({ available: false, reason: `could not check: ${messageOf(err)}` }));
-  const [storage, ingress, lb, metrics] = await Promise.all([
+  const [storage, ingress, lb, metrics, ebs, efs, alb] = await Promise.all([
     guarded(defaultStorageClass(kc)),
     guarded(ingressClass(kc)),
     guarded(loadBalancer(kc, sandboxes, options.loadBalancerTimeoutMs ?? 20_000)),
     guarded(metricsServer(kc)),
+    guarded(namedClass(kc, 'StorageClass', 'gp2')),
+    guarded(namedClass(kc, 'StorageClass', 'efs-sc')),
+    guarded(namedClass(kc, 'IngressClass', 'alb')),
   ]);
-  return { defaultStorageClass: storage, ingressClass: ingress, loadBalancer: lb, metricsServer: metrics };
+  return { defaultStorageClass: storage, ingressClass: ingress, loadBalancer: lb, metricsServer: metrics, ebsStorageClass: ebs, efsStorageClass: efs, albIngressClass: alb };
 }
