@@ -23,7 +23,8 @@ beforeAll(async () => {
     workers: 1,
     // one student sends every case: more than a student's submission budget
     apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' },
-    workerEnv: { KADAI_DOCKER_DISK_MB: String(DISK_MB), KADAI_DOCKER_IMAGE_MAX_MB: String(IMAGE_MAX_MB), KADAI_DOCKER_BUILD_TIMEOUT_MS: String(BUILD_TIMEOUT_S * 1000) },
+    // the huge image below is pulled from kadai's registry by its host name, as an operator's own registry
+    workerEnv: { KADAI_DOCKER_REGISTRIES: 'http://127.0.0.1:5000', KADAI_DOCKER_DISK_MB: String(DISK_MB), KADAI_DOCKER_IMAGE_MAX_MB: String(IMAGE_MAX_MB), KADAI_DOCKER_BUILD_TIMEOUT_MS: String(BUILD_TIMEOUT_S * 1000) },
   });
 }, 300_000); // a stack starts slowly on 2 loaded cores
 afterAll(() => stack?.stop());
@@ -140,6 +141,14 @@ describe('run limits', () => {
     // bits 0 1 3 5 6 7 10 = 0x4eb; Docker's default set is 0xa80425fb
     expect(check(view, 'running')?.evidence).toMatch(/CapBnd:\s+00000000000004eb/);
     expect(check(view, 'running')?.evidence).toMatch(/CapEff:\s+00000000000004eb/);
+  });
+
+  it('an image named on a host kadai does not serve is never pulled (the engine is on the host network)', async () => {
+    // etcd's client port on the host's loopback: a pull there used to bring etcd's 404 page back as feedback
+    const view = await grade('docker-run-nginx', { 'run.txt': 'docker run -d -p 8080:80 127.0.0.1:2379/x:1\n' });
+    expect(view.state).toBe('graded');
+    expect(check(view, 'running')?.evidence).toMatch(/names the registry 127\.0\.0\.1:2379, which the sandbox cannot reach/);
+    expect(JSON.stringify(view)).not.toMatch(/404 page not found/);
   });
 
   it('a pull above the image size limit is stopped', async () => {

@@ -32,10 +32,10 @@ describe('readDockerfile', () => {
     expect((await readDockerfile(parsers, 'Dockerfile', 'FROM x\nCMD [python, app.py]\n', {}, [])).cmd?.form).toBe('shell');
   });
   it("refuses another attempt's image however it is named", async () => {
-    expect(await issues('ARG BASE=kadai-0123-web\nFROM ${BASE}\n')).toEqual(["Dockerfile:2 FROM: images named kadai-… are kadai's own attempt images and cannot be used (FROM ${BASE} is kadai-0123-web)"]);
+    expect(await issues('ARG BASE=kadai-0123-web\nFROM ${BASE}\n')).toEqual(["Dockerfile:2 FROM: images named kadai-… (kadai's own attempt images) and image IDs cannot be used: name an image, such as nginx:1.25 (FROM ${BASE} is kadai-0123-web)"]);
     expect(await issues('ARG BASE=alpine\nFROM ${BASE}\n', { BASE: 'kadai-0123-web' })).toHaveLength(1);
-    expect(await issues('FROM alpine\nCOPY --from=kadai-0123-web:latest /app /app\n')).toEqual(["Dockerfile:2 COPY --from: images named kadai-… are kadai's own attempt images and cannot be used"]);
-    expect(await issues('FROM alpine\nRUN --mount=type=bind,from=kadai-0123-web,target=/x ls /x\n')).toEqual(["Dockerfile:2 RUN --mount from: images named kadai-… are kadai's own attempt images and cannot be used"]);
+    expect(await issues('FROM alpine\nCOPY --from=kadai-0123-web:latest /app /app\n')).toEqual(["Dockerfile:2 COPY --from: images named kadai-… (kadai's own attempt images) and image IDs cannot be used: name an image, such as nginx:1.25"]);
+    expect(await issues('FROM alpine\nRUN --mount=type=bind,from=kadai-0123-web,target=/x ls /x\n')).toEqual(["Dockerfile:2 RUN --mount from: images named kadai-… (kadai's own attempt images) and image IDs cannot be used: name an image, such as nginx:1.25"]);
     expect(await issues('FROM alpine AS kadai-stage\nFROM busybox\nCOPY --from=kadai-stage /a /a\n')).toEqual([]);
   });
   it('takes # syntax= of Dockerfile syntax 1 for the built-in frontend (nothing to pull)', async () => {

@@ -56,8 +56,11 @@ describe('serviceViolations', () => {
     ]);
   });
   it("refuses other attempts' images", () => {
-    expect(paths('web', { image: 'kadai-abc123-web:latest' })).toEqual(["services.web.image: images named kadai-… are kadai's own attempt images and cannot be used"]);
+    expect(paths('web', { image: 'kadai-abc123-web:latest' })).toEqual(["services.web.image: images named kadai-… (kadai's own attempt images) and image IDs cannot be used: name an image, such as nginx:1.25"]);
     expect(paths('web', { image: 'index.docker.io/library/kadai-abc123-web' })).toHaveLength(1);
+    // the engine takes a bare hex string as an image ID prefix: any image on it, another attempt's too
+    for (const id of ['bac0', 'sha256:bac0a314', 'BAC0A3']) expect(paths('web', { image: id })).toHaveLength(1);
+    expect(paths('web', { image: 'bac0:1.0' })).toEqual([]);
     expect(paths('web', { image: 'kadai/debian-base:bookworm' })).toEqual([]);
   });
   it('ignores privileged: false and empty lists', () => {

@@ -45,9 +45,10 @@ const DENIED_BUILD_KEYS: Record<string, string> = {
  */
 export function reservedImage(ref: string): boolean {
   // index.docker.io is Docker Hub's legacy name: the engine normalizes it to docker.io, then to the local name.
-  return /^((index\.)?docker\.io\/)?(library\/)?kadai-/i.test(ref.trim());
+  // A bare hex string (or sha256:…) is taken by the engine as an image ID prefix: any image on it, another attempt's too.
+  return /^((index\.)?docker\.io\/)?(library\/)?kadai-/i.test(ref.trim()) || /^(sha256:)?[0-9a-f]{1,64}$/i.test(ref.trim());
 }
-export const RESERVED_IMAGE_MESSAGE = "images named kadai-… are kadai's own attempt images and cannot be used";
+export const RESERVED_IMAGE_MESSAGE = "images named kadai-… (kadai's own attempt images) and image IDs cannot be used: name an image, such as nginx:1.25";
 
 const NAMESPACE_KEYS = ['pid', 'ipc', 'uts', 'cgroup'] as const;
 

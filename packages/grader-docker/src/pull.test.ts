@@ -1,4 +1,5 @@
-import { parseImageRef } from './pull';
+import type Docker from 'dockerode';
+import { ensureImage, parseImageRef } from './pull';
 
 describe('parseImageRef', () => {
   it('resolves Docker Hub names the way the engine does', () => {
@@ -13,5 +14,15 @@ describe('parseImageRef', () => {
     expect(parseImageRef('registry.k8s.io/busybox')).toEqual({ registry: 'registry.k8s.io', repository: 'busybox', reference: 'latest' });
     expect(parseImageRef('localhost/app:dev')).toEqual({ registry: 'localhost', repository: 'app', reference: 'dev' });
     expect(parseImageRef('localhost:5000/app@sha256:abc')).toEqual({ registry: 'localhost:5000', repository: 'app', reference: 'sha256:abc' });
+  });
+});
+
+describe('ensureImage', () => {
+  // no engine is asked: an object without methods fails the test if it were
+  const noEngine = {} as Docker;
+  it('never has the engine pull from a registry kadai does not serve (it would reach the host network)', async () => {
+    for (const image of ['127.0.0.1:2379/x:1', 'localhost:6379/x', '169.254.169.254/latest', 'evil.example.com/app:1']) {
+      await expect(ensureImage(noEngine, image, new AbortController().signal, ['http://127.0.0.1:5000'], 1e9)).resolves.toMatch(/which the sandbox cannot reach/);
+    }
   });
 });

@@ -85,6 +85,12 @@ async function pull(docker: Docker, image: string, signal: AbortSignal, maxBytes
  * kadai's: the engine, its disk, or a registry kadai serves images from being down or failing.
  */
 export async function ensureImage(docker: Docker, image: string, signal: AbortSignal, ownRegistries: readonly string[], maxBytes: number): Promise<string | undefined> {
+  // Never ask the engine to pull from a host kadai does not serve: it runs on the host's network, so
+  // the answer of whatever listens there (a loopback service, the LAN) would come back as feedback.
+  const { registry } = parseImageRef(image);
+  if (registry !== 'docker.io' && !ownRegistries.some((url) => new URL(url).host === registry)) {
+    return `the image ${image} names the registry ${registry}, which the sandbox cannot reach: use the image's Docker Hub name (kadai serves the course's images under those names)`;
+  }
   try {
     await docker.getImage(image).inspect();
     return undefined;
