@@ -41,26 +41,31 @@ export interface CourseResultRow {
  * One row per student and assignment of a course: the submission that counts under the assignment's
  * scoring (best graded score, or the last graded attempt), and how many attempts were used. A
  * submission being regraded, or whose regrade ended in error or rejected, counts with the grade it
- * has (graded_run); `state` is that of its latest run.
+ * has (graded_run); `state` is that of its latest run. The course's submissions are read once and
+ * grouped (not looked up per student and assignment): the class matrix of 300 × 30 reads it.
  */
 export async function courseResults(db: Queryable, courseId: string): Promise<CourseResultRow[]> {
   const { rows } = await db.query<CourseResultRow>(
-    `SELECT u.login, u.display_name AS "displayName", a.id AS "assignmentId", a.lab_id AS "labId", a.scoring,
+    `WITH subs AS (
+       SELECT s.user_id, s.assignment_id, s.id, s.score, s.max_score, s.state, s.submitted_at, s.graded_run, s.attempt, a.scoring
+         FROM submissions s JOIN assignments a ON a.id = s.assignment_id
+        WHERE a.course_id = $1
+     ), used AS (
+       SELECT user_id, assignment_id, count(*) AS n FROM subs WHERE ${USES_ATTEMPT} GROUP BY user_id, assignment_id
+     ), pick AS (
+       SELECT DISTINCT ON (user_id, assignment_id) user_id, assignment_id, id, score, max_score, state, submitted_at
+         FROM subs WHERE graded_run IS NOT NULL
+        ORDER BY user_id, assignment_id, CASE WHEN scoring = 'best' THEN score END DESC NULLS LAST, submitted_at DESC
+     )
+     SELECT u.login, u.display_name AS "displayName", a.id AS "assignmentId", a.lab_id AS "labId", a.scoring,
             pick.id AS "submissionId", coalesce(used.n, 0)::int AS attempts, pick.score::float8 AS score,
             pick.max_score::float8 AS "maxScore", pick.state, pick.submitted_at AS "submittedAt",
             coalesce(pick.submitted_at > a.due_at, false) AS late
        FROM enrollments e
        JOIN users u ON u.id = e.user_id
        JOIN assignments a ON a.course_id = e.course_id
-       LEFT JOIN LATERAL (
-         SELECT count(*) AS n FROM submissions s WHERE s.assignment_id = a.id AND s.user_id = u.id AND ${USES_ATTEMPT}
-       ) used ON true
-       LEFT JOIN LATERAL (
-         SELECT s.id, s.score, s.max_score, s.state, s.submitted_at FROM submissions s
-          WHERE s.assignment_id = a.id AND s.user_id = u.id AND s.graded_run IS NOT NULL
-          ORDER BY CASE WHEN a.scoring = 'best' THEN s.score END DESC NULLS LAST, s.submitted_at DESC
-          LIMIT 1
-       ) pick ON true
+       LEFT JOIN used ON used.user_id = u.id AND used.assignment_id = a.id
+       LEFT JOIN pick ON pick.user_id = u.id AND pick.assignment_id = a.id
       WHERE e.course_id = $1 AND e.role = 'student'
       ORDER BY u.login, a.lab_id`,
     [courseId],

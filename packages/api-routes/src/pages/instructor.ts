@@ -2,7 +2,7 @@ import type { Lab } from '@kadai/catalog';
 import type { Assignment, CourseResultRow, LabAnalytics } from '@kadai/db';
 import { latePolicy } from '@kadai/grading';
 import { z } from 'zod';
-import { html, type Html } from './html';
+import { escapeHtml, html, raw, type Html } from './html';
 import type { PageContext } from './layout';
 import { labTitle } from './student';
 
@@ -21,10 +21,15 @@ export function matrixBody(ctx: PageContext, courseId: string, rows: CourseResul
     students.set(r.login, student);
   }
   const course = encodeURIComponent(courseId);
-  const cell = (r: CourseResultRow | undefined) => {
-    if (!r || r.attempts === 0) return html`<td data-v="-1" data-s="none">—</td>`;
+  const lateMark = html`<abbr title="${t('late')}">L</abbr>`.text;
+  // 9,000 cells: each is one string concatenation; the values in it are numbers, uuids and states
+  // kadai wrote, escaped all the same
+  const cell = (r: CourseResultRow | undefined): string => {
+    if (!r || r.attempts === 0) return '<td data-v="-1" data-s="none">—</td>';
+    const state = escapeHtml(r.state ?? 'none');
     const score = r.score === null ? '—' : String(Number(r.score.toFixed(1)));
-    return html`<td data-v="${r.score ?? -1}" data-s="${r.state ?? 'none'}" class="st-${r.state ?? 'none'}">${r.submissionId ? html`<a href="/submissions/${r.submissionId}">${score}</a>` : score}<small> ×${r.attempts}</small>${r.late ? html`<abbr title="${t('late')}">L</abbr>` : ''}</td>`;
+    const shown = r.submissionId ? `<a href="/submissions/${escapeHtml(r.submissionId)}">${score}</a>` : score;
+    return `<td data-v="${r.score ?? -1}" data-s="${state}" class="st-${state}">${shown}<small> ×${r.attempts}</small>${r.late ? lateMark : ''}</td>`;
   };
   return html`
 <p><a href="/courses/${course}/results.csv" download>${t('csv')}</a></p>
@@ -43,7 +48,7 @@ ${labIds.map((id, i) => html`<th scope="col"><button type="button" data-col="${i
 <tbody>
 ${[...students].map(([login, s]) => {
   const total = [...s.cells.values()].reduce((sum, r) => sum + (r.score ?? 0), 0);
-  return html`<tr><th scope="row" data-v="${login}">${s.name} <small>${login}</small></th><td data-v="${total}">${Number(total.toFixed(1))}</td>${labIds.map((id) => cell(s.cells.get(id)))}</tr>`;
+  return html`<tr><th scope="row" data-v="${login}">${s.name} <small>${login}</small></th><td data-v="${total}">${Number(total.toFixed(1))}</td>${raw(labIds.map((id) => cell(s.cells.get(id))).join(''))}</tr>`;
 })}
 </tbody>
 </table>
