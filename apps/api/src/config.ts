@@ -26,6 +26,9 @@ const schema = z
     KADAI_RATE_STAFF_SUBMISSIONS: fields.positiveInt.default(600),
     KADAI_RATE_STAFF_READS: fields.positiveInt.default(6_000),
     ...webhookUrlEnv,
+    // LTI 1.3: how long one of kadai's signing keys signs before the next takes over, and how often grades are sent to the platforms
+    KADAI_LTI_KEY_ROTATION_DAYS: fields.positiveInt.default(30),
+    KADAI_LTI_PASSBACK_MS: fields.milliseconds.default(5_000),
   })
   .transform((env) => ({
     databaseUrl: env.KADAI_DATABASE_URL,
@@ -45,6 +48,7 @@ const schema = z
     trustProxy: env.KADAI_TRUST_PROXY,
     // the api's own listening address is always kadai's own, whatever else is configured
     webhookPolicy: { allowedPrivate: env.KADAI_WEBHOOK_ALLOW_PRIVATE, selfOrigins: [...env.KADAI_PUBLIC_URLS, `http://${env.KADAI_API_HOST.includes(':') ? `[${env.KADAI_API_HOST}]` : env.KADAI_API_HOST}:${env.KADAI_API_PORT}`] },
+    lti: { keyRotationMs: env.KADAI_LTI_KEY_ROTATION_DAYS * 24 * 3600 * 1000, passbackIntervalMs: env.KADAI_LTI_PASSBACK_MS },
     rateLimits: {
       windowSeconds: env.KADAI_RATE_WINDOW_SECONDS,
       perAddress: { submissions: env.KADAI_RATE_ADDRESS_SUBMISSIONS, reads: env.KADAI_RATE_ADDRESS_READS },

@@ -3,6 +3,7 @@ import { loadCatalogOrFail } from '@kadai/catalog';
 import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
 import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
+import { LtiKeys, LtiPassback } from '@kadai/lti';
 import { GradingQueues, unsafeWorkers } from '@kadai/queue';
 import Redis from 'ioredis';
 import { readApiConfig } from './config';
@@ -20,6 +21,9 @@ runService(async () => {
   const queues = new GradingQueues(redis, config.retry, config.queuePrefix);
   const changes = new SubmissionChanges(config.databaseUrl);
   await changes.start();
+  const ltiKeys = new LtiKeys(db, config.lti.keyRotationMs);
+  const passback = new LtiPassback(db, ltiKeys, log, config.lti.passbackIntervalMs);
+  passback.start();
   const app = createApp({
     db,
     queues,
@@ -35,6 +39,7 @@ runService(async () => {
     rateLimits: new RateLimits(redis, config.rateLimits, `${config.queuePrefix}:rate`),
     trustProxy: config.trustProxy,
     webhookPolicy: config.webhookPolicy,
+    lti: { keys: ltiKeys },
     pingRedis: async () => void (await redis.ping()),
     unsafeSandboxes: async () => (await unsafeWorkers(redis, config.queuePrefix)).map((w) => `worker ${w.workerId}: ${w.problems.join('; ')}`),
   });
@@ -45,7 +50,7 @@ runService(async () => {
     log.info('shutting down');
     server.close();
     server.closeIdleConnections();
-    await Promise.allSettled([changes.close(), queues.close()]);
+    await Promise.allSettled([changes.close(), queues.close(), passback.stop()]);
     redis.disconnect();
     await db.end();
   };

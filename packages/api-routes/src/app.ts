@@ -10,6 +10,7 @@ import { courseAdminRoutes } from './routes/course-admin';
 import { courseRoutes } from './routes/courses';
 import { healthRoutes } from './routes/health';
 import { labRoutes } from './routes/labs';
+import { ltiAdminRoutes, ltiPublicRoutes } from './routes/lti';
 import { submissionRoutes } from './routes/submissions';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
@@ -26,6 +27,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   if (deps.trustProxy) app.set('trust proxy', deps.trustProxy);
   app.use(pageRoutes(deps, document));
+  app.use(ltiPublicRoutes(deps));
   // Cheap refusals first: the address's budget, then the token, then the user's budget; only then is a body read.
   app.use('/v1', deps.rateLimits.byAddress(), authenticate(deps.db, { ms: deps.lookupCacheMs, maxTokens: deps.tokenCacheSize }, deps.rateLimits), deps.rateLimits.byUser());
   app.use(limitedBody(deps.limits.maxUploadBytes));
@@ -36,6 +38,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(courseAdminRoutes(deps));
   app.use(userRoutes(deps));
   app.use(webhookRoutes(deps));
+  app.use(ltiAdminRoutes(deps));
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));
   return app;

@@ -3,6 +3,7 @@ import type { Db, SubmissionChanges } from '@kadai/db';
 import type { Graders } from '@kadai/graders';
 import type { IntakeLimits } from '@kadai/intake';
 import type { Logger, Metrics } from '@kadai/observability';
+import type { LtiKeys } from '@kadai/lti';
 import type { GradingQueues } from '@kadai/queue';
 import type { UrlPolicy } from '@kadai/webhooks';
 import type { RateLimits } from './rate-limit';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   /** How many valid tokens one api process keeps looked up (least recently used dropped first). */
   tokenCacheSize: number;
   rateLimits: RateLimits;
+  /** LTI 1.3: kadai's signing keys (published at /.well-known/jwks.json). */
+  lti: { keys: LtiKeys };
   /** Express's `trust proxy`: the proxies whose X-Forwarded-For names the client (undefined: none). */
   trustProxy?: string;
   /** Where course webhooks may point (checked at registration). */
