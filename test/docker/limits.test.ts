@@ -109,9 +109,20 @@ describe('egress from RUN through the api', () => {
     const urls = [`http://${target.v4}:${target.port}/`, `http://${target.linkLocal}:${target.port}/`, `http://[${target.v6}]:${target.port}/`];
     // control: each target answers from the host
     for (const url of urls) expect(execFileSync('curl', ['-s', '-m', '5', '-g', url]).toString()).toContain(target.marker);
-    const probe = `RUN for url in ${urls.map((u) => `'${u}'`).join(' ')}; do if wget -T 3 -q -O- "$url" 2>/dev/null | grep -q ${target.marker}; then echo "OPEN $url"; exit 7; fi; done`;
+    // python:3.10-slim has neither wget nor curl: the probe is Python's own HTTP client, and a probe
+    // that cannot run at all (exit 3) fails the build just as an open address (exit 7) does
+    const probeScript = [
+      'import sys, urllib.request',
+      'for url in sys.argv[1:]:',
+      '    try:',
+      `        if '${target.marker}' in urllib.request.urlopen(url, timeout=3).read().decode(): print('OPEN', url); sys.exit(7)`,
+      '    except OSError as error:',
+      "        print('closed', url, type(error).__name__)",
+      '',
+    ].join('\n');
+    const probe = `COPY probe.py /probe.py\nRUN python3 /probe.py ${urls.map((u) => `'${u}'`).join(' ')} || exit 3`;
     const dockerfile = solution('docker-python-app').Dockerfile!.replace('EXPOSE 5000', `${probe}\nEXPOSE 5000`);
-    const view = await grade('docker-python-app', python(dockerfile));
+    const view = await grade('docker-python-app', { ...python(dockerfile), 'probe.py': probeScript });
     expect(view.checks.filter((c) => c.status !== 'pass').map((c) => `${c.checkId}: ${c.evidence ?? ''}`)).toEqual([]);
   });
 });
