@@ -161,6 +161,7 @@ spec:
     metadata: {labels: {app: ssd}}
     spec:
       nodeSelector: {disktype: ssd}
+      tolerations: [{key: kadai.dev/simulated, operator: Exists, effect: NoSchedule}]
       containers: [{name: c, image: ${images.nginx121}}]
 `);
   const pods = await eventually('4 Pods running', async () => {
