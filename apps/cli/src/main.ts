@@ -4,24 +4,37 @@ import { checkValidators } from '@kadai/graders';
 import { KadaiClient } from '@kadai/client';
 import { packDirectory } from '@kadai/intake';
 import { runSelfTests } from '@kadai/selftest';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
+import { addAdminCommands } from './admin';
 import { readCliConfig } from './config';
 import { renderResult } from './render';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../package.json') as { version: string };
+
+/** A command line kadai cannot run as given (exit 2, like commander's own usage errors). */
+class UsageError extends Error {}
 
 const config = readCliConfig();
 const program = new Command('kadai').description('Submit lab work to kadai and see why each check passed or failed');
 program
+  .version(version, '--version', 'print the version')
   .addOption(new Option('--api-url <url>', 'kadai API').env('KADAI_API_URL').default(config.apiUrl))
   .addOption(new Option('--token <token>', 'API token').env('KADAI_TOKEN'))
-  .addOption(new Option('--lang <lang>', 'language of feedback').choices(['ja', 'en']).default(config.lang));
+  .addOption(new Option('--lang <lang>', 'language of feedback').choices(['ja', 'en']).default(config.lang))
+  .option('--json', 'print JSON (the API answer as it is) instead of text')
+;
 
 function client(): KadaiClient {
   const { apiUrl, token } = program.opts<{ apiUrl: string; token?: string }>();
-  if (!token) throw new Error('no token: pass --token or set KADAI_TOKEN');
+  if (!token) throw new UsageError('no token: pass --token or set KADAI_TOKEN');
   return new KadaiClient(apiUrl, token);
 }
 const lang = () => program.opts<{ lang: 'ja' | 'en' }>().lang;
+const json = () => Boolean(program.opts<{ json?: boolean }>().json);
+/** Prints text, or with --json the value given. */
+const show = (value: unknown, text: () => string) => console.log(json() ? JSON.stringify(value, null, 2) : text());
 
 program
   .command('submit <lab> <path>')
@@ -32,10 +45,10 @@ program
   .action(async (lab: string, path: string, opts: { wait: boolean; verbose?: boolean; timeout: string }) => {
     const archive = (await stat(path)).isDirectory() ? await packDirectory(path, { exclude: (p) => p === 'expect.yaml' }) : await readFile(path);
     const accepted = await client().submitArchive(lab, archive);
-    console.log(`submitted ${accepted.id} (attempt ${accepted.attempt ?? '-'})`);
-    if (!opts.wait) return;
+    if (!opts.wait) return show(accepted, () => `submitted ${accepted.id} (attempt ${accepted.attempt ?? '-'})`);
+    if (!json()) console.log(`submitted ${accepted.id} (attempt ${accepted.attempt ?? '-'})`);
     const view = await client().waitForResult(accepted.id, Number(opts.timeout) * 1000, (v) => process.stderr.write(`  ${v.state}\n`));
-    console.log(renderResult(view, lang(), Boolean(opts.verbose)));
+    show(view, () => renderResult(view, lang(), Boolean(opts.verbose)));
     process.exitCode = view.state === 'graded' && view.score === view.maxScore ? 0 : 1;
   });
 
@@ -45,12 +58,13 @@ program
   .option('-v, --verbose', 'show evidence of failed checks')
   .action(async (id: string, opts: { verbose?: boolean }) => {
     const view = await client().submission(id);
-    console.log(renderResult(view, lang(), Boolean(opts.verbose)));
+    show(view, () => renderResult(view, lang(), Boolean(opts.verbose)));
   });
 
 const labs = program.command('labs').description('the lab catalog');
 labs.command('list').action(async () => {
-  for (const lab of (await client().labs()).labs) console.log(`${lab.id.padEnd(24)} ${lab.kind.padEnd(10)} ch${lab.chapter}  ${lab.maxPoints} pts  ${lab.title[lang()]}`);
+  const { labs: list } = await client().labs();
+  show({ labs: list }, () => list.map((lab) => `${lab.id.padEnd(24)} ${lab.kind.padEnd(10)} ch${lab.chapter}  ${lab.maxPoints} pts  ${lab.title[lang()]}`).join('\n'));
 });
 labs.command('show <id>').action(async (id: string) => console.log(JSON.stringify(await client().lab(id), null, 2)));
 labs
@@ -58,8 +72,7 @@ labs
   .description('check every lab.yaml and its self-test cases; prints file:line:col: message')
   .action(async (dir?: string) => {
     const { labs: loaded, issues } = await loadCatalog(dir ?? config.labsDir, checkValidators);
-    for (const issue of issues) console.log(formatIssue(issue));
-    console.log(`${loaded.size} lab(s) valid, ${issues.length} problem(s)`);
+    show({ valid: loaded.size, issues: issues.map((i) => ({ ...i, text: formatIssue(i) })) }, () => [...issues.map(formatIssue), `${loaded.size} lab(s) valid, ${issues.length} problem(s)`].join('\n'));
     process.exitCode = issues.length > 0 ? 1 : 0;
   });
 labs
@@ -71,19 +84,33 @@ labs
   .action(async (id: string | undefined, opts: { all?: boolean; dir: string; concurrency: string }) => {
     const { labs: loaded, issues } = await loadCatalog(opts.dir, checkValidators);
     for (const issue of issues) console.log(formatIssue(issue));
-    if (!id && !opts.all) throw new Error('name a lab or pass --all');
+    if (!id && !opts.all) throw new UsageError('name a lab or pass --all');
     const selected = [...loaded.values()].filter((l) => opts.all || l.definition.id === id);
     if (selected.length === 0) throw new Error(`no lab "${id}" in ${opts.dir}`);
     const outcomes = await runSelfTests(client(), selected, {
       concurrency: Number(opts.concurrency),
-      onOutcome: (o) => console.log(`${o.ok ? 'ok  ' : 'FAIL'}  ${o.lab} ${o.case}: ${o.detail}`),
+      onOutcome: (o) => !json() && console.log(`${o.ok ? 'ok  ' : 'FAIL'}  ${o.lab} ${o.case}: ${o.detail}`),
     });
     const failed = outcomes.filter((o) => !o.ok).length + issues.length;
-    console.log(`${outcomes.filter((o) => o.ok).length} passed, ${failed} failed`);
+    show({ outcomes, passed: outcomes.length - outcomes.filter((o) => !o.ok).length, failed }, () => `${outcomes.filter((o) => o.ok).length} passed, ${failed} failed`);
     process.exitCode = failed > 0 ? 1 : 0;
   });
 
+addAdminCommands(program, client, { json });
+const withExitOverride = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(withExitOverride);
+};
+withExitOverride(program);
+
+// Exit codes: 0 done (submit: full marks), 1 the work or the API said no (a problem printed),
+// 2 the command line itself is wrong (unknown command or option, missing argument or token).
 program.parseAsync().catch((error: Error) => {
+  if (error instanceof CommanderError) {
+    // commander printed the message (or the help / version, which are not errors)
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
   console.error(`kadai: ${error.message}`);
-  process.exitCode = 2;
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

@@ -63,9 +63,19 @@ export class KadaiClient {
       headers: { authorization: `Bearer ${this.token}`, ...(init.headers as Record<string, string>) },
     });
     const text = await response.text();
-    const body = text ? JSON.parse(text) : {};
+    const body = text ? JSON.parse(text) : response.status === 204 ? null : {};
     if (!response.ok) throw new ApiError(body.status ? body : { status: response.status, title: response.statusText, detail: text });
     return body as T;
+  }
+
+  /**
+   * Any API call (administration, webhooks): a JSON body, or a string sent as text/csv (a roster).
+   * Resolves with the answer's JSON (null for 204); a problem answer throws ApiError.
+   */
+  call<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    if (body === undefined) return this.request(path, { method, headers });
+    const csv = typeof body === 'string';
+    return this.request(path, { method, body: csv ? body : JSON.stringify(body), headers: { 'content-type': csv ? 'text/csv' : 'application/json', ...headers } });
   }
 
   submitArchive(lab: string, archive: Buffer, idempotencyKey?: string): Promise<Accepted> {
