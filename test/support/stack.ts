@@ -29,8 +29,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-// 90 s: started from source (tsx), the api and a worker took over 30 s to answer on the shared machine at load 14
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+// 180 s: started from source (tsx), the api and a worker took over 30 s to answer at load 14, and over 90 s at load 22
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;
