@@ -3,7 +3,7 @@ import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, mirrorAddress, readSubmissi
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { readDir } from './lib/files';
@@ -11,8 +11,8 @@ import { percentile, writeResult } from './lib/result';
 
 /**
  * Build time of every docker lab's solution before and after builds moved to kadai's BuildKit
- * daemon (issue 7 item 7): "after" is the grader's own build step (buildctl build + docker load
- * into the engine, from the grader's step timings), "before" the engine's classic builder with the
+ * daemon (issue 7 item 7): "after" is the grader's own build step (buildctl build, pushed to kadai's registry, pulled by
+ * the engine, from the grader's step timings), "before" the engine's classic builder with the
  * options the grader used to pass (build network, mirror hosts, memory), run by hand with the docker
  * CLI. Both warm (one warm-up each), runs alternating. Also the whole grading's p50 with BuildKit.
  * Usage: npx tsx bench/docker-builds.ts [runs per lab, default 5] [lab ids...]
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const o = DEFAULT_DOCKER_OPTIONS;
   const env = { ...process.env, DOCKER_HOST: `unix://${o.socketPath}`, DOCKER_BUILDKIT: '0' };
   const figures: Record<string, unknown> = {};
+  const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   for (const lab of dockerLabs) {
     const files = readDir(path.join(lab.dir, 'solution'));
     const { project } = await readSubmission(lab.definition, files, o);
@@ -84,9 +85,14 @@ async function main(): Promise<void> {
     };
     console.error(lab.definition.id, JSON.stringify(figures[lab.definition.id]));
   }
+  const labFigures = Object.values(figures) as Array<{ builds: number; classicBuildP50Ms: number; buildkitBuildP50Ms: number }>;
+  const classicTotal = labFigures.reduce((sum, f) => sum + (f.builds > 0 ? f.classicBuildP50Ms : 0), 0);
+  const buildkitTotal = labFigures.reduce((sum, f) => sum + (f.builds > 0 ? f.buildkitBuildP50Ms : 0), 0);
   writeResult('docker-builds', {
+    loadAverageAtStart,
+    allLabsWithBuilds: { classicBuildP50MsSum: classicTotal, buildkitBuildP50MsSum: buildkitTotal, ratio: Math.round((buildkitTotal / classicTotal) * 100) / 100 },
     setup:
-      "each docker lab's solution: 'buildkit' = the grader's build step (kadai's buildkitd: buildctl build on the build network, docker tarball loaded into the engine) from the grader's step timings while grading the solution in-process; 'classic' = the same services built by the engine's classic builder (DOCKER_BUILDKIT=0 docker build, the build network, mirror hosts and memory limit the grader passed before), image removed with --no-prune. Warm caches (one warm-up each), runs alternating; p50 over the runs. ratio = buildkit / classic. gradingP50Ms: the whole grading with BuildKit.",
+      "each docker lab's solution: 'buildkit' = the grader's build step (kadai's buildkitd: buildctl build on the build network, image pushed to kadai's registry under the attempt's own repository and pulled by the engine, which fetches only the layers it lacks; the repository emptied) from the grader's step timings while grading the solution in-process; 'classic' = the same services built by the engine's classic builder (DOCKER_BUILDKIT=0 docker build, the build network, mirror hosts and memory limit the grader passed before), image removed with --no-prune. Warm caches (one warm-up each), runs alternating; p50 over the runs. ratio = buildkit / classic. gradingP50Ms: the whole grading with BuildKit.",
     labs: figures,
   });
 }

@@ -3,7 +3,7 @@ import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, LAB_CAPABILITIES, mirrorAdd
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { readDir } from './lib/files';
@@ -132,7 +132,10 @@ async function main(): Promise<void> {
   const { labs } = await loadCatalog(path.join(ROOT, 'labs'));
   const dockerLabs = [...labs.values()].filter((l) => l.definition.kind === 'docker' && (only.length === 0 || only.includes(l.definition.id)));
   const grader = createDockerGrader();
-  const log = pino({ level: 'silent' });
+  // where the grader's time goes: its step timings (prepare, build, start, checks, cleanup) from its log line
+  let lastSteps: Record<string, number> = {};
+  const log = pino({ level: 'info' }, { write: (line: string) => void (line.includes('docker attempt done') && (lastSteps = (JSON.parse(line) as { stepMs: Record<string, number> }).stepMs)) });
+  const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   const figures: Record<string, unknown> = {};
   for (const lab of dockerLabs) {
     const dir = path.join(lab.dir, 'solution');
@@ -157,8 +160,10 @@ async function main(): Promise<void> {
     byHand();
     const graded: number[] = [];
     const hand: number[] = [];
+    const steps: Array<Record<string, number>> = [];
     for (let i = 0; i < runs; i++) {
       graded.push(await grade());
+      steps.push(lastSteps);
       hand.push(byHand());
     }
     rmSync(scriptDir, { recursive: true, force: true });
@@ -172,15 +177,17 @@ async function main(): Promise<void> {
       p95Ms: Math.round(percentile(graded, 95)),
       intrinsicMs: Math.round(intrinsic),
       overheadRatio: Math.round((p50 / intrinsic) * 100) / 100,
+      graderStepsP50Ms: Object.fromEntries(Object.keys(steps[0] ?? {}).map((k) => [k, Math.round(percentile(steps.map((st) => st[k] ?? 0).sort((a, b) => a - b), 50))])),
     };
     console.error(lab.definition.id, figures[lab.definition.id]);
   }
   const ratios = Object.values(figures).map((f) => (f as { overheadRatio: number }).overheadRatio);
   writeResult('docker-labs', {
+    loadAverageAtStart,
     target: { overheadRatio: 1.3 },
     maxOverheadRatio: Math.max(...ratios),
     setup:
-      "each lab's solution graded by the docker grader in-process on kadai's engine (limits re-checked before the attempt; build on kadai's buildkitd in the attempt's pids cgroup with its watch, loaded into the engine; sandbox network; containers with memory/CPU/pids/disk limits and dropped capabilities; every check; cleanup), runs alternating with a bash script doing the same build (the engine's classic builder, same memory/CPU limits, same network and mirror), run (same limits, capabilities, storage-opt size), probes and cleanup by hand with the docker CLI (generated from the same project and checks). Layer caches warm on both sides (buildkitd's for the grader, the engine's for the script). p50/p95 over the runs; intrinsicMs is the script's median.",
+      "each lab's solution graded by the docker grader in-process on kadai's engine (limits re-checked before the attempt; build on kadai's buildkitd in the attempt's pids cgroup with its watch, pushed to kadai's registry under the attempt's own repository, pulled by the engine (only the new layers), the repository emptied; sandbox network; containers with memory/CPU/pids/disk limits and dropped capabilities; every check; cleanup), runs alternating with a bash script doing the same build (the engine's classic builder, same memory/CPU limits, same network and mirror), run (same limits, capabilities, storage-opt size), probes and cleanup by hand with the docker CLI (generated from the same project and checks). Layer caches warm on both sides (buildkitd's for the grader, the engine's for the script). p50/p95 over the runs; intrinsicMs is the script's median.",
     labs: figures,
   });
 }

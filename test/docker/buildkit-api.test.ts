@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { ApiError } from '@kadai/client';
 import { DEFAULT_DOCKER_OPTIONS } from '@kadai/grader-docker';
 import { startStack, type Stack } from '../support/stack';
 import { createNetnsTarget, type NetnsTarget } from './netns';
@@ -32,7 +33,7 @@ async function grade(files: Record<string, string>, student: 'student1' | 'stude
   const accepted = await client.submitJson({ lab: 'docker-python-app', files: { ...solution, ...files } });
   const view = await client.waitForResult(accepted.id, 300_000);
   const failed = view.checks.filter((c) => c.status !== 'pass').map((c) => `${c.checkId} ${c.status}: ${c.evidence ?? ''}`);
-  return { view, failed };
+  return { id: accepted.id, view, failed };
 }
 
 it('a heredoc Dockerfile with # syntax=docker/dockerfile:1 builds and runs: full marks, no frontend pulled', async () => {
@@ -71,6 +72,37 @@ it('RUN --mount=type=cache keeps a cache between the steps of one attempt and ne
     const { view, failed } = await grade({ Dockerfile: cacheSteps, 'app.py': `${solution['app.py']}\n# attempt ${attempt} ${randomUUID()}\n` }, 'student2');
     expect({ attempt, failed }).toEqual({ attempt, failed: [] });
     expect(view.state).toBe('graded');
+  }
+});
+
+it("the registry repository an attempt's image passed through is empty after grading, and another attempt cannot build FROM it", async () => {
+  const registry = DEFAULT_DOCKER_OPTIONS.imageRegistry;
+  const { id, view, failed } = await grade({ Dockerfile: `FROM python:3.10-slim\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt && echo ${randomUUID()} > /stamp\n${TAIL}` });
+  expect(failed).toEqual([]);
+  expect(view.state).toBe('graded');
+  // the transfer repository is named after the attempt (kadai-<submission id>-<lease token>-<service>-…)
+  const attemptName = `kadai-${id.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20)}-`;
+  // the catalog is sorted: the entries right after the attempt's name without its dash are its own
+  const catalog = (await (await fetch(`${registry}/v2/_catalog?n=1000&last=kadai-attempts/${attemptName.slice(0, -1)}`)).json()) as { repositories: string[] };
+  const repositories = catalog.repositories.filter((r) => r.startsWith(`kadai-attempts/${attemptName}`));
+  expect(repositories).toHaveLength(1); // the image did pass through the registry
+  const [repository] = repositories as [string];
+  expect(repository).toMatch(/-[0-9a-f]{32}$/); // 128 random bits: no other attempt can name it
+  const tags = (await (await fetch(`${registry}/v2/${repository}/tags/list`)).json()) as { tags?: string[] | null };
+  expect(tags.tags ?? []).toEqual([]);
+  expect((await fetch(`${registry}/v2/${repository}/manifests/latest`)).status).toBe(404);
+  // nothing of it on the engine either: neither the transfer's name nor the attempt's image
+  const engine = new Docker({ socketPath: DEFAULT_DOCKER_OPTIONS.socketPath });
+  const ref = `${new URL(registry).host}/${repository}:latest`;
+  await expect(engine.getImage(ref).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  // another attempt's Dockerfile naming it, directly or through an ARG, is refused at submission
+  for (const dockerfile of [`FROM ${ref}\n${TAIL}`, `ARG BASE=${ref}\nFROM \${BASE}\n${TAIL}`]) {
+    const refused = await stack
+      .client('student2')
+      .submitJson({ lab: 'docker-python-app', files: { ...solution, Dockerfile: dockerfile } })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(JSON.stringify((refused as ApiError).problem)).toMatch(/images named kadai-/);
   }
 });
 

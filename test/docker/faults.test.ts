@@ -10,7 +10,9 @@ import { freePort, startStack, type Stack } from '../support/stack';
 // Through the real api and worker, what is kadai's failure and what is the student's:
 // - a build slower than the attempt's budget is the student's failed check, graded at once, no retries;
 // - an image no registry of kadai has is the student's failed check; kadai's registry dying in the
-//   middle of a pull, or the engine going away mid-grading, is retried and ends `error`, never a 0.
+//   middle of a pull, or the engine going away mid-grading, is retried and ends `error`, never a 0;
+// - the same for the registry built images pass through to the engine (buildkit/transfer.ts), or the
+//   engine, going away while an image is being built.
 // The faults hit only this test's worker: its engine socket is a proxy the test cuts, and the
 // registry that dies is the test's own instance of the real registry binary.
 
@@ -39,6 +41,7 @@ beforeAll(async () => {
   const labsDir = path.join(work, 'labs');
   mkdirSync(labsDir);
   writeLab(labsDir, 'slow-build', 40, '{ input: build, ports: [80] }', `  - { id: builds, type: build, title: ${title('builds')}, points: 1 }\n  - { id: serves, type: http, title: ${title('serves')}, points: 1, port: 80, timeoutSeconds: 5 }\n`, { Dockerfile: 'FROM nginx:1.21\n' });
+  writeLab(labsDir, 'build-one', 120, '{ input: build }', `  - { id: builds, type: build, title: ${title('builds')}, points: 1 }\n  - { id: running, type: container, title: ${title('running')}, points: 1 }\n`, { Dockerfile: 'FROM busybox:1.36\nCMD ["sleep", "600"]\n' });
   writeLab(labsDir, 'run-one', 120, '{ input: run }', `  - { id: running, type: container, title: ${title('running')}, points: 1 }\n  - { id: answers, type: http, title: ${title('answers')}, points: 1, port: 80, bodyContains: "never there", timeoutSeconds: 20 }\n`, { 'run.txt': 'docker run -d nginx:1.21\n' });
   registry = await startTestRegistry(path.join(work, 'registry'), await freePort(), await freePort());
   // A 48 MiB layer nobody else has, pushed to the test's registry and removed from the engine, so the worker must pull it.
@@ -49,7 +52,7 @@ beforeAll(async () => {
   stack = await startStack('docker_faults', {
     redisDb: 14,
     labsDir,
-    workerEnv: { KADAI_DOCKER_SOCKET: path.join(work, 'engine.sock'), KADAI_DOCKER_REGISTRIES: `http://${registry.proxied}` },
+    workerEnv: { KADAI_DOCKER_SOCKET: path.join(work, 'engine.sock'), KADAI_DOCKER_REGISTRIES: `http://${registry.proxied}`, KADAI_DOCKER_TRANSFER_REGISTRY: `http://${registry.proxied}` },
   });
 }, 180_000);
 
@@ -104,6 +107,47 @@ it("fails the student's check for an image kadai's registries do not have, namin
   expect(running).toMatchObject({ check_id: 'running', status: 'fail' });
   expect(running?.evidence).toMatch(/the image 127\.0\.0\.1:\d+\/kadai-test\/no-such-image:1 is not available: kadai's registry does not have it/);
 }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
+
+/** A Dockerfile whose one RUN step takes 8 s the first time (nothing cached: a new line each test). */
+const slowStep = () => `FROM busybox:1.36\nRUN sleep 8 && echo ${randomUUID()} > /stamp\nCMD ["sleep", "600"]\n`;
+const attemptRunning = (id: string) => until('the attempt is being graded', async () => ((await row(id)).state === 'running' ? true : undefined), 60_000);
+
+it('retries when the registry built images pass through to the engine goes away mid-build, then records error — never a 0', async () => {
+  const id = await submit('build-one', { Dockerfile: slowStep() });
+  await attemptRunning(id);
+  registry.proxy.cut();
+  try {
+    const result = await finished(id, 240_000);
+    expect(result).toMatchObject({ state: 'error', score: null, infra_retries: 2 });
+    expect(result.error_message).toMatch(/kadai's registry/);
+    expect(await checksOf(id)).toEqual([]);
+  } finally {
+    await registry.proxy.listen(Number(registry.proxied.split(':')[1]));
+  }
+  expect(await leftovers(engine, id)).toEqual([]);
+}, 300_000);
+
+it('retries when the engine goes away while an image is being built, then records error — never a 0; the registry keeps nothing of it', async () => {
+  const id = await submit('build-one', { Dockerfile: slowStep() });
+  await attemptRunning(id);
+  engineLink.cut();
+  try {
+    const result = await finished(id, 240_000);
+    expect(result).toMatchObject({ state: 'error', score: null, infra_retries: 2 });
+    expect(result.error_message).toMatch(/docker engine/);
+    expect(await checksOf(id)).toEqual([]);
+  } finally {
+    rmSync(path.join(work, 'engine.sock'), { force: true });
+    await engineLink.listen(path.join(work, 'engine.sock'));
+  }
+  // the image was pushed (the build finished), then taken out of the registry although the engine never pulled it
+  const { repositories } = (await (await fetch(`http://${registry.direct}/v2/_catalog?n=1000`)).json()) as { repositories: string[] };
+  const attempt = `kadai-attempts/kadai-${id.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20)}-`;
+  const pushed = repositories.filter((r) => r.startsWith(attempt));
+  expect(pushed.length).toBeGreaterThan(0);
+  for (const repository of pushed) expect((await fetch(`http://${registry.direct}/v2/${repository}/manifests/latest`)).status).toBe(404);
+  await reap(engine, { olderThanMs: 0, submissionId: id });
+}, 300_000);
 
 it("retries when kadai's registry dies in the middle of a pull, then records error — never a 0", async () => {
   registry.proxy.whenPast(4 * 1024 * 1024, () => registry.stop());

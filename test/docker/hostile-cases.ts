@@ -46,6 +46,7 @@ export const HOSTILE_COMPOSE: HostileCase[] = [
 export const HOSTILE_DOCKERFILES: HostileCase[] = [
   ["another attempt's image in FROM", { Dockerfile: '# steal\nFROM kadai-0123456789abcdef-web:latest\n' }, /^Dockerfile:2 FROM: images named kadai-/],
   ['FROM ${BASE} with ARG BASE=kadai-…', { Dockerfile: 'ARG BASE=kadai-0123456789abcdef-web\nFROM ${BASE}\n' }, /^Dockerfile:2 FROM: images named kadai-.*\(FROM \$\{BASE\} is kadai-0123456789abcdef-web\)/],
+  ["another attempt's image in kadai's registry, on its way to the engine", { Dockerfile: 'ARG REG=127.0.0.1:5000\nFROM ${REG}/kadai-attempts/kadai-0123456789abcdef-1-web-m1-0123456789abcdef0123456789abcdef\n' }, /^Dockerfile:2 FROM: images named kadai-/],
   ["COPY --from=<another attempt's image>", { Dockerfile: 'FROM busybox:1.36\nCOPY --from=kadai-0123456789abcdef-web:latest /app /stolen\n' }, /^Dockerfile:2 COPY --from: images named kadai-/],
   ["RUN --mount from=<another attempt's image>", { Dockerfile: 'FROM busybox:1.36\nRUN --mount=type=bind,from=kadai-0123456789abcdef-web,target=/x cp -r /x /stolen\n' }, /^Dockerfile:2 RUN --mount from: images named kadai-/],
   ['# syntax= naming a registry frontend', { Dockerfile: '# syntax=docker.io/evil/frontend:latest\nFROM busybox:1.36\n' }, /^Dockerfile:1 # syntax: kadai builds with BuildKit's built-in Dockerfile frontend/],

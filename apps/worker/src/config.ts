@@ -57,6 +57,7 @@ const schema = z
     KADAI_PACKAGE_MIRROR_PORT: fields.port.default(80),
     KADAI_PACKAGE_MIRROR_URL: z.union([z.literal(''), z.string().url()]).default('http://127.0.0.1:5080'),
     KADAI_DOCKER_IMAGE_REGISTRY: z.union([z.literal(''), z.string().url()]).default('http://127.0.0.1:5000'),
+    KADAI_DOCKER_TRANSFER_REGISTRY: z.string().url().optional(),
     KADAI_DOCKER_IMAGE_MAX_MB: fields.positiveInt.default(2048),
     KADAI_DOCKER_ISOLATE_FROM_HOST: z.enum(['true', 'false']).default('true'),
     // registries kadai serves images from besides the engine's mirrors (comma-separated URLs): their outage is kadai's
@@ -147,6 +148,7 @@ const schema = z
       packageMirrorPort: env.KADAI_PACKAGE_MIRROR_PORT,
       packageMirrorStatusUrl: env.KADAI_PACKAGE_MIRROR_URL,
       imageRegistry: env.KADAI_DOCKER_IMAGE_REGISTRY,
+      transferRegistry: env.KADAI_DOCKER_TRANSFER_REGISTRY ?? env.KADAI_DOCKER_IMAGE_REGISTRY,
       maxImageBytes: env.KADAI_DOCKER_IMAGE_MAX_MB * 1024 * 1024,
       ownRegistries: env.KADAI_DOCKER_REGISTRIES,
       reapAfterMs: env.KADAI_DOCKER_REAP_AFTER_MS,

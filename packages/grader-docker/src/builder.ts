@@ -10,7 +10,7 @@ import { runBuildkitBuild } from './buildkit/build';
 import { writeContext } from './buildkit/context';
 import type { DockerfileFacts } from './dockerfile';
 import { engine } from './engine';
-import { registryImageProblem } from './images';
+import { registryImageProblem, registryProblem } from './images';
 import { gatewayOf } from './isolation';
 import type { ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
@@ -54,11 +54,11 @@ export const mirrorAddress = (o: DockerGraderOptions) => o.packageMirrorAddress 
  * Builds one image with kadai's BuildKit daemon (buildkit/), whose RUN steps sit on the build
  * network, whose only way out is kadai's package mirror (build-egress.ts), inside the attempt's
  * build limits (build-limits.ts: pids, memory, time, image size; BuildKit puts every step in the
- * attempt's build cgroup), and loads it into the engine. A build a limit stopped fails naming the
+ * attempt's build cgroup), and hands it to the engine through kadai's registry (buildkit/transfer.ts). A build a limit stopped fails naming the
  * limit. Any other failed build is the student's — the step's message is the check's evidence —
  * unless kadai let it down, which is decided from kadai's own records, never from the build's
- * output: the mirror's record of upstream failures during the build, the engine and buildkitd
- * answering, and free space on their disks.
+ * output: the mirror's record of upstream failures during the build, the engine, buildkitd and
+ * kadai's registry answering, and free space on their disks.
  */
 export class Builder {
   constructor(
@@ -122,6 +122,11 @@ export class Builder {
     }
     const buildkitDown = await buildkitProblem(this.options.buildkit);
     if (buildkitDown) throw new InfrastructureError(buildkitDown, true);
+    // the images a build starts FROM come from kadai's registry, built images go through it
+    for (const registry of new Set([this.options.imageRegistry, this.options.transferRegistry])) {
+      const down = registry ? await registryProblem(registry) : undefined;
+      if (down) throw new InfrastructureError(down, true);
+    }
     const info = await engine('info', () => this.docker.info() as Promise<{ DockerRootDir?: string }>);
     for (const [whose, dir] of [['the engine', info.DockerRootDir], ['buildkitd', this.options.buildkit.stateDir]] as const) {
       const disk = dir ? await statfs(dir).catch(() => undefined) : undefined;

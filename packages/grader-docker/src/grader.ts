@@ -10,6 +10,7 @@ import { egressProblems, ensureBuildEgress, type BuildEgress } from './build-egr
 import { mirrorAddress } from './builder';
 import { BUILD_BRIDGE } from './isolation';
 import { reap, runsOnEngine } from './reaper';
+import { reapTransfers } from './buildkit/transfer';
 import { SandboxSafety } from './safety';
 import { Sandbox } from './sandbox';
 import { UnsafeSandboxError } from './unsafe';
@@ -65,10 +66,16 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
 
   // The resources of runs whose lease is over (a crashed or stalled worker's), whatever their age; a
   // live run's are its owner's to remove; what no run of this database accounts for goes by age.
+  // Built images pass through the registry for seconds (buildkit/transfer.ts): an old transfer is a dead worker's.
+  const emptiedTransfers = new Set<string>();
   const reapReleased = async (ctx: HousekeepingContext) => {
     const runs = await ctx.releasedRuns(await runsOnEngine(docker));
     const removed = await reap(docker, { olderThanMs: options.reapAfterMs, runs });
-    ctx.log.info({ removed }, 'docker reaper ran');
+    const transfers = await reapTransfers(options.transferRegistry, options.reapAfterMs, emptiedTransfers).catch((error: unknown) => {
+      ctx.log.warn({ err: error }, 'the registry part of the docker reaper failed; it runs again next time');
+      return 0;
+    });
+    ctx.log.info({ removed: { ...removed, transfers } }, 'docker reaper ran');
   };
 
   return {

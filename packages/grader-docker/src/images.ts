@@ -75,6 +75,17 @@ async function registrySize(registry: string, repo: string, reference: string, s
   return (manifest.config?.size ?? 0) + (manifest.layers ?? []).reduce((sum, l) => sum + (l.size ?? 0), 0);
 }
 
+/** Why kadai's registry is not usable (undefined when its API answers). */
+export async function registryProblem(registry: string): Promise<string | undefined> {
+  const url = `${registry.replace(/\/+$/, '')}/v2/`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    return res.ok ? undefined : `kadai's registry answered ${res.status} for ${url}`;
+  } catch (error) {
+    return `kadai's registry is not answering (${url}): ${(error as Error).message}`;
+  }
+}
+
 export interface ImageSource {
   /** kadai's registry, '' for none (then nothing can be built FROM). */
   registry: string;

@@ -48,6 +48,11 @@ export interface DockerGraderOptions {
   /** kadai's registry: the only source of the images a Dockerfile builds FROM; '' = only images already on the engine. */
   imageRegistry: string;
   /**
+   * Where built images pass from buildkitd to the engine (buildkit/transfer.ts): a registry both
+   * reach, normally kadai's registry (`imageRegistry`), whose base layers are then never sent again.
+   */
+  transferRegistry: string;
+  /**
    * Largest image an attempt may use: compressed layers fetched for a build's FROM, layers a pull
    * announces, and the size of an image the attempt builds.
    */
@@ -123,6 +128,7 @@ export const DEFAULT_DOCKER_OPTIONS: Readonly<DockerGraderOptions> = Object.free
   packageMirrorPort: 80,
   packageMirrorStatusUrl: 'http://127.0.0.1:5080',
   imageRegistry: 'http://127.0.0.1:5000',
+  transferRegistry: 'http://127.0.0.1:5000',
   maxImageBytes: 2 * 1024 * 1024 * 1024,
   buildTimeoutMs: 240_000,
   runTimeoutMs: 90_000,

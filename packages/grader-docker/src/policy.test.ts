@@ -61,6 +61,10 @@ describe('serviceViolations', () => {
     // the engine takes a bare hex string as an image ID prefix: any image on it, another attempt's too
     for (const id of ['bac0', 'sha256:bac0a314', 'BAC0A3']) expect(paths('web', { image: id })).toHaveLength(1);
     expect(paths('web', { image: 'bac0:1.0' })).toEqual([]);
+    expect(paths('web', { image: '127.0.0.1:5000/kadai-attempts/kadai-abc123-1-web-m1-0123456789abcdef0123456789abcdef' })).toHaveLength(1);
+    expect(paths('web', { image: 'localhost/kadai-attempts/x' })).toHaveLength(1);
+    expect(paths('web', { image: 'example/kadai-tools' })).toEqual([]);
+    expect(paths('web', { image: '127.0.0.1:5000/kadai-test/big:1' })).toEqual([]);
     expect(paths('web', { image: 'kadai/debian-base:bookworm' })).toEqual([]);
   });
   it('ignores privileged: false and empty lists', () => {

@@ -40,13 +40,16 @@ const DENIED_BUILD_KEYS: Record<string, string> = {
 };
 
 /**
- * Images kadai builds for attempts are tagged `kadai-<submission>-<service>`: another attempt on the
- * same engine must not run or build FROM them (they hold other students' work).
+ * Images kadai builds for attempts are tagged `kadai-<submission>-<service>` on the engine and pass
+ * through kadai's registry as `kadai-attempts/…` (buildkit/transfer.ts): another attempt must not
+ * run or build FROM them (they hold other students' work), under any registry host.
  */
 export function reservedImage(ref: string): boolean {
+  const name = ref.trim();
   // index.docker.io is Docker Hub's legacy name: the engine normalizes it to docker.io, then to the local name.
+  // A first component with a dot or a colon, or localhost, is a registry host (127.0.0.1:5000).
   // A bare hex string (or sha256:…) is taken by the engine as an image ID prefix: any image on it, another attempt's too.
-  return /^((index\.)?docker\.io\/)?(library\/)?kadai-/i.test(ref.trim()) || /^(sha256:)?[0-9a-f]{1,64}$/i.test(ref.trim());
+  return /^((index\.)?docker\.io\/)?(library\/)?kadai-/i.test(name) || /^([^/]*[.:][^/]*|localhost)\/kadai-attempts\//i.test(name) || /^(sha256:)?[0-9a-f]{1,64}$/i.test(name);
 }
 export const RESERVED_IMAGE_MESSAGE = "images named kadai-… (kadai's own attempt images) and image IDs cannot be used: name an image, such as nginx:1.25";
 

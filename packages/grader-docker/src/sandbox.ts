@@ -351,8 +351,8 @@ export class Sandbox {
         if (r.kind === 'container') await this.docker.getContainer(r.id).remove({ force: true, v: true });
         else if (r.kind === 'network') await this.docker.getNetwork(r.id).remove();
         else if (r.kind === 'volume') await this.docker.getVolume(r.id).remove({ force: true } as object);
-        // a built image is loaded whole from BuildKit (no parent images): its own layers go with
-        // it, shared ones (the labs' base layers) stay
+        // a built image is pulled whole from the registry (no parent images): its own layers go
+        // with it, shared ones (the labs' base layers) stay
         else if (r.kind === 'image') await this.docker.getImage(r.id).remove({ force: true });
         else await this.buildCgroup?.remove();
       } catch (error) {

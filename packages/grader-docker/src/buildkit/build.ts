@@ -1,32 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { InfrastructureError } from '@kadai/errors';
 import type Docker from 'dockerode';
 import { externalImages } from '../build-policy';
 import type { BuildRequest } from '../builder';
-import { engineFailure } from '../engine';
 import { gatewayOf } from '../isolation';
 import type { DockerGraderOptions } from '../options';
 import { runBuildctl } from './buildctl';
 import { writeContext, type BuildDirectory } from './context';
 import { buildSourcePolicy } from './source-policy';
-
-/** Loads a docker tarball into the engine; the engine's error events are failures too. */
-async function loadImage(docker: Docker, tarball: Readable): Promise<void> {
-  try {
-    const stream = await docker.loadImage(tarball, { quiet: true });
-    await new Promise<void>((resolve, reject) =>
-      docker.modem.followProgress(
-        stream,
-        (err) => (err ? reject(err) : resolve()),
-        (event: { error?: string }) => event.error && reject(new Error(event.error)),
-      ),
-    );
-  } catch (error) {
-    throw engineFailure('load the built image', error);
-  }
-}
+import { newTransfer, pullTransfer, removeTransfer } from './transfer';
 
 /** What every build on kadai's buildkitd gets: the source policy (written beside the context), the mirror's names, the step limits. */
 async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images: string[], cgroupParent: string) {
@@ -50,31 +33,41 @@ async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images
 }
 
 /**
- * One build on kadai's BuildKit daemon, the image loaded into the engine under `request.tag`.
+ * One build on kadai's BuildKit daemon, the image handed to the engine through kadai's registry
+ * (transfer.ts) and tagged `request.tag` there; the registry's copy is removed before this returns.
  * Returns BuildKit's message when the build failed (whose failure that is, the caller decides);
- * throws InfrastructureError when buildctl cannot run or the engine cannot take the image.
+ * throws InfrastructureError when buildctl cannot run, the registry or the engine cannot take the image.
  */
 export async function runBuildkitBuild(docker: Docker, o: DockerGraderOptions, dir: BuildDirectory, request: BuildRequest & { cgroupParent: string }, onLog: (text: string) => void, signal: AbortSignal): Promise<{ error?: string }> {
   const images = request.facts ? externalImages(request.facts).map((i) => i.ref) : [];
+  const transfer = newTransfer(o.transferRegistry, request.tag);
   const build = {
     ...(await buildSettings(o, dir, images, request.cgroupParent)),
     dockerfile: request.build.dockerfile,
-    tag: request.tag,
+    push: transfer.ref,
     args: request.build.args ?? {},
     ...(request.build.target ? { target: request.build.target } : {}),
     labels: request.labels,
     cacheNamespace: request.cacheNamespace,
   };
-  const result = await runBuildctl(o.buildkit, build, onLog, (tarball) => loadImage(docker, tarball), signal).catch((error: unknown) => {
-    throw new InfrastructureError(`cannot run buildctl (${o.buildkit.buildctl}): ${(error as Error).message}`, false, { cause: error });
-  });
-  if (result.error) {
-    await result.loaded?.catch(() => undefined); // a half-sent tarball: the engine refuses it, nothing to keep
-    return { error: result.error };
+  // whether the registry may hold something of this build (its export may have begun)
+  let pushed = true;
+  try {
+    const result = await runBuildctl(o.buildkit, build, onLog, signal).catch((error: unknown) => {
+      throw new InfrastructureError(`cannot run buildctl (${o.buildkit.buildctl}): ${(error as Error).message}`, false, { cause: error });
+    });
+    // The transfer's name is secret to this build (no step sees it): a failure naming it is the
+    // push to kadai's registry failing, never something a student's step printed.
+    if (result.error?.includes(transfer.repository)) throw new InfrastructureError(`buildkitd could not push the built image to kadai's registry: ${result.error}`, true);
+    if (result.error) {
+      pushed = false;
+      return { error: result.error };
+    }
+    await pullTransfer(docker, transfer, request.tag);
+    return {};
+  } finally {
+    if (pushed) await removeTransfer(transfer);
   }
-  if (!result.loaded) throw new InfrastructureError('buildkitd finished the build but sent no image', true);
-  await result.loaded;
-  return {};
 }
 
 /**
@@ -87,9 +80,9 @@ export async function probeBuildStep(o: DockerGraderOptions, cgroupParent: strin
   const dockerfile = `FROM ${o.helperImage}\nRUN echo probing ${cgroupParent} && cat /proc/self/cgroup\n`;
   const dir = await writeContext('.', new Map([['Dockerfile', Buffer.from(dockerfile)]]));
   try {
-    const build = { ...(await buildSettings(o, dir, [], cgroupParent)), dockerfile: 'Dockerfile', tag: '', args: {}, labels: {}, cacheNamespace: 'kadai-probe' };
+    const build = { ...(await buildSettings(o, dir, [], cgroupParent)), dockerfile: 'Dockerfile', push: '', args: {}, labels: {}, cacheNamespace: 'kadai-probe' };
     let output = '';
-    const result = await runBuildctl(o.buildkit, build, (text) => (output += text), () => Promise.resolve(), AbortSignal.timeout(60_000));
+    const result = await runBuildctl(o.buildkit, build, (text) => (output += text), AbortSignal.timeout(60_000));
     if (result.error) throw new InfrastructureError(`the probe build on buildkitd failed: ${result.error}`, true);
     return output;
   } finally {

@@ -1,5 +1,4 @@
 import { execFile, spawn } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
 
 /** Where kadai's BuildKit daemon is (infra/buildkit/up) and the client that talks to it. */
 export interface BuildkitEndpoint {
@@ -14,8 +13,8 @@ export interface BuildctlBuild {
   contextDir: string;
   /** The Dockerfile's path in the context. */
   dockerfile: string;
-  /** The image name the docker tarball carries; '' exports nothing (a probe). */
-  tag: string;
+  /** Where buildkitd pushes the image (a transfer.ts reference in kadai's registry); '' exports nothing (a probe). */
+  push: string;
   args: Record<string, string>;
   target?: string;
   labels: Record<string, string>;
@@ -39,8 +38,9 @@ export interface BuildctlBuild {
  * empty) makes that frontend build the file itself instead of forwarding to the frontend image a
  * `# syntax=` line names (the frontend only forwards when the request has no cmdline); no
  * `--secret`/`--ssh` is ever given, so `RUN --mount=type=secret` finds nothing and
- * `--mount=type=ssh` fails as on a student's `docker build` without them. The image comes out as a
- * docker tarball on stdout.
+ * `--mount=type=ssh` fails as on a student's `docker build` without them. The image is pushed to
+ * kadai's registry (plain HTTP, Docker media types, which the engine's dockerd 20.10 pulls), from
+ * where the engine pulls only the layers it lacks (transfer.ts).
  */
 export function buildctlArgs(endpoint: BuildkitEndpoint, b: BuildctlBuild): string[] {
   const opt = (key: string, value: string) => ['--opt', `${key}=${value}`];
@@ -70,7 +70,7 @@ export function buildctlArgs(endpoint: BuildkitEndpoint, b: BuildctlBuild): stri
     ...Object.entries(b.labels).flatMap(([k, v]) => opt(`label:${k}`, v)),
     '--source-policy-file',
     b.sourcePolicyFile,
-    ...(b.tag ? ['--output', `type=docker,name=${b.tag},dest=-`] : []),
+    ...(b.push ? ['--output', `type=image,name=${b.push},push=true,registry.insecure=true,oci-mediatypes=false`] : []),
   ];
 }
 
@@ -91,22 +91,13 @@ export function buildctlError(output: string): string | undefined {
 }
 
 /**
- * Runs one build: the progress (plain text) goes to `onLog`, the image tarball to `load` (called
- * with the stream once the first byte arrives; never for a build that exports nothing). Aborting
- * the signal stops buildctl, and buildkitd cancels the build with its session, killing its RUN
- * steps' processes.
+ * Runs one build: the progress (plain text) goes to `onLog`. Aborting the signal stops buildctl,
+ * and buildkitd cancels the build with its session, killing its RUN steps' processes.
  */
-export function runBuildctl(endpoint: BuildkitEndpoint, b: BuildctlBuild, onLog: (text: string) => void, load: (tarball: Readable) => Promise<void>, signal: AbortSignal): Promise<BuildctlResult & { loaded?: Promise<void> }> {
+export function runBuildctl(endpoint: BuildkitEndpoint, b: BuildctlBuild, onLog: (text: string) => void, signal: AbortSignal): Promise<BuildctlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(endpoint.buildctl, buildctlArgs(endpoint, b), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(endpoint.buildctl, buildctlArgs(endpoint, b), { stdio: ['ignore', 'ignore', 'pipe'] });
     let output = '';
-    let loaded: Promise<void> | undefined;
-    const tarball = new PassThrough();
-    child.stdout.once('data', () => {
-      loaded = load(tarball);
-      loaded.catch(() => undefined); // awaited by the caller; kept from being an unhandled rejection meanwhile
-    });
-    child.stdout.pipe(tarball);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
       output = (output + text).slice(-64 * 1024);
@@ -125,7 +116,7 @@ export function runBuildctl(endpoint: BuildkitEndpoint, b: BuildctlBuild, onLog:
     child.once('close', (exitCode) => {
       signal.removeEventListener('abort', stop);
       const error = exitCode === 0 ? undefined : (buildctlError(output) ?? `buildctl exited with ${exitCode ?? 'a signal'}`);
-      resolve({ exitCode, ...(error ? { error } : {}), ...(loaded ? { loaded } : {}) });
+      resolve({ exitCode, ...(error ? { error } : {}) });
     });
   });
 }
