@@ -86,6 +86,13 @@ describe('build limits', () => {
     expect(check(view, 'builds')?.evidence).toMatch(/exit code: 153|File too large/);
   });
 
+  it('a RUN step that writes many files, each below the per-file limit, stops at the disk limit for all it writes', async () => {
+    // 400 files of 1 MiB: RLIMIT_FSIZE never fires; the watch measures the step's writable layer
+    const view = await grade('docker-python-app', python('FROM python:3.10-slim\nRUN for i in $(seq 1 400); do dd if=/dev/zero of=/fill-$i bs=1M count=1 2>/dev/null; done; sleep 120\n'));
+    expect(view.state).toBe('graded');
+    expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringContaining(`a build step reached the disk limit (${DISK_MB} MiB written by one step)`) } });
+  });
+
   it("an image above the size limit fails the build, naming the limit; the attempt's own layers are removed, the base image stays", async () => {
     const marker = randomUUID();
     // python:3.10-slim is below the limit; 60 MB written on top of it is not

@@ -1,11 +1,12 @@
 import { InfrastructureError } from '@kadai/errors';
 import type { Logger } from '@kadai/observability';
 import type { BuildCgroup } from './cgroups';
-import { DISK_QUOTA_MESSAGE, ENGINE_DISK_FULL, type EngineDisk } from './disk';
+import { DISK_QUOTA_MESSAGE, ENGINE_DISK_FULL } from './disk';
 import type { DockerGraderOptions } from './options';
-import { UnsafeSandboxError } from './unsafe';
+import { diskUsage, stepUpperDir } from './step-disk';
 
 const WATCH_INTERVAL_MS = 100;
+const DISK_WATCH_INTERVAL_MS = 1000;
 
 /** The limit that stopped a build, when one did. */
 export type BuildLimit = 'time' | 'pids' | 'memory' | 'disk' | 'image size';
@@ -16,7 +17,7 @@ const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
  * The limits of one attempt's builds, around whichever builder runs them: every build container
  * goes into the attempt's build cgroup (`cgroupParent`, absolute, pids.max for all its steps
  * together, read back before each build), a watch stops the build the moment the pids limit is hit
- * and puts the disk limit on each step container's writable layer as it appears, and however the
+ * or a running step's writable layer holds more than the disk limit (step-disk.ts), and however the
  * build ends, every process left in the cgroup is killed. `verdict` then says which limit, if any,
  * a failed build ran into — in words the student can act on, the same for the same submission.
  */
@@ -27,7 +28,6 @@ export class BuildLimits {
   constructor(
     private readonly options: DockerGraderOptions,
     private readonly cgroup: BuildCgroup,
-    private readonly disk: EngineDisk,
     private readonly log: Logger,
   ) {}
 
@@ -38,8 +38,7 @@ export class BuildLimits {
 
   /**
    * Runs one build under the limits. `build` gets a signal that aborts when the watch stops the
-   * build (it must end the build with it). Throws UnsafeSandboxError when a limit could not be put
-   * on a running step, or processes survive the kill.
+   * build (it must end the build with it). Throws UnsafeSandboxError when processes survive the kill.
    */
   async guard<T>(build: (stop: AbortSignal) => Promise<T>): Promise<T> {
     await this.cgroup.verify();
@@ -55,41 +54,44 @@ export class BuildLimits {
       await watch.stop();
       const killed = await this.cgroup.killAll();
       if (killed > 0) this.log.info({ killed, limit: this.stoppedBy }, 'killed the processes a stopped build left');
-      // eslint-disable-next-line no-unsafe-finally -- a limit that could not be applied outranks the build's own outcome
-      if (watch.failure) throw watch.failure;
     }
   }
 
-  /** Polls the build cgroup: stops the build at the pids limit, puts the disk limit on each new step container. */
-  private watch(stopAt: (limit: BuildLimit) => void): { stop: () => Promise<void>; failure?: UnsafeSandboxError } {
-    const limited = new Set<string>();
-    const state: { stop: () => Promise<void>; failure?: UnsafeSandboxError } = { stop: async () => undefined };
+  /**
+   * Polls the build cgroup: stops the build at the pids limit (every 100 ms) and when a running
+   * step's writable layer holds more than `diskBytes` (each step measured about once a second).
+   */
+  private watch(stopAt: (limit: BuildLimit) => void): { stop: () => Promise<void> } {
     let running = true;
-    const loop = (async () => {
+    const every = async (ms: number, poll: () => Promise<void>) => {
       while (running) {
-        if (await this.cgroup.pidsLimitReached()) stopAt('pids');
-        for (const id of await this.cgroup.containerIds()) {
-          if (limited.has(id)) continue;
-          try {
-            await this.disk.limitContainer(id, this.options.diskBytes);
-            limited.add(id);
-          } catch (error) {
-            // the step may have ended in between (its layer is gone): only a live step without a limit is unsafe
-            if ((await this.cgroup.containerIds()).includes(id)) {
-              state.failure = new UnsafeSandboxError(`cannot limit the disk of build step ${id.slice(0, 12)}: ${(error as Error).message}`, { cause: error });
-              stopAt('disk');
-              return;
-            }
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, WATCH_INTERVAL_MS));
+        await poll();
+        await new Promise((resolve) => setTimeout(resolve, ms));
       }
-    })();
-    state.stop = async () => {
-      running = false;
-      await loop;
     };
-    return state;
+    const pids = every(WATCH_INTERVAL_MS, async () => {
+      if (await this.cgroup.pidsLimitReached()) stopAt('pids');
+    });
+    const disk = every(DISK_WATCH_INTERVAL_MS, async () => {
+      const layers = new Set<string>();
+      for (const pid of await this.cgroup.stepPids()) {
+        const upper = await stepUpperDir(pid);
+        if (upper) layers.add(upper);
+      }
+      for (const layer of layers) {
+        const used = await diskUsage(layer, this.options.diskBytes);
+        if (used > this.options.diskBytes) {
+          this.log.info({ layer, used }, 'a build step passed the disk limit');
+          stopAt('disk');
+        }
+      }
+    });
+    return {
+      stop: async () => {
+        running = false;
+        await Promise.all([pids, disk]);
+      },
+    };
   }
 
   /**
@@ -103,6 +105,7 @@ export class BuildLimits {
     if (this.stoppedBy === 'pids' || (error !== undefined && (await this.cgroup.pidsLimitReached()))) {
       return { limit: 'pids', error: `the build was stopped at the process limit (${o.buildPidsLimit} processes for all build steps)` };
     }
+    if (this.stoppedBy === 'disk') return { limit: 'disk', error: `a build step reached the disk limit (${mib(o.diskBytes)} MiB written by one step)` };
     if (error !== undefined && DISK_QUOTA_MESSAGE.test(`${log}\n${error}`)) {
       return { limit: 'disk', error: `a build step reached the disk limit (${mib(o.diskBytes)} MiB per file a step writes): ${error}` };
     }

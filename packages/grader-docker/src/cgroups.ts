@@ -146,10 +146,14 @@ export class BuildCgroup {
     return peak >= limitBytes * 0.95;
   }
 
-  /** The ids of the containers running in the cgroup now (the engine names their cgroups after them). */
-  async containerIds(): Promise<string[]> {
-    const entries = await readdir(this.pidsDir, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isDirectory() && /^[0-9a-f]{64}$/.test(e.name)).map((e) => e.name);
+  /** One process of each cgroup below this one that has any: a process of each running build step (BuildKit's `buildkit/<id>`). */
+  async stepPids(): Promise<number[]> {
+    const pids: number[] = [];
+    for (const dir of (await this.subtree()).slice(1)) {
+      const first = (await readText(path.join(dir, 'cgroup.procs')))?.split('\n')[0];
+      if (first) pids.push(Number(first));
+    }
+    return pids;
   }
 
   /** Every process in the cgroup and below. */

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { readFile, rmdir, statfs } from 'node:fs/promises';
-import path from 'node:path';
 import { UnsafeSandboxError } from './unsafe';
 
 /** What a process prints when a write hits a quota (EDQUOT), e.g. dd: "Disk quota exceeded". */
@@ -30,9 +29,8 @@ async function quotaMode(dir: string): Promise<string> {
 
 /**
  * kadai's engine keeps every container's writable layer in a btrfs subvolume with quotas on
- * (infra/docker/up). Containers the grader creates get `StorageOpt.size`; the legacy builder's step
- * containers cannot, so the build watch puts an exclusive-bytes qgroup limit on each step
- * container's subvolume as soon as it appears in the attempt's build cgroup.
+ * (infra/docker/up): containers the grader creates get `StorageOpt.size`, named volumes a subvolume
+ * with a qgroup limit. (BuildKit's build steps are not on this disk: step-disk.ts.)
  */
 export class EngineDisk {
   private constructor(
@@ -57,13 +55,6 @@ export class EngineDisk {
   async freeBytes(): Promise<number> {
     const s = await statfs(this.dataRoot);
     return s.bavail * s.bsize;
-  }
-
-  /** Limits what a container may write (bytes not shared with its image) by a btrfs qgroup limit. */
-  async limitContainer(containerId: string, bytes: number): Promise<void> {
-    const mountId = (await readFile(path.join(this.dataRoot, 'image', 'btrfs', 'layerdb', 'mounts', containerId, 'mount-id'), 'utf8')).trim();
-    const subvolume = path.join(this.dataRoot, 'btrfs', 'subvolumes', mountId);
-    await run('btrfs', ['qgroup', 'limit', '-e', String(bytes), subvolume]);
   }
 
   /**

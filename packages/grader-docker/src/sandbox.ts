@@ -122,7 +122,7 @@ export class Sandbox {
     this.buildCgroup = new BuildCgroup(this.limits.cgroups, this.options.buildCgroupParent, this.prefix, this.options.buildPidsLimit);
     this.resources.push({ kind: 'cgroup', id: this.buildCgroup.path });
     await this.buildCgroup.create();
-    return new BuildLimits(this.options, this.buildCgroup, this.limits.disk, this.log);
+    return new BuildLimits(this.options, this.buildCgroup, this.log);
   }
 
   /**
