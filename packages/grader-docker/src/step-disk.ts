@@ -9,7 +9,11 @@ import path from 'node:path';
  * it enters the container).
  */
 export async function stepUpperDir(pid: number): Promise<string | undefined> {
-  const mountinfo = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
+  return rootUpperDir(await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => ''));
+}
+
+/** The upperdir of the overlay mounted on `/` in a mountinfo text. */
+export function rootUpperDir(mountinfo: string): string | undefined {
   for (const line of mountinfo.split('\n')) {
     // id parent major:minor root mountpoint options [optional…] - fstype source superoptions
     const [before, after] = line.split(' - ');
