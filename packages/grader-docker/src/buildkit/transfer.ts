@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { InfrastructureError } from '@kadai/errors';
 import type Docker from 'dockerode';
-import { engineFailure } from '../engine';
+import { engineFailure, isNotFound } from '../engine';
 
 /**
  * How a built image gets from buildkitd into kadai's engine: buildkitd pushes it to kadai's registry
@@ -69,9 +69,14 @@ export async function pullTransfer(docker: Docker, transfer: Transfer, tag: stri
     const { RepoDigests } = await pulled.inspect();
     const [repo, version] = [tag.replace(/:[^/:]*$/, ''), /:([^/:]*)$/.exec(tag)?.[1] ?? 'latest'];
     await pulled.tag({ repo, tag: version });
-    // untagging only: the image stays under `tag`
+    // untagging only: the image stays under `tag` (the engine drops a repository's digest name with its last tag, so either may be gone already)
     for (const name of [transfer.ref, ...(RepoDigests ?? []).filter((d) => d.includes(`/${transfer.repository}@`))]) {
-      await docker.getImage(name).remove({ noprune: true });
+      await docker
+        .getImage(name)
+        .remove({ noprune: true })
+        .catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
     }
   } catch (error) {
     throw engineFailure("pull the built image from kadai's registry", error);
