@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { engineProxy, startTestRegistry, type TestRegistry } from '../support/faults';
 import { freePort, startStack, type Stack } from '../support/stack';
+import { buildProcesses } from './support';
 
 // Through the real api and worker, what is kadai's failure and what is the student's:
 // - a build slower than the attempt's budget is the student's failed check, graded at once, no retries;
@@ -110,11 +111,12 @@ it("fails the student's check for an image kadai's registries do not have, namin
 
 /** A Dockerfile whose one RUN step takes 8 s the first time (nothing cached: a new line each test). */
 const slowStep = () => `FROM busybox:1.36\nRUN sleep 8 && echo ${randomUUID()} > /stamp\nCMD ["sleep", "600"]\n`;
-const attemptRunning = (id: string) => until('the attempt is being graded', async () => ((await row(id)).state === 'running' ? true : undefined), 60_000);
+/** Until a RUN step of the attempt runs (a process in its build cgroup). */
+const building = (id: string) => until('a build step runs', async () => (buildProcesses(id).length > 0 ? true : undefined), 60_000);
 
 it('retries when the registry built images pass through to the engine goes away mid-build, then records error — never a 0', async () => {
   const id = await submit('build-one', { Dockerfile: slowStep() });
-  await attemptRunning(id);
+  await building(id);
   registry.proxy.cut();
   try {
     const result = await finished(id, 240_000);
@@ -129,7 +131,7 @@ it('retries when the registry built images pass through to the engine goes away 
 
 it('retries when the engine goes away while an image is being built, then records error — never a 0; the registry keeps nothing of it', async () => {
   const id = await submit('build-one', { Dockerfile: slowStep() });
-  await attemptRunning(id);
+  await building(id);
   engineLink.cut();
   try {
     const result = await finished(id, 240_000);

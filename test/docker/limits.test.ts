@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, REPO_ROOT, startStack, type Stack } from '../support/stack';
+import { buildProcesses } from './support';
 import { createNetnsTarget, type NetnsTarget } from './netns';
 
 // The sandbox's limits, through the real api and worker on kadai's engine: each hostile submission
@@ -35,19 +36,6 @@ const solution = (lab: string) => {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
 };
 const python = (dockerfile: string) => ({ ...solution('docker-python-app'), Dockerfile: dockerfile });
-
-/** Every process whose cgroup is the attempt's build cgroup or below (kadai names it after the submission). */
-function buildProcesses(submissionId: string): number[] {
-  const attempt = `/kadai-build/kadai-${submissionId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20)}`;
-  return readdirSync('/proc').flatMap((entry) => {
-    if (!/^\d+$/.test(entry)) return [];
-    try {
-      return readFileSync(`/proc/${entry}/cgroup`, 'utf8').includes(attempt) ? [Number(entry)] : [];
-    } catch {
-      return []; // gone meanwhile
-    }
-  });
-}
 
 async function grade(lab: string, files: Record<string, string>, who: 'student1' | 'student2' = 'student1'): Promise<SubmissionView> {
   const client = stack.client(who);

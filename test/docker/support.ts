@@ -3,6 +3,7 @@ import { RejectedInputError } from '@kadai/errors';
 import { createDockerGrader, leftovers, reap, type DockerGraderOptions } from '@kadai/grader-docker';
 import type { CheckResult } from '@kadai/grading';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import pino from 'pino';
 
 const t = (s: string) => ({ ja: s, en: s });
@@ -56,4 +57,17 @@ export async function rejection(grader: ReturnType<typeof testGrader>, lab: Lab,
     throw error;
   }
   return [];
+}
+
+/** Every process whose cgroup is the attempt's build cgroup or below (kadai names it after the submission). */
+export function buildProcesses(submissionId: string): number[] {
+  const attempt = `/kadai-build/kadai-${submissionId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20)}`;
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      return readFileSync(`/proc/${entry}/cgroup`, 'utf8').includes(attempt) ? [Number(entry)] : [];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
 }

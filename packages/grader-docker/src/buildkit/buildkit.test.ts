@@ -29,6 +29,7 @@ describe('the source policy sent with every build', () => {
     expect(re.test('docker-image://127.0.0.1:5000/library/kadai-x-1-web:latest')).toBe(true);
     expect(re.test('docker-image://127.0.0.1:5000/library/python:3.10-slim')).toBe(false);
     expect(re.test('docker-image://127.0.0.1:5000/kadai/probe:1')).toBe(false);
+    expect(re.test('docker-image://127.0.0.1:5000/kadai-test/big:1')).toBe(false);
   });
   it('names images as BuildKit does', () => {
     expect(imageSourceId('python:3.10-slim')).toBe('docker-image://docker.io/library/python:3.10-slim');

@@ -1,4 +1,5 @@
 import { parseImageRef, registryRepository } from '../images';
+import { TRANSFER_NAMESPACE } from './transfer';
 
 /**
  * BuildKit's source policy (sent with every build, `buildctl --source-policy-file`): the build may
@@ -9,7 +10,7 @@ import { parseImageRef, registryRepository } from '../images';
  * itself, whatever the Dockerfile frontend makes of the file: a second line behind kadai's own
  * reading of the Dockerfile (`build-policy.ts`).
  *
- * Images named `kadai-…` in kadai's registry are denied last: the transfer repositories
+ * kadai's own images in its registry (`kadai-attempts/…`, and Docker Hub's `kadai-…` names) are denied last: the transfer repositories
  * (transfer.ts) through which attempts' built images pass to the engine are never a build's source.
  *
  * BuildKit evaluates the rules in order; the last ALLOW/DENY that matches wins, and a CONVERT that
@@ -50,7 +51,7 @@ export function buildSourcePolicy(registryHost: string, images: readonly string[
       { action: 'ALLOW', selector: { identifier: `${registry}/*`, match_type: 'WILDCARD' } },
       { action: 'CONVERT', selector: { identifier: '^docker-image://docker\\.io/(.+)$', match_type: 'REGEX' }, updates: { identifier: `${registry}/$1` } },
       ...convert,
-      { action: 'DENY', selector: { identifier: `^${registry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(library/)?kadai-`, match_type: 'REGEX' } },
+      { action: 'DENY', selector: { identifier: `^${registry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(library/kadai-|${TRANSFER_NAMESPACE}/)`, match_type: 'REGEX' } },
     ],
   };
 }
