@@ -14,6 +14,7 @@ import { nodeStep } from './node';
 import { patchStep } from './patch';
 import { persistStep } from './persist';
 import { placementStep } from './placement';
+import { restartedStep } from './restarted';
 import { rolloutUndoStep } from './rollout-undo';
 import { scaleStep } from './scale';
 import { setImageStep } from './set-image';
@@ -44,6 +45,7 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   rolloutWatch: rolloutWatchStep,
   killContainer: killContainerStep,
   hpaScaleOut: hpaScaleOutStep,
+  restarted: restartedStep,
   placement: placementStep,
   node: nodeStep,
   document: documentStep,
