@@ -26,12 +26,15 @@ export interface ApplyOptions {
 export class ImpersonatingApplier {
   /** The attempt's own client: every request impersonates its ServiceAccount. */
   readonly client: ObjectClient;
+  /** The same identity for client-node's own APIs (Exec). */
+  readonly kubeConfig: KubeConfig;
 
   constructor(kc: KubeConfig, user: string, namespace: string) {
     const as = impersonating(kc, user);
     // objects without a namespace land in the attempt's (the context's namespace is the client's default)
     const context = as.getContextObject(as.getCurrentContext());
     if (context) (context as { namespace?: string }).namespace = namespace;
+    this.kubeConfig = as;
     this.client = new ObjectClient(as);
   }
 

@@ -1,6 +1,7 @@
 import { ApiException, KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { keepAliveLike } from './target';
 
 /** Which resource a kind is and whether it is namespaced: client-node's discovery, cached per client. */
 class Discovery extends KubernetesObjectApi {
@@ -48,12 +49,13 @@ export class ObjectClient {
     this.discovery = Discovery.for(kc);
   }
 
-  /** TLS agent and credentials, made once per client (a new agent per request would repeat the TLS handshake). */
+  /** TLS agent and credentials, made once per client, connections kept open (a new one per request would repeat the TLS handshake). */
   private connection(): Promise<RequestOptions> {
     this.connecting ??= (async () => {
       const options: RequestOptions = {};
       await this.kc.applyToHTTPSOptions(options);
-      return options;
+      const agent = keepAliveLike(options.agent);
+      return agent ? { ...options, agent } : options;
     })();
     return this.connecting;
   }

@@ -1,10 +1,9 @@
-import { AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy, V1PolicyRule, V1ResourceAttributes } from '@kubernetes/client-node';
+import { AuthenticationV1Api, CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy, V1PolicyRule, type V1ServiceAccount } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { ImpersonatingApplier, type ApplyOptions } from './apply';
 import type { ObjectClient } from './client';
 import { Cleaner } from './cleaner';
-import { infrastructureError, isNotFound, statusOf } from './errors';
-import { impersonating } from './target';
+import { infrastructureError, isNotFound, messageOf, statusOf } from './errors';
 import { attemptIdentity, attemptRules, ClusterNetwork, defaultClusterNetwork, defaultLimits, networkPolicy, QUOTA_NAME, quotaObjects, resourcePolicyRules, SandboxLimits, workerAccess } from './guards';
 import { ATTEMPT_ACCOUNT, checkLabelValue, LEASE_ANNOTATION, MANAGED_BY, NAMESPACE_PREFIX, RUN_LABEL, SUBMISSION_LABEL } from './labels';
 
@@ -40,7 +39,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class Sandboxes {
   private readonly core: CoreV1Api;
   private readonly objects: KubernetesObjectApi;
-  private readonly authorization: AuthorizationV1Api;
   private readonly limits: SandboxLimits;
   private readonly network: ClusterNetwork;
   private readonly readyTimeoutMs: number;
@@ -52,7 +50,6 @@ export class Sandboxes {
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.objects = KubernetesObjectApi.makeApiClient(kc);
-    this.authorization = kc.makeApiClient(AuthorizationV1Api);
     this.limits = settings.limits ?? defaultLimits;
     this.network = settings.network ?? defaultClusterNetwork;
     this.readyTimeoutMs = settings.readyTimeoutMs ?? 15_000;
@@ -80,14 +77,17 @@ export class Sandboxes {
     try {
       const worker = await this.workerName();
       const teachesResources = request.teachesResources ?? false;
-      await this.guarded(name, request, cleaner, worker, { accountNamespace: name, teachesResources, rules: attemptRules });
       const courseNamespaces = new Map<string, string>();
+      // made first (no request): the attempt's access reviews go over its own client, whose connection its dry run then reuses
+      const attempt = new AttemptNamespace(this.kc, this.core, this.objects, name, cleaner, 0, courseNamespaces);
+      await this.guarded(name, request, cleaner, worker, attempt.asAttempt, { accountNamespace: name, teachesResources, rules: attemptRules });
       for (const course of request.namespaces ?? []) {
         const extra = `${name}-${course}`;
-        await this.guarded(extra, request, cleaner, worker, { accountNamespace: name, teachesResources, rules: teachesResources ? [...attemptRules, ...resourcePolicyRules] : attemptRules });
+        await this.guarded(extra, request, cleaner, worker, attempt.asAttempt, { accountNamespace: name, teachesResources, rules: teachesResources ? [...attemptRules, ...resourcePolicyRules] : attemptRules });
         courseNamespaces.set(course, extra);
       }
-      return new AttemptNamespace(this.kc, this.core, this.objects, name, cleaner, Date.now() - started, courseNamespaces);
+      attempt.setupMs = Date.now() - started;
+      return attempt;
     } catch (err) {
       await cleaner.run();
       throw infrastructureError(`setting up attempt namespace ${name}`, err);
@@ -99,7 +99,7 @@ export class Sandboxes {
    * way in, quota (and LimitRange), NetworkPolicy, the attempt account's Role and binding (the
    * account lives in `accountNamespace`, the attempt's own), the `default` ServiceAccount.
    */
-  private async guarded(name: string, request: AttemptRequest, cleaner: Cleaner, worker: string, o: { accountNamespace: string; teachesResources: boolean; rules: V1PolicyRule[] }): Promise<void> {
+  private async guarded(name: string, request: AttemptRequest, cleaner: Cleaner, worker: string, asAttempt: ObjectClient, o: { accountNamespace: string; teachesResources: boolean; rules: V1PolicyRule[] }): Promise<void> {
     const labels = {
       [MANAGED_BY.key]: MANAGED_BY.value,
       [SUBMISSION_LABEL]: checkLabelValue('submission id', request.submissionId),
@@ -119,49 +119,82 @@ export class Sandboxes {
     cleaner.add(`namespace ${name}`, () => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
     // first the worker's own way in: everything else in the namespace needs it
     await this.objects.create(workerAccess(name, worker));
-    await this.until(`the worker's RoleBinding in ${name} in effect`, () => this.allowed(this.authorization, { namespace: name, verb: 'create', resource: 'resourcequotas' }));
     const [account, role, binding] = attemptIdentity(name, o.accountNamespace, o.rules);
     const guards = [
       ...quotaObjects(name, { limits: this.limits, network: this.network, teachesResources: o.teachesResources }),
       networkPolicy(name, this.network),
       ...(o.accountNamespace === name ? [account] : []),
       role,
+      // with its Role, not after it: until the Role is in RBAC's cache the binding is refused (escalation check) and retried
+      binding,
+      defaultAccount(name),
     ];
-    await Promise.all([...guards.map((g) => this.objects.create(g)), this.ensureDefaultAccount(name)]);
-    // after its Role: RBAC's escalation check reads the Role a binding grants
-    await this.objects.create(binding);
-    const asAttempt = impersonating(this.kc, `system:serviceaccount:${o.accountNamespace}:${ATTEMPT_ACCOUNT}`).makeApiClient(AuthorizationV1Api);
+    // all at once, as soon as the worker's RoleBinding is in effect: each is retried while RBAC's cache trails the binding
+    // (asking first with an access review cost a round trip every time; the retry costs one only when the cache is late)
+    const deadline = Date.now() + this.readyTimeoutMs;
+    await Promise.all(guards.map((g) => this.createOnceAuthorized(g, deadline)));
     // the authorizer and quota admission work from caches that trail the writes above: until
     // they catch up the student's first objects would be refused for kadai's reasons
     await Promise.all([
-      this.until(`the attempt's RoleBinding in ${name} in effect`, () => this.allowed(asAttempt, { namespace: name, verb: 'patch', resource: 'pods' })),
+      this.until(`the attempt's RoleBinding in ${name} in effect`, () => allowed(asAttempt, { namespace: name, verb: 'patch', resource: 'pods' })),
       this.until(`the quota of ${name} counted`, async () => !!(await this.core.readNamespacedResourceQuota({ name: QUOTA_NAME, namespace: name })).status?.hard),
     ]);
   }
 
-  /** Pods need the `default` ServiceAccount, which a controller makes a moment after the namespace: make it now. */
-  private async ensureDefaultAccount(namespace: string): Promise<void> {
-    try {
-      await this.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } });
-    } catch (err) {
-      if (statusOf(err) !== 409) throw err;
+  /**
+   * Creates one of kadai's objects in a new namespace, again while the API server refuses it only
+   * because an RBAC change made a moment ago is not in its cache yet (the worker's RoleBinding, or
+   * the Role a binding grants). Any other refusal is thrown at once. A conflict means it is there
+   * already: the `default` ServiceAccount's controller came first, or a try that looked lost went through.
+   */
+  private async createOnceAuthorized(object: KubernetesObject, deadline: number): Promise<void> {
+    for (;;) {
+      try {
+        await this.objects.create(object);
+        return;
+      } catch (err) {
+        if (statusOf(err) === 409) return;
+        if (!rbacNotYetInEffect(err, object) || Date.now() > deadline) throw err;
+        await sleep(RETRY_MS);
+      }
     }
-  }
-
-  private async allowed(api: AuthorizationV1Api, resourceAttributes: V1ResourceAttributes): Promise<boolean> {
-    const review = await api.createSelfSubjectAccessReview({
-      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
-    });
-    return review.status?.allowed === true;
   }
 
   private async until(what: string, check: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + this.readyTimeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) throw new Error(`timed out after ${this.readyTimeoutMs} ms waiting for ${what}`);
-      await sleep(20);
+      await sleep(RETRY_MS);
     }
   }
+}
+
+/** How soon a wait for the API server's caches asks again. */
+const RETRY_MS = 20;
+
+/**
+ * A refusal that only says RBAC does not yet know a binding or Role written a moment ago: a 403
+ * "cannot create resource …" (the worker's own binding), "role … not found" or "attempting to
+ * grant RBAC permissions not currently held" (a binding whose Role is not cached yet), or the 404
+ * the API server answers creating a RoleBinding whose Role its cache does not hold yet. Not the
+ * admission fence's or a quota's refusal.
+ */
+export function rbacNotYetInEffect(err: unknown, object?: KubernetesObject): boolean {
+  const message = messageOf(err);
+  if (statusOf(err) === 404) return object?.kind === 'RoleBinding' && /not found/.test(message);
+  if (statusOf(err) !== 403) return false;
+  return !/ValidatingAdmissionPolicy|exceeded quota/.test(message) && /cannot \S+ resource|not found|permissions not currently held/.test(message);
+}
+
+/** Pods need the `default` ServiceAccount, which a controller makes a moment after the namespace: kadai makes it with the guards. */
+const defaultAccount = (namespace: string): V1ServiceAccount => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } });
+
+/** Whether the client's identity may do this (a SelfSubjectAccessReview, raw: it goes over the caller's own connection). */
+async function allowed(client: ObjectClient, resourceAttributes: Record<string, string>): Promise<boolean> {
+  const review = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
+  });
+  return review.status?.allowed === true;
 }
 
 /** One attempt's namespace: apply the submission into it as the attempt's account, then destroy it. */
@@ -176,8 +209,8 @@ export class AttemptNamespace {
     readonly name: string,
     /** Undo steps; the namespace's deletion is the first registered, so it runs last. */
     readonly cleaner: Cleaner,
-    /** How long create() took, namespace to ready. */
-    readonly setupMs: number,
+    /** How long create() took, namespace to ready (set once it is). */
+    public setupMs: number,
     /** The course's other namespaces (`team1`) → this attempt's namespace standing for each. */
     readonly courseNamespaces: ReadonlyMap<string, string> = new Map(),
   ) {
