@@ -28,8 +28,10 @@ class Capped extends Writable {
 }
 
 /**
- * Runs a command in a container through the API server's exec endpoint (as the worker; argv, no
- * shell unless the command is one). Ends when the command does or the signal aborts.
+ * Runs a command in a container through the API server's exec endpoint, as whoever `kc` is — the
+ * attempt's ServiceAccount for a lab's steps (`AttemptNamespace.attemptConfig`), so RBAC lets it
+ * into the attempt's own Pods only; argv, no shell unless the command is one. Ends when the command
+ * does or the signal aborts.
  */
 export async function execIn(kc: KubeConfig, namespace: string, pod: string, container: string | undefined, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
   const stdout = new Capped();
@@ -44,6 +46,8 @@ export async function execIn(kc: KubeConfig, namespace: string, pod: string, con
     const message = (err as Error).message ?? String(err);
     // the API server refuses the upgrade for a missing Pod or container: the submission's state, not kadai's
     if (/\b(400|404)\b/.test(message)) return { stdout: '', stderr: '', exitCode: undefined, failure: message };
+    // a Pod the identity may not exec into (another namespace's): the lab's or kadai's mistake, waiting does not help
+    if (/\b403\b/.test(message)) throw new InfrastructureError(`exec in ${namespace}/${pod} was forbidden to ${kc.getCurrentUser()?.impersonateUser ?? kc.getCurrentUser()?.name ?? 'kadai'}: ${message}`, false, { cause: err });
     throw new InfrastructureError(`exec in ${pod}: ${message}`, true, { cause: err });
   }
   await new Promise<void>((resolve) => {

@@ -19,3 +19,5 @@ export { probeCommand, parseProbeLine, succeeded, type ProbeLine, type ProbeSumm
 export { httpTarget, resolveTarget, describeTarget, type HttpTarget } from './probe/target';
 export { makeUniquePerAttempt, uniquePerAttempt, attemptIngressHost, REWRITE_ANNOTATION, DEFAULT_INGRESS_DOMAIN, DEFAULT_NODE_PORT_RANGE, type AttemptNames, type Rewrite } from './rewrite';
 export { probeNodeRuntime, killContainer, type NodeRuntime } from './runtime';
+export { execIn, type ExecResult } from './exec';
+export { NodeVolumeDirs, VOLUME_ROOT } from './volumes';

@@ -180,6 +180,8 @@ const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'd
  * What a submission may do, as the attempt's ServiceAccount: the workload kinds the courses use,
  * inside its namespace only. Not NetworkPolicies, ResourceQuotas, LimitRanges or RBAC (kadai's own
  * guards are of those kinds), and nothing cluster-scoped (a Role cannot grant that).
+ * `pods/exec` is for kadai's `exec` and `persist` steps, which run as the attempt so that they
+ * reach only its own Pods; a student's own `kubectl exec` lines are never run (k8s-vetting).
  */
 export const attemptRules: V1PolicyRule[] = [
   {
@@ -188,6 +190,8 @@ export const attemptRules: V1PolicyRule[] = [
     verbs,
   },
   { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+  // the exec API is a GET upgraded to a WebSocket, authorized as `create` (and `get` by older API servers)
+  { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
   { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale', 'daemonsets'], verbs },
   { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs },

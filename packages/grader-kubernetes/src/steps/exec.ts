@@ -37,7 +37,7 @@ export function execEvidence(command: readonly string[], result: ExecResult): st
 
 /**
  * `exec`: a command (argv; a shell only if the lab writes `sh -c`) in a Ready Pod the reference
- * selects, through the API server, as kadai. Run again until it gives the expected result or the
+ * selects, through the API server, as the attempt's ServiceAccount (its own Pods only). Run again until it gives the expected result or the
  * time is up (a file from a ConfigMap or a volume may appear a moment later), so it should not
  * change anything.
  */
@@ -55,11 +55,11 @@ export const execStep = defineCheck({
       timeoutMs: Math.max(1000, timeoutSeconds * 1000 - (Date.now() - started)),
       intervalMs: 1000,
       signal: ctx.signal,
-      observe: () => execIn(ctx.kc, ctx.resources.namespaceOf(spec.resource), nameOf(pod), spec.container, spec.command, ctx.signal),
+      observe: () => execIn(ctx.attempt.attemptConfig, ctx.resources.namespaceOf(spec.resource), nameOf(pod), spec.container, spec.command, ctx.signal),
       judge: (seen) => (holds(spec, seen) ? 'done' : 'again'),
     });
     const seen = result.last as ExecResult;
-    const evidence = `${row(`in ${nameOf(pod)}`, result.ok, expectation(spec), `exit ${seen.exitCode ?? '-'}`)}\n${execEvidence(spec.command, seen)}`;
+    const evidence = `${row(`in ${nameOf(pod)} as ${ctx.attempt.serviceAccount}`, result.ok, expectation(spec), `exit ${seen.exitCode ?? '-'}`)}\n${execEvidence(spec.command, seen)}`;
     if (result.ok) return pass('コマンドの結果は期待どおりです。', 'The command gave the expected result.', evidence);
     return failure(ctx, { ja: `Pod ${nameOf(pod)} でのコマンドの結果が期待と違います（${expectation(spec)}）。`, en: `The command in Pod ${nameOf(pod)} did not give the expected result (${expectation(spec)}).` }, evidence, [pod]);
   },

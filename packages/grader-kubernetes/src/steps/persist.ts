@@ -34,7 +34,7 @@ export const persistStep = defineCheck({
     const pod = ready[0];
     if (!pod) return failedPoll(ctx, polled, { ja: `${what} に Ready な Pod がありません。`, en: `${what} has no Ready Pod to write to.` }, row('Ready Pod', false, 'one', 'none'));
     const write = ['sh', '-c', 'printf %s "$1" > "$2"', 'kadai', spec.content, spec.path];
-    const written = await execIn(ctx.kc, ctx.namespace, nameOf(pod), spec.container, write, ctx.signal);
+    const written = await execIn(ctx.attempt.attemptConfig, ctx.namespace, nameOf(pod), spec.container, write, ctx.signal);
     if (written.exitCode !== 0) return failure(ctx, { ja: `${spec.path} に書き込めませんでした。`, en: `Could not write ${spec.path}.` }, execEvidence(write, written), [pod]);
     const replaced: Replacement = await deleteAndReplace(ctx, pod, timeoutSeconds / 2, () => reapplyBarePod(ctx, nameOf(pod))).catch((err: unknown) => {
       if (err instanceof StudentWorkError) return { rows: [`applying Pod ${nameOf(pod)} again was refused: ${err.message}`] };
@@ -42,7 +42,7 @@ export const persistStep = defineCheck({
     });
     if (!replaced.pod) return failure(ctx, { ja: `Pod ${nameOf(pod)} を削除した後、代わりの Pod が Ready になりませんでした。`, en: `After Pod ${nameOf(pod)} was deleted, no replacement became Ready.` }, replaced.rows.join('\n'), [pod]);
     const read = ['cat', spec.path];
-    const back = await execIn(ctx.kc, ctx.namespace, nameOf(replaced.pod), spec.container, read, ctx.signal);
+    const back = await execIn(ctx.attempt.attemptConfig, ctx.namespace, nameOf(replaced.pod), spec.container, read, ctx.signal);
     const kept = back.exitCode === 0 && back.stdout === spec.content;
     const evidence = [...replaced.rows, row(`${spec.path} in ${nameOf(replaced.pod)}`, kept, spec.content, back.exitCode === 0 ? back.stdout : `(cannot read: exit ${back.exitCode ?? '-'} ${back.stderr.trim()})`)].join('\n');
     if (kept) return pass(`Pod を作り直しても ${spec.path} の内容は残っていました。`, `${spec.path} kept its content across the Pod's replacement.`, evidence);
