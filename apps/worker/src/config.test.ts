@@ -25,3 +25,12 @@ test('the node runtime (killContainer) is the local cluster\'s only while the wo
   expect(readWorkerConfig({ KADAI_PROBE_IMAGE: 'registry.example/kadai/probe:1' }).kubernetes.probe).toEqual({ image: 'registry.example/kadai/probe:1' });
   expect(() => readWorkerConfig({ KADAI_NODE_RUNTIME_ENDPOINT: '/run/containerd.sock' })).toThrow(/KADAI_NODE_RUNTIME_ENDPOINT: a CRI endpoint/);
 });
+
+test("the node's volume directory is the local cluster's only while the worker points at it", () => {
+  expect(readWorkerConfig({}).kubernetes.nodeVolumeRoot).toBe('/var/lib/kadai/attempt-volumes');
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/config' }).kubernetes.nodeVolumeRoot).toBeUndefined();
+  expect(readWorkerConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubernetes.nodeVolumeRoot).toBeUndefined();
+  expect(readWorkerConfig({ KADAI_NODE_VOLUME_ROOT: '' }).kubernetes.nodeVolumeRoot).toBeUndefined();
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/config', KADAI_NODE_VOLUME_ROOT: '/mnt/node/attempt-volumes' }).kubernetes.nodeVolumeRoot).toBe('/mnt/node/attempt-volumes');
+  expect(() => readWorkerConfig({ KADAI_NODE_VOLUME_ROOT: 'relative' })).toThrow(/KADAI_NODE_VOLUME_ROOT: an absolute path/);
+});

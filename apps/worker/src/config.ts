@@ -79,6 +79,9 @@ const schema = z
     KADAI_KUBE_REAP_INTERVAL_MS: fields.positiveInt.default(60_000),
     // kadai's probe Pod image as the cluster pulls it (infra/images pushes the local one)
     KADAI_PROBE_IMAGE: z.string().min(1).default(DEFAULT_PROBE_IMAGE),
+    // the node's directory of the attempts' volume copies as this worker sees it; default: the local
+    // cluster's while the worker points at it, none elsewhere ('' = not on the node: they stay)
+    KADAI_NODE_VOLUME_ROOT: z.union([z.literal(''), z.string().regex(/^\//, 'an absolute path')]).optional(),
     // the node's CRI endpoint for killContainer; default: the local cluster's while the worker points
     // at it, none elsewhere ('' switches it off); crictl from the cluster build (infra/cluster/lib/versions.sh)
     KADAI_NODE_RUNTIME_ENDPOINT: z.union([z.literal(''), z.string().regex(/^(unix|tcp):\/\/\S+$/, 'a CRI endpoint such as unix:///run/kadai-cluster/containerd.sock')]).optional(),
@@ -168,6 +171,7 @@ const schema = z
       reapIntervalMs: env.KADAI_KUBE_REAP_INTERVAL_MS,
       probe: { image: env.KADAI_PROBE_IMAGE },
       ...nodeRuntime(env),
+      ...nodeVolumeRoot(env),
     },
   }));
 
@@ -181,6 +185,17 @@ function nodeRuntime(env: { KADAI_NODE_RUNTIME_ENDPOINT?: string; KADAI_CRICTL: 
   const local = target.kind === 'kubeconfig' && target.path === LOCAL_CLUSTER_KUBECONFIG;
   const endpoint = env.KADAI_NODE_RUNTIME_ENDPOINT ?? (local ? LOCAL_CLUSTER_RUNTIME : '');
   return endpoint ? { nodeRuntime: { endpoint, crictl: env.KADAI_CRICTL } } : {};
+}
+
+/** Where the local cluster's node keeps the attempts' volume copies (infra/cluster/manifests/kadai-worker.yaml's fence names it too). */
+const LOCAL_CLUSTER_VOLUME_ROOT = '/var/lib/kadai/attempt-volumes';
+
+function nodeVolumeRoot(env: { KADAI_NODE_VOLUME_ROOT?: string; KADAI_KUBECONFIG?: string; KUBERNETES_SERVICE_HOST?: string }): { nodeVolumeRoot?: string } {
+  // the local cluster's node is this machine: its volume directories are ours to remove
+  const target = clusterTarget(env);
+  const local = target.kind === 'kubeconfig' && target.path === LOCAL_CLUSTER_KUBECONFIG;
+  const root = env.KADAI_NODE_VOLUME_ROOT ?? (local ? LOCAL_CLUSTER_VOLUME_ROOT : '');
+  return root ? { nodeVolumeRoot: root } : {};
 }
 
 function clusterTarget(env: { KADAI_KUBECONFIG?: string; KADAI_KUBE_CONTEXT?: string; KUBERNETES_SERVICE_HOST?: string }): ClusterTarget {

@@ -16,7 +16,7 @@ import { uniquePerAttempt } from './rewrite';
 import type { NodeRuntime } from './runtime';
 import { readDocuments } from './documents';
 import { readStages, VALIDATION_NAMESPACE } from './stages';
-import { copyVolumes } from './volumes';
+import { copyVolumes, hasVolumeCopies, NodeVolumeDirs } from './volumes';
 import { STEP_TYPES } from './steps';
 
 export interface KubernetesGraderOptions {
@@ -31,6 +31,11 @@ export interface KubernetesGraderOptions {
   probe?: ProbeSettings;
   /** The node's container runtime on this worker (capability `killContainer`); none: labs that need it are unavailable. */
   nodeRuntime?: NodeRuntime;
+  /**
+   * Where this worker sees the node's VOLUME_ROOT (it runs on the node: the local cluster), so that
+   * the directories of the attempts' volume copies are removed; none: they stay (README, known limits).
+   */
+  nodeVolumeRoot?: string;
 }
 
 export const DEFAULT_PROBE_IMAGE = 'kadai/probe:1';
@@ -52,6 +57,7 @@ interface Cluster {
  */
 export function createKubernetesGrader(options: KubernetesGraderOptions = {}): Grader {
   let cluster: Cluster | undefined;
+  const volumeDirs = options.nodeVolumeRoot ? new NodeVolumeDirs(options.nodeVolumeRoot) : undefined;
   let capabilities: Promise<Record<LabCapability, CapabilityStatus>> | undefined;
 
   const connect = (): Cluster => {
@@ -107,7 +113,9 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
     const expired = await reapAttempts(kc);
     // after the namespaces: a node goes once its attempt namespace is gone or going
     const nodes = await reapAttemptNodes(connect().client);
-    ctx.log.info({ released: removed, expired: expired.namespaces, volumes: expired.volumes, nodes: nodes.nodes, failures: [...expired.failures, ...nodes.failures] }, 'kubernetes reaper ran');
+    // a volume copy's directory once its namespace is gone altogether (a Terminating one's Pods may still write)
+    const dirs = volumeDirs ? await volumeDirs.reap(async () => new Set((await core.listNamespace({ labelSelector: `${MANAGED_BY.key}=${MANAGED_BY.value}` })).items.map((n) => n.metadata?.name ?? ''))) : { removed: [], failures: [] };
+    ctx.log.info({ released: removed, expired: expired.namespaces, volumes: expired.volumes, volumeDirs: dirs.removed, nodes: nodes.nodes, failures: [...expired.failures, ...nodes.failures, ...dirs.failures] }, 'kubernetes reaper ran');
   };
 
   return {
@@ -132,6 +140,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
       const { stepMs, step } = stepTimer();
       let attempt: AttemptNamespace | undefined;
       let nodes: AttemptNodes | undefined;
+      let volumeCopies = false;
       try {
         const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources, namespaces: def.kubernetes.namespaces }));
         attempt = created;
@@ -143,6 +152,7 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         if (def.kubernetes.nodes.length) nodes = await step('nodes', () => AttemptNodes.create(client, created.name, def.kubernetes.nodes, { signal: budget.signal, realNodes: def.kubernetes.realNodes }));
         const stages = nodes ? pinStages(read, nodes) : read;
         copyVolumes(stages, created.name);
+        volumeCopies = hasVolumeCopies(stages);
         const refusals = await step('dry-run', () => dryRunStages(created, stages.values(), budget.signal));
         const resources = new ResourceLookup(client, created.name, created.courseNamespaces);
         const evidence = new Evidence(client, resources);
@@ -163,6 +173,8 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         if (nodes) await step('nodes-cleanup', () => nodes!.destroy().catch((err: unknown) => ctx.log.warn({ err, namespace: attempt?.name }, 'attempt nodes cleanup failed; the reaper will remove them')));
         // a namespace that cannot be removed now is the reaper's (its lease runs out), never the student's failure
         if (attempt) await step('cleanup', () => attempt!.destroy().catch((err: unknown) => ctx.log.warn({ err, namespace: attempt?.name }, 'attempt namespace cleanup failed; the reaper will remove it')));
+        // the namespace is going (no new Pod can start there): its volume copies' data goes with it
+        if (attempt && volumeCopies && volumeDirs) await volumeDirs.remove(attempt.name).catch((err: unknown) => ctx.log.warn({ err, namespace: attempt?.name }, 'could not remove the attempt\'s volume directory; the reaper will'));
         ctx.log.info({ stepMs, namespace: attempt?.name, setupMs: attempt?.setupMs }, 'kubernetes attempt done');
       }
     },

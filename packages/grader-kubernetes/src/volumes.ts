@@ -1,5 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { MANAGED_BY, NAMESPACE_PREFIX } from '@kadai/k8s-sandbox';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Stage } from './stages';
 
 /** Where the per-attempt copies of hostPath volumes live on the node (one directory per attempt and volume). */
@@ -52,3 +54,49 @@ export function copyVolumes(stages: ReadonlyMap<string, Stage>, namespace: strin
   }
 }
 
+
+/** Whether any stage holds a volume copy (its directory appears on the node). */
+export const hasVolumeCopies = (stages: ReadonlyMap<string, Stage>): boolean => [...stages.values()].some((s) => s.objects.some((v) => isVolume(v.object)));
+
+/** An attempt's directory name: exactly an attempt namespace's (nothing else under the root is touched). */
+const ATTEMPT_DIR = new RegExp(`^${NAMESPACE_PREFIX}[0-9a-f]{12}$`);
+
+/**
+ * The node's directories of the attempts' volume copies (`VOLUME_ROOT/<namespace>/<volume>`), as
+ * this worker sees them when it runs on the node (the local cluster: the same path). The API
+ * server cannot remove a hostPath's directory, so kadai does: after the attempt, and in the
+ * reaper for attempts whose worker was killed. A directory is removed without following links in
+ * it (what a student's Pod wrote there stays inside).
+ */
+export class NodeVolumeDirs {
+  constructor(readonly root: string) {}
+
+  /** Removes one attempt's directory (nothing there is fine). */
+  async remove(namespace: string): Promise<void> {
+    if (!ATTEMPT_DIR.test(namespace)) throw new Error(`not an attempt namespace: ${namespace}`);
+    await rm(path.join(this.root, namespace), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes the directories of attempt namespaces that no longer exist. The directories are read
+   * before the namespaces are listed: a directory appears only after its namespace was made, so a
+   * new attempt's is never taken for a leftover.
+   */
+  async reap(existingNamespaces: () => Promise<ReadonlySet<string>>): Promise<{ removed: string[]; failures: string[] }> {
+    const dirs = (await readdir(this.root).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    })).filter((d) => ATTEMPT_DIR.test(d));
+    if (!dirs.length) return { removed: [], failures: [] };
+    const existing = await existingNamespaces();
+    const removed: string[] = [];
+    const failures: string[] = [];
+    for (const dir of dirs.filter((d) => !existing.has(d))) {
+      await this.remove(dir).then(
+        () => removed.push(dir),
+        (err: unknown) => failures.push(`volume directory ${dir}: ${(err as Error).message}`),
+      );
+    }
+    return { removed, failures };
+  }
+}
