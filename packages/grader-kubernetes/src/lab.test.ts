@@ -32,7 +32,7 @@ describe('kubernetesLabIssues', () => {
       expect.stringMatching(/^\d+:\d+ checks\.1\.condition: wait for a condition or a phase/),
       expect.stringMatching(/^\d+:\d+ checks\.0\.stage: no stage "v9" in kubernetes.stages \(v1, scale\)$/),
       expect.stringMatching(/^\d+:\d+ checks\.2\.needs\.0: "service" is not a check before this one$/),
-      expect.stringMatching(/^\d+:\d+ checks\.6\.fixture: no fixture "nope"/),
+      expect.stringMatching(/^\d+:\d+ checks\.7\.fixture: no fixture "nope"/),
     ]);
   });
 
@@ -48,6 +48,15 @@ describe('kubernetesLabIssues', () => {
       expect.stringMatching(/^\d+:\d+ checks\.4\.nodes\.1: node "minikube-gpu" starts with no taint "kadai-hold"/),
       expect.stringMatching(/^\d+:\d+ checks\.5\.realNodes: /),
     ]);
+  });
+
+  it('finds a malformed JMESPath expression, an unknown function and a wrong argument count at lab load', async () => {
+    const query = `      - { query: "length([?status.phase=='Running'])", equals: 3 }`;
+    const withQuery = (q: string) => labWith((t) => t.replace(query, `      - { query: "${q}", equals: 3 }`));
+    expect(await issuesOf(withQuery('length([?status.phase=='))).toEqual([expect.stringMatching(/checks\.5\.jmespath\.0\.query: not a valid JMESPath expression/)]);
+    expect(await issuesOf(withQuery('size(@)'))).toEqual([expect.stringMatching(/checks\.5\.jmespath\.0\.query: JMESPath has no function size\(\)$/)]);
+    expect(await issuesOf(withQuery('length(@, @)'))).toEqual([expect.stringMatching(/checks\.5\.jmespath\.0\.query: length\(\) takes 1 argument\(s\), not 2$/)]);
+    expect(await issuesOf(withQuery('not_null(spec.a, spec.b)'))).toEqual([]);
   });
 
   it('names a missing fixture file', async () => {

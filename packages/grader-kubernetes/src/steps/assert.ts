@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { defineCheck, fail, formatMismatches, matchPartial, pass, row, type CheckOutcome } from '@kadai/checks';
 import { z } from 'zod';
-import { jmespathQuery, judgeQuery, queryRow, search } from '../judge';
+import { allHold, jmespathQuery, queryMismatch, queryRow } from '../judge';
 import { kubeCheckFields, POLL_TIMEOUT_SECONDS, stepTimeoutMs, type KubeCheckContext } from '../context';
 import { describeObject, describeRef, resourceRef } from '../resources';
 import { expectsCrashLoop, watchResource } from '../watch';
@@ -34,7 +34,7 @@ function holds(spec: AssertSpec, objects: KubernetesObject[]): boolean {
   if (objects.length < min || objects.length > max) return false;
   if (objects.length === 0) return spec.count !== undefined && !spec.match && !spec.jmespath;
   if (spec.match && !objects.every((o) => matchPartial(spec.match, o).ok)) return false;
-  return (spec.jmespath ?? []).every((q) => judgeQuery(q, search(queryInput(spec, objects), q.query)));
+  return allHold(spec.jmespath ?? [], queryInput(spec, objects));
 }
 
 /** Expected vs actual, for every part of the assertion (the diff of each object that does not match). */
@@ -52,6 +52,9 @@ function rows(spec: AssertSpec, objects: KubernetesObject[]): string {
   for (const q of spec.jmespath ?? []) out.push(queryRow(q, queryInput(spec, objects), objects.length > 0));
   return out.join('\n');
 }
+
+/** The first query that does not hold on objects that were found, for the check's message. */
+const mismatchOf = (spec: AssertSpec, objects: KubernetesObject[]) => (objects.length ? queryMismatch(spec.jmespath ?? [], queryInput(spec, objects)) : { ja: '', en: '' });
 
 /** The objects as the student handed them in that the reference selects, from the named stage or the last stage that has any. */
 function submittedObjects(ctx: KubeCheckContext, spec: AssertSpec): KubernetesObject[] {
@@ -72,7 +75,8 @@ export const assertStep = defineCheck({
     if (spec.source === 'submitted') {
       const objects = submittedObjects(ctx, spec);
       if (holds(spec, objects)) return pass(`提出された ${what} は期待どおりです。`, `The submitted ${what} is as expected.`, rows(spec, objects));
-      return fail(`提出された ${what} が期待どおりではありません。`, `The submitted ${what} is not as expected.`, rows(spec, objects));
+      const mismatch = mismatchOf(spec, objects);
+      return fail(`提出された ${what} が期待どおりではありません。${mismatch.ja}`, `The submitted ${what} is not as expected.${mismatch.en}`, rows(spec, objects));
     }
     const polled = await watchResource(ctx, spec.resource, {
       timeoutSeconds: spec.timeoutSeconds ?? POLL_TIMEOUT_SECONDS,
@@ -82,9 +86,10 @@ export const assertStep = defineCheck({
     const objects = polled.last?.objects ?? [];
     if (polled.ok) return pass(`${what} は期待どおりです。`, `${what} is as expected.`, rows(spec, objects));
     const missing = objects.length === 0 && (spec.count?.min ?? 1) > 0;
+    const mismatch = mismatchOf(spec, objects);
     const message = missing
       ? { ja: `${what} が見つかりません。`, en: `${what} was not found.` }
-      : { ja: `${what} が期待どおりになりませんでした（${Math.round(polled.elapsedMs / 1000)} 秒待ちました）。`, en: `${what} did not become as expected (waited ${Math.round(polled.elapsedMs / 1000)} s).` };
+      : { ja: `${what} が期待どおりになりませんでした（${Math.round(polled.elapsedMs / 1000)} 秒待ちました）。${mismatch.ja}`, en: `${what} did not become as expected (waited ${Math.round(polled.elapsedMs / 1000)} s).${mismatch.en}` };
     return failedPoll(ctx, polled, message, rows(spec, objects));
   },
 });

@@ -3,7 +3,7 @@ import { InfrastructureError } from '@kadai/errors';
 import type { ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import { kubeCheckFields, type KubeCheckContext } from '../context';
-import { jmespathQuery, judgeQuery, queryRow, search } from '../judge';
+import { allHold, jmespathQuery, queryMismatch, queryRow } from '../judge';
 import { loadSchema, schemaErrors } from '../schemas';
 
 const fields = z
@@ -63,11 +63,12 @@ export const documentStep = defineCheck({
       ...(diff ? [diff.ok ? `✓ ${what} matches` : formatMismatches(diff)] : []),
       ...queries.map((q) => queryRow(q, document, true)),
     ].join('\n');
-    const ok = invalid.length === 0 && (diff?.ok ?? true) && queries.every((q) => judgeQuery(q, search(document, q.query)));
+    const ok = invalid.length === 0 && (diff?.ok ?? true) && allHold(queries, document);
+    const mismatch = queryMismatch(queries, document);
     return Promise.resolve(
       ok
         ? pass(`${what} は期待どおりです（データとして確認しました。実行はしていません）。`, `${what} is as expected (checked as data, not run).`, rows)
-        : fail(`${what} が期待どおりではありません（データとして確認しました）。`, `${what} is not as expected (checked as data).`, rows),
+        : fail(`${what} が期待どおりではありません（データとして確認しました）。${mismatch.ja}`, `${what} is not as expected (checked as data).${mismatch.en}`, rows),
     );
   },
 });
