@@ -12,8 +12,16 @@ export const isReady = (pod: KubernetesObject): boolean =>
   (pod as PodStatus).metadata?.deletionTimestamp === undefined && (pod as PodStatus).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 /**
- * The Pods a reference stands for: Pods it selects, or the Pods of the workloads or Services it
- * names. Polled until one is Ready (or one is stuck for good); `ready` lists the Ready ones.
+ * The Pods a step acts on for a reference: the Pods it selects, or the current Pods of the
+ * workloads or Services it names — a Deployment's from its current ReplicaSet only and none being
+ * deleted, so that a step after a rollout never runs in (or reads) a Pod of the old template.
+ */
+export const currentPodsOf = (ctx: KubeCheckContext, ref: ResourceRef, objects: KubernetesObject[]): Promise<KubernetesObject[]> =>
+  ref.kind === 'Pod' ? Promise.resolve(objects) : ctx.evidence.livePodsOf(objects, ctx.signal);
+
+/**
+ * The Pods a reference stands for (`currentPodsOf`), polled until one is Ready (or one is stuck
+ * for good) and the workloads' controllers have seen their latest spec; `ready` lists the Ready ones.
  */
 export async function readyPods(ctx: KubeCheckContext, ref: ResourceRef, timeoutSeconds: number): Promise<{ polled: PollResult<Observation>; ready: KubernetesObject[] }> {
   let pods: KubernetesObject[] = [];
@@ -21,7 +29,7 @@ export async function readyPods(ctx: KubeCheckContext, ref: ResourceRef, timeout
     timeoutSeconds,
     holds: () => pods.some(isReady),
     observeAlso: async (objects) => {
-      pods = ref.kind === 'Pod' ? objects : await ctx.evidence.podsOf(objects, ctx.signal);
+      pods = await currentPodsOf(ctx, ref, objects);
     },
   });
   return { polled, ready: pods.filter(isReady) };

@@ -44,16 +44,22 @@ export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, opt
   });
 }
 
+/** Kinds whose controller always reports the generation it has seen (`status.observedGeneration`). */
+const GENERATION_TRACKING = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
+
 /**
  * Whether the controllers have seen the objects' latest spec: right after a change a Deployment's
- * status still describes the old template (observedGeneration < generation), and a check on it
- * would pass or fail for the wrong rollout.
+ * status still describes the old template (observedGeneration < generation), and right after it
+ * was made it has no status at all; a check on either would pass or fail for the wrong rollout.
+ * Kinds whose status says nothing of the generation (Pods on older API servers, Services, claims)
+ * are taken as they are.
  */
 export function settled(objects: readonly KubernetesObject[]): boolean {
   return objects.every((o) => {
     const observed = (o as { status?: { observedGeneration?: number } }).status?.observedGeneration;
     const generation = o.metadata?.generation;
-    return observed === undefined || generation === undefined || observed >= generation;
+    if (observed === undefined) return generation === undefined || !GENERATION_TRACKING.has(o.kind ?? '');
+    return generation === undefined || observed >= generation;
   });
 }
 

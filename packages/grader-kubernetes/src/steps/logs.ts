@@ -3,6 +3,7 @@ import { defineCheck, lastLines, pass, row, type CheckOutcome } from '@kadai/che
 import { z } from 'zod';
 import { kubeCheckFields, POLL_TIMEOUT_SECONDS, stepTimeoutMs, type KubeCheckContext } from '../context';
 import { redact } from '../evidence';
+import { currentPodsOf } from '../pods';
 import { describeRef, nameOf, resourceRef } from '../resources';
 import { watchResource } from '../watch';
 import { failedPoll } from './report';
@@ -31,7 +32,8 @@ export const logsStep = defineCheck({
     const shows = (log: string) => (spec.contains !== undefined ? log.includes(spec.contains) : (pattern?.test(log) ?? false));
     let logs = new Map<string, string>();
     const readLogs = async (objects: KubernetesObject[]) => {
-      const pods = (spec.resource.kind === 'Pod' ? objects : await ctx.evidence.podsOf(objects, ctx.signal)) as PodLike[];
+      // a workload's current Pods only: an old ReplicaSet's log must not pass a check that follows a rollout
+      const pods = (await currentPodsOf(ctx, spec.resource, objects)) as PodLike[];
       logs = new Map();
       for (const pod of pods.slice(0, MAX_PODS)) {
         const container = spec.container ?? pod.spec?.containers?.[0]?.name;
