@@ -1,8 +1,11 @@
 import { ApiError } from '@kadai/client';
 import { loadCatalog } from '@kadai/catalog';
 import { checkValidators } from '@kadai/graders';
+import { execIn } from '@kadai/grader-kubernetes';
+import { Sandboxes } from '@kadai/k8s-sandbox';
 import { runSelfTests } from '@kadai/selftest';
 import { startStack, type Stack } from '../support/stack';
+import { workerKube } from './cluster';
 import { handIn, noNamespaceLeft, TEST_LABS } from './support';
 
 // Kubernetes submissions through the real api and worker, graded on the local cluster as kadai's
@@ -22,9 +25,9 @@ it('grades a correct Deployment with full marks, with evidence, and removes its 
   const client = stack.client('student1');
   const accepted = await client.submitJson({ lab: 'k8s-test-web', files: web() });
   const view = await client.waitForResult(accepted.id, 240_000);
-  expect(view).toMatchObject({ state: 'graded', score: 7, maxScore: 7 });
+  expect(view).toMatchObject({ state: 'graded', score: 8, maxScore: 8 });
   expect(view.checks.map((c) => [c.checkId, c.status])).toEqual([
-    ['applied', 'pass'], ['available', 'pass'], ['image', 'pass'], ['scaled', 'pass'], ['three-ready', 'pass'], ['service', 'pass'], ['marker', 'pass'], ['marker-there', 'pass'],
+    ['applied', 'pass'], ['available', 'pass'], ['image', 'pass'], ['container-port', 'pass'], ['scaled', 'pass'], ['three-ready', 'pass'], ['service', 'pass'], ['marker', 'pass'], ['marker-there', 'pass'],
   ]);
   expect(view.checks.find((c) => c.checkId === 'scaled')?.evidence).toContain('deployment/web scaled');
   await noNamespaceLeft(accepted.id);
@@ -46,6 +49,39 @@ it('fails a Deployment whose image cannot be pulled at once, not after the 60 s 
   expect(view.checks.filter((c) => c.status === 'skipped').map((c) => c.checkId)).toEqual(['scaled', 'three-ready']);
   expect(Date.now() - started).toBeLessThan(55_000);
   await noNamespaceLeft(accepted.id);
+});
+
+it('fails a JMESPath query that meets a missing field, saying what it queried and found — graded, not an error', async () => {
+  const client = stack.client('student2');
+  const accepted = await client.submitJson({ lab: 'k8s-test-web', files: web({ 'deployment.yaml': solutionDeployment().replace('          ports: [{ containerPort: 80 }]\n', '') }) });
+  const view = await client.waitForResult(accepted.id, 240_000);
+  expect(view).toMatchObject({ state: 'graded', score: 7, maxScore: 8 });
+  const port = view.checks.find((c) => c.checkId === 'container-port');
+  expect(port?.status).toBe('fail');
+  expect(port?.message?.en).toContain('JMESPath length(spec.template.spec.containers[0].ports) gave (cannot be evaluated: length() expected argument 1 to be type string,array,object but received type null instead.) (expected: equals 1).');
+  expect(port?.message?.ja).toContain('JMESPath length(spec.template.spec.containers[0].ports) の結果は');
+  await noNamespaceLeft(accepted.id);
+});
+
+it("runs exec and persist as the attempt's ServiceAccount, whose exec reaches no other namespace", async () => {
+  const client = stack.client('student1');
+  const accepted = await client.submitJson({ lab: 'k8s-test-steps', files: handIn('k8s-test-steps', ['app.yaml', 'commands.txt']) });
+  const view = await client.waitForResult(accepted.id, 300_000);
+  expect(view).toMatchObject({ state: 'graded', score: view.maxScore });
+  expect(view.checks.find((c) => c.checkId === 'serves')?.evidence).toMatch(/in web-\S+ as system:serviceaccount:kadai-a-[0-9a-f]{12}:kadai-attempt/);
+  expect(view.checks.find((c) => c.checkId === 'kept')?.status).toBe('pass');
+  await noNamespaceLeft(accepted.id);
+
+  // two attempts side by side: one's identity may exec in its own namespace (no such Pod: 404), never in the other's (403, before any lookup)
+  const sandboxes = new Sandboxes(workerKube());
+  const [mine, theirs] = await Promise.all([0, 1].map((i) => sandboxes.create({ submissionId: 'exec-identity', runId: String(i), leaseMs: 120_000 })));
+  try {
+    const signal = AbortSignal.timeout(30_000);
+    expect(await execIn(mine!.attemptConfig, mine!.name, 'nothing-here', undefined, ['true'], signal)).toMatchObject({ exitCode: undefined, failure: expect.stringMatching(/404/) });
+    await expect(execIn(mine!.attemptConfig, theirs!.name, 'nothing-here', undefined, ['true'], signal)).rejects.toThrow(new RegExp(`exec in ${theirs!.name}/nothing-here was forbidden to system:serviceaccount:${mine!.name}:kadai-attempt: .*403`));
+  } finally {
+    await Promise.all([mine, theirs].map((s) => s?.destroy()));
+  }
 });
 
 it('rejects a schema error found by the dry run, naming file, line and field, with no attempt used and nothing left', async () => {
@@ -79,5 +115,5 @@ it("runs the test labs' self-tests: every solution full marks, every wrong varia
   const mine = ['k8s-test-web', 'k8s-test-steps'].map((id) => labs.get(id)!);
   const outcomes = await runSelfTests(stack.client('sensei'), mine, { concurrency: 2 });
   expect(outcomes.filter((o) => !o.ok).map((o) => `${o.lab} ${o.case}: ${o.detail}`)).toEqual([]);
-  expect(outcomes).toHaveLength(4);
+  expect(outcomes).toHaveLength(5);
 }, 600_000);
