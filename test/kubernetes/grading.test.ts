@@ -82,7 +82,7 @@ it("runs exec and persist as the attempt's ServiceAccount, whose exec reaches no
   } finally {
     await Promise.all([mine, theirs].map((s) => s?.destroy()));
   }
-});
+}, 480_000);
 
 it('rejects a schema error found by the dry run, naming file, line and field, with no attempt used and nothing left', async () => {
   const client = stack.client('student1');
