@@ -3,6 +3,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { ObjectClient, Sandboxes } from '@kadai/k8s-sandbox';
 import { REPO_ROOT, startStack, type Stack } from '../support/stack';
 import { adminKube, leftoversAfter, labsFolder, podsOf, WORKER_KUBECONFIG, workerKube } from './cluster';
 import { REJECTED } from './hostile-cases';
@@ -128,6 +129,33 @@ describe('contained: graded, bounded, nothing left on the cluster', () => {
     expect(never?.evidence).toContain(line);
     expect(Buffer.byteLength(never?.evidence ?? '')).toBeLessThanOrEqual(16 * 1024);
     expect(await leftoversAfter(kc, view.id)).toEqual([]);
+  });
+
+  it("a claim naming another attempt's volume copy never binds it; the other attempt keeps its volume", async () => {
+    // the other attempt: a namespace of kadai's with a claim bound to its own pre-bound volume copy (as EX-5.2 makes them)
+    const victim = await new Sandboxes(kc).create({ submissionId: 'hostile-victim', runId: '1', leaseMs: 300_000 });
+    const worker = new ObjectClient(kc);
+    const volume = `victim-pv-${victim.name.slice('kadai-a-'.length)}`;
+    const claimed = { namespace: victim.name, name: 'data' };
+    try {
+      await worker.apply(
+        { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volume, labels: { 'app.kubernetes.io/managed-by': 'kadai' } }, spec: { storageClassName: '', capacity: { storage: '64Mi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/var/lib/kadai/attempt-volumes/${victim.name}/data` }, claimRef: claimed } } as never,
+        { fieldManager: 'kadai-test' },
+      );
+      await victim.apply([{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { storageClassName: '', volumeName: volume, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } } as never]);
+      const phase = async () => (await worker.read<{ apiVersion: string; kind: string; status?: { phase?: string }; spec?: { claimRef?: { namespace?: string; name?: string } } }>({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volume } }));
+      for (const deadline = Date.now() + 60_000; (await phase()).status?.phase !== 'Bound'; await new Promise((r) => setTimeout(r, 500))) if (Date.now() > deadline) throw new Error('the victim volume never bound');
+      const steal = `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: steal\nspec:\n  storageClassName: ""\n  volumeName: ${volume}\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 64Mi}}\n---\n${podRunning('thief', 'cat /data/* ; sleep 600').replace('      command:', '      volumeMounts: [{name: v, mountPath: /data}]\n      command:')}  volumes: [{name: v, persistentVolumeClaim: {claimName: steal}}]\n`;
+      const { view } = await graded('k8s-hostile', { 'manifest.yaml': steal });
+      expect(view.state).toBe('graded');
+      // applied as the student wrote it, but the claim stays Pending: the volume is pre-bound to the other attempt's claim
+      expect(statuses(view)).toMatchObject({ applied: 'pass', running: 'fail' });
+      expect(await phase()).toMatchObject({ status: { phase: 'Bound' }, spec: { claimRef: claimed } });
+      expect(await leftoversAfter(kc, view.id)).toEqual([]);
+    } finally {
+      await victim.destroy();
+      await worker.delete({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volume } }).catch(() => undefined);
+    }
   });
 
   it('two attempts declaring the same fixed nodePort at once are both graded, neither refused for the other', async () => {
