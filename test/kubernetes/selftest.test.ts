@@ -18,5 +18,7 @@ afterAll(() => stack?.stop());
 it('every kubernetes lab\'s self-test cases score as the lab says', async () => {
   const { labs, issues } = await loadCatalog(path.join(REPO_ROOT, 'labs'), checkValidators);
   expect(issues).toEqual([]);
-  await expectLabSelfTests(stack, [...labs.values()].filter((lab) => lab.definition.kind === 'kubernetes'), GRADINGS_AT_ONCE * 2);
+  // the longest labs first: their cases start while the short ones fill the gaps, not at the end
+  const kubernetesLabs = [...labs.values()].filter((lab) => lab.definition.kind === 'kubernetes').sort((a, b) => b.definition.timeLimitSeconds - a.definition.timeLimitSeconds);
+  await expectLabSelfTests(stack, kubernetesLabs, GRADINGS_AT_ONCE * 2);
 }, 45 * 60_000);
