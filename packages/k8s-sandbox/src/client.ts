@@ -1,13 +1,23 @@
-import { ApiException, KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApiException, KubeConfig, KubernetesObject, KubernetesObjectApi, type V1APIResourceList } from '@kubernetes/client-node';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { keepAliveLike } from './target';
 
-/** Which resource a kind is and whether it is namespaced: client-node's discovery, cached per client. */
+/**
+ * What discovery found per API server (the resource lists of each apiVersion): the same for every
+ * identity, so one attempt's client starts from what earlier ones learnt instead of asking again
+ * (a kind not in the list is looked up afresh, so a newly served kind is still found).
+ */
+const discovered = new Map<string, Record<string, V1APIResourceList>>();
+
+/** Which resource a kind is and whether it is namespaced: client-node's discovery, cached per API server. */
 class Discovery extends KubernetesObjectApi {
   static for(kc: KubeConfig): Discovery {
     const discovery = kc.makeApiClient(Discovery);
     discovery.setDefaultNamespace(kc);
+    const server = kc.getCurrentCluster()?.server ?? '';
+    if (!discovered.has(server)) discovered.set(server, {});
+    discovery.apiVersionResourceCache = discovered.get(server)!;
     return discovery;
   }
 
