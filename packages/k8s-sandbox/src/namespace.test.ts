@@ -14,7 +14,10 @@ test('a 403 is retried only while RBAC has not caught up with a binding or Role 
   // refusals that waiting does not change
   expect(rbacNotYetInEffect(forbidden("networkpolicies.networking.k8s.io \"x\" is forbidden: ValidatingAdmissionPolicy 'kadai-worker-fence' with binding 'kadai-worker-fence' denied request: kadai-worker may only change … not found"))).toBe(false);
   expect(rbacNotYetInEffect(forbidden('pods "p" is forbidden: exceeded quota: kadai-quota, requested: pods=1, used: pods=20, limited: pods=20'))).toBe(false);
-  expect(rbacNotYetInEffect(new ApiException(404, 'not found', '{"message":"namespaces \\"x\\" not found"}', {}))).toBe(false);
+  // creating a RoleBinding whose Role the API server's cache does not hold yet answers 404
+  const bindingNotFound = new ApiException(404, 'not found', '{"message":"rolebindings.rbac.authorization.k8s.io \\"kadai-attempt\\" not found"}', {});
+  expect(rbacNotYetInEffect(bindingNotFound, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' })).toBe(true);
+  expect(rbacNotYetInEffect(new ApiException(404, 'not found', '{"message":"namespaces \\"x\\" not found"}', {}), { apiVersion: 'v1', kind: 'ConfigMap' })).toBe(false);
   expect(rbacNotYetInEffect(new Error('socket hang up'))).toBe(false);
 });
 
