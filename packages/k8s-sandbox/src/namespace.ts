@@ -228,6 +228,11 @@ export class AttemptNamespace {
     return this.applier.client;
   }
 
+  /** The attempt's ServiceAccount as a KubeConfig, for client-node's streaming APIs (exec). */
+  get attemptConfig(): KubeConfig {
+    return this.applier.kubeConfig;
+  }
+
   async renewLease(leaseMs: number): Promise<void> {
     const annotations = { [LEASE_ANNOTATION]: new Date(Date.now() + leaseMs).toISOString() };
     for (const name of [this.name, ...this.courseNamespaces.values()]) {
