@@ -65,7 +65,8 @@ async function registrySize(registry: string, repo: string, reference: string, s
   } catch (error) {
     throw new InfrastructureError(`kadai's registry is unreachable (${url}): ${(error as Error).message}`, true, { cause: error });
   }
-  if (res.status === 404) return undefined;
+  // 400 is the registry refusing the reference itself (a mistyped digest: DIGEST_INVALID): the student's, like a missing image
+  if (res.status === 404 || res.status === 400) return undefined;
   if (!res.ok) throw new InfrastructureError(`kadai's registry answered ${res.status} for ${url}`, true);
   const manifest = (await res.json()) as Manifest;
   if (manifest.manifests) {

@@ -120,7 +120,8 @@ async function ask(base: string, ref: ImageRef): Promise<Answer> {
   try {
     const res = await fetch(url, { method: 'HEAD', headers: { accept: MANIFEST_TYPES }, signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
     if (res.ok) return { has: true };
-    if (res.status === 404) return { has: false };
+    // 400: the registry refuses the reference itself (a mistyped digest), so it has no such image
+    if (res.status === 404 || res.status === 400) return { has: false };
     return { down: `${url} answered ${res.status}` };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
