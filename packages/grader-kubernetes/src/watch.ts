@@ -36,7 +36,10 @@ export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, opt
     observe: async () => {
       const objects = await ctx.resources.find(ref, ctx.signal);
       await options.observeAlso?.(objects);
-      if ((settled(objects) && options.holds(objects)) || options.stopWhenStuck === false) return { objects };
+      // A Service's own state (its ports, its load-balancer address) never waits on its Pods: stuck
+      // Pods behind it must not end a check of it at once (a LoadBalancer gets its address anyway).
+      const podsMatter = options.stopWhenStuck !== false && ref.kind !== 'Service';
+      if ((settled(objects) && options.holds(objects)) || !podsMatter) return { objects };
       const terminal = ctx.evidence.terminalState(await ctx.evidence.livePodsOf(objects, ctx.signal), { crashLoopExpected: options.crashLoopExpected ?? false });
       return terminal ? { objects, terminal } : { objects };
     },
