@@ -138,10 +138,10 @@ describe('contained: graded, bounded, nothing left on the cluster', () => {
     const volume = `victim-pv-${victim.name.slice('kadai-a-'.length)}`;
     const claimed = { namespace: victim.name, name: 'data' };
     try {
-      await worker.apply(
-        { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volume, labels: { 'app.kubernetes.io/managed-by': 'kadai' } }, spec: { storageClassName: '', capacity: { storage: '64Mi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/var/lib/kadai/attempt-volumes/${victim.name}/data` }, claimRef: claimed } } as never,
-        { fieldManager: 'kadai-test' },
-      );
+      // created (POST) as the grader makes its copies: kadai's worker identity may create volumes, not patch them (server-side apply is a PATCH)
+      await worker.request('POST', '/api/v1/persistentvolumes', {
+        body: { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volume, labels: { 'app.kubernetes.io/managed-by': 'kadai' } }, spec: { storageClassName: '', capacity: { storage: '64Mi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/var/lib/kadai/attempt-volumes/${victim.name}/data` }, claimRef: claimed } },
+      });
       await victim.apply([{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { storageClassName: '', volumeName: volume, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } } as never]);
       const phase = async () => (await worker.read<{ apiVersion: string; kind: string; status?: { phase?: string }; spec?: { claimRef?: { namespace?: string; name?: string } } }>({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volume } }));
       for (const deadline = Date.now() + 60_000; (await phase()).status?.phase !== 'Bound'; await new Promise((r) => setTimeout(r, 500))) if (Date.now() > deadline) throw new Error('the victim volume never bound');
