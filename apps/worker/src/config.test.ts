@@ -34,3 +34,25 @@ test("the node's volume directory is the local cluster's only while the worker p
   expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/config', KADAI_NODE_VOLUME_ROOT: '/mnt/node/attempt-volumes' }).kubernetes.nodeVolumeRoot).toBe('/mnt/node/attempt-volumes');
   expect(() => readWorkerConfig({ KADAI_NODE_VOLUME_ROOT: 'relative' })).toThrow(/KADAI_NODE_VOLUME_ROOT: an absolute path/);
 });
+
+test('the lab kinds a worker grades: every kind by default, or those named (one Deployment per kind)', () => {
+  expect(readWorkerConfig({}).kinds).toEqual({ only: ['quiz', 'docker', 'kubernetes'], named: false });
+  expect(readWorkerConfig({ KADAI_WORKER_KINDS: 'kubernetes' }).kinds).toEqual({ only: ['kubernetes'], named: true });
+  expect(readWorkerConfig({ KADAI_WORKER_KINDS: ' quiz, docker ,quiz' }).kinds).toEqual({ only: ['quiz', 'docker'], named: true });
+  expect(() => readWorkerConfig({ KADAI_WORKER_KINDS: 'quiz,helm' })).toThrow(/KADAI_WORKER_KINDS/);
+  expect(() => readWorkerConfig({ KADAI_WORKER_KINDS: ' , ' })).toThrow(/KADAI_WORKER_KINDS: name at least one of quiz, docker, kubernetes/);
+});
+
+test('the metrics, /healthz and /readyz address: loopback unless set (0.0.0.0 in a Pod)', () => {
+  expect(readWorkerConfig({})).toMatchObject({ metricsHost: '127.0.0.1', metricsPort: 9464 });
+  expect(readWorkerConfig({ KADAI_WORKER_METRICS_HOST: '0.0.0.0', KADAI_WORKER_METRICS_PORT: '9100' })).toMatchObject({ metricsHost: '0.0.0.0', metricsPort: 9100 });
+});
+
+test('several grading clusters: comma-separated kubeconfigs, each with its current context', () => {
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/a, /k/b' }).kubernetes.target).toEqual([
+    { kind: 'kubeconfig', path: '/k/a' },
+    { kind: 'kubeconfig', path: '/k/b' },
+  ]);
+  expect(readWorkerConfig({ KADAI_KUBECONFIG: '/k/a, /k/b' }).kubernetes.nodeRuntime).toBeUndefined();
+  expect(() => readWorkerConfig({ KADAI_KUBECONFIG: '/k/a,/k/b', KADAI_KUBE_CONTEXT: 'eks' })).toThrow(/KADAI_KUBE_CONTEXT: KADAI_KUBE_CONTEXT names one context, but KADAI_KUBECONFIG lists several/);
+});

@@ -4,13 +4,25 @@ import { DEFAULT_PROBE_IMAGE, type NodeRuntime } from '@kadai/grader-kubernetes'
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@kadai/webhooks';
 import type { ClusterTarget } from '@kadai/k8s-sandbox';
 import { hostname } from 'node:os';
+import type { LabKind } from '@kadai/catalog';
 import { z } from 'zod';
+
+const LAB_KINDS = ['quiz', 'docker', 'kubernetes'] as const satisfies readonly LabKind[];
 
 const schema = z
   .object({
     ...serviceEnv,
     KADAI_WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
     KADAI_WORKER_METRICS_PORT: fields.port.default(9464),
+    // where /metrics, /healthz and /readyz listen: loopback on a shared machine, 0.0.0.0 in a Pod
+    KADAI_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    // the lab kinds this worker grades (comma-separated); unset: every kind. Named explicitly (one
+    // Deployment per kind), a kind's infrastructure must answer at start: docker refuses to start without its engine.
+    KADAI_WORKER_KINDS: z
+      .string()
+      .transform((list) => list.split(',').map((kind) => kind.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(LAB_KINDS)).min(1, 'name at least one of quiz, docker, kubernetes'))
+      .optional(),
     KADAI_CONCURRENCY_QUIZ: fields.positiveInt.default(8),
     KADAI_CONCURRENCY_DOCKER: fields.positiveInt.default(2),
     KADAI_CONCURRENCY_KUBERNETES: fields.positiveInt.default(2),
@@ -73,6 +85,7 @@ const schema = z
     KADAI_DOCKER_REAP_INTERVAL_MS: fields.positiveInt.default(5 * 60_000),
     // The Kubernetes grader's cluster: a kubeconfig (and context), else the Pod's service account
     // when kadai runs in a cluster, else the local cluster's fenced worker identity (infra/cluster).
+    // Several kubeconfigs, comma-separated: each attempt goes to the cluster with the most free capacity.
     KADAI_KUBECONFIG: z.string().min(1).optional(),
     KADAI_KUBE_CONTEXT: z.string().min(1).optional(),
     // how often the reaper removes attempt namespaces of finished or abandoned runs
@@ -104,6 +117,10 @@ const schema = z
     message: 'KADAI_KUBE_CONTEXT names a context of KADAI_KUBECONFIG, which is not set (in a Pod kadai uses its service account)',
     path: ['KADAI_KUBE_CONTEXT'],
   })
+  .refine((env) => !(env.KADAI_KUBE_CONTEXT && kubeconfigPaths(env).length > 1), {
+    message: 'KADAI_KUBE_CONTEXT names one context, but KADAI_KUBECONFIG lists several kubeconfigs (each is used with its current context)',
+    path: ['KADAI_KUBE_CONTEXT'],
+  })
   .refine((env) => env.KADAI_HEARTBEAT_MS < env.KADAI_LEASE_MS, {
     path: ['KADAI_HEARTBEAT_MS'],
     message: 'must be shorter than KADAI_LEASE_MS (a lease is renewed at every heartbeat)',
@@ -116,6 +133,8 @@ const schema = z
     logLevel: env.KADAI_LOG_LEVEL,
     workerId: env.KADAI_WORKER_ID,
     metricsPort: env.KADAI_WORKER_METRICS_PORT,
+    metricsHost: env.KADAI_WORKER_METRICS_HOST,
+    kinds: { only: [...new Set(env.KADAI_WORKER_KINDS ?? LAB_KINDS)], named: env.KADAI_WORKER_KINDS !== undefined },
     concurrency: { quiz: env.KADAI_CONCURRENCY_QUIZ, docker: env.KADAI_CONCURRENCY_DOCKER, kubernetes: env.KADAI_CONCURRENCY_KUBERNETES },
     retry: { attempts: env.KADAI_RETRY_ATTEMPTS, backoffMs: env.KADAI_RETRY_BACKOFF_MS },
     lockDurationMs: env.KADAI_LOCK_DURATION_MS,
@@ -167,7 +186,7 @@ const schema = z
       retryScheduleMs: env.KADAI_WEBHOOK_RETRY_SCHEDULE_MS,
     },
     kubernetes: {
-      target: clusterTarget(env),
+      target: kubeconfigPaths(env).length > 1 ? kubeconfigPaths(env).map((path): ClusterTarget => ({ kind: 'kubeconfig', path })) : clusterTarget(env),
       reapIntervalMs: env.KADAI_KUBE_REAP_INTERVAL_MS,
       probe: { image: env.KADAI_PROBE_IMAGE },
       ...nodeRuntime(env),
@@ -197,6 +216,8 @@ function nodeVolumeRoot(env: { KADAI_NODE_VOLUME_ROOT?: string; KADAI_KUBECONFIG
   const root = env.KADAI_NODE_VOLUME_ROOT ?? (local ? LOCAL_CLUSTER_VOLUME_ROOT : '');
   return root ? { nodeVolumeRoot: root } : {};
 }
+
+const kubeconfigPaths = (env: { KADAI_KUBECONFIG?: string }) => (env.KADAI_KUBECONFIG ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 
 function clusterTarget(env: { KADAI_KUBECONFIG?: string; KADAI_KUBE_CONTEXT?: string; KUBERNETES_SERVICE_HOST?: string }): ClusterTarget {
   if (!env.KADAI_KUBECONFIG && env.KUBERNETES_SERVICE_HOST) return { kind: 'in-cluster' };

@@ -1,7 +1,7 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, releasedRuns, syncLabs } from '@kadai/db';
-import type { SafetyStatus } from '@kadai/grader-docker';
-import { checkValidators, createGraders, startGraders } from '@kadai/graders';
+import type { DockerGrader, SafetyStatus } from '@kadai/grader-docker';
+import { checkValidators, createGraders, startGraders, type Graders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { gradingJob, GradingQueues, publishWorkerSafety, queueName, startSweeper, withdrawWorkerSafety } from '@kadai/queue';
 import { runJob, type RunnerDeps } from '@kadai/runner';
@@ -19,7 +19,10 @@ runService(async () => {
   const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   const metrics = createMetrics();
-  const graders = createGraders({ docker: config.docker, kubernetes: config.kubernetes });
+  const allGraders = createGraders({ docker: config.docker, kubernetes: config.kubernetes });
+  const graders = Object.fromEntries(config.kinds.only.map((kind) => [kind, allGraders[kind]])) as Graders;
+  const gradesDocker = graders.docker !== undefined;
+  if (gradesDocker && config.kinds.named) await requireEngine(allGraders.docker, config.docker.socketPath);
   // Leftovers of grading runs whose lease is over (finished, requeued or taken over, e.g. from a
   // crashed or stalled worker) are removed at start and from time to time by each grader's hooks.
   const stopHousekeeping = startGraders(graders, { log, releasedRuns: (runs) => releasedRuns(db, runs) });
@@ -30,7 +33,7 @@ runService(async () => {
 
   // The docker sandbox's limits are verified at start (docker attempts wait for it) and every
   // KADAI_DOCKER_SAFETY_CHECK_MS; the result goes to Redis (the API's /readyz) and this worker's /readyz.
-  const dockerSafety = graders.docker.safety;
+  const dockerSafety = allGraders.docker.safety;
   const publishSafety = (status: SafetyStatus) =>
     publishWorkerSafety(connection, config.queuePrefix, { workerId: config.workerId, ...status }, config.dockerSafetyCheckMs * 3).catch((err: unknown) => log.warn({ err }, 'could not publish the sandbox safety status'));
   dockerSafety.onChange = (status) => void publishSafety(status);
@@ -40,9 +43,10 @@ runService(async () => {
     return status;
   };
   // not awaited: quiz jobs need no sandbox; docker attempts wait for this first probe (SandboxSafety)
-  void checkSafety().then((status) => status.ok && log.info('docker sandbox limits verified (host isolation, build cgroup with pids limit, btrfs disk limits)'));
-  const safetyTimer = setInterval(() => void checkSafety(), config.dockerSafetyCheckMs);
-  safetyTimer.unref();
+  // (a worker without docker grading has no sandbox to check: its /readyz stays ready)
+  if (gradesDocker) void checkSafety().then((status) => status.ok && log.info('docker sandbox limits verified (host isolation, build cgroup with pids limit, btrfs disk limits)'));
+  const safetyTimer = gradesDocker ? setInterval(() => void checkSafety(), config.dockerSafetyCheckMs) : undefined;
+  safetyTimer?.unref();
   const shutdown = new AbortController();
   const workers = (Object.keys(graders) as LabKind[]).map(
     (kind) =>
@@ -71,6 +75,11 @@ runService(async () => {
   const { enabled: webhooksEnabled, ...webhookOptions } = config.webhooks;
   const stopWebhooks = webhooksEnabled ? startWebhookDelivery({ db, databaseUrl: config.databaseUrl, log: log.child({ component: 'webhooks' }), ...webhookOptions }) : async () => undefined;
   const metricsServer = createServer(async (req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
     if (req.url === '/readyz') {
       const safety = dockerSafety.status;
       res.writeHead(safety.ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -79,7 +88,7 @@ runService(async () => {
     }
     res.setHeader('content-type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
-  }).listen(config.metricsPort, '127.0.0.1');
+  }).listen(config.metricsPort, config.metricsHost);
   log.info({ kinds: Object.keys(graders), labs: labs.size }, 'kadai worker started');
 
   // SIGTERM: stop taking jobs and let running ones finish; past the grace period, abort them so they
@@ -90,7 +99,7 @@ runService(async () => {
     await Promise.allSettled(workers.map((w) => w.close()));
     clearTimeout(grace);
     stopHousekeeping();
-    clearInterval(safetyTimer);
+    if (safetyTimer) clearInterval(safetyTimer);
     await withdrawWorkerSafety(connection, config.queuePrefix, config.workerId).catch(() => undefined);
     await stopSweeper();
     await stopWebhooks();
@@ -100,3 +109,21 @@ runService(async () => {
     await db.end();
   };
 });
+
+/**
+ * A worker deployed to grade docker labs is useless without its engine: it refuses to start (the
+ * Pod restarts and shows why) instead of taking jobs it would only retry into `error`.
+ */
+async function requireEngine(grader: DockerGrader, socketPath: string): Promise<void> {
+  const timeout = AbortSignal.timeout(10_000);
+  const answered = await Promise.race([
+    grader.docker.ping().then(() => undefined, (err: unknown) => (err instanceof Error ? err.message : String(err))),
+    new Promise<string>((resolve) => timeout.addEventListener('abort', () => resolve('no answer within 10 s'))),
+  ]);
+  if (answered !== undefined) {
+    throw new Error(
+      `KADAI_WORKER_KINDS names docker, but no Docker engine answers on ${socketPath} (KADAI_DOCKER_SOCKET): ${answered}. ` +
+        'A docker worker needs a dedicated engine of its own (deploy/helm/kadai/README.md, "Docker-lab workers").',
+    );
+  }
+}
