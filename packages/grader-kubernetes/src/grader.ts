@@ -2,7 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Budget, runChecks } from '@kadai/checks';
 import { InfrastructureError } from '@kadai/errors';
 import { attemptTimes, stepTimer, type Grader, type GradingRun, type HousekeepingContext } from '@kadai/grading';
-import { kubeConfigFor, MANAGED_BY, ObjectClient, reapAttempts, RUN_LABEL, Sandboxes, SUBMISSION_LABEL, type AttemptNamespace, type CapabilityStatus, type ClusterTarget, type SandboxSettings } from '@kadai/k8s-sandbox';
+import { kubeConfigFor, MANAGED_BY, ObjectClient, reapAttempts, RUN_LABEL, Sandboxes, SUBMISSION_LABEL, type AttemptNamespace, type CapabilityStatus, type ClusterTarget, type SandboxLimits, type SandboxSettings } from '@kadai/k8s-sandbox';
+import { chooseCluster, measureCapacity, type ClusterCapacity } from './clusters';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { AttemptNodes, reapAttemptNodes } from '@kadai/k8s-nodes';
 import { probeLabCapabilities, type LabCapability } from './capabilities';
@@ -20,8 +21,11 @@ import { copyVolumes, hasVolumeCopies, NodeVolumeDirs } from './volumes';
 import { STEP_TYPES } from './steps';
 
 export interface KubernetesGraderOptions {
-  /** The cluster (the worker's config). Without it the grader only validates submissions (the api). */
-  target?: ClusterTarget;
+  /**
+   * The grading cluster, or several: each attempt then goes to the one with the most free capacity
+   * (clusters.ts). The worker's config; without it the grader only validates submissions (the api).
+   */
+  target?: ClusterTarget | readonly ClusterTarget[];
   sandbox?: SandboxSettings;
   /** How often the reaper looks for attempt namespaces of finished or abandoned runs. */
   reapIntervalMs?: number;
@@ -56,6 +60,15 @@ interface Cluster {
  * left). Labs needing a capability the cluster lacks are unavailable, never a student's zero.
  */
 export function createKubernetesGrader(options: KubernetesGraderOptions = {}): Grader {
+  const targets = options.target === undefined ? [] : 'kind' in options.target ? [options.target] : options.target;
+  if (targets.length < 2) return singleClusterGrader({ ...options, target: targets[0] });
+  return spreadOverClusters(
+    targets.map((target) => ({ name: clusterName(target), target, grader: singleClusterGrader({ ...options, target }) })),
+    options.sandbox?.limits,
+  );
+}
+
+function singleClusterGrader(options: KubernetesGraderOptions & { target?: ClusterTarget }): Grader {
   let cluster: Cluster | undefined;
   const volumeDirs = options.nodeVolumeRoot ? new NodeVolumeDirs(options.nodeVolumeRoot) : undefined;
   let capabilities: Promise<Record<LabCapability, CapabilityStatus>> | undefined;
@@ -177,6 +190,47 @@ export function createKubernetesGrader(options: KubernetesGraderOptions = {}): G
         if (attempt && volumeCopies && volumeDirs) await volumeDirs.remove(attempt.name).catch((err: unknown) => ctx.log.warn({ err, namespace: attempt?.name }, 'could not remove the attempt\'s volume directory; the reaper will'));
         ctx.log.info({ stepMs, namespace: attempt?.name, setupMs: attempt?.setupMs }, 'kubernetes attempt done');
       }
+    },
+  };
+}
+
+const clusterName = (target: ClusterTarget) => (target.kind === 'in-cluster' ? 'in-cluster' : target.context ? `${target.path}#${target.context}` : target.path);
+
+/**
+ * Several grading clusters behind one grader: each cluster keeps its own grader (connection,
+ * capability probe, reaper); each attempt is graded on the cluster with the most free capacity
+ * measured just before it starts. A cluster down is passed over (its start-up and housekeeping
+ * failures are logged) until it answers again.
+ */
+function spreadOverClusters(clusters: { name: string; target: ClusterTarget; grader: Grader }[], limits: SandboxLimits | undefined): Grader {
+  const configs = new Map<string, KubeConfig>();
+  const capacityOf = async (c: { name: string; target: ClusterTarget }): Promise<ClusterCapacity> => {
+    try {
+      const kc = configs.get(c.name) ?? kubeConfigFor(c.target);
+      configs.set(c.name, kc);
+      return await measureCapacity(kc, limits);
+    } catch (err) {
+      return { error: `cannot read the kubeconfig: ${(err as Error).message}` };
+    }
+  };
+  const onEach = async (what: string, ctx: HousekeepingContext, work: (grader: Grader, ctx: HousekeepingContext) => Promise<void> | undefined) => {
+    const results = await Promise.allSettled(clusters.map((c) => work(c.grader, { ...ctx, log: ctx.log.child({ cluster: c.name }) })));
+    results.forEach((r, i) => r.status === 'rejected' && ctx.log.warn({ err: r.reason, cluster: clusters[i]?.name }, `kubernetes grader ${what} failed on this cluster`));
+  };
+  const intervalMs = Math.min(...clusters.map((c) => c.grader.housekeeping?.intervalMs ?? 60_000));
+  const [first] = clusters;
+  if (!first) throw new Error('spreadOverClusters needs a cluster');
+  return {
+    kind: 'kubernetes',
+    // validation reads the submission and the lab, never a cluster
+    validate: (lab, files) => first.grader.validate(lab, files),
+    start: (ctx) => onEach('start-up', ctx, (grader, c) => grader.start?.(c)),
+    housekeeping: { intervalMs, run: (ctx) => onEach('housekeeping', ctx, (grader, c) => grader.housekeeping?.run(c)) },
+    async grade(lab, input, ctx) {
+      const capacities = await Promise.all(clusters.map(async (c) => ({ name: c.name, capacity: await capacityOf(c) })));
+      const chosen = clusters[chooseCluster(capacities)] ?? first;
+      ctx.log.info({ cluster: chosen.name, capacities }, 'grading cluster chosen by free capacity');
+      return chosen.grader.grade(lab, input, ctx);
     },
   };
 }
