@@ -14,7 +14,8 @@ import { handIn, noNamespaceLeft, TEST_LABS } from './support';
 // namespace left behind.
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack('k8s_grading', { redisDb: 12, workers: 1, labsDir: TEST_LABS });
+  // one retry, soon: a grading that kadai's capacity starves ends `error` within minutes (below)
+  stack = await startStack('k8s_grading', { redisDb: 12, workers: 1, labsDir: TEST_LABS, workerEnv: { KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
 }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
@@ -83,6 +84,23 @@ it("runs exec and persist as the attempt's ServiceAccount, whose exec reaches no
     await Promise.all([mine, theirs].map((s) => s?.destroy()));
   }
 }, 480_000);
+
+it("ends in `error`, not a failed check, when kadai's own per-attempt quota (a guard, not the exercise's) refuses the Pods", async () => {
+  // three replicas asking 1Gi of ephemeral storage each: vetting has no bound on it (the exercise
+  // does not mention it), kadai's quota (2Gi in all) refuses the third Pod, the Deployment never
+  // becomes Available — kadai's limit, so retried and then `error`, never the student's 0
+  const greedy = solutionDeployment()
+    .replace('replicas: 1', 'replicas: 3')
+    .replace('requests: { cpu: 10m, memory: 16Mi }, limits: { cpu: 100m, memory: 64Mi }', "requests: { cpu: 10m, memory: 16Mi, ephemeral-storage: 1Gi }, limits: { cpu: 100m, memory: 64Mi, ephemeral-storage: 1Gi }");
+  expect(greedy).toContain('ephemeral-storage: 1Gi');
+  const client = stack.client('student1');
+  const accepted = await client.submitJson({ lab: 'k8s-test-web', files: web({ 'deployment.yaml': greedy }) });
+  const view = await client.waitForResult(accepted.id, 290_000);
+  expect(view).toMatchObject({ state: 'error', score: null });
+  expect(view.error).toMatch(/problem on kadai's side/);
+  expect(stack.logOf('test-worker-1')).toMatch(/kadai's own quota kadai-quota \(a guard, not the exercise's\) refused a Pod of ReplicaSet\/web-/);
+  await noNamespaceLeft(accepted.id);
+}, 300_000);
 
 it('rejects a schema error found by the dry run, naming file, line and field, with no attempt used and nothing left', async () => {
   const client = stack.client('student1');

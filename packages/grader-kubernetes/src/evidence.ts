@@ -1,8 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { lastLines, text } from '@kadai/checks';
 import type { Localized } from '@kadai/catalog';
-import { isNotFound, type ObjectClient } from '@kadai/k8s-sandbox';
+import { isNotFound, QUOTA_NAME, type ObjectClient } from '@kadai/k8s-sandbox';
 import { describeObject, nameOf, readError, type ResourceLookup } from './resources';
+import { largestAllocatable, podRequest, unschedulableCause } from './starvation';
 
 /** How much evidence one failed check carries about the cluster (the whole evidence is capped again when stored). */
 const MAX_EVENTS = 15;
@@ -150,6 +151,36 @@ export class Evidence {
 
   /** The latest events about these objects and Pods (and the ReplicaSets between), newest last. */
   async events(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<string> {
+    return (await this.eventsAbout(objects, signal))
+      .slice(-MAX_EVENTS)
+      .map((e) => `${e.type ?? ''} ${e.reason ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ''}: ${e.message ?? ''}`)
+      .join('\n');
+  }
+
+  /**
+   * At a check's deadline: what kept the objects from holding, when it is kadai's capacity rather
+   * than the submission — a Pod waiting for room on shared nodes that other attempts fill, or a Pod
+   * kadai's own quota (a guard, not the exercise's) refused. Undefined: nothing of the kind.
+   */
+  async kadaiShortage(objects: readonly KubernetesObject[], options: { ownNodesOnly: boolean }): Promise<string | undefined> {
+    let nodes: KubernetesObject[] | undefined;
+    for (const pod of (await this.livePodsOf(objects)) as PodLike[]) {
+      const message = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable')?.message;
+      if (!message) continue;
+      // the nodes Pods of any lab may use (the shared fake nodes are kwok's and never theirs)
+      nodes ??= await this.client.list('v1', 'Node', '', { labelSelector: 'type!=kwok' }).catch((err: unknown) => {
+        throw readError('reading nodes', err);
+      });
+      const shortOf = nodes;
+      const cause = unschedulableCause(message, { ownNodesOnly: options.ownNodesOnly, exceedsEveryNode: (r) => podRequest(pod, r) > largestAllocatable(shortOf, r) });
+      if (cause === 'capacity') return `Pod ${nameOf(pod)} is waiting for room on the cluster's shared nodes, which other gradings fill (${redact(message)})`;
+    }
+    const refused = (await this.eventsAbout(objects)).find((e) => e.reason === 'FailedCreate' && e.message?.includes(`exceeded quota: ${QUOTA_NAME}`));
+    if (refused) return `kadai's own quota ${QUOTA_NAME} (a guard, not the exercise's) refused a Pod of ${refused.involvedObject?.kind ?? '?'}/${refused.involvedObject?.name ?? '?'}: ${refused.message ?? ''}`;
+    return undefined;
+  }
+
+  private async eventsAbout(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<EventLike[]> {
     const names = new Set(objects.map((o) => `${o.kind}/${nameOf(o)}`));
     const prefixes = objects.filter((o) => o.kind === 'Deployment').map((o) => `${nameOf(o)}-`);
     let events: EventLike[];
@@ -164,11 +195,7 @@ export class Evidence {
       return names.has(`${kind}/${name}`) || ((kind === 'ReplicaSet' || kind === 'Pod') && prefixes.some((p) => name.startsWith(p)));
     });
     const when = (e: EventLike) => e.lastTimestamp ?? e.eventTime ?? '';
-    about.sort((a, b) => when(a).localeCompare(when(b)));
-    return about
-      .slice(-MAX_EVENTS)
-      .map((e) => `${e.type ?? ''} ${e.reason ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ''}: ${e.message ?? ''}`)
-      .join('\n');
+    return about.sort((a, b) => when(a).localeCompare(when(b)));
   }
 
   /** The tail of one container's log ('' when there is none yet). */
@@ -219,9 +246,9 @@ function podLine(pod: PodLike): string {
 }
 
 /**
- * Reasons the scheduler gives that pass by themselves, so a Pod Pending for them is not stuck: a
- * claim whose volume the provisioner is still making (a StatefulSet's next Pod), and a node full of
- * other attempts' requests (vetting caps a container below a node's size, so "Insufficient" is
- * load, not the submission).
+ * Reasons the scheduler gives that may pass by themselves, so a Pod Pending for them is not stuck:
+ * a claim whose volume the provisioner is still making (a StatefulSet's next Pod), and a node full
+ * of requests (other attempts' load, or the attempt's own Pods still terminating). Whose it was, if
+ * the check's time runs out, is decided then (`Evidence.kadaiShortage`, starvation.ts).
  */
 export const passingUnschedulable = (message: string): boolean => /unbound immediate PersistentVolumeClaims|Insufficient (cpu|memory|ephemeral-storage)/.test(message);

@@ -7,6 +7,7 @@ import { chooseCluster, measureCapacity, type ClusterCapacity } from './clusters
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { AttemptNodes, reapAttemptNodes } from '@kadai/k8s-nodes';
 import { probeLabCapabilities, type LabCapability } from './capabilities';
+import { IsolationGate, probeIsolation } from './isolation';
 import { dryRunStages } from './dry-run';
 import { Evidence } from './evidence';
 import { kubernetesDefinition } from './lab';
@@ -72,6 +73,12 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
   let cluster: Cluster | undefined;
   const volumeDirs = options.nodeVolumeRoot ? new NodeVolumeDirs(options.nodeVolumeRoot) : undefined;
   let capabilities: Promise<Record<LabCapability, CapabilityStatus>> | undefined;
+  const probeSettings = options.probe ?? { image: DEFAULT_PROBE_IMAGE };
+  // no Kubernetes grading at all while attempts are not kept apart (policy enforcement, host firewall)
+  const isolation = new IsolationGate(() => {
+    const { kc, client, sandboxes } = connect();
+    return probeIsolation(kc, client, sandboxes, probeSettings);
+  });
 
   const connect = (): Cluster => {
     if (!options.target) throw new InfrastructureError('this process has no Kubernetes cluster configured (KADAI_KUBECONFIG)', false);
@@ -139,14 +146,16 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
       readDocuments(def, files);
     },
     async start(ctx) {
-      const found = await probe();
-      ctx.log.info({ capabilities: found }, 'kubernetes capabilities probed');
+      const [found, isolated] = await Promise.all([probe(), isolation.current()]);
+      ctx.log.info({ capabilities: found, isolation: isolated }, 'kubernetes capabilities probed');
+      if (!isolated.available) ctx.log.error({ reason: isolated.reason }, 'attempts are not kept apart on this cluster: no Kubernetes lab is graded until they are');
       await reap(ctx);
     },
     housekeeping: { intervalMs: options.reapIntervalMs ?? 60_000, run: reap },
     async grade(lab, input, ctx) {
       const def = kubernetesDefinition(lab);
       const { kc, client, sandboxes } = connect();
+      await isolation.require();
       await requireCapabilities(def.id, def.kubernetes.requires);
       const times = attemptTimes(def.timeLimitSeconds);
       const budget = Budget.root(times.workMs, ctx.signal);
@@ -170,7 +179,7 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
         const resources = new ResourceLookup(client, created.name, created.courseNamespaces);
         const evidence = new Evidence(client, resources);
         const applied = new Map<string, KubernetesObject[]>();
-        const probePod = new ProbePod(kc, client, created.name, options.probe ?? { image: DEFAULT_PROBE_IMAGE });
+        const probePod = new ProbePod(kc, client, created.name, probeSettings);
         return await step('checks', () =>
           runChecks({
             checks: def.checks,

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { pollUntil, type PollResult } from '@kadai/checks';
+import { InfrastructureError } from '@kadai/errors';
 import type { KubeCheckContext } from './context';
 import type { TerminalState } from './evidence';
 import type { ResourceRef } from './resources';
@@ -29,22 +30,29 @@ export interface WatchOptions {
  * it stops at once instead of waiting out the deadline. The last observation is kept for evidence.
  */
 export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, options: WatchOptions): Promise<PollResult<Observation>> {
-  return pollUntil<Observation>({
+  // A Service's own state (its ports, its load-balancer address) never waits on its Pods: stuck
+  // Pods behind it must not end a check of it at once (a LoadBalancer gets its address anyway).
+  const podsMatter = options.stopWhenStuck !== false && ref.kind !== 'Service';
+  const result = await pollUntil<Observation>({
     timeoutMs: options.timeoutSeconds * 1000,
     intervalMs: options.intervalMs ?? 500,
     signal: ctx.signal,
     observe: async () => {
       const objects = await ctx.resources.find(ref, ctx.signal);
       await options.observeAlso?.(objects);
-      // A Service's own state (its ports, its load-balancer address) never waits on its Pods: stuck
-      // Pods behind it must not end a check of it at once (a LoadBalancer gets its address anyway).
-      const podsMatter = options.stopWhenStuck !== false && ref.kind !== 'Service';
       if ((settled(objects) && options.holds(objects)) || !podsMatter) return { objects };
       const terminal = ctx.evidence.terminalState(await ctx.evidence.livePodsOf(objects, ctx.signal), { crashLoopExpected: options.crashLoopExpected ?? false });
       return terminal ? { objects, terminal } : { objects };
     },
     judge: (seen) => (settled(seen.objects) && options.holds(seen.objects) ? 'done' : seen.terminal ? 'stop' : 'again'),
   });
+  // out of time because kadai's nodes or quota had no room: kadai's failure, retried — never the student's
+  if (result.ended === 'timeout' && result.last && podsMatter) {
+    const kubernetes = ctx.definition.kubernetes;
+    const shortage = await ctx.evidence.kadaiShortage(result.last.objects, { ownNodesOnly: kubernetes.nodes.length > 0 && !kubernetes.realNodes });
+    if (shortage) throw new InfrastructureError(`waiting for ${ref.kind}${ref.name ? `/${ref.name}` : ''}: ${shortage}`, true);
+  }
+  return result;
 }
 
 /** Kinds whose controller always reports the generation it has seen (`status.observedGeneration`). */

@@ -8,7 +8,7 @@ export { ObjectClient, type RawRequest, type ObjectList } from './client';
 export { SUBMISSION_FIELD_MANAGER, type ApplyOptions } from './apply';
 export { messageOf, statusOf, isNotFound } from './errors';
 export { Sandboxes, AttemptNamespace, type AttemptRequest, type SandboxSettings } from './namespace';
-export { defaultLimits, defaultClusterNetwork, probeLabels, type SandboxLimits, type ClusterNetwork } from './guards';
+export { defaultLimits, defaultClusterNetwork, probeLabels, QUOTA_NAME, type SandboxLimits, type ClusterNetwork } from './guards';
 export { Cleaner } from './cleaner';
 export { reapAttempts, type ReapResult } from './reaper';
 export { probeCapabilities, capabilities, type Capability, type CapabilityStatus } from './capabilities';
