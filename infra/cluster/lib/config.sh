@@ -122,20 +122,29 @@ profiles:
           preference: {matchExpressions: [{key: type, operator: NotIn, values: [kwok]}]}
 YAML
 
+  # Attempt Pods are its only clients. Cluster names only: no `forward` (Pods reach no other network,
+  # and forwarded queries would be a way out, DNS exfiltration); no reverse zones (a PTR sweep of the
+  # Pod and Service ranges would list every attempt's namespace and Services); `pods verified`
+  # answers a Pod A record only for a Pod that exists in that namespace. Every other name: NXDOMAIN.
   put "$STATE/Corefile" <<COREFILE
-.:53 {
+cluster.local:53 {
     bind $NODE_IP
     errors
     health 127.0.0.1:18080
     ready 127.0.0.1:18181
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
+    kubernetes cluster.local {
         kubeconfig $STATE/addons.kubeconfig kadai
-        pods insecure
-        fallthrough in-addr.arpa ip6.arpa
+        pods verified
         ttl 30
     }
-    forward . /etc/resolv.conf
     cache 30
+}
+.:53 {
+    bind $NODE_IP
+    errors
+    template ANY ANY {
+        rcode NXDOMAIN
+    }
 }
 COREFILE
 }
