@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, solutionAnswers, startStack, type Stack, FAST_LEASE_ENV } from '../support/stack';
+import { until } from '../support/until';
 
 // Grading outcomes people can trust, through the real api and worker processes: errors use no
 // attempt (capped), regrades never erase a grade, students see kadai's failures in their words and
@@ -35,15 +36,6 @@ const resultOf = async (login: string, labId: string) => {
   return results.find((r) => r.login === login && r.labId === labId)!;
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} within ${timeoutMs} ms`);
-}
 const rowOf = async (id: string) =>
   (await stack.sql(`SELECT state, worker_id, lease_token, grading_run, graded_run, score::float8 AS score FROM submissions WHERE id = $1`, [id]))[0]!;
 const reaches = (id: string, state: string) => until(`${id} reaches ${state}`, async () => ((await rowOf(id)).state === state ? rowOf(id) : undefined));

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { freePort, REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/stack';
+import { until } from '../support/until';
 
 // Course webhooks through the real api, worker, PostgreSQL and Redis, received by HTTP servers that
 // verify every message with the `standardwebhooks` library, as a real receiver would.
@@ -102,16 +103,6 @@ class Receiver {
   }
 }
 const receivers: Receiver[] = [];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${what} within ${timeoutMs} ms`);
-}
 
 /** Registers a webhook for the demo course (as its instructor); the receiver learns the secret. */
 async function register(receiver: Receiver, events?: string[]): Promise<{ id: string; secret: string }> {

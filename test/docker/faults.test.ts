@@ -7,6 +7,7 @@ import path from 'node:path';
 import { engineProxy, startTestRegistry, type TestRegistry } from '../support/faults';
 import { freePort, startStack, type Stack } from '../support/stack';
 import { buildProcesses } from './support';
+import { until } from '../support/until';
 
 // Through the real api and worker, what is kadai's failure and what is the student's:
 // - a build slower than the attempt's budget is the student's failed check, graded at once, no retries;
@@ -75,15 +76,6 @@ const row = async (id: string) =>
   (await stack.sql<{ state: string; score: number | null; infra_retries: number; error_message: string | null }>(`SELECT state, score::float8 AS score, infra_retries, error_message FROM submissions WHERE id = $1`, [id]))[0]!;
 const checksOf = async (id: string) => stack.sql<{ check_id: string; status: string; message_en: string; evidence: string | null }>(`SELECT check_id, status, message_en, evidence FROM check_results WHERE submission_id = $1 ORDER BY check_id`, [id]);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 const finished = (id: string, timeoutMs: number) => until(`submission ${id} finished`, async () => ((r) => (['graded', 'error', 'rejected'].includes(r.state) ? r : undefined))(await row(id)), timeoutMs);
 
 it("ends a build slower than the attempt's budget as the student's failed check, graded at once without retries", async () => {

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type Stack, FAST_LEASE_ENV } from '../support/stack';
+import { until } from '../support/until';
 
 // One grading at a time on a real engine, through the api and two worker processes: the first
 // worker is frozen (SIGSTOP) mid-grading with its containers up, its BullMQ lock and lease run out,
@@ -18,16 +19,6 @@ afterAll(() => stack?.stop());
 
 const docker = createDockerGrader().docker;
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`${what} within ${timeoutMs} ms`);
-}
 
 /** Names of the containers of one grading run (submission + lease token) on the engine. */
 async function containersOf(submissionId: string, token: number): Promise<string[]> {

@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { FAST_LEASE_ENV, REPO_ROOT, startStack, type Stack } from '../support/stack';
 import { adminKube, labsFolder, WORKER_KUBECONFIG, workerKube } from './cluster';
+import { until } from '../support/until';
 
 // Chapter 6's scheduling labs on per-attempt fake nodes (packages/k8s-nodes), through the real api
 // and worker, grading as kadai's fenced identity (their self-tests run in selftest.test.ts): two
@@ -43,14 +44,6 @@ function solutionFiles(lab: string): Record<string, string> {
   return Object.fromEntries(execFileSync('find', [dir, '-type', 'f', '-printf', '%P\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
 }
 
-async function until<T>(what: string, look: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 500))) {
-    const seen = await look();
-    if (seen !== undefined) return seen;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
-
 it('two attempts at once each get nodes of their own; every Pod runs on its own attempt\'s nodes; no node is left', async () => {
   // A grading on kwok nodes takes a few seconds, and its nodes go as soon as it ends: every attempt
   // node that ever exists is recorded from a watch started before the submissions.
@@ -66,7 +59,7 @@ it('two attempts at once each get nodes of their own; every Pod runs on its own 
       const listed = [...(await namespacesOf(a.id)), ...(await namespacesOf(b.id))];
       const placed = (await Promise.all(listed.map((ns) => core.listNamespacedPod({ namespace: ns }).then((l) => l.items, () => [])))).flat().filter((p) => p.spec?.nodeName);
       return new Set(placed.filter((p) => p.metadata?.name === 'pod1').map((p) => p.metadata?.namespace)).size === 2 ? placed : undefined;
-    });
+    }, 120_000);
     const views: SubmissionView[] = await Promise.all([stack.client('student1').waitForResult(a.id, 280_000), stack.client('student2').waitForResult(b.id, 280_000)]);
     for (const view of views) expect(`${view.state} ${view.score}/${view.maxScore}`).toBe(`graded ${view.maxScore}/${view.maxScore}`);
     const namespaces = [...new Set(pods.map((p) => p.metadata?.namespace ?? ''))];
@@ -90,7 +83,7 @@ it('the nodes of a worker killed mid-grading are removed by the reaper', async (
   const namespace = await until('the attempt namespace with its nodes', async () => {
     for (const ns of await namespacesOf(submission.id)) if ((await nodesOfNamespace(ns)).length === 4) return ns;
     return undefined;
-  });
+  }, 120_000);
   doomed.kill('SIGKILL'); // no cleanup of its own: its nodes stay on the cluster
   await new Promise((r) => doomed.once('exit', r));
   expect(await nodesOfNamespace(namespace)).toHaveLength(4);
