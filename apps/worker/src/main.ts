@@ -2,13 +2,12 @@ import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, releasedRuns, syncLabs } from '@kadai/db';
 import type { DockerGrader, SafetyStatus } from '@kadai/grader-docker';
 import { checkValidators, createGraders, startGraders, type Graders } from '@kadai/graders';
-import { createLogger, createMetrics, runService } from '@kadai/observability';
+import { createLogger, createMetrics, runService, serveProbes } from '@kadai/observability';
 import { gradingJob, GradingQueues, publishWorkerSafety, queueName, startSweeper, withdrawWorkerSafety } from '@kadai/queue';
 import { runJob, type RunnerDeps } from '@kadai/runner';
 import { startWebhookDelivery } from '@kadai/webhooks';
 import { UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { createServer } from 'node:http';
 import { readWorkerConfig } from './config';
 
 runService(async () => {
@@ -25,7 +24,11 @@ runService(async () => {
   if (gradesDocker && config.kinds.named) await requireEngine(allGraders.docker, config.docker.socketPath);
   // Leftovers of grading runs whose lease is over (finished, requeued or taken over, e.g. from a
   // crashed or stalled worker) are removed at start and from time to time by each grader's hooks.
-  const stopHousekeeping = startGraders(graders, { log, releasedRuns: (runs) => releasedRuns(db, runs) });
+  const stopHousekeeping = startGraders(graders, {
+    log,
+    releasedRuns: (runs) => releasedRuns(db, runs),
+    reaped: (kind, resource, count) => metrics.reaperRemoved.inc({ kind, resource }, count),
+  });
   const deps: RunnerDeps = { db, labs, graders, log, metrics, workerId: config.workerId, heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, faultDelayMs: config.faultDelayMs };
 
   // Workers block on Redis, so BullMQ wants unlimited retries per request on their connection.
@@ -74,21 +77,15 @@ runService(async () => {
   // the course webhooks' outbox, written with each grade, is sent from here
   const { enabled: webhooksEnabled, ...webhookOptions } = config.webhooks;
   const stopWebhooks = webhooksEnabled ? startWebhookDelivery({ db, databaseUrl: config.databaseUrl, log: log.child({ component: 'webhooks' }), ...webhookOptions }) : async () => undefined;
-  const metricsServer = createServer(async (req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok' }));
-      return;
-    }
-    if (req.url === '/readyz') {
-      const safety = dockerSafety.status;
-      res.writeHead(safety.ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: safety.ok ? 'ready' : 'not ready', dockerSandbox: safety }));
-      return;
-    }
-    res.setHeader('content-type', metrics.registry.contentType);
-    res.end(await metrics.registry.metrics());
-  }).listen(config.metricsPort, config.metricsHost);
+  // /healthz, /readyz (Postgres, Redis, and each grader's engine or cluster) and /metrics, for probes and scrapers
+  const graderChecks = Object.fromEntries(Object.values(graders).flatMap((g) => (g.ready ? [[g.kind, () => g.ready!()]] : [])));
+  const probeServer = serveProbes({
+    host: config.metricsHost,
+    port: config.metricsPort,
+    registry: metrics.registry,
+    checks: { postgres: () => db.query('SELECT 1'), redis: () => connection.ping(), ...graderChecks },
+    details: () => (gradesDocker ? { dockerSandbox: dockerSafety.status } : {}),
+  });
   log.info({ kinds: Object.keys(graders), labs: labs.size }, 'kadai worker started');
 
   // SIGTERM: stop taking jobs and let running ones finish; past the grace period, abort them so they
@@ -104,7 +101,7 @@ runService(async () => {
     await stopSweeper();
     await stopWebhooks();
     await queues.close();
-    metricsServer.close();
+    probeServer.close();
     connection.disconnect();
     await db.end();
   };

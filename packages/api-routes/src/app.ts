@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { accessLog } from './access-log';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
@@ -20,6 +21,7 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(accessLog(deps.log, deps.metrics));
   app.use(healthRoutes(deps));
   const document = openApiDocument();
   app.get('/openapi.json', (_req, res) => {

@@ -75,6 +75,7 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       ctx.log.warn({ err: error }, 'the registry part of the docker reaper failed; it runs again next time');
       return 0;
     });
+    for (const [resource, count] of Object.entries({ ...removed, transfers })) ctx.reaped(resource, count);
     ctx.log.info({ removed: { ...removed, transfers } }, 'docker reaper ran');
   };
 
@@ -87,6 +88,10 @@ export function createDockerGrader(overrides: Partial<DockerGraderOptions> = {})
       await readSubmission(dockerLab(lab), files, options);
     },
     start: reapReleased,
+    async ready() {
+      await docker.ping();
+      if (!safety.status.ok) throw new Error(`sandbox limits not in place: ${safety.status.problems.join('; ')}`);
+    },
     housekeeping: { intervalMs: options.reapIntervalMs, run: reapReleased },
     async grade(lab, input, ctx) {
       const def = dockerLab(lab);

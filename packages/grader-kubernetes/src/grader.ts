@@ -4,7 +4,7 @@ import { InfrastructureError } from '@kadai/errors';
 import { attemptTimes, stepTimer, type Grader, type GradingRun, type HousekeepingContext } from '@kadai/grading';
 import { kubeConfigFor, MANAGED_BY, ObjectClient, reapAttempts, RUN_LABEL, Sandboxes, SUBMISSION_LABEL, type AttemptNamespace, type CapabilityStatus, type ClusterTarget, type SandboxLimits, type SandboxSettings } from '@kadai/k8s-sandbox';
 import { chooseCluster, measureCapacity, type ClusterCapacity } from './clusters';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { AttemptNodes, reapAttemptNodes } from '@kadai/k8s-nodes';
 import { probeLabCapabilities, type LabCapability } from './capabilities';
 import { IsolationGate, probeIsolation } from './isolation';
@@ -135,6 +135,10 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
     const nodes = await reapAttemptNodes(connect().client);
     // a volume copy's directory once its namespace is gone altogether (a Terminating one's Pods may still write)
     const dirs = volumeDirs ? await volumeDirs.reap(async () => new Set((await core.listNamespace({ labelSelector: `${MANAGED_BY.key}=${MANAGED_BY.value}` })).items.map((n) => n.metadata?.name ?? ''))) : { removed: [], failures: [] };
+    ctx.reaped('namespaces', removed.length + expired.namespaces.length);
+    ctx.reaped('volumes', expired.volumes.length);
+    ctx.reaped('nodes', nodes.nodes.length);
+    ctx.reaped('volumeDirs', dirs.removed.length);
     ctx.log.info({ released: removed, expired: expired.namespaces, volumes: expired.volumes, volumeDirs: dirs.removed, nodes: nodes.nodes, failures: [...expired.failures, ...nodes.failures, ...dirs.failures] }, 'kubernetes reaper ran');
   };
 
@@ -150,6 +154,10 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
       ctx.log.info({ capabilities: found, isolation: isolated }, 'kubernetes capabilities probed');
       if (!isolated.available) ctx.log.error({ reason: isolated.reason }, 'attempts are not kept apart on this cluster: no Kubernetes lab is graded until they are');
       await reap(ctx);
+    },
+    async ready() {
+      // the API server's version: answered to any identity, so it tests reachability, not rights
+      await connect().kc.makeApiClient(VersionApi).getCode();
     },
     housekeeping: { intervalMs: options.reapIntervalMs ?? 60_000, run: reap },
     async grade(lab, input, ctx) {
@@ -234,6 +242,12 @@ function spreadOverClusters(clusters: { name: string; target: ClusterTarget; gra
     // validation reads the submission and the lab, never a cluster
     validate: (lab, files) => first.grader.validate(lab, files),
     start: (ctx) => onEach('start-up', ctx, (grader, c) => grader.start?.(c)),
+    // ready while one cluster answers: attempts go to those that do
+    async ready() {
+      const answers = await Promise.allSettled(clusters.map((c) => c.grader.ready?.()));
+      if (answers.some((a) => a.status === 'fulfilled')) return;
+      throw new Error(answers.map((a, i) => `${clusters[i]?.name}: ${a.status === 'rejected' ? (a.reason as Error).message : ''}`).join('; '));
+    },
     housekeeping: { intervalMs, run: (ctx) => onEach('housekeeping', ctx, (grader, c) => grader.housekeeping?.run(c)) },
     async grade(lab, input, ctx) {
       const capacities = await Promise.all(clusters.map(async (c) => ({ name: c.name, capacity: await capacityOf(c) })));

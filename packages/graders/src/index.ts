@@ -24,16 +24,21 @@ export function createGraders(options: GraderOptions = {}): Graders & { docker: 
 /** What each kind's grader checks in lab.yaml beyond the common schema (its check types and fields). */
 export const checkValidators: CheckValidators = { docker: dockerLabIssues, kubernetes: kubernetesLabIssues };
 
+/** The worker's side of housekeeping: what graders remove is counted per lab kind. */
+export interface WorkerHousekeeping extends Omit<HousekeepingContext, 'reaped'> {
+  reaped(kind: LabKind, resource: string, count: number): void;
+}
+
 /**
  * Runs each grader's start-up hook, then its housekeeping (e.g. the Docker reaper) every interval.
  * Failures are logged: the engine or cluster being down at that moment is not fatal to the worker.
  * Returns what stops the housekeeping.
  */
-export function startGraders(graders: Graders, ctx: HousekeepingContext): () => void {
+export function startGraders(graders: Graders, ctx: WorkerHousekeeping): () => void {
   const timers: NodeJS.Timeout[] = [];
   for (const grader of Object.values(graders)) {
     const log = ctx.log.child({ kind: grader.kind });
-    const kindCtx = { ...ctx, log };
+    const kindCtx: HousekeepingContext = { ...ctx, log, reaped: (resource, count) => ctx.reaped(grader.kind, resource, count) };
     const settle = (what: string, work: Promise<void>) => void work.catch((err: unknown) => log.warn({ err }, `${grader.kind} grader ${what} failed (is its engine or cluster up?)`));
     if (grader.start) settle('start-up', grader.start(kindCtx));
     const housekeeping = grader.housekeeping;

@@ -36,6 +36,8 @@ export interface HousekeepingContext {
   log: Logger;
   /** Of these runs, those whose lease is over (finished, requeued or taken over): their resources may go. */
   releasedRuns(runs: GradingRun[]): Promise<GradingRun[]>;
+  /** Counts what housekeeping removed of runs that did not clean up after themselves (a metric operators alert on). */
+  reaped(resource: string, count: number): void;
 }
 
 /**
@@ -55,6 +57,11 @@ export interface Grader {
    * the engine). A failure is logged, not fatal: grading reports its own infrastructure errors.
    */
   start?(ctx: HousekeepingContext): Promise<void>;
+  /**
+   * Whether this grader can grade now, for the worker's /readyz: resolves when its engine or cluster
+   * answers, throws the reason when not. Graders needing nothing outside the process have none.
+   */
+  ready?(): Promise<void>;
   /** Upkeep while the worker runs (e.g. the Docker reaper), every `intervalMs`. */
   housekeeping?: { intervalMs: number; run(ctx: HousekeepingContext): Promise<void> };
 }

@@ -6,9 +6,15 @@ export interface Metrics {
   gradingDuration: Histogram<'kind'>;
   gradingOutcomes: Counter<'kind' | 'outcome'>;
   submissionsAccepted: Counter<'kind'>;
+  httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  oldestQueuedAge: Gauge<'kind'>;
+  reaperRemoved: Counter<'kind' | 'resource'>;
 }
 
-/** One registry per process; the api exposes queue depth, the worker grading durations and outcomes. */
+/**
+ * One registry per process; the api exposes queue depth and age and its HTTP requests, the worker
+ * grading durations and outcomes and what its reapers removed. infra/alerts/kadai.rules.yaml alerts on them.
+ */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -37,6 +43,26 @@ export function createMetrics(): Metrics {
       name: 'kadai_submissions_accepted_total',
       help: 'Submissions accepted and queued, per lab kind',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    // its _count is the request count; `route` is the route's template (/v1/submissions/:id), never the path
+    httpRequestDuration: new Histogram({
+      name: 'kadai_http_request_duration_seconds',
+      help: 'HTTP requests answered by the api, per method, route template and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    oldestQueuedAge: new Gauge({
+      name: 'kadai_oldest_queued_submission_age_seconds',
+      help: 'How long the oldest submission still queued (in PostgreSQL) has waited, per lab kind; 0 when none waits',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    reaperRemoved: new Counter({
+      name: 'kadai_reaper_removed_total',
+      help: 'Resources housekeeping removed because their grading run did not (a crashed or stalled worker), per lab kind and resource',
+      labelNames: ['kind', 'resource'],
       registers: [registry],
     }),
   };

@@ -1,3 +1,5 @@
+import { oldestQueuedAges } from '@kadai/db';
+import { readiness } from '@kadai/observability';
 import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 
@@ -7,8 +9,8 @@ export function healthRoutes(deps: ApiDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const checks = await Promise.allSettled([deps.db.query('SELECT 1'), deps.pingRedis()]);
-    const [postgres, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : `down: ${(c.reason as Error).message}`));
+    const { checks } = await readiness({ postgres: () => deps.db.query('SELECT 1'), redis: deps.pingRedis });
+    const { postgres, redis } = checks;
     // a worker grading without its sandbox limits must not look ready
     const unsafe = redis === 'ok' ? await deps.unsafeSandboxes().catch((e: unknown) => [`unknown: ${(e as Error).message}`]) : [];
     const sandbox = unsafe.length === 0 ? 'ok' : `unsafe: ${unsafe.join('; ')}`;
@@ -19,6 +21,11 @@ export function healthRoutes(deps: ApiDeps): Router {
     const depths = await deps.queues.depths().catch(() => []);
     deps.metrics.queueDepth.reset();
     for (const d of depths) deps.metrics.queueDepth.set({ queue: d.queue, state: d.state }, d.count);
+    const ages = await oldestQueuedAges(deps.db).catch((err: unknown) => {
+      deps.log.warn({ err }, 'metrics: could not read the queued submissions from PostgreSQL');
+      return new Map<string, number>();
+    });
+    for (const [kind, age] of ages) deps.metrics.oldestQueuedAge.set({ kind }, age);
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return router;

@@ -1,0 +1,142 @@
+/**
+ * What an operator relies on, on a real api and worker (real PostgreSQL, Redis, Docker engine and
+ * cluster): the worker's /healthz and /readyz, the api's access log and request metrics, and no
+ * secret — tokens, the session cookie, the database password — in any log line.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { freePort, solutionAnswers, startStack, type Stack } from '../support/stack';
+
+const ADMIN_DB = process.env.KADAI_TEST_ADMIN_DATABASE_URL ?? 'postgres://kadai:kadai@127.0.0.1:5432/postgres';
+const NAME = 'ops_probes';
+// a login of its own with a password found nowhere else, so a leak of it in a log cannot be a coincidence
+const DB_ROLE = `kadai_ops_${process.pid}`;
+const DB_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+const clusterTested = process.env.KADAI_TEST_CLUSTER !== '0';
+
+let stack: Stack;
+let workerPort: number;
+let admin: Client;
+
+beforeAll(async () => {
+  admin = new Client({ connectionString: ADMIN_DB });
+  await admin.connect();
+  await admin.query(`DROP ROLE IF EXISTS ${DB_ROLE}`);
+  await admin.query(`CREATE ROLE ${DB_ROLE} LOGIN PASSWORD '${DB_PASSWORD}' IN ROLE kadai`);
+  // the database startStack creates (its name is the test's name and this pid): api and worker log in as DB_ROLE
+  const url = new URL(ADMIN_DB);
+  url.username = DB_ROLE;
+  url.password = DB_PASSWORD;
+  url.pathname = `/kadai_test_${NAME}_${process.pid}`;
+  const secretEnv = { KADAI_DATABASE_URL: url.toString(), KADAI_LOG_LEVEL: 'debug' };
+  stack = await startStack(NAME, { redisDb: 7, workers: 0, apiEnv: secretEnv, workerEnv: secretEnv });
+  workerPort = await freePort();
+  await stack.startWorker({ KADAI_WORKER_METRICS_PORT: String(workerPort) });
+}, 300_000); // a stack starts slowly on 2 loaded cores
+
+afterAll(async () => {
+  await stack?.stop();
+  await admin.query(`DROP ROLE IF EXISTS ${DB_ROLE}`);
+  await admin.end();
+});
+
+describe('the worker', () => {
+  it('answers /healthz, and /readyz once PostgreSQL, Redis, the Docker engine and the cluster answer', async () => {
+    const health = await fetch(`http://127.0.0.1:${workerPort}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`http://127.0.0.1:${workerPort}/readyz`);
+    const body = (await ready.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ postgres: 'ok', redis: 'ok', docker: 'ok', dockerSandbox: { ok: true } });
+    if (clusterTested) {
+      expect(body).toMatchObject({ status: 'ready', kubernetes: 'ok' });
+      expect(ready.status).toBe(200);
+    }
+    expect((await fetch(`http://127.0.0.1:${workerPort}/metrics`)).headers.get('content-type')).toMatch(/^text\/plain/);
+  });
+
+  it('is not ready, naming the cluster, while its cluster does not answer', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kadai-ops-'));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    // a cluster address where nothing listens
+    const deadPort = await freePort();
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: gone, cluster: {server: "https://127.0.0.1:${deadPort}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: gone, context: {cluster: gone, user: u}}]\ncurrent-context: gone\n`,
+    );
+    const port = await freePort();
+    const worker = await stack.startWorker({ KADAI_WORKER_ID: 'ops-no-cluster', KADAI_KUBECONFIG: kubeconfig, KADAI_WORKER_METRICS_PORT: String(port) });
+    try {
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'not ready', postgres: 'ok', redis: 'ok', kubernetes: expect.stringMatching(/^down: .*ECONNREFUSED/) });
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      worker.kill('SIGTERM');
+    }
+  }, 240_000); // a worker starts slowly on 2 loaded cores
+});
+
+describe('the api', () => {
+  let submissionId: string;
+
+  beforeAll(async () => {
+    const client = stack.client('student1');
+    const accepted = await client.submitJson({ lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') });
+    submissionId = accepted.id;
+    expect(await client.waitForResult(submissionId, 120_000)).toMatchObject({ state: 'graded' });
+    expect((await fetch(`${stack.apiUrl}/v1/submissions/${submissionId}`, { headers: { authorization: `Bearer ${stack.tokens.student1}` } })).status).toBe(200);
+    // a session cookie and a wrong token too, for the secrets test below
+    const signIn = await fetch(`${stack.apiUrl}/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(stack.tokens.student1)}` });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers.get('set-cookie')?.split(';')[0] ?? '';
+    expect(cookie).toMatch(/^kadai_session=./);
+    expect((await fetch(`${stack.apiUrl}/`, { headers: { cookie } })).status).toBe(200);
+    sessionCookie = cookie.split('=')[1]!;
+    expect((await fetch(`${stack.apiUrl}/v1/labs?token=${wrongToken}`, { headers: { authorization: `Bearer ${wrongToken}` } })).status).toBe(401);
+    expect((await fetch(`${stack.apiUrl}/no/such/page`)).status).toBe(404);
+  }, 180_000);
+
+  it('counts and times every request by route template and status (Prometheus)', async () => {
+    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^kadai_http_request_duration_seconds_count\{method="POST",route="\/v1\/submissions",status="202"\} 1$/m);
+    expect(metrics).toMatch(/^kadai_http_request_duration_seconds_count\{method="GET",route="\/v1\/submissions\/:id",status="200"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^kadai_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/v1\/submissions",status="202"\} 1$/m);
+    expect(metrics).toMatch(/^kadai_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1$/m);
+    // the id is in no series: routes are templates
+    expect(metrics).not.toContain(submissionId);
+    // nothing waits: the oldest queued submission is 0 s old
+    expect(metrics).toMatch(/^kadai_oldest_queued_submission_age_seconds\{kind="quiz"\} 0$/m);
+  });
+
+  it('logs one JSON line per request, through the project logger', () => {
+    const lines = stack
+      .logOf('api')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.component === 'http');
+    expect(lines).toContainEqual(expect.objectContaining({ service: 'kadai-api', msg: 'request', method: 'POST', path: '/v1/submissions', route: '/v1/submissions', status: 202, ms: expect.any(Number) }));
+    expect(lines).toContainEqual(expect.objectContaining({ method: 'GET', path: `/v1/submissions/${submissionId}`, route: '/v1/submissions/:id', status: 200 }));
+    // the query string is never logged (it may carry a token)
+    expect(lines).toContainEqual(expect.objectContaining({ method: 'GET', path: '/v1/labs', status: 401 }));
+  });
+});
+
+const wrongToken = `kadai_wrong_${randomBytes(16).toString('hex')}`;
+let sessionCookie = '';
+
+describe('secrets', () => {
+  it('appear in no log line of the api, the worker or the seed step', () => {
+    const logs = ['api', 'test-worker-1', 'ops-no-cluster', 'seed'].map((p) => stack.logOf(p)).join('\n');
+    expect(logs).toMatch(/"component":"http"/); // the logs were read: they hold the access log
+    const secrets = { ...stack.tokens, wrongToken, sessionCookie, databasePassword: DB_PASSWORD };
+    for (const [what, secret] of Object.entries(secrets)) {
+      expect(secret.length).toBeGreaterThan(8);
+      expect({ what, found: logs.includes(secret) }).toEqual({ what, found: false });
+    }
+  });
+});
