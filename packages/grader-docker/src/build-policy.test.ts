@@ -1,7 +1,8 @@
 import { binaryPath, ReferenceParsers } from '@kadai/reference-parsers';
 import { externalImages, remoteAddIssues } from './build-policy';
 import type { DockerfileFacts } from './dockerfile';
-import { parseImageRef, registryRepository } from './images';
+import { parseImageRef } from './image-ref';
+import { registryRepository } from './images';
 
 // the real reference-parsers helper (BuildKit's parser), built by jest's globalSetup
 const parsers = new ReferenceParsers({ binary: binaryPath(), timeoutMs: 10_000, maxRequestBytes: 1 << 20 });
@@ -54,9 +55,9 @@ describe('image references', () => {
     ['registry.k8s.io/echoserver:1.4', 'registry.k8s.io', 'echoserver', '1.4', 'echoserver'],
     ['mcr.microsoft.com/azuredocs/aci-helloworld', 'mcr.microsoft.com', 'azuredocs/aci-helloworld', 'latest', 'mcr.microsoft.com/azuredocs/aci-helloworld'],
     ['localhost:5000/x@sha256:ab', 'localhost:5000', 'x', 'sha256:ab', 'localhost:5000/x'],
-  ])('%s', (ref, host, path, reference, repo) => {
+  ])('%s', (ref, registry, repository, reference, repo) => {
     const parsed = parseImageRef(ref);
-    expect(parsed).toEqual({ host, path, reference });
+    expect(parsed).toEqual({ registry, repository, reference });
     expect(registryRepository(parsed)).toBe(repo);
   });
 });

@@ -1,4 +1,5 @@
 import { InfrastructureError } from '@kadai/errors';
+import { parseImageRef, type ImageRef } from './image-ref';
 
 /**
  * Where a build's images come from: kadai's registry (the stand-ins infra/images pushes), never a
@@ -8,39 +9,9 @@ import { InfrastructureError } from '@kadai/errors';
  */
 const ROOT_HOSTS = new Set(['docker.io', 'registry.k8s.io', 'k8s.gcr.io']);
 
-export interface ImageRef {
-  host: string;
-  /** The repository path as Docker names it (`library/python`). */
-  path: string;
-  /** A tag or `sha256:…` digest. */
-  reference: string;
-}
-
-export function parseImageRef(ref: string): ImageRef {
-  let rest = ref.trim();
-  let reference = 'latest';
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    reference = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  } else {
-    const colon = rest.lastIndexOf(':');
-    if (colon > rest.lastIndexOf('/')) {
-      reference = rest.slice(colon + 1);
-      rest = rest.slice(0, colon);
-    }
-  }
-  const first = rest.split('/')[0] ?? '';
-  const hasHost = rest.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  const host = hasHost ? first : 'docker.io';
-  let path = hasHost ? rest.slice(first.length + 1) : rest;
-  if (host === 'docker.io' && !path.includes('/')) path = `library/${path}`;
-  return { host, path: path.toLowerCase(), reference };
-}
-
 /** The repository in kadai's registry that holds an image. */
 export function registryRepository(ref: ImageRef): string {
-  return ROOT_HOSTS.has(ref.host) ? ref.path : `${ref.host}/${ref.path}`;
+  return ROOT_HOSTS.has(ref.registry) ? ref.repository : `${ref.registry}/${ref.repository}`;
 }
 
 const MANIFEST_TYPES = [

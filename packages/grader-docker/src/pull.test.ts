@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { ensureImage, parseImageRef } from './pull';
+import { parseImageRef } from './image-ref';
+import { ensureImage } from './pull';
 
 describe('parseImageRef', () => {
   it('resolves Docker Hub names the way the engine does', () => {

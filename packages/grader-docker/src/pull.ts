@@ -2,6 +2,7 @@ import { overrunOf } from '@kadai/checks';
 import { InfrastructureError } from '@kadai/errors';
 import type Docker from 'dockerode';
 import { engineFailure, engineMessage, isNotFound, statusOf } from './engine';
+import { parseImageRef, type ImageRef } from './image-ref';
 
 /** Longest wait for one image pull: a registry that stalls is kadai's failure, not a slow student. */
 const PULL_TIMEOUT_MS = 60_000;
@@ -12,33 +13,6 @@ const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
-
-export interface ImageRef {
-  /** `docker.io` for Docker Hub names, else the host[:port] the name starts with. */
-  registry: string;
-  /** The repository path on that registry (`library/nginx` for `nginx`). */
-  repository: string;
-  /** Tag or digest. */
-  reference: string;
-}
-
-/** Splits an image name the way the engine resolves it (`nginx` → docker.io, `library/nginx`, `latest`). */
-export function parseImageRef(image: string): ImageRef {
-  const [name, digest] = image.split('@') as [string, string | undefined];
-  const slash = name.indexOf('/');
-  const first = slash >= 0 ? name.slice(0, slash) : '';
-  const hasHost = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
-  let path = hasHost ? name.slice(slash + 1) : name;
-  const colon = path.lastIndexOf(':');
-  let tag = 'latest';
-  if (colon > path.lastIndexOf('/')) {
-    tag = path.slice(colon + 1);
-    path = path.slice(0, colon);
-  }
-  const registry = hasHost && first !== 'docker.io' && first !== 'index.docker.io' ? first : 'docker.io';
-  const repository = registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
-  return { registry, repository, reference: digest ?? tag };
-}
 
 /** A pull stopped because the layers it announced add up to more than the image size limit. */
 class PullTooLarge extends Error {}

@@ -1,4 +1,5 @@
-import { parseImageRef, registryRepository } from '../images';
+import { parseImageRef } from '../image-ref';
+import { registryRepository } from '../images';
 import { TRANSFER_NAMESPACE } from './transfer';
 
 /**
@@ -26,8 +27,8 @@ export interface SourcePolicy {
 
 /** The name BuildKit's Dockerfile frontend gives an image source (a normalized name with its tag or digest). */
 export function imageSourceId(ref: string): string {
-  const { host, path, reference } = parseImageRef(ref);
-  return `docker-image://${host}/${path}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+  const { registry, repository, reference } = parseImageRef(ref);
+  return `docker-image://${registry}/${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
 }
 
 /**
@@ -38,7 +39,7 @@ export function buildSourcePolicy(registryHost: string, images: readonly string[
   const registry = `docker-image://${registryHost}`;
   const convert = images
     .map((ref) => ({ ref, parsed: parseImageRef(ref) }))
-    .filter(({ parsed }) => parsed.host !== 'docker.io' && parsed.host !== registryHost)
+    .filter(({ parsed }) => parsed.registry !== 'docker.io' && parsed.registry !== registryHost)
     .map(({ ref, parsed }) => ({
       action: 'CONVERT' as const,
       selector: { identifier: imageSourceId(ref), match_type: 'EXACT' as const },
