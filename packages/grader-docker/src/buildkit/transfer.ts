@@ -87,7 +87,7 @@ export async function pullTransfer(docker: Docker, transfer: Transfer, tag: stri
  * Empties the transfer's repository: its manifest (and so its tag) deleted, its blobs unlinked, so
  * nothing can be pulled from it. Nothing there (a build that pushed nothing) is fine. Throws a
  * retryable InfrastructureError when the registry fails. Layer data no repository links to any more
- * stays in the registry's storage until its garbage collection (`infra/images/registry gc`).
+ * stays in the registry's storage until its garbage collection (at each registry start, infra/images/registry).
  */
 export async function removeTransfer(transfer: Pick<Transfer, 'registry' | 'repository'>): Promise<void> {
   const repo = `${transfer.registry}/v2/${transfer.repository}`;
