@@ -1,0 +1,72 @@
+{{- define "kadai.fullname" -}}
+{{- if contains .Chart.Name .Release.Name }}{{ .Release.Name | trunc 63 | trimSuffix "-" }}{{ else }}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{ end }}
+{{- end }}
+
+{{- define "kadai.labels" -}}
+app.kubernetes.io/name: kadai
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end }}
+
+{{/* selector labels of one component: (dict "root" $ "component" "api") */}}
+{{- define "kadai.selector" -}}
+app.kubernetes.io/name: kadai
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "kadai.image" -}}
+{{- if not .Values.image.tag }}{{ fail "image.tag is required: the tag infra/deploy/image printed, or a release's" }}{{ end -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{- end }}
+
+{{- define "kadai.secretName" -}}
+{{ .Values.externalServices.existingSecret | default (printf "%s-external" (include "kadai.fullname" .)) }}
+{{- end }}
+
+{{/* the environment every kadai process gets */}}
+{{- define "kadai.commonEnv" -}}
+- name: KADAI_DATABASE_URL
+  valueFrom: { secretKeyRef: { name: {{ include "kadai.secretName" . }}, key: {{ .Values.externalServices.databaseUrlKey }} } }
+- name: KADAI_REDIS_URL
+  valueFrom: { secretKeyRef: { name: {{ include "kadai.secretName" . }}, key: {{ .Values.externalServices.redisUrlKey }} } }
+- { name: KADAI_QUEUE_PREFIX, value: {{ .Values.queuePrefix | quote }} }
+- { name: KADAI_LOG_LEVEL, value: {{ .Values.logLevel | quote }} }
+{{- with .Values.publicUrls }}
+- { name: KADAI_PUBLIC_URLS, value: {{ . | quote }} }
+{{- end }}
+- name: POD_IP
+  valueFrom: { fieldRef: { fieldPath: status.podIP } }
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* a map of KADAI_* settings as env entries */}}
+{{- define "kadai.envMap" -}}
+{{- range $name, $value := . }}
+- { name: {{ $name }}, value: {{ $value | toString | quote }} }
+{{- end }}
+{{- end }}
+
+{{/* Pod-level settings shared by the api, quiz and Kubernetes workers and the migration Job */}}
+{{- define "kadai.podCommon" -}}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets: {{ toYaml . | nindent 2 }}
+{{- end }}
+{{- if .Values.hostNetwork }}
+hostNetwork: true
+dnsPolicy: ClusterFirstWithHostNet
+{{- end }}
+{{- end }}
+
+{{- define "kadai.metricsAnnotations" -}}
+{{- if .root.Values.metrics.annotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .port | quote }}
+prometheus.io/path: /metrics
+{{- end }}
+{{- end }}
