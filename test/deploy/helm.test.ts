@@ -103,7 +103,7 @@ describe('the chart, statically', () => {
 
   test('helm template refuses an install without an image tag, external services or a grading cluster, naming the setting', async () => {
     await expect(helmRun('template', CHART, '--set', 'externalServices.existingSecret=s')).rejects.toThrow(/image.tag is required/);
-    await expect(helmRun('template', CHART, '--set', 'image.tag=x')).rejects.toThrow(/PostgreSQL and Redis are external: set externalServices.existingSecret/);
+    await expect(helmRun('template', CHART, '--set', 'image.tag=x', '--set', 'workers.kubernetes.enabled=false')).rejects.toThrow(/PostgreSQL and Redis are external: set externalServices.existingSecret/);
     await expect(helmRun('template', CHART, '--set', 'image.tag=x', '--set', 'externalServices.existingSecret=s')).rejects.toThrow(/workers.kubernetes.clusters: name at least one/);
   });
 
@@ -112,14 +112,14 @@ describe('the chart, statically', () => {
     const docs = stdout.split(/^---$/m).filter((d) => /^kind:/m.test(d));
     const kinds = docs.map((d) => `${/^kind: (\S+)/m.exec(d)?.[1]}/${/^ {2}name: (\S+)/m.exec(d)?.[1]}`);
     expect(kinds).toEqual(expect.arrayContaining(['Deployment/r-kadai-api', 'Service/r-kadai-api', 'Ingress/r-kadai-api', 'PodDisruptionBudget/r-kadai-api', 'Job/r-kadai-migrate', 'Deployment/r-kadai-worker-quiz', 'Deployment/r-kadai-worker-kubernetes', 'DaemonSet/r-kadai-worker-docker']));
-    const byName = (name: string) => docs.find((d) => d.includes(`name: ${name}\n`)) ?? '';
-    expect(byName('r-kadai-worker-quiz')).toMatch(/KADAI_WORKER_KINDS, value: quiz/);
-    expect(byName('r-kadai-worker-quiz')).toMatch(/KADAI_CONCURRENCY_QUIZ, value: "12"/);
-    expect(byName('r-kadai-worker-quiz')).toMatch(/runAsNonRoot: true/);
-    expect(byName('r-kadai-api')).toMatch(/path: \/readyz/);
-    expect(byName('r-kadai-api')).toMatch(/path: \/healthz/);
-    expect(byName('r-kadai-worker-kubernetes')).toContain('/etc/kadai/clusters/a/kubeconfig,/etc/kadai/clusters/b/kubeconfig');
-    const docker = byName('r-kadai-worker-docker');
+    const workload = (name: string) => docs.find((d) => /^kind: (Deployment|DaemonSet)$/m.test(d) && d.includes(`name: ${name}\n`)) ?? '';
+    expect(workload('r-kadai-worker-quiz')).toMatch(/KADAI_WORKER_KINDS, value: quiz/);
+    expect(workload('r-kadai-worker-quiz')).toMatch(/KADAI_CONCURRENCY_QUIZ, value: "12"/);
+    expect(workload('r-kadai-worker-quiz')).toMatch(/runAsNonRoot: true/);
+    expect(workload('r-kadai-api')).toMatch(/path: \/readyz/);
+    expect(workload('r-kadai-api')).toMatch(/path: \/healthz/);
+    expect(workload('r-kadai-worker-kubernetes')).toContain('/etc/kadai/clusters/a/kubeconfig,/etc/kadai/clusters/b/kubeconfig');
+    const docker = workload('r-kadai-worker-docker');
     expect(docker).toMatch(/privileged: true/);
     expect(docker).toMatch(/hostPID: true/);
     expect(docker).toMatch(/runAsUser: 0/);
