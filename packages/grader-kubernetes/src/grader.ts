@@ -2,10 +2,12 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Budget, runChecks } from '@kadai/checks';
 import { InfrastructureError } from '@kadai/errors';
 import { attemptTimes, stepTimer, type Grader, type GradingRun, type HousekeepingContext } from '@kadai/grading';
-import { kubeConfigFor, MANAGED_BY, ObjectClient, reapAttempts, RUN_LABEL, Sandboxes, SUBMISSION_LABEL, type AttemptNamespace, type CapabilityStatus, type ClusterTarget, type SandboxLimits, type SandboxSettings } from '@kadai/k8s-sandbox';
+import { defaultLimits, kubeConfigFor, MANAGED_BY, ObjectClient, reapAttempts, RUN_LABEL, Sandboxes, SUBMISSION_LABEL, type AttemptNamespace, type CapabilityStatus, type ClusterTarget, type SandboxLimits, type SandboxSettings } from '@kadai/k8s-sandbox';
 import { chooseCluster, measureCapacity, type ClusterCapacity } from './clusters';
 import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { AttemptNodes, reapAttemptNodes } from '@kadai/k8s-nodes';
+import { parseQuantity } from '@kadai/k8s-vetting';
+import type { KubernetesLabDefinition } from '@kadai/catalog';
 import { probeLabCapabilities, type LabCapability } from './capabilities';
 import { IsolationGate, probeIsolation } from './isolation';
 import { dryRunStages } from './dry-run';
@@ -172,7 +174,7 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
       let nodes: AttemptNodes | undefined;
       let volumeCopies = false;
       try {
-        const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources, namespaces: def.kubernetes.namespaces }));
+        const created = await step('namespace', () => sandboxes.create({ submissionId: input.submissionId, runId: String(ctx.token), leaseMs: times.deadlineMs + LEASE_MARGIN_MS, teachesResources: def.kubernetes.teachesResources, namespaces: def.kubernetes.namespaces, ...attemptStorage(def, options.sandbox) }));
         attempt = created;
         // fixed NodePorts, Ingress hosts, …: unique per attempt before the dry run (another attempt may hold them)
         const read = uniquePerAttempt(readStages(def, input.files, created.name, created.courseNamespaces), { namespace: created.name });
@@ -256,4 +258,14 @@ function spreadOverClusters(clusters: { name: string; target: ClusterTarget; gra
       return chosen.grader.grade(lab, input, ctx);
     },
   };
+}
+
+/**
+ * The lab's storage quota where it is above the sandbox's default sum of claims (E09's four 1Gi
+ * claims): vetting already bounds what a submission claims by it.
+ */
+function attemptStorage(def: KubernetesLabDefinition, sandbox: SandboxSettings | undefined): { storage?: string } {
+  const lab = def.vetting?.quota.storage;
+  const base = (sandbox?.limits ?? defaultLimits).storage;
+  return lab !== undefined && (parseQuantity(lab) ?? 0) > (parseQuantity(base) ?? 0) ? { storage: lab } : {};
 }

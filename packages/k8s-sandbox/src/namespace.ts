@@ -21,6 +21,8 @@ export interface AttemptRequest {
    * teaches resources, may create ResourceQuotas and LimitRanges).
    */
   namespaces?: readonly string[];
+  /** The sum of the attempt's claims, where the lab needs more than kadai's default (E09: a StatefulSet's four 1Gi claims). */
+  storage?: string;
 }
 
 export interface SandboxSettings {
@@ -121,7 +123,7 @@ export class Sandboxes {
     await this.objects.create(workerAccess(name, worker));
     const [account, role, binding] = attemptIdentity(name, o.accountNamespace, o.rules);
     const guards = [
-      ...quotaObjects(name, { limits: this.limits, network: this.network, teachesResources: o.teachesResources }),
+      ...quotaObjects(name, { limits: request.storage ? { ...this.limits, storage: request.storage } : this.limits, network: this.network, teachesResources: o.teachesResources }),
       networkPolicy(name, this.network),
       ...(o.accountNamespace === name ? [account] : []),
       role,

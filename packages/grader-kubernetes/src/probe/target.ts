@@ -19,6 +19,8 @@ export const httpTarget = z.union([
   z.strictObject({ service: z.string().min(1), port, via: z.enum(['dns', 'clusterIP', 'nodePort', 'loadBalancer']).default('dns') }),
   z.strictObject({ ingress: z.strictObject({ host: z.string().min(1).optional() }) }),
   z.strictObject({ pod: labels, port: z.number().int().min(1).max(65535) }),
+  /** One Pod's own DNS name under a headless Service (a StatefulSet's `web-2.svc-web.<namespace>.svc.cluster.local`). */
+  z.strictObject({ podDns: z.strictObject({ pod: z.string().min(1), service: z.string().min(1) }), port: z.number().int().min(1).max(65535) }),
 ]);
 export type HttpTarget = z.infer<typeof httpTarget>;
 
@@ -52,6 +54,7 @@ const notYet = (ja: string, en: string, objects: KubernetesObject[] = []): Resol
 export function describeTarget(target: HttpTarget): string {
   if ('service' in target) return `Service ${target.service} port ${target.port}${target.via === 'dns' ? '' : ` (${target.via})`}`;
   if ('ingress' in target) return `Ingress host ${target.ingress.host ?? '(any)'}`;
+  if ('podDns' in target) return `${target.podDns.pod}.${target.podDns.service} port ${target.port}`;
   return `Pod (${labelSelector(target.pod)}) port ${target.port}`;
 }
 
@@ -62,6 +65,14 @@ export function describeTarget(target: HttpTarget): string {
  */
 export async function resolveTarget(ctx: KubeCheckContext, target: HttpTarget, path: string, probeNodeAddress: () => Promise<string | undefined>): Promise<ResolvedTarget> {
   if ('ingress' in target) return resolveIngress(ctx, target.ingress.host, path);
+  if ('podDns' in target) {
+    // the record exists only under the Service whose name is the Pod's subdomain (a StatefulSet's serviceName): DNS's
+    // spec says a headless one, CoreDNS answers for any Service (so the check cannot tell; an assert on clusterIP can)
+    const [service] = (await ctx.resources.find({ kind: 'Service', name: target.podDns.service }, ctx.signal)) as ServiceLike[];
+    if (!service) return notYet(`Service ${target.podDns.service} がありません。`, `Service ${target.podDns.service} does not exist.`);
+    const name = `${target.podDns.pod}.${target.podDns.service}.${ctx.namespace}.svc.cluster.local`;
+    return { ok: true, url: withPath(`http://${name}:${target.port}`, path), shown: `http://${target.podDns.pod}.${target.podDns.service}.<namespace>.svc.cluster.local:${target.port}`, objects: [service] };
+  }
   if ('pod' in target) {
     const pods = (await ctx.resources.pods(target.pod, ctx.signal)) as PodLike[];
     const ready = pods.filter((p) => p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
