@@ -1,5 +1,5 @@
 import { formatIssue } from '@kadai/errors';
-import { loadCatalog } from '@kadai/catalog';
+import { checkCoverage, loadCatalog, loadSelfTests, type CheckCoverage } from '@kadai/catalog';
 import { checkValidators } from '@kadai/graders';
 import { KadaiClient } from '@kadai/client';
 import { packDirectory } from '@kadai/intake';
@@ -74,6 +74,19 @@ labs
     const { labs: loaded, issues } = await loadCatalog(dir ?? config.labsDir, checkValidators);
     show({ valid: loaded.size, issues: issues.map((i) => ({ ...i, text: formatIssue(i) })) }, () => [...issues.map(formatIssue), `${loaded.size} lab(s) valid, ${issues.length} problem(s)`].join('\n'));
     process.exitCode = issues.length > 0 ? 1 : 0;
+  });
+labs
+  .command('unfailed [dir]')
+  .description('list, for every lab, the checks no wrong variant fails and the lab does not declare in unfailed.yaml')
+  .action(async (dir?: string) => {
+    const { labs: loaded, issues } = await loadCatalog(dir ?? config.labsDir, checkValidators);
+    const gaps: CheckCoverage[] = [];
+    for (const lab of loaded.values()) {
+      const { coverage } = await checkCoverage(lab, (await loadSelfTests(lab)).cases);
+      if (coverage.undeclared.length > 0) gaps.push(coverage);
+    }
+    show({ gaps, issues: issues.map(formatIssue) }, () => [...issues.map(formatIssue), ...gaps.map((g) => `${g.lab}: ${g.undeclared.join(', ')}`), `${gaps.reduce((n, g) => n + g.undeclared.length, 0)} check(s) no variant fails in ${gaps.length} lab(s)`].join('\n'));
+    process.exitCode = issues.length > 0 || gaps.length > 0 ? 1 : 0;
   });
 labs
   .command('test [id]')

@@ -5,4 +5,5 @@ export type { Lab, SelfTestCase, CheckValidator } from './lab';
 export { loadCatalog, loadCatalogOrFail, loadLab, loadSelfTests } from './load';
 export type { Catalog, CheckValidators } from './load';
 export { locate } from './locate';
+export { checkCoverage, UNFAILED_FILE, type CheckCoverage } from './coverage';
 export { listFiles } from './hash';

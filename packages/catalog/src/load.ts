@@ -5,6 +5,7 @@ import { hashFolder } from './hash';
 import { checksOf, type CheckValidator, type Lab, type SelfTestCase } from './lab';
 import { LineCounter, parseDocument } from 'yaml';
 import { locate } from './locate';
+import { checkCoverage } from './coverage';
 import { parseYaml } from './parse';
 import { expectationFor, labDefinition, type LabKind } from './schema';
 
@@ -88,6 +89,8 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
     const { fails, skipped, rejected, base, remove } = parsed.value;
     cases.push({ name: `wrong/${name}`, layers: base ? [solution, dir] : [dir], remove, fails, skipped, rejected });
   }
+  // a stale declaration of a check no variant fails is as wrong as an expect.yaml naming no check
+  issues.push(...(await checkCoverage(lab, cases)).issues);
   return { cases, issues };
 }
 

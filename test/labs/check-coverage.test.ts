@@ -1,0 +1,43 @@
+import { checkCoverage, loadCatalog, loadSelfTests } from '@kadai/catalog';
+import { checkValidators } from '@kadai/graders';
+import path from 'node:path';
+import { REPO_ROOT } from '../support/stack';
+
+/**
+ * Checks that no wrong variant fails and that the lab does not declare unfailed (labs/README.md,
+ * `unfailed.yaml`): the self-test never sees them fail, so they might never fail at all. Each entry
+ * here is a known gap to close with a variant (or a declaration, where no honest mistake fails
+ * the check); the test fails when a gap appears, and when one is closed without this list shrinking.
+ * `kadai labs unfailed` prints the same list.
+ */
+const KNOWN_GAPS: Record<string, string[]> = {
+  'k8s-daemonset': ['applied', 'node-added'],
+  'k8s-eks-cluster': ['lists-nodes'],
+  'k8s-eks-config-secrets': ['configmap-data', 'pod-ready'],
+  'k8s-eks-ebs': ['pvc-bound', 'pod-running', 'cleaned-up'],
+  'k8s-eks-efs': ['pods-ready', 'shared-write'],
+  'k8s-eks-ingress': ['apps-spec', 'apps-available', 'ingress-applied', 'ingress-address', 'root-not-found'],
+  'k8s-final-cloud-cluster': ['deployment-spec', 'available'],
+  'k8s-final-namespace': ['applied', 'available'],
+  'k8s-hpa': ['applied', 'available', 'load-service'],
+  'k8s-limit-range': ['limit-range-applied', 'pod-applied', 'deleted'],
+  'k8s-node-affinity': ['applied-labels', 'applied-pod'],
+  'k8s-node-labels': ['applied-label', 'vendor-hp', 'applied-unlabel'],
+  'k8s-node-selector': ['applied-dell', 'applied-pods', 'applied-fujitsu'],
+  'k8s-probes': ['readiness-applied', 'started-healthy', 'ready-endpoint'],
+  'k8s-requests-limits': ['applied', 'running'],
+  'k8s-resource-quota': ['quota-applied', 'web-app-applied', 'pvc-bound', 'web-app-spec', 'no-quota-refused', 'no-quota-in-default'],
+  'k8s-statefulset': ['ordinal-pods'],
+  'k8s-taints-tolerations': ['applied-deploy', 'released-others', 'applied-taint', 'applied-no-toleration', 'applied-delete', 'applied-tolerated', 'applied-untaint'],
+};
+
+it('every check of every lab is failed by a wrong variant, declared unfailed with a reason, or a known gap', async () => {
+  const { labs, issues } = await loadCatalog(path.join(REPO_ROOT, 'labs'), checkValidators);
+  expect(issues).toEqual([]);
+  const gaps: Record<string, string[]> = {};
+  for (const lab of labs.values()) {
+    const { coverage } = await checkCoverage(lab, (await loadSelfTests(lab)).cases);
+    if (coverage.undeclared.length > 0) gaps[coverage.lab] = coverage.undeclared;
+  }
+  expect(gaps).toEqual(KNOWN_GAPS);
+});
