@@ -18,11 +18,16 @@ import { percentile, writeResult } from './lib/result';
  * submitted at once with KADAI_CONCURRENCY_KUBERNETES=4 (throughput). namespaceSetupMs is the
  * grader's own figure per attempt (its log line "kubernetes attempt done").
  * Usage: npx tsx bench/k8s-labs.ts [runs per lab, default 3; 0: only the throughput, in k8s-labs-throughput.json] [lab ids...]
- * (labs/k8s-* on main; without any, the grader's test lab test/kubernetes/labs/k8s-test-web)
+ * (labs/k8s-* on main; without any, the grader's test lab test/kubernetes/labs/k8s-test-web).
+ * With lab ids and runs > 0, their rows are merged into the existing k8s-labs.json (each row with
+ * its own date and load average) and the throughput is not measured again.
  */
 
 const runs = Number(process.argv[2] ?? 3);
 const only = process.argv.slice(3);
+/** Some labs measured again: their rows replace theirs in the existing results, the others stay. */
+const merging = runs > 0 && only.length > 0;
+const RESULTS_FILE = path.join(__dirname, 'results', 'k8s-labs.json');
 const ADMIN_KUBECONFIG = process.env.KADAI_KUBECONFIG_ADMIN ?? '/var/lib/kadai/cluster/kubeconfig';
 const KUBECTL = existsSync('/var/cache/kadai/cluster/v1.34.4/bin/kubectl') ? '/var/cache/kadai/cluster/v1.34.4/bin/kubectl' : 'kubectl';
 /** Verbs that only read: kadai never runs them for `apply` either. */
@@ -165,6 +170,7 @@ async function main(): Promise<void> {
       const scaleOuts: number[] = [];
       let waitTimeouts = 0;
       const script = handScript(lab, path.join(lab.dir, 'solution'));
+      const labStartLoad = loadavg().map((l) => Math.round(l * 100) / 100);
       for (let i = 0; i < runs; i++) {
         // alternately, so both see the same load of the shared machine
         const graded = await grade(lab);
@@ -197,10 +203,12 @@ async function main(): Promise<void> {
         ...(scriptFailures.length ? { scriptFailures } : {}),
         ...(waitTimeouts ? { intrinsicWaitTimeouts: waitTimeouts } : {}),
         ...(scaleOuts.length ? { hpaScaleOutMs: percentile([...scaleOuts].sort((a, b) => a - b), 50), hpaScaleOutMsAll: scaleOuts } : {}),
+        ...(merging ? { measuredAt: new Date().toISOString(), loadAverageAtStart: labStartLoad, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) } : {}),
       };
       write({ pending: 'every solution at once (not measured yet)' });
     }
 
+    if (merging) return;
     // throughput: every solution at once, KADAI_CONCURRENCY_KUBERNETES=4
     write({ pending: 'every solution at once (being measured)' });
     const started = Date.now();
@@ -221,18 +229,22 @@ async function main(): Promise<void> {
 
   function write(throughput: Record<string, unknown>): void {
     const allSetups = [...attemptLogs(stack).values()].map((a) => a.setupMs).sort((a, b) => a - b);
-    const ratios = Object.values(results).map((r) => (r as { overheadRatio: number }).overheadRatio);
+    const earlier = merging ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { labs: Record<string, unknown>; throughput: Record<string, unknown>; namespaceSetupMs: unknown; date: string; rowsWithoutDateFrom?: string; loadAverageAtStart: number[] }) : undefined;
+    const rows = { ...earlier?.labs, ...results };
+    const ratios = Object.values(rows).map((r) => (r as { overheadRatio: number }).overheadRatio);
     // runs 0: only the throughput, in a file of its own (the per-lab figures of an earlier run stay)
     writeResult(runs > 0 ? 'k8s-labs' : 'k8s-labs-throughput', {
       target: { overheadRatio: 1.3, namespaceSetupMsP95: 1000 },
       labsSelected: labs.map((l) => l.definition.id),
-      labsMeasured: Object.keys(results),
-      loadAverageAtStart: loadAtStart,
+      labsMeasured: Object.keys(rows).sort(),
+      loadAverageAtStart: earlier ? earlier.loadAverageAtStart : loadAtStart,
+      ...(earlier ? { rowsWithoutDateFrom: earlier.rowsWithoutDateFrom ?? earlier.date, rowsMeasuredLater: 'rows with measuredAt were measured later, at their own load average' } : {}),
       setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig) doing namespace creation, apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status ≤ 60 s, Pods Ready ≤ 20 s, claims Bound ≤ 20 s; a wait that fails is counted in intrinsicWaitTimeouts: it ran out — time spent on something the lab may not need, e.g. a Pod that crash-loops by design — or found nothing to wait for, at no cost), one in-cluster busybox probe of the first Service, namespace deletion without waiting. ${runs} runs per lab; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see the load averages).`,
       maxOverheadRatio: Math.max(...ratios),
-      labs: results,
-      namespaceSetupMs: { n: allSetups.length, p50: percentile(allSetups, 50), p95: percentile(allSetups, 95), max: allSetups.at(-1) },
-      throughput,
+      labs: rows,
+      namespaceSetupMs: earlier ? earlier.namespaceSetupMs : { n: allSetups.length, p50: percentile(allSetups, 50), p95: percentile(allSetups, 95), max: allSetups.at(-1) },
+      ...(earlier ? { namespaceSetupMsOfLaterRows: { n: allSetups.length, p50: percentile(allSetups, 50), p95: percentile(allSetups, 95), max: allSetups.at(-1) } } : {}),
+      throughput: earlier ? earlier.throughput : throughput,
     });
   }
 }
