@@ -12,7 +12,7 @@ runService(async () => {
   const config = readApiConfig();
   const log = createLogger('kadai-api', config.logLevel);
   await migrate(config.databaseUrl);
-  const db = createPool(config.databaseUrl, config.dbPoolSize);
+  const db = createPool(config.databaseUrl, config.dbPoolSize, (err) => log.warn({ err }, 'an idle PostgreSQL connection was closed; the pool opens another'));
   const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   // Fail fast instead of queueing commands while Redis is away: Postgres keeps the submission and the sweeper enqueues it.

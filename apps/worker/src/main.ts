@@ -14,7 +14,7 @@ runService(async () => {
   const config = readWorkerConfig();
   const log = createLogger('kadai-worker', config.logLevel).child({ workerId: config.workerId });
   await migrate(config.databaseUrl);
-  const db = createPool(config.databaseUrl, 10);
+  const db = createPool(config.databaseUrl, 10, (err) => log.warn({ err }, 'an idle PostgreSQL connection was closed; the pool opens another'));
   const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   const metrics = createMetrics();

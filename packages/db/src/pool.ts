@@ -3,8 +3,15 @@ import { Pool, type PoolClient } from 'pg';
 export type Db = Pool;
 export type Queryable = Pool | PoolClient;
 
-export function createPool(databaseUrl: string, max = 10): Db {
-  return new Pool({ connectionString: databaseUrl, max });
+/**
+ * A pool of connections. `onIdleError` hears of an idle connection the server closed (PostgreSQL
+ * restarted): the pool drops it and opens another for the next query. Without a listener, pg emits
+ * that as an unhandled 'error' event, which ends the process (found by the chaos suite).
+ */
+export function createPool(databaseUrl: string, max = 10, onIdleError: (error: Error) => void = () => undefined): Db {
+  const pool = new Pool({ connectionString: databaseUrl, max });
+  pool.on('error', onIdleError);
+  return pool;
 }
 
 /** Runs `fn` in one transaction: committed if it returns, rolled back if it throws. */
