@@ -4,7 +4,7 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import Redis from 'ioredis';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -52,9 +52,9 @@ function alive(pid: number): boolean {
  * A new, empty Postgres database for one test file of this run (named with the pid, so two
  * checkouts testing at once never share one). Databases left by runs that died are dropped.
  */
-export async function createTestDatabase(name: string): Promise<string> {
+export async function createTestDatabase(name: string, adminUrl = ADMIN_DB): Promise<string> {
   const dbName = `kadai_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}`;
-  const admin = new Client({ connectionString: ADMIN_DB });
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'kadai\\_test\\_%'`);
   for (const { datname } of rows) {
@@ -63,11 +63,11 @@ export async function createTestDatabase(name: string): Promise<string> {
   }
   await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
-  return ADMIN_DB.replace(/\/[^/]*$/, `/${dbName}`);
+  return adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
 }
 
-export async function dropTestDatabase(databaseUrl: string): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_DB });
+export async function dropTestDatabase(databaseUrl: string, adminUrl = ADMIN_DB): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`);
   await admin.end();
@@ -102,10 +102,13 @@ export async function startStack(
     apiEnv?: Record<string, string>;
     /** Labs of this test instead of the repository's. */
     labsDir?: string;
+    /** PostgreSQL and Redis of this test's own (the chaos suite restarts them) instead of the shared ones. */
+    services?: { adminDatabaseUrl: string; redisUrl: string };
   },
 ): Promise<Stack> {
-  const databaseUrl = await createTestDatabase(name);
-  const redisUrl = `${REDIS_BASE}/${options.redisDb}`;
+  const adminUrl = options.services?.adminDatabaseUrl ?? ADMIN_DB;
+  const databaseUrl = await createTestDatabase(name, adminUrl);
+  const redisUrl = `${options.services?.redisUrl ?? REDIS_BASE}/${options.redisDb}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   // This run's own key space in Redis: two checkouts testing at once never touch each other's queues.
   const queuePrefix = `kadai-test-${name}-${process.pid}`;
@@ -143,8 +146,9 @@ export async function startStack(
   };
   for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
 
-  const pool = new Client({ connectionString: databaseUrl });
-  await pool.connect();
+  // A pool, not one connection: it reconnects after PostgreSQL restarts (the chaos suite restarts it).
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  pool.on('error', () => undefined); // an idle connection cut by a restart: the next query opens another
   return {
     apiUrl,
     queuePrefix,
@@ -162,7 +166,7 @@ export async function startStack(
       await pool.end();
       await deleteKeys(redis, `${queuePrefix}:*`);
       redis.disconnect();
-      await dropTestDatabase(databaseUrl);
+      await dropTestDatabase(databaseUrl, adminUrl);
     },
   };
 }

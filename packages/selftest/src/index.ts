@@ -3,6 +3,8 @@ import { ApiError, type KadaiClient } from '@kadai/client';
 import { packLayers } from '@kadai/intake';
 import { judge } from './judge';
 
+export { judge, type Verdict } from './judge';
+
 export interface CaseOutcome {
   lab: string;
   case: string;
