@@ -57,7 +57,7 @@ export interface ChaosReport {
   gradedTwice: string[];
   /** Graded, but not as on a quiet system (an infrastructure failure recorded as the student's, or worse). */
   verdictMismatches: string[];
-  /** Ended `error` with a score recorded (it must be none). */
+  /** Ended `error` with a score or check results recorded (kadai's failure must count as none). */
   errorsWithScore: string[];
   errors: string[];
   leftovers: { docker: string[]; namespaces: string[]; fakeNodes: string[] };
@@ -329,7 +329,7 @@ async function inspect(stack: Stack, accepted: Accepted[], observer: ClusterObse
     if (row.grading_run !== 1 || row.runs > 1 || row.rows !== row.checks || (row.graded_run !== null && row.graded_run !== 1)) gradedTwice.push(`${what}: grading_run ${row.grading_run}, graded_run ${row.graded_run}, ${row.runs} runs of results, ${row.rows} rows for ${row.checks} checks`);
     if (row.state === 'error') {
       errors.push(`${what}: ${row.error_message}`);
-      if (row.score !== null) errorsWithScore.push(`${what}: score ${row.score}`);
+      if (row.score !== null || row.rows > 0) errorsWithScore.push(`${what}: score ${row.score}, ${row.rows} check results`);
       continue;
     }
     const verdict = judge(await sensei.submission(a.id), a.known.expected);

@@ -109,15 +109,12 @@ export class Sandboxes {
       'pod-security.kubernetes.io/enforce': 'baseline',
       'pod-security.kubernetes.io/warn': 'restricted',
     };
-    await this.core.createNamespace({
-      body: {
-        metadata: {
-          name,
-          labels,
-          annotations: { [LEASE_ANNOTATION]: new Date(Date.now() + request.leaseMs).toISOString() },
-        },
-      },
-    });
+    // retried like the guards below: an API server just (re)started refuses the worker until its
+    // RBAC cache holds the worker's ClusterRole (seen by the chaos suite after killing the API server)
+    await this.createOnceAuthorized(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, annotations: { [LEASE_ANNOTATION]: new Date(Date.now() + request.leaseMs).toISOString() } } },
+      Date.now() + this.readyTimeoutMs,
+    );
     cleaner.add(`namespace ${name}`, () => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
     // first the worker's own way in: everything else in the namespace needs it
     await this.objects.create(workerAccess(name, worker));
@@ -144,9 +141,9 @@ export class Sandboxes {
   }
 
   /**
-   * Creates one of kadai's objects in a new namespace, again while the API server refuses it only
-   * because an RBAC change made a moment ago is not in its cache yet (the worker's RoleBinding, or
-   * the Role a binding grants). Any other refusal is thrown at once. A conflict means it is there
+   * Creates one of kadai's objects (a new namespace, or one in it), again while the API server
+   * refuses it only because RBAC's cache does not hold a change made a moment ago yet (the worker's
+   * RoleBinding, or the Role a binding grants) or, after the API server started, the worker's own rights. Any other refusal is thrown at once. A conflict means it is there
    * already: the `default` ServiceAccount's controller came first, or a try that looked lost went through.
    */
   private async createOnceAuthorized(object: KubernetesObject, deadline: number): Promise<void> {
