@@ -165,6 +165,9 @@ describe('installed on the local cluster', () => {
     const tokensFile = path.join(values, 'tokens.json');
     await run(process.execPath, ['--require', tsx, path.join(REPO_ROOT, 'apps/api/src/seed-demo.ts'), tokensFile], { env: { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_LABS_DIR: path.join(REPO_ROOT, 'labs') } });
     tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as Record<string, string>;
+    // Traefik routes a new Ingress once its watch has seen it: usually at once, generously bounded here
+    const routed = Date.now() + 90_000;
+    while ((await viaIngress('GET', '/healthz').catch(() => ({ status: 0 }))).status !== 200 && Date.now() < routed) await new Promise((r) => setTimeout(r, 1000));
   }, 9 * 60_000);
 
   test('the migration Job made the schema before the api and workers started', async () => {
@@ -177,7 +180,7 @@ describe('installed on the local cluster', () => {
 
   test('the api answers /readyz through the Ingress, and every Pod runs the image as a non-root user', async () => {
     expect((await viaIngress('GET', '/readyz')).status).toBe(200);
-    const { stdout } = await kubectl('-n', NAMESPACE, 'get', 'pods', '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'jsonpath={range .items[*]}{.metadata.labels.app\\.kubernetes\\.io/component} {.spec.containers[0].image} {.spec.securityContext.runAsUser} {.status.phase}{"\\n"}{end}');
+    const { stdout } = await kubectl('-n', NAMESPACE, 'get', 'pods', '-l', `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component!=migrate`, '-o', 'jsonpath={range .items[*]}{.metadata.labels.app\\.kubernetes\\.io/component} {.spec.containers[0].image} {.spec.securityContext.runAsUser} {.status.phase}{"\\n"}{end}');
     const pods = stdout.trim().split('\n').sort();
     expect(pods).toEqual(['api', 'worker-kubernetes', 'worker-quiz'].map((component) => `${component} ${image} 1000 Running`));
   });
@@ -195,8 +198,9 @@ describe('installed on the local cluster', () => {
     expect(view.score).toBe(view.maxScore);
     const workerLogs = (await kubectl('-n', NAMESPACE, 'logs', '-l', 'app.kubernetes.io/component=worker-kubernetes', '--tail=-1')).stdout;
     const chosen = workerLogs.split('\n').filter((line) => line.includes('grading cluster chosen by free capacity'));
-    expect(chosen).toHaveLength(1);
-    const entry = JSON.parse(chosen[0] ?? '{}') as { cluster: string; capacities: { name: string; capacity: { freeMillicores?: number } }[] };
+    // one line per grading run (a run retried after an infrastructure blip logs its own)
+    expect(chosen.length).toBeGreaterThanOrEqual(1);
+    const entry = JSON.parse(chosen.at(-1) ?? '{}') as { cluster: string; capacities: { name: string; capacity: { freeMillicores?: number } }[] };
     expect(entry.capacities.map((c) => c.name)).toEqual(['/etc/kadai/clusters/grading-a/kubeconfig', '/etc/kadai/clusters/grading-b/kubeconfig']);
     for (const c of entry.capacities) expect(typeof c.capacity.freeMillicores).toBe('number');
   });
