@@ -1,25 +1,31 @@
 /**
  * What an operator relies on, on a real api and worker (real PostgreSQL, Redis, Docker engine and
- * cluster): the worker's /healthz and /readyz, the api's access log and request metrics, and no
- * secret — tokens, the session cookie, the database password — in any log line.
+ * cluster): the worker's /healthz and /readyz, the api's access log and request metrics, no
+ * secret — tokens, the session cookie, the database password — in any log line, and a backup of
+ * the database with real submissions restored into a fresh one.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { freePort, solutionAnswers, startStack, type Stack } from '../support/stack';
+import { parse } from 'yaml';
+import { createTestDatabase, dropTestDatabase, freePort, REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/stack';
 
 const ADMIN_DB = process.env.KADAI_TEST_ADMIN_DATABASE_URL ?? 'postgres://kadai:kadai@127.0.0.1:5432/postgres';
 const NAME = 'ops_probes';
 // a login of its own with a password found nowhere else, so a leak of it in a log cannot be a coincidence
 const DB_ROLE = `kadai_ops_${process.pid}`;
 const DB_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+const run = promisify(execFile);
 const clusterTested = process.env.KADAI_TEST_CLUSTER !== '0';
 
 let stack: Stack;
 let workerPort: number;
 let admin: Client;
+let secretDatabaseUrl: string;
 
 beforeAll(async () => {
   admin = new Client({ connectionString: ADMIN_DB });
@@ -32,6 +38,7 @@ beforeAll(async () => {
   url.password = DB_PASSWORD;
   url.pathname = `/kadai_test_${NAME}_${process.pid}`;
   const secretEnv = { KADAI_DATABASE_URL: url.toString(), KADAI_LOG_LEVEL: 'debug' };
+  secretDatabaseUrl = url.toString();
   stack = await startStack(NAME, { redisDb: 7, workers: 0, apiEnv: secretEnv, workerEnv: secretEnv });
   workerPort = await freePort();
   await stack.startWorker({ KADAI_WORKER_METRICS_PORT: String(workerPort) });
@@ -138,5 +145,83 @@ describe('secrets', () => {
       expect(secret.length).toBeGreaterThan(8);
       expect({ what, found: logs.includes(secret) }).toEqual({ what, found: false });
     }
+  });
+});
+
+describe('backup and restore (infra/backup)', () => {
+  let restoredUrl: string;
+  afterAll(async () => {
+    if (restoredUrl) await dropTestDatabase(restoredUrl);
+  });
+
+  // what a restore must bring back: every submission with its state and score, its files byte for byte, its check results
+  const snapshot = async (url: string) => {
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    try {
+      const submissions = (await db.query(`SELECT id, lab_id, state, attempt, score::text, max_score::text FROM submissions ORDER BY id`)).rows;
+      const files = (await db.query(`SELECT submission_id, path, md5(content) FROM submission_files ORDER BY 1, 2`)).rows;
+      const checks = (await db.query(`SELECT submission_id, grading_run, position, check_id, status, points::text FROM check_results ORDER BY 1, 2, 3`)).rows;
+      const tokens = (await db.query(`SELECT count(*)::int AS n FROM api_tokens`)).rows;
+      return { submissions, files, checks, tokens };
+    } finally {
+      await db.end();
+    }
+  };
+
+  it('backs up a database with graded submissions and restores it into a fresh one, data equal', async () => {
+    const before = await snapshot(stack.databaseUrl);
+    expect(before.submissions.filter((s) => s.state === 'graded').length).toBeGreaterThan(0);
+    expect(before.checks.length).toBeGreaterThan(0);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'kadai-backup-')), 'kadai.dump');
+    // the URL holds a password: it reaches libpq, never the script's output
+    const backup = await run(path.join(REPO_ROOT, 'infra/backup/backup'), [secretDatabaseUrl, file]);
+    expect(backup.stdout.trim()).toBe(file);
+    expect(`${backup.stdout}${backup.stderr}`).not.toContain(DB_PASSWORD);
+
+    restoredUrl = await createTestDatabase('ops_restored');
+    const restore = await run(path.join(REPO_ROOT, 'infra/backup/restore'), [file, restoredUrl]);
+    expect(restore.stderr).toMatch(/restored/);
+    expect(await snapshot(restoredUrl)).toEqual(before);
+
+    // never on top of data: a second restore into the same database is refused, and changes nothing
+    const again = await run(path.join(REPO_ROOT, 'infra/backup/restore'), [file, restoredUrl]).then(
+      () => 'restored twice',
+      (err: { code: number; stderr: string }) => `${err.code}: ${err.stderr}`,
+    );
+    expect(again).toMatch(/^1: .*already holds \d+ tables: restore into an empty database/s);
+    expect(await snapshot(restoredUrl)).toEqual(before);
+  }, 120_000);
+});
+
+describe('alert rules (infra/alerts/kadai.rules.yaml)', () => {
+  interface Rule {
+    alert?: string;
+    expr?: string;
+    labels?: { severity?: string };
+    annotations?: { summary?: string };
+  }
+  const file = parse(readFileSync(path.join(REPO_ROOT, 'infra/alerts/kadai.rules.yaml'), 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
+  const rules = file.groups.flatMap((g) => g.rules);
+
+  it('name an expression, a severity and a summary for each alert, among them queue age, error rate and reaper leftovers', () => {
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) expect({ alert: rule.alert, expr: typeof rule.expr, severity: rule.labels?.severity, summary: typeof rule.annotations?.summary }).toEqual({ alert: expect.stringMatching(/^Kadai/), expr: 'string', severity: expect.stringMatching(/^(page|warning)$/), summary: 'string' });
+    const exprs = rules.map((r) => r.expr).join('\n');
+    for (const metric of ['kadai_oldest_queued_submission_age_seconds', 'kadai_grading_outcomes_total{outcome="error"}', 'kadai_reaper_removed_total']) expect(exprs).toContain(metric);
+  });
+
+  it('use only metrics the real api and worker export', async () => {
+    const exported = new Set<string>();
+    for (const url of [`${stack.apiUrl}/metrics`, `http://127.0.0.1:${workerPort}/metrics`]) {
+      const text = await (await fetch(url)).text();
+      for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        exported.add(name!);
+        if (type === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) exported.add(`${name}${suffix}`);
+      }
+    }
+    const used = new Set(rules.flatMap((r) => [...(r.expr ?? '').matchAll(/\bkadai_[a-z_]+/g)].map((m) => m[0])));
+    expect(used.size).toBeGreaterThan(4);
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   });
 });
