@@ -1,4 +1,5 @@
 import { kubeConfigFor, Sandboxes, type AttemptNamespace } from '@kadai/k8s-sandbox';
+import { loadavg } from 'node:os';
 import { percentile, writeResult } from './lib/result';
 
 /**
@@ -12,6 +13,8 @@ const count = Number(process.argv[2] ?? 30);
 const kubeconfig = process.argv[3] ?? '/var/lib/kadai/cluster/kadai-worker.kubeconfig';
 
 async function main(): Promise<void> {
+  // the machine is shared (other suites run): the load before the run is recorded beside the one after
+  const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   const sandboxes = new Sandboxes(kubeConfigFor({ kind: 'kubeconfig', path: kubeconfig }));
   await sandboxes.workerName(); // who-am-i is asked once per worker, not per attempt
   const times: number[] = [];
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
   writeResult('k8s-namespace', {
     target: { namespaceSetupMsP95: 1000 },
     setup: `${count} attempt namespaces made one after another on the local cluster (infra/cluster) as kadai-worker, each deleted before the next; from the create call to the quota counted`,
+    loadAverageAtStart: loadAtStart,
     namespaceSetupMs: { n: count, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] },
   });
 }
