@@ -38,3 +38,34 @@ ensure_node_modules() {
     echo "$want" >"$stamp"
   fi
 }
+
+# step_begin NAME FIRST_RUN_SECONDS / step_end: one step of a long script (infra/up). It says which
+# step of how many, what, and how long it usually takes — the median of its last five durations on
+# this machine (recorded under /var/cache/kadai/step-times), else the first-run estimate given —
+# and, while it runs, the time elapsed every 30 s, so a first run is never minutes of silence.
+step_total=0 step_number=0 step_name="" step_started=0 step_ticker=""
+step_times_dir=${KADAI_STEP_TIMES:-/var/cache/kadai/step-times}
+human_duration() { (($1 >= 90)) && echo "$(($1 / 60)) min $(($1 % 60)) s" || echo "$1 s"; }
+step_begin() {
+  step_name=$1
+  local first_run=$2 typical
+  step_number=$((step_number + 1))
+  typical=$(tail -n 5 "$step_times_dir/$step_name" 2>/dev/null | sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}')
+  if [[ -n "$typical" ]]; then
+    log "[$step_number/$step_total] $step_name (usually $(human_duration "$typical") here)"
+  else
+    log "[$step_number/$step_total] $step_name (no earlier run recorded; first run: about $(human_duration "$first_run"))"
+  fi
+  step_started=$(date +%s)
+  (
+    while sleep 30; do log "[$step_number/$step_total] $step_name: $(human_duration $(($(date +%s) - step_started))) so far"; done
+  ) &
+  step_ticker=$!
+}
+step_end() {
+  kill "$step_ticker" 2>/dev/null || true
+  wait "$step_ticker" 2>/dev/null || true
+  local took=$(($(date +%s) - step_started))
+  mkdir -p "$step_times_dir" && echo "$took" >>"$step_times_dir/$step_name"
+  log "[$step_number/$step_total] $step_name: done in $(human_duration "$took")"
+}
