@@ -13,8 +13,9 @@ const faults = (process.env.KADAI_CHAOS_FAULTS ?? SERVICE_FAULTS.join(',')).spli
 const unknown = faults.filter((f) => !SERVICE_FAULTS.includes(f as ServiceFault));
 if (unknown.length > 0) throw new Error(`KADAI_CHAOS_FAULTS: unknown fault ${unknown.join(', ')} (known: ${SERVICE_FAULTS.join(', ')})`);
 
-// 6 min: ~3 on a quiet machine (CI); the report says what had not finished by then
-const BUDGET_MINUTES = Number(process.env.KADAI_CHAOS_BUDGET_MINUTES ?? 6);
+// 7 min: measured 7.0 min at load 20 and 9.5 at load 25 here (mostly starting workers from source),
+// far less expected on CI's otherwise idle machine; the report says what had not finished by then
+const BUDGET_MINUTES = Number(process.env.KADAI_CHAOS_BUDGET_MINUTES ?? 7);
 
 let report: ChaosReport;
 beforeAll(async () => {
