@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { accessLog } from './access-log';
+import { ApiRouter } from './api-router';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
@@ -22,25 +23,25 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(accessLog(deps.log, deps.metrics));
-  app.use(healthRoutes(deps));
-  const document = openApiDocument();
-  app.get('/openapi.json', (_req, res) => {
+  // Every API route is declared once (method, path, schemas, answers): express routes and the OpenAPI document both come from these.
+  const health = healthRoutes(deps);
+  const ltiPublic = ltiPublicRoutes(deps);
+  const v1 = [submissionRoutes(deps), labRoutes(deps), courseRoutes(deps), courseAdminRoutes(deps), userRoutes(deps), webhookRoutes(deps), ltiAdminRoutes(deps)];
+  const documentRoute = new ApiRouter();
+  documentRoute.get('/openapi.json', { summary: 'This document (OpenAPI 3.1)', auth: false, answers: { 200: { description: 'OpenAPI 3.1', schema: { type: 'object' } } } }, (_req, res) => {
     res.json(document);
   });
+  const document = openApiDocument([health, documentRoute, ltiPublic, ...v1].flatMap((api) => api.routes));
+
   if (deps.trustProxy) app.set('trust proxy', deps.trustProxy);
+  app.use(health.router, documentRoute.router);
   app.use(pageRoutes(deps, document));
-  app.use(ltiPublicRoutes(deps));
+  app.use(ltiPublic.router);
   // Cheap refusals first: the address's budget, then the token, then the user's budget; only then is a body read.
   app.use('/v1', deps.rateLimits.byAddress(), authenticate(deps.db, { ms: deps.lookupCacheMs, maxTokens: deps.tokenCacheSize }, deps.rateLimits), deps.rateLimits.byUser());
   app.use(limitedBody(deps.limits.maxUploadBytes));
   app.use(idempotentWrites(deps.db));
-  app.use(submissionRoutes(deps));
-  app.use(labRoutes(deps));
-  app.use(courseRoutes(deps));
-  app.use(courseAdminRoutes(deps));
-  app.use(userRoutes(deps));
-  app.use(webhookRoutes(deps));
-  app.use(ltiAdminRoutes(deps));
+  for (const api of v1) app.use(api.router);
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));
   return app;

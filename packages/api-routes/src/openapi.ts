@@ -1,74 +1,100 @@
 import { z } from 'zod';
-import { acceptedSubmission, courseResultRow, jsonSubmission, labSummary, problem, scoreOverride, submissionView } from './schemas';
+import type { Answer, DeclaredRoute } from './api-router';
+import { acceptedSubmission, assignment, course, courseResultRow, issuedToken, labSummary, problem, submissionView, tokenInfo, user, webhookDelivery, webhookEndpoint } from './schemas';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' });
-const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
-/** The problems a /v1 route may answer; any of them may also answer 429 (rate limits). */
-const problems = (...codes: number[]) => ({
-  ...Object.fromEntries(codes.map((c) => [String(c), problemResponse('problem')])),
-  '429': { ...problemResponse('over a rate limit; see Retry-After'), headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } } },
-});
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+/** Schemas named in components (and referenced by $ref) wherever a route uses exactly them. */
+const NAMED: Record<string, z.ZodType> = {
+  Submission: submissionView,
+  AcceptedSubmission: acceptedSubmission,
+  LabSummary: labSummary,
+  CourseResultRow: courseResultRow,
+  Course: course,
+  Assignment: assignment,
+  User: user,
+  TokenInfo: tokenInfo,
+  IssuedToken: issuedToken,
+  WebhookEndpoint: webhookEndpoint,
+  WebhookDelivery: webhookDelivery,
+  Problem: problem,
+};
 
-/** The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with. */
-export function openApiDocument(): object {
+const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _s, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
+  return rest;
+};
+const isZod = (s: unknown): s is z.ZodType => s instanceof z.ZodType;
+
+/** A schema as the document shows it: a $ref for a named one, else inline (zod's own JSON Schema). */
+function schemaOf(s: z.ZodType | object, io: 'input' | 'output'): object {
+  if (!isZod(s)) return s;
+  const name = Object.keys(NAMED).find((n) => NAMED[n] === s);
+  return name && io === 'output' ? { $ref: `#/components/schemas/${name}` } : jsonSchema(s, io);
+}
+
+const PROBLEM_TEXT: Record<number, string> = {
+  400: 'bad request',
+  401: 'no valid token or session',
+  403: 'not allowed for this role or course',
+  404: 'not found (also what is not the caller’s to see)',
+  409: 'conflict with the current state',
+  413: 'too large',
+  415: 'unsupported media type',
+  422: 'invalid input: each issue named by field or file:line:col',
+};
+const problemAnswer = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+
+function answerOf(answer: Answer | string) {
+  const a = typeof answer === 'string' ? { description: answer } : answer;
+  const content = {
+    ...(a.schema === undefined ? {} : { [a.type ?? 'application/json']: { schema: schemaOf(a.schema, 'output') } }),
+    ...Object.fromEntries(Object.entries(a.also ?? {}).map(([type, schema]) => [type, { schema }])),
+  };
+  return Object.keys(content).length ? { description: a.description, content } : { description: a.description };
+}
+
+/** express's `/v1/courses/:id` as OpenAPI's `/v1/courses/{id}`, with its path parameters. */
+function openApiPath(path: string): { path: string; names: string[] } {
+  const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  return { path: path.replace(/:(\w+)/g, '{$1}'), names };
+}
+
+function operationOf(route: DeclaredRoute): object {
+  const op = route.operation;
+  const authenticated = op.auth !== false;
+  const { names } = openApiPath(route.path);
+  const responses: Record<string, object> = Object.fromEntries(Object.entries(op.answers).map(([code, a]) => [code, answerOf(a)]));
+  for (const code of [...(op.problems ?? []), ...(authenticated ? [401] : [])]) responses[String(code)] ??= problemAnswer(PROBLEM_TEXT[code] ?? 'problem');
+  if (route.path.startsWith('/v1/')) {
+    responses['429'] = { ...problemAnswer('over a rate limit; see Retry-After'), headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } } };
+  }
+  // every authenticated write under /v1 honours Idempotency-Key (idempotency.ts; submissions.ts for POST /v1/submissions)
+  const idempotent = authenticated && route.method !== 'get' && route.path.startsWith('/v1/');
+  const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: 'the same key again answers with the first answer' };
+  const bodies = { ...(op.body ? { 'application/json': { schema: schemaOf(op.body, 'input') } } : {}), ...Object.fromEntries(Object.entries(op.otherBodies ?? {}).map(([t, s]) => [t, { schema: schemaOf(s, 'input') }])) };
+  return {
+    summary: op.summary,
+    ...(authenticated ? {} : { security: [] }),
+    parameters: [...names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })), ...(op.parameters ?? []).map((p) => ({ required: false, schema: { type: 'string' }, ...p })), ...(idempotent ? [idempotencyKey] : [])],
+    ...(Object.keys(bodies).length ? { requestBody: { required: Boolean(op.body) || Object.keys(bodies).length > 0, content: bodies } } : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document of the routes as they are declared (see ApiRouter). */
+export function openApiDocument(routes: DeclaredRoute[]): object {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const route of routes) {
+    const { path } = openApiPath(route.path);
+    (paths[path] ??= {})[route.method] = operationOf(route);
+  }
   return {
     openapi: '3.1.0',
     info: { title: 'kadai', version: '0.1.0', description: 'Automated grading of container and Kubernetes labs' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        JsonSubmission: schema(jsonSubmission),
-        AcceptedSubmission: schema(acceptedSubmission),
-        Submission: schema(submissionView),
-        LabSummary: schema(labSummary),
-        CourseResultRow: schema(courseResultRow),
-        Problem: schema(problem),
-        ScoreOverride: schema(scoreOverride),
-      },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'kadai_session' } },
+      schemas: Object.fromEntries(Object.entries(NAMED).map(([name, s]) => [name, jsonSchema(s, 'output')])),
     },
-    security: [{ bearer: [] }],
-    paths: {
-      '/v1/submissions': {
-        post: {
-          summary: 'Submit lab work (multipart: lab + one zip/tar.gz; or JSON: files map or quiz answers)',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
-          requestBody: {
-            required: true,
-            content: {
-              ...json('JsonSubmission'),
-              'multipart/form-data': { schema: { type: 'object', properties: { lab: { type: 'string' }, archive: { type: 'string', format: 'binary' } }, required: ['lab', 'archive'] } },
-            },
-          },
-          responses: { '202': { description: 'queued', content: json('AcceptedSubmission') }, '200': { description: 'same Idempotency-Key: the earlier submission', content: json('AcceptedSubmission') }, ...problems(400, 401, 403, 404, 409, 413, 415, 422),
-            '409': problemResponse("refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one)") },
-        },
-      },
-      '/v1/submissions/{id}': { get: { summary: 'State, score and per-check feedback', parameters: [idParam], responses: { '200': { description: 'the submission', content: json('Submission') }, ...problems(401, 404) } } },
-      '/v1/submissions/{id}/events': { get: { summary: 'Server-Sent Events until a terminal state', parameters: [idParam], responses: { '200': { description: 'text/event-stream of Submission objects, event name = state' }, ...problems(401, 404) } } },
-      '/v1/submissions/{id}/regrade': { post: { summary: 'Regrade one submission (instructor, audited)', parameters: [idParam], responses: { '202': { description: 'queued as a new grading run' }, ...problems(401, 403, 404, 409) } } },
-      '/v1/submissions/{id}/override': {
-        post: {
-          summary: "Set a graded submission's score by hand (instructor, audited with the reason)",
-          parameters: [idParam],
-          requestBody: { required: true, content: json('ScoreOverride') },
-          responses: { '200': { description: 'the submission', content: json('Submission') }, ...problems(401, 403, 404, 409, 422) },
-        },
-      },
-      '/v1/assignments/{id}/regrade': { post: { summary: 'Regrade every graded submission of an assignment (instructor, audited)', parameters: [idParam], responses: { '202': { description: 'queued' }, ...problems(401, 403, 404) } } },
-      '/v1/labs': { get: { summary: 'The lab catalog', responses: { '200': { description: 'labs', content: { 'application/json': { schema: { type: 'object', properties: { labs: { type: 'array', items: { $ref: '#/components/schemas/LabSummary' } } } } } } }, ...problems(401) } } },
-      '/v1/labs/{id}': { get: { summary: 'One lab (a quiz without its key for students)', parameters: [idParam], responses: { '200': { description: 'the lab' }, ...problems(401, 404) } } },
-      '/v1/courses/{id}/results': {
-        get: {
-          summary: 'Class results (instructor, admin, LMS); ?format=csv or Accept: text/csv for CSV',
-          parameters: [idParam, { name: 'format', in: 'query', required: false, schema: { enum: ['json', 'csv'] } }],
-          responses: { '200': { description: 'one row per student and assignment', content: { 'application/json': { schema: { type: 'object', properties: { course: { type: 'string' }, results: { type: 'array', items: { $ref: '#/components/schemas/CourseResultRow' } } } } }, 'text/csv': { schema: { type: 'string' } } } }, ...problems(401, 403) },
-        },
-      },
-      '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
-      '/readyz': { get: { security: [], summary: 'Readiness: Postgres and Redis answer, and no worker reports its Docker sandbox limits missing', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
-      '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
-    },
+    security: [{ bearer: [] }, { session: [] }],
+    paths,
   };
 }

@@ -93,6 +93,9 @@ export const problem = z.object({
     .optional(),
 });
 
+/** Why a regrade was asked for, kept in the audit log. */
+export const regradeRequest = z.object({ reason: z.string().max(2000).default('') });
+
 /** An instructor's manual score, with the reason kept in the audit log. */
 export const scoreOverride = z.strictObject({ score: z.number().nonnegative(), reason: z.string().min(1).max(2000) });
 

@@ -1,8 +1,10 @@
 import { audit, canManageCourse, courseResults, getAssignment, gradedSubmissionsOf, startRegrade, type CourseResultRow } from '@kadai/db';
-import { Router } from 'express';
+import { z } from 'zod';
+import { ApiRouter } from '../api-router';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem, UUID } from '../problem';
+import { courseResultRow, regradeRequest } from '../schemas';
 
 const CSV_COLUMNS: Array<keyof CourseResultRow> = ['login', 'displayName', 'labId', 'assignmentId', 'scoring', 'attempts', 'score', 'maxScore', 'state', 'late', 'submissionId', 'submittedAt'];
 
@@ -20,10 +22,22 @@ export function toCsv(rows: CourseResultRow[]): string {
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-export function courseRoutes(deps: ApiDeps): Router {
-  const router = Router();
+export function courseRoutes(deps: ApiDeps): ApiRouter {
+  const api = new ApiRouter();
 
-  router.get('/v1/courses/:id/results', async (req, res) => {
+  const results = {
+    summary: 'Class results (instructor, admin, LMS): one row per student and assignment, best or last attempt; ?format=csv or Accept: text/csv for CSV',
+    parameters: [{ name: 'format', in: 'query' as const, schema: { enum: ['json', 'csv'] } }],
+    answers: {
+      200: {
+        description: 'one row per student and assignment',
+        schema: z.object({ course: z.string(), results: z.array(courseResultRow) }),
+        also: { 'text/csv': { type: 'string', description: 'UTF-8 with a byte-order mark' } },
+      },
+    },
+    problems: [403],
+  };
+  api.get('/v1/courses/:id/results', results, async (req, res) => {
     const principal = requireRole(req, 'instructor', 'admin', 'lms');
     const courseId = String(req.params.id);
     if (!(await canManageCourse(deps.db, principal.userId, principal.role, courseId))) {
@@ -38,7 +52,9 @@ export function courseRoutes(deps: ApiDeps): Router {
     res.json({ course: courseId, results: rows });
   });
 
-  router.post('/v1/assignments/:id/regrade', async (req, res) => {
+  const regraded = z.object({ assignment: z.uuid(), regrading: z.number().int(), submissions: z.array(z.uuid()) });
+  const regrade = { summary: 'Regrade every graded submission of an assignment (instructor, audited): each a new grading run', body: regradeRequest, bodyName: 'regrade', answers: { 202: { description: 'queued', schema: regraded } }, problems: [403, 404, 409, 422] };
+  api.post('/v1/assignments/:id/regrade', regrade, async (req, res, body) => {
     const principal = requireRole(req, 'instructor', 'admin');
     const id = String(req.params.id);
     const assignment = UUID.test(id) ? await getAssignment(deps.db, id) : undefined;
@@ -55,9 +71,9 @@ export function courseRoutes(deps: ApiDeps): Router {
       await deps.queues.enqueue(lab.definition.kind, { submissionId, run });
       queued.push(submissionId);
     }
-    await audit(deps.db, principal.userId, 'regrade-assignment', `assignment:${id}`, { submissions: queued.length, reason: String(req.body?.reason ?? '') });
+    await audit(deps.db, principal.userId, 'regrade-assignment', `assignment:${id}`, { submissions: queued.length, reason: body.reason });
     res.status(202).json({ assignment: id, regrading: queued.length, submissions: queued });
   });
 
-  return router;
+  return api;
 }

@@ -1,7 +1,9 @@
 import { createSession } from '@kadai/db';
 import { completeLaunch, listPlatforms, LtiLaunchError, platformRegistration, registerPlatform, startLogin, userOfLaunch } from '@kadai/lti';
 import { RejectedInputError } from '@kadai/errors';
-import { Router, urlencoded, type Request } from 'express';
+import { urlencoded, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ApiRouter } from '../api-router';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { html } from '../pages/html';
@@ -17,15 +19,16 @@ const launchUrl = (req: Request) => `${req.protocol}://${req.get('host')}/lti/la
  * LTI 1.3: kadai's JWKS, the OIDC login initiation and the launch (unauthenticated: the platform's
  * signature is the authentication), and the platforms' registration (admins, under /v1).
  */
-export function ltiPublicRoutes(deps: ApiDeps): Router {
-  const router = Router();
+export function ltiPublicRoutes(deps: ApiDeps): ApiRouter {
+  const api = new ApiRouter();
   const form = urlencoded({ extended: false, limit: '64kb' });
 
-  router.get('/.well-known/jwks.json', async (_req, res) => {
+  const jwks = { 200: { description: 'the public keys, current and recently rotated', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } };
+  api.get('/.well-known/jwks.json', { summary: "kadai's LTI signing keys (JWKS)", auth: false, answers: jwks }, async (_req, res) => {
     res.set('cache-control', 'public, max-age=300').json(await deps.lti.keys.jwks());
   });
 
-  const login = async (req: Request, res: Parameters<Parameters<Router['get']>[1]>[1]) => {
+  const login = async (req: Request, res: Response) => {
     const params = { ...(req.query as Record<string, string>), ...((req.body as Record<string, string>) ?? {}) };
     try {
       res.redirect(302, await startLogin(deps.db, params, launchUrl(req)));
@@ -34,10 +37,20 @@ export function ltiPublicRoutes(deps: ApiDeps): Router {
       refuse(req, res, error.message);
     }
   };
-  router.get('/lti/login', login);
-  router.post('/lti/login', deps.rateLimits.byAddress(), form, login);
+  const initiation = { type: 'object', properties: { iss: { type: 'string' }, login_hint: { type: 'string' }, target_link_uri: { type: 'string' }, lti_message_hint: { type: 'string' }, client_id: { type: 'string' } } };
+  const toPlatform = { 302: "to the platform's authorization endpoint", 401: { description: 'refused (a page saying why)', schema: { type: 'string' }, type: 'text/html' } };
+  const loginStart = { summary: 'LTI 1.3 OIDC login initiation (from the platform)', auth: false as const, answers: toPlatform };
+  api.get('/lti/login', { ...loginStart, parameters: Object.keys(initiation.properties).map((name) => ({ name, in: 'query' as const })) }, login);
+  api.post('/lti/login', { ...loginStart, otherBodies: { 'application/x-www-form-urlencoded': initiation }, before: [deps.rateLimits.byAddress(), form] }, login);
 
-  router.post('/lti/launch', deps.rateLimits.byAddress(), form, async (req, res) => {
+  const launch = {
+    summary: 'LTI 1.3 launch (form_post of the id_token): signs the student in and opens the lab',
+    auth: false as const,
+    otherBodies: { 'application/x-www-form-urlencoded': { type: 'object', properties: { id_token: { type: 'string' }, state: { type: 'string' } }, required: ['id_token', 'state'] } },
+    answers: { 303: "to the lab's page (instructors: its analytics), with a session cookie", 401: toPlatform[401] },
+    before: [deps.rateLimits.byAddress(), form],
+  };
+  api.post('/lti/launch', launch, async (req, res) => {
     const { id_token: idToken, state } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof idToken !== 'string' || typeof state !== 'string') return refuse(req, res, 'the launch needs id_token and state (form_post)');
     try {
@@ -55,39 +68,37 @@ export function ltiPublicRoutes(deps: ApiDeps): Router {
       refuse(req, res, error.message);
     }
   });
-  return router;
+  return api;
 }
 
-function refuse(req: Request, res: Parameters<Parameters<Router['get']>[1]>[1], reason: string): void {
+function refuse(req: Request, res: Response, reason: string): void {
   const ctx = pageContext(req, res);
   sendPage(res, ctx, 'LTI', html`<p class="error" role="alert">${reason}</p>`, 401);
 }
 
-export function ltiAdminRoutes(deps: ApiDeps): Router {
-  const router = Router();
-  router.get('/v1/lti/platforms', async (req, res) => {
+export function ltiAdminRoutes(deps: ApiDeps): ApiRouter {
+  const api = new ApiRouter();
+  const platform = z.record(z.string(), z.unknown()).describe('a registered platform');
+  api.get('/v1/lti/platforms', { summary: 'Registered LTI platforms (admin)', answers: { 200: { description: 'platforms', schema: z.object({ platforms: z.array(platform) }) } }, problems: [403] }, async (req, res) => {
     requireRole(req, 'admin');
     res.json({ platforms: await listPlatforms(deps.db) });
   });
-  router.post('/v1/lti/platforms', async (req, res) => {
+  const register = { summary: 'Register an LMS platform (issuer, client id, JWKS URL, deployment id) for a course (admin)', body: platformRegistration, bodyName: 'platform registration', answers: { 201: { description: 'registered', schema: platform } }, problems: [403, 422] };
+  api.post('/v1/lti/platforms', register, async (req, res, registration) => {
     requireRole(req, 'admin');
-    const parsed = platformRegistration.safeParse(req.body);
-    if (!parsed.success) {
-      throw new RejectedInputError('not a platform registration', parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })));
-    }
     try {
-      res.status(201).json(await registerPlatform(deps.db, parsed.data));
+      res.status(201).json(await registerPlatform(deps.db, registration));
     } catch (error) {
       if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) {
-        throw new RejectedInputError(`no course ${parsed.data.courseId}`, [{ field: 'courseId', message: 'unknown course' }]);
+        throw new RejectedInputError(`no course ${registration.courseId}`, [{ field: 'courseId', message: 'unknown course' }]);
       }
       throw error;
     }
   });
-  router.post('/v1/lti/keys/rotate', async (req, res) => {
+  api.post('/v1/lti/keys/rotate', { summary: "Rotate kadai's LTI signing key (admin); the old one stays published a while", answers: { 201: { description: 'the new key', schema: z.object({ kid: z.string() }) } }, problems: [403] }, async (req, res) => {
     requireRole(req, 'admin');
     const key = await deps.lti.keys.rotate();
     res.status(201).json({ kid: key.kid });
   });
-  return router;
+  return api;
 }

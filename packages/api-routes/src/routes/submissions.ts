@@ -1,13 +1,14 @@
 import { audit, canManageCourse, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, startRegrade, type Assignment, type Submission } from '@kadai/db';
 import type { Principal } from '@kadai/db';
-import { RejectedInputError } from '@kadai/errors';
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { z } from 'zod';
+import { ApiRouter } from '../api-router';
 import { randomUUID } from 'node:crypto';
 import { principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem, UUID } from '../problem';
 import { readSubmission, validateForLab } from '../read-submission';
-import { scoreOverride } from '../schemas';
+import { acceptedSubmission, jsonSubmission, regradeRequest, scoreOverride, submissionView as submissionSchema } from '../schemas';
 import { streamSubmissionEvents } from '../sse';
 import { LookupCache } from '../lookup-cache';
 import { submissionView } from '../view';
@@ -56,12 +57,25 @@ export async function renderSubmission(deps: ApiDeps, submission: Submission, pr
   return submissionView(submission, results, assignment, principal);
 }
 
-export function submissionRoutes(deps: ApiDeps): Router {
-  const router = Router();
+export function submissionRoutes(deps: ApiDeps): ApiRouter {
+  const api = new ApiRouter();
   // keyed by user and lab: only authenticated users fill it, so it needs no guard against made-up keys
   const assignments = new LookupCache<Assignment | undefined>(deps.lookupCacheMs, 10_000);
 
-  router.post('/v1/submissions', async (req, res) => {
+  const submit = {
+    summary: 'Submit lab work (multipart: lab + one zip/tar.gz; or JSON: files map or quiz answers)',
+    otherBodies: {
+      'application/json': jsonSubmission,
+      'multipart/form-data': { type: 'object', properties: { lab: { type: 'string' }, archive: { type: 'string', format: 'binary' } }, required: ['lab', 'archive'] },
+    },
+    answers: {
+      202: { description: 'queued', schema: acceptedSubmission },
+      200: { description: 'same Idempotency-Key: the earlier submission', schema: acceptedSubmission },
+      409: "refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one)",
+    },
+    problems: [400, 403, 404, 413, 415, 422],
+  };
+  api.post('/v1/submissions', submit, async (req, res) => {
     const principal = requireRole(req, 'student', 'instructor', 'admin');
     const idempotencyKey = req.header('idempotency-key')?.slice(0, 200);
     const { labId, files } = await readSubmission(req, deps.limits);
@@ -95,12 +109,14 @@ export function submissionRoutes(deps: ApiDeps): Router {
     res.status(created ? 202 : 200).location(location).json({ id: submission.id, state: submission.state, attempt: submission.attempt, location });
   });
 
-  router.get('/v1/submissions/:id', async (req, res) => {
+  const shown = { description: 'the submission, filtered by visibility and role', schema: submissionSchema };
+  api.get('/v1/submissions/:id', { summary: 'State, score and per-check feedback', answers: { 200: shown }, problems: [404] }, async (req, res) => {
     const { submission, principal } = await visibleSubmission(deps, req);
     res.json(await renderSubmission(deps, submission, principal));
   });
 
-  router.get('/v1/submissions/:id/events', async (req, res) => {
+  const events = { description: 'text/event-stream of Submission objects (event name = state) until a terminal state', schema: { type: 'string' }, type: 'text/event-stream' };
+  api.get('/v1/submissions/:id/events', { summary: 'Server-Sent Events until a terminal state', answers: { 200: events }, problems: [404] }, async (req, res) => {
     const { submission, principal } = await visibleSubmission(deps, req);
     await streamSubmissionEvents(deps, req, res, submission.id, async () => {
       const current = await getSubmission(deps.db, submission.id);
@@ -109,26 +125,30 @@ export function submissionRoutes(deps: ApiDeps): Router {
     });
   });
 
-  router.post('/v1/submissions/:id/regrade', async (req, res) => {
+  const regrade = {
+    summary: 'Regrade one submission (instructor, audited): a new grading run',
+    body: regradeRequest,
+    bodyName: 'regrade',
+    answers: { 202: { description: 'queued as a new grading run', schema: z.object({ id: z.uuid(), gradingRun: z.number().int(), state: z.literal('queued') }) } },
+    problems: [403, 404, 409, 422],
+  };
+  api.post('/v1/submissions/:id/regrade', regrade, async (req, res, body) => {
     const { submission, principal } = await gradableByCaller(deps, req);
     const run = await startRegrade(deps.db, submission.id);
     if (run === null) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}; only graded or error submissions (or rejected ones holding an earlier grade) can be regraded`);
-    await audit(deps.db, principal.userId, 'regrade', `submission:${submission.id}`, { run, reason: String(req.body?.reason ?? '') });
+    await audit(deps.db, principal.userId, 'regrade', `submission:${submission.id}`, { run, reason: body.reason });
     await deps.queues.enqueue(submission.labKind, { submissionId: submission.id, run });
     res.status(202).location(`/v1/submissions/${submission.id}`).json({ id: submission.id, gradingRun: run, state: 'queued' });
   });
 
-  router.post('/v1/submissions/:id/override', async (req, res) => {
+  const override = { summary: "Set a graded submission's score by hand (instructor, audited with the reason)", body: scoreOverride, bodyName: 'override ({"score": number, "reason": text})', answers: { 200: shown }, problems: [403, 404, 409, 422] };
+  api.post('/v1/submissions/:id/override', override, async (req, res, parsed) => {
     const { submission, principal } = await gradableByCaller(deps, req);
-    const parsed = scoreOverride.safeParse(req.body);
-    if (!parsed.success) {
-      throw new RejectedInputError('an override needs {"score": number, "reason": text}', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
-    }
-    const changed = await overrideScore(deps.db, submission.id, parsed.data.score);
+    const changed = await overrideScore(deps.db, submission.id, parsed.score);
     if (!changed) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}${submission.gradedRun === null ? ' without a grade' : ''} or the score exceeds its maximum ${submission.maxScore}`);
-    await audit(deps.db, principal.userId, 'override', `submission:${submission.id}`, { from: changed.previous, to: parsed.data.score, reason: parsed.data.reason });
+    await audit(deps.db, principal.userId, 'override', `submission:${submission.id}`, { from: changed.previous, to: parsed.score, reason: parsed.reason });
     res.json(await renderSubmission(deps, (await getSubmission(deps.db, submission.id))!, principal));
   });
 
-  return router;
+  return api;
 }

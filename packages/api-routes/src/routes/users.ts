@@ -1,10 +1,11 @@
 import { audit, createUser, getTokenInfo, getUserByLogin, issueToken, listTokens, listUsers, revokeToken, rotateToken, updateUser, type Principal, type TokenInfo } from '@kadai/db';
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { z } from 'zod';
+import { ApiRouter } from '../api-router';
 import { principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem, UUID } from '../problem';
-import { tokenCreate, userCreate, userPatch } from '../schemas';
-import { parseInput } from '../validate';
+import { issuedToken, tokenCreate, tokenInfo, user, userCreate, userPatch } from '../schemas';
 
 /** The LMS provisions students and instructors; only an admin makes admins or LMS users. */
 function mayCreateRole(principal: Principal, role: string): boolean {
@@ -15,8 +16,8 @@ function mayCreateRole(principal: Principal, role: string): boolean {
  * Users and their API tokens. Admins manage everyone; the LMS creates students and instructors;
  * every user sees, issues, revokes and rotates their own tokens. A token is shown once, when issued.
  */
-export function userRoutes(deps: ApiDeps): Router {
-  const router = Router();
+export function userRoutes(deps: ApiDeps): ApiRouter {
+  const api = new ApiRouter();
 
   /** A token the caller may manage: their own, or anyone's for an admin. Others are 404 (nothing learnt). */
   const ownToken = async (req: Request): Promise<{ token: TokenInfo; principal: Principal }> => {
@@ -27,11 +28,22 @@ export function userRoutes(deps: ApiDeps): Router {
     return { token, principal };
   };
 
-  router.get('/v1/me', (req, res) => {
+  const me = z.object({ userId: z.uuid(), login: z.string(), role: z.enum(['student', 'instructor', 'admin', 'lms']) }).loose();
+  api.get('/v1/me', { summary: 'Who the token or session belongs to', answers: { 200: { description: 'the caller', schema: me } } }, (req, res) => {
     res.json(principalOf(req));
   });
 
-  router.get('/v1/users', async (req, res) => {
+  const listing = {
+    summary: 'Users (admin, LMS), by login',
+    parameters: [
+      { name: 'role', in: 'query' as const, schema: { enum: ['student', 'instructor', 'admin', 'lms'] } },
+      { name: 'limit', in: 'query' as const, schema: { type: 'integer', minimum: 1, maximum: 5000, default: 1000 } },
+      { name: 'offset', in: 'query' as const, schema: { type: 'integer', minimum: 0, default: 0 } },
+    ],
+    answers: { 200: { description: 'users', schema: z.object({ users: z.array(user) }) } },
+    problems: [400, 403],
+  };
+  api.get('/v1/users', listing, async (req, res) => {
     requireRole(req, 'admin', 'lms');
     const role = typeof req.query.role === 'string' ? req.query.role : undefined;
     if (role && !['student', 'instructor', 'admin', 'lms'].includes(role)) throw new HttpProblem(400, 'Bad request', `unknown role ${role}`);
@@ -40,9 +52,9 @@ export function userRoutes(deps: ApiDeps): Router {
     res.json({ users: await listUsers(deps.db, { ...(role ? { role: role as Principal['role'] } : {}), limit, offset }) });
   });
 
-  router.post('/v1/users', async (req, res) => {
+  const created = { summary: 'Create a user (admin; the LMS creates students and instructors)', body: userCreate, bodyName: 'user', answers: { 201: { description: 'created', schema: user } }, problems: [403, 409, 422] };
+  api.post('/v1/users', created, async (req, res, body) => {
     const principal = requireRole(req, 'admin', 'lms');
-    const body = parseInput(userCreate, req.body, 'user');
     if (!mayCreateRole(principal, body.role)) throw new HttpProblem(403, 'Forbidden', `only an admin creates ${body.role} users`);
     const user = await createUser(deps.db, body.login, body.displayName, body.role);
     if (!user) throw new HttpProblem(409, 'Conflict', `user ${body.login} exists`);
@@ -50,7 +62,7 @@ export function userRoutes(deps: ApiDeps): Router {
     res.status(201).location(`/v1/users/${user.login}`).json(user);
   });
 
-  router.get('/v1/users/:login', async (req, res) => {
+  api.get('/v1/users/:login', { summary: 'One user (admin, LMS, or oneself)', answers: { 200: { description: 'the user', schema: user } }, problems: [403, 404] }, async (req, res) => {
     const principal = principalOf(req);
     const login = String(req.params.login);
     if (principal.role !== 'admin' && principal.role !== 'lms' && principal.login !== login) throw new HttpProblem(403, 'Forbidden', 'you may look up only yourself');
@@ -59,20 +71,21 @@ export function userRoutes(deps: ApiDeps): Router {
     res.json(user);
   });
 
-  router.patch('/v1/users/:login', async (req, res) => {
+  const changed = { summary: "Change a user's name or role (admin)", body: userPatch, bodyName: 'user change', answers: { 200: { description: 'the user', schema: user } }, problems: [403, 404, 422] };
+  api.patch('/v1/users/:login', changed, async (req, res, change) => {
     const principal = requireRole(req, 'admin');
-    const change = parseInput(userPatch, req.body, 'user change');
     const user = await updateUser(deps.db, String(req.params.login), change);
     if (!user) throw new HttpProblem(404, 'Not found', `no user ${req.params.login}`);
     await audit(deps.db, principal.userId, 'user-update', `user:${user.login}`, change);
     res.json(user);
   });
 
-  router.post('/v1/users/:login/tokens', async (req, res) => {
+  const issued = { description: 'the token, shown only now', schema: issuedToken };
+  const issue = { summary: 'Issue a token (oneself; an admin for anyone)', body: tokenCreate, bodyName: 'token', answers: { 201: issued }, problems: [403, 404, 422] };
+  api.post('/v1/users/:login/tokens', issue, async (req, res, body) => {
     const principal = principalOf(req);
     const login = String(req.params.login);
     if (principal.role !== 'admin' && principal.login !== login) throw new HttpProblem(403, 'Forbidden', 'only an admin issues tokens for someone else');
-    const body = parseInput(tokenCreate, req.body, 'token');
     if (body.expiresAt && body.expiresAt.getTime() <= Date.now()) throw new HttpProblem(422, 'Unprocessable', 'expiresAt is in the past', [{ field: 'expiresAt', message: 'in the past' }]);
     const user = await getUserByLogin(deps.db, login);
     if (!user) throw new HttpProblem(404, 'Not found', `no user ${login}`);
@@ -81,7 +94,13 @@ export function userRoutes(deps: ApiDeps): Router {
     res.status(201).json(issued);
   });
 
-  router.get('/v1/tokens', async (req, res) => {
+  const tokens = {
+    summary: "The caller's tokens (an admin: everyone's, or one user's with ?login=); never the token itself",
+    parameters: [{ name: 'login', in: 'query' as const }],
+    answers: { 200: { description: 'tokens', schema: z.object({ tokens: z.array(tokenInfo) }) } },
+    problems: [404],
+  };
+  api.get('/v1/tokens', tokens, async (req, res) => {
     const principal = principalOf(req);
     const login = typeof req.query.login === 'string' ? req.query.login : undefined;
     if (principal.role !== 'admin') {
@@ -93,14 +112,14 @@ export function userRoutes(deps: ApiDeps): Router {
     res.json({ tokens: await listTokens(deps.db, user?.id ?? null) });
   });
 
-  router.delete('/v1/tokens/:id', async (req, res) => {
+  api.delete('/v1/tokens/:id', { summary: 'Revoke a token (its owner or an admin)', answers: { 204: 'revoked' }, problems: [404, 409] }, async (req, res) => {
     const { token, principal } = await ownToken(req);
     if (!(await revokeToken(deps.db, token.id))) throw new HttpProblem(409, 'Conflict', `token ${token.id} was already revoked`);
     await audit(deps.db, principal.userId, 'token-revoke', `token:${token.id}`, { login: token.login });
     res.status(204).end();
   });
 
-  router.post('/v1/tokens/:id/rotate', async (req, res) => {
+  api.post('/v1/tokens/:id/rotate', { summary: 'Revoke a token and issue its replacement with the same label and expiry', answers: { 201: issued }, problems: [404, 409] }, async (req, res) => {
     const { token, principal } = await ownToken(req);
     const issued = await rotateToken(deps.db, token.id);
     if (!issued) throw new HttpProblem(409, 'Conflict', `token ${token.id} is revoked; issue a new one`);
@@ -108,5 +127,5 @@ export function userRoutes(deps: ApiDeps): Router {
     res.status(201).json(issued);
   });
 
-  return router;
+  return api;
 }
