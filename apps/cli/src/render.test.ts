@@ -2,7 +2,10 @@ import type { SubmissionView } from '@kadai/client';
 import { renderResult } from './render';
 
 const notice = { ja: 'kadai 側の問題で採点できませんでした。', en: "kadai could not grade this because of a problem on kadai's side." };
-const base: SubmissionView = { id: 's1', lab: 'quiz-ch01', state: 'error', attempt: 1, gradingRun: 1, gradedRun: null, score: null, maxScore: null, error: notice.en, notice, rejection: null, checks: [] };
+const base: SubmissionView = {
+  ...{ id: 's1', lab: 'quiz-ch01', labKind: 'quiz', labVersion: 'v1', gradedLabVersion: null, lateFactor: 1, submittedAt: '2026-12-01T00:00:00Z', finishedAt: null },
+  ...{ state: 'error', attempt: 1, gradingRun: 1, gradedRun: null, score: null, maxScore: null, error: notice.en, notice, rejection: null, checks: [] },
+};
 
 describe('renderResult', () => {
   it("prints kadai's failure in the reader's language, and the detail only when the view holds one (instructors)", () => {

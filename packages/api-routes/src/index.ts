@@ -1,3 +1,3 @@
-export { createApp } from './app';
+export { apiDocument, createApp } from './app';
 export type { ApiDeps } from './deps';
 export { RateLimits } from './rate-limit';

@@ -19,8 +19,9 @@ const NAMED: Record<string, z.ZodType> = {
 };
 
 const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _s, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
-  return rest;
+  const converted = z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
+  delete converted.$schema; // the document's dialect is 3.1's, said once
+  return converted;
 };
 const isZod = (s: unknown): s is z.ZodType => s instanceof z.ZodType;
 

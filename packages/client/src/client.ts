@@ -1,12 +1,12 @@
+import type { components, paths } from './api-types';
 import { readEvents } from './sse';
 
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  errors?: Array<{ text: string }>;
-}
+/** The API's own types, generated from its OpenAPI document (api-types.ts). */
+type Schemas = components['schemas'];
+type JsonAnswer<P extends keyof paths, Code extends number> = paths[P]['get'] extends { responses: Record<Code, { content: { 'application/json': infer T } }> } ? T : never;
 
+/** An RFC 9457 problem; `type` is absent when the answer was not a problem document. */
+export type Problem = Omit<Schemas['Problem'], 'type'> & { type?: string };
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
     const details = problem.errors?.map((e) => `\n  ${e.text}`).join('') ?? '';
@@ -14,39 +14,11 @@ export class ApiError extends Error {
   }
 }
 
-export interface CheckRow {
-  checkId: string;
-  title: { ja: string; en: string };
-  released: boolean;
-  visibility: 'visible' | 'hidden' | 'after_due';
-  status?: 'pass' | 'fail' | 'error' | 'skipped';
-  points?: number;
-  maxPoints?: number;
-  message?: { ja: string; en: string };
-  evidence?: string;
-}
-
-export interface SubmissionView {
-  id: string;
-  lab: string;
-  state: 'queued' | 'running' | 'graded' | 'error' | 'rejected';
-  attempt: number | null;
-  gradingRun: number;
-  gradedRun: number | null;
-  score: number | null;
-  maxScore: number | null;
-  error: string | null;
-  notice: { ja: string; en: string } | null;
-  rejection: Array<{ file?: string; line?: number; column?: number; field?: string; message: string }> | null;
-  checks: CheckRow[];
-}
-
-export interface Accepted {
-  id: string;
-  state: string;
-  attempt: number | null;
-  location: string;
-}
+export type SubmissionView = Schemas['Submission'];
+export type CheckRow = SubmissionView['checks'][number];
+export type Accepted = Schemas['AcceptedSubmission'];
+export type LabCatalog = JsonAnswer<'/v1/labs', 200>;
+export type LabDetail = JsonAnswer<'/v1/labs/{id}', 200>;
 
 const TERMINAL = new Set(['graded', 'error', 'rejected']);
 
@@ -97,11 +69,11 @@ export class KadaiClient {
     return this.request(`/v1/submissions/${id}`);
   }
 
-  labs(): Promise<{ labs: Array<{ id: string; kind: string; chapter: number; title: { ja: string; en: string }; maxPoints: number; version: string }> }> {
+  labs(): Promise<LabCatalog> {
     return this.request('/v1/labs');
   }
 
-  lab(id: string): Promise<Record<string, unknown>> {
+  lab(id: string): Promise<LabDetail> {
     return this.request(`/v1/labs/${id}`);
   }
 

@@ -13,6 +13,12 @@ const row = (checkId: string, status: CheckRow['status'], message = ''): CheckRo
 const view = (checks: CheckRow[], state: SubmissionView['state'] = 'graded'): SubmissionView => ({
   id: 's',
   lab: 'l',
+  labKind: 'docker',
+  labVersion: 'v1',
+  gradedLabVersion: state === 'graded' ? 'v1' : null,
+  lateFactor: 1,
+  submittedAt: '2026-12-01T00:00:00Z',
+  finishedAt: null,
   state,
   attempt: 1,
   gradingRun: 1,
