@@ -1,3 +1,4 @@
+import { createLogger, createMetrics } from '@kadai/observability';
 import type { Express, RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
@@ -25,6 +26,8 @@ const deps = {
   lookupCacheMs: 0,
   tokenCacheSize: 10,
   labs: new Map(),
+  log: createLogger('openapi-test', 'silent'),
+  metrics: createMetrics(),
 } as unknown as ApiDeps;
 
 type Document = { paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters: Array<{ name: string; in: string }>; requestBody?: unknown }>>; components: { schemas: Record<string, unknown> } };
