@@ -231,7 +231,8 @@ async function main(): Promise<void> {
     const allSetups = [...attemptLogs(stack).values()].map((a) => a.setupMs).sort((a, b) => a - b);
     const earlier = merging ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { labs: Record<string, unknown>; throughput: Record<string, unknown>; namespaceSetupMs: unknown; date: string; rowsWithoutDateFrom?: string; loadAverageAtStart: number[] }) : undefined;
     const rows = { ...earlier?.labs, ...results };
-    const ratios = Object.values(rows).map((r) => (r as { overheadRatio: number }).overheadRatio);
+    // a row whose kubectl script failed has no ratio (null)
+    const ratios = Object.values(rows).map((r) => (r as { overheadRatio: number | null }).overheadRatio).filter((r): r is number => Number.isFinite(r));
     // runs 0: only the throughput, in a file of its own (the per-lab figures of an earlier run stay)
     writeResult(runs > 0 ? 'k8s-labs' : 'k8s-labs-throughput', {
       target: { overheadRatio: 1.3, namespaceSetupMsP95: 1000 },
