@@ -14,7 +14,7 @@ export { KubectlActions } from './kubectl';
 export { readStages, type Stage } from './stages';
 export { dryRunStages, toFieldPath, type AdmissionRefusal } from './dry-run';
 export { probeLabCapabilities, type LabCapability } from './capabilities';
-export { checkIsolation, probeIsolation, IsolationGate, type IsolationPair } from './isolation';
+export { checkIsolation, probeIsolation, IsolationGate, type IsolationPair, type IsolationStatus } from './isolation';
 export { ProbePod, probePodManifest, PROBE_POD, PROBE_CONTAINER, type ProbeSettings, type ProbeRunResult } from './probe/pod';
 export { probeCommand, parseProbeLine, succeeded, type ProbeLine, type ProbeSummary, type ProbeRequest, type ProbeRunRequest } from './probe/output';
 export { httpTarget, resolveTarget, describeTarget, type HttpTarget } from './probe/target';

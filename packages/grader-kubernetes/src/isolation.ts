@@ -10,6 +10,11 @@ const SERVER = 'kadai-isolation-server';
 const SERVER_PORT = 8080;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The check's answer; an inconclusive one (nothing could be observed: Pods not ready, no connection at all) is asked again at once. */
+export interface IsolationStatus extends CapabilityStatus {
+  conclusive: boolean;
+}
+
 /** The namespaces of one isolation check: a server's, and another attempt's that must not reach it. */
 export interface IsolationPair {
   server: string;
@@ -27,10 +32,10 @@ const said = (line: ProbeLine) => (line.status > 0 ? `HTTP ${line.status}` : (li
  * kube-network-policies evaluator) and the host firewall — is exactly what this tests, whatever
  * implements it on a given cluster.
  */
-export async function checkIsolation(kc: KubeConfig, client: ObjectClient, pair: IsolationPair, probe: ProbeSettings, timeoutMs = 60_000): Promise<CapabilityStatus> {
+export async function checkIsolation(kc: KubeConfig, client: ObjectClient, pair: IsolationPair, probe: ProbeSettings, timeoutMs = 120_000): Promise<IsolationStatus> {
   const deadline = Date.now() + timeoutMs;
-  const inside = new ProbePod(kc, client, pair.server, probe);
-  const outside = new ProbePod(kc, client, pair.outsider, probe);
+  const inside = new ProbePod(kc, client, pair.server, { readyTimeoutMs: timeoutMs, ...probe });
+  const outside = new ProbePod(kc, client, pair.outsider, { readyTimeoutMs: timeoutMs, ...probe });
   const [address] = await Promise.all([startServer(client, pair.server, deadline), inside.ready(), outside.ready()]);
   const url = `http://${address}:${SERVER_PORT}/`;
   // the evaluator learns a new Pod's address a moment after the API does: the allowed side is retried
@@ -39,13 +44,13 @@ export async function checkIsolation(kc: KubeConfig, client: ObjectClient, pair:
     await sleep(500);
     own = await inside.get({ url, timeoutMs: 2000 });
   }
-  if (!reached(own)) return { available: false, reason: `cannot tell: kadai's probe did not reach a Pod of its own namespace either (${said(own)})` };
+  if (!reached(own)) return { available: false, conclusive: false, reason: `cannot tell: kadai's probe did not reach a Pod of its own namespace either (${said(own)})` };
   const across = await outside.get({ url, timeoutMs: 3000 });
-  if (reached(across)) return { available: false, reason: `a Pod of another attempt's namespace reached an attempt's Pod (${said(across)}): NetworkPolicy is not enforced on this cluster` };
+  if (reached(across)) return { available: false, conclusive: true, reason: `a Pod of another attempt's namespace reached an attempt's Pod (${said(across)}): NetworkPolicy is not enforced on this cluster` };
   // an HTTP request to the TLS port: any answer at all (400) means the connection was made
   const api = await outside.get({ url: 'http://kubernetes.default.svc:443/', timeoutMs: 3000 });
-  if (reached(api)) return { available: false, reason: `an attempt's Pod reached the API server (${said(api)}): attempt Pods are not kept from the cluster's own services` };
-  return { available: true, reason: `attempts are kept apart: another namespace's Pod and the API server unreachable (${said(across)}; ${said(api)}), the same namespace's reachable` };
+  if (reached(api)) return { available: false, conclusive: true, reason: `an attempt's Pod reached the API server (${said(api)}): attempt Pods are not kept from the cluster's own services` };
+  return { available: true, conclusive: true, reason: `attempts are kept apart: another namespace's Pod and the API server unreachable (${said(across)}; ${said(api)}), the same namespace's reachable` };
 }
 
 async function startServer(client: ObjectClient, namespace: string, deadline: number): Promise<string> {
@@ -70,7 +75,7 @@ async function startServer(client: ObjectClient, namespace: string, deadline: nu
 }
 
 /** The check in two throwaway attempt namespaces, made and removed as any attempt's. */
-export async function probeIsolation(kc: KubeConfig, client: ObjectClient, sandboxes: Sandboxes, probe: ProbeSettings): Promise<CapabilityStatus> {
+export async function probeIsolation(kc: KubeConfig, client: ObjectClient, sandboxes: Sandboxes, probe: ProbeSettings): Promise<IsolationStatus> {
   const made = await Promise.allSettled([0, 1].map((i) => sandboxes.create({ submissionId: 'capability-probe', runId: `isolation-${i}`, leaseMs: 180_000 })));
   try {
     const [server, outsider] = made.map((m) => {
@@ -79,7 +84,7 @@ export async function probeIsolation(kc: KubeConfig, client: ObjectClient, sandb
     });
     return await checkIsolation(kc, client, { server: server!, outsider: outsider! }, probe);
   } catch (err) {
-    return { available: false, reason: `could not check: ${messageOf(err)}` };
+    return { available: false, conclusive: false, reason: `could not check: ${messageOf(err)}` };
   } finally {
     await Promise.all(made.map((m) => (m.status === 'fulfilled' ? m.value.destroy().catch(() => undefined) : undefined)));
   }
@@ -87,23 +92,28 @@ export async function probeIsolation(kc: KubeConfig, client: ObjectClient, sandb
 
 /**
  * The worker grades Kubernetes labs only while attempts are kept apart: the check's answer is kept,
- * a negative one for `recheckMs` only (an evaluator restarting comes back), then asked again.
+ * a negative one for `recheckMs` only (an evaluator restarting comes back), an inconclusive one not
+ * at all (a loaded node's slow Pods must not refuse gradings for a minute), then asked again.
  */
 export class IsolationGate {
-  private status?: Promise<CapabilityStatus>;
+  private status?: Promise<IsolationStatus>;
   private checkedAt = 0;
 
   constructor(
-    private readonly check: () => Promise<CapabilityStatus>,
+    private readonly check: () => Promise<IsolationStatus>,
     private readonly recheckMs = 60_000,
   ) {}
 
   /** The current answer (checking on first use or when a negative one is stale). */
-  async current(): Promise<CapabilityStatus> {
-    if (this.status && (Date.now() - this.checkedAt < this.recheckMs || (await this.status).available)) return this.status;
+  async current(): Promise<IsolationStatus> {
+    if (this.status) {
+      const known = await this.status;
+      if (known.available || (known.conclusive && Date.now() - this.checkedAt < this.recheckMs)) return known;
+    }
     this.checkedAt = Date.now();
-    this.status = this.check().catch((err: unknown) => ({ available: false, reason: `could not check: ${messageOf(err)}` }));
-    return this.status;
+    const checking = this.check().catch((err: unknown) => ({ available: false, conclusive: false, reason: `could not check: ${messageOf(err)}` }));
+    this.status = checking;
+    return checking;
   }
 
   /** Throws kadai's (retryable) error when attempts are not kept apart: no grading without isolation. */
