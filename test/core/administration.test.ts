@@ -6,7 +6,7 @@ import { solutionAnswers, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('administration', { redisDb: 2, workers: 1, apiEnv: { KADAI_LOOKUP_CACHE_MS: '0' } });
-}, 120_000);
+}, 240_000);
 afterAll(() => stack?.stop());
 
 type Json = Record<string, any>;

@@ -21,7 +21,7 @@ beforeAll(async () => {
   stack = await startStack('webhooks', { redisDb: 6, workers: 0, workerEnv: WEBHOOK_ENV, apiEnv: { KADAI_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', KADAI_LOOKUP_CACHE_MS: '0' } });
   worker = await stack.startWorker();
   courseId = (await stack.sql<{ id: string }>('SELECT id FROM courses LIMIT 1'))[0]!.id;
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   for (const r of receivers) await r.close();
   await stack?.stop();

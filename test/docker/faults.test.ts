@@ -56,7 +56,7 @@ beforeAll(async () => {
     labsDir,
     workerEnv: { KADAI_DOCKER_SOCKET: path.join(work, 'engine.sock'), KADAI_DOCKER_REGISTRIES: `http://${registry.proxied}`, KADAI_DOCKER_TRANSFER_REGISTRY: `http://${registry.proxied}` },
   });
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await stack?.stop();

@@ -25,7 +25,7 @@ let labsDir: string;
 beforeAll(async () => {
   labsDir = labsFolder([HOSTILE_LAB, SCALING_LAB]);
   stack = await startStack('k8s_hostile', { redisDb: 15, workers: 1, labsDir, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '2' } });
-}, 200_000);
+}, 240_000);
 afterAll(async () => {
   await stack?.stop();
   if (labsDir) rmSync(labsDir, { recursive: true, force: true });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   labsDir = labsFolder(LABS);
   stack = await startStack('k8s_sched', { redisDb: 10, workers: 0, labsDir, workerEnv: WORKER_ENV });
   worker = await stack.startWorker({ KADAI_WORKER_ID: 'sched', KADAI_CONCURRENCY_KUBERNETES: '4' });
-}, 200_000);
+}, 240_000);
 afterAll(async () => {
   await stack?.stop();
   if (labsDir) rmSync(labsDir, { recursive: true, force: true });
