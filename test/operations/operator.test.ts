@@ -225,3 +225,36 @@ describe('alert rules (infra/alerts/kadai.rules.yaml)', () => {
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   });
 });
+
+describe('retention (KADAI_RETENTION_FILES_DAYS)', () => {
+  it("removes the stored files of submissions finished longer ago than that, keeping their grades; they can no longer be regraded", async () => {
+    const client = stack.client('student1');
+    const recent = await client.submitJson({ lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') });
+    expect(await client.waitForResult(recent.id, 120_000)).toMatchObject({ state: 'graded' });
+    const [old] = await stack.sql<{ id: string; score: string }>(`SELECT id, score::text FROM submissions WHERE state = 'graded' AND id <> $1 ORDER BY submitted_at LIMIT 1`, [recent.id]);
+    // finished 40 days ago, as far as PostgreSQL knows
+    await stack.sql(`UPDATE submissions SET finished_at = now() - interval '40 days' WHERE id = $1`, [old!.id]);
+    const filesOf = async (id: string) => (await stack.sql<{ n: number }>(`SELECT count(*)::int AS n FROM submission_files WHERE submission_id = $1`, [id]))[0]!.n;
+    const checksOf = (id: string) => stack.sql(`SELECT check_id, status, points::text FROM check_results WHERE submission_id = $1 ORDER BY grading_run, position`, [id]);
+    expect(await filesOf(old!.id)).toBeGreaterThan(0);
+    const checksBefore = await checksOf(old!.id);
+
+    const port = await freePort();
+    const worker = await stack.startWorker({ KADAI_WORKER_ID: 'ops-retention', KADAI_WORKER_METRICS_PORT: String(port), KADAI_RETENTION_FILES_DAYS: '30', KADAI_RETENTION_INTERVAL_MS: '300' });
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await filesOf(old!.id)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await filesOf(old!.id)).toBe(0);
+      // the recent one keeps its files; the old one its grade and checks
+      expect(await filesOf(recent.id)).toBeGreaterThan(0);
+      expect(await stack.sql(`SELECT state, score::text FROM submissions WHERE id = $1`, [old!.id])).toEqual([{ state: 'graded', score: old!.score }]);
+      expect(await checksOf(old!.id)).toEqual(checksBefore);
+      const regrade = await fetch(`${stack.apiUrl}/v1/submissions/${old!.id}/regrade`, { method: 'POST', headers: { authorization: `Bearer ${stack.tokens.sensei}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(regrade.status).toBe(409);
+      expect(((await regrade.json()) as { detail: string }).detail).toMatch(/whose files are still stored \(see KADAI_RETENTION_FILES_DAYS\)/);
+      expect(stack.logOf('ops-retention')).toMatch(/retention: stored files of old submissions removed/);
+    } finally {
+      worker.kill('SIGTERM');
+    }
+  }, 300_000);
+});

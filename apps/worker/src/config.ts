@@ -32,6 +32,9 @@ const schema = z
     KADAI_LEASE_MS: fields.positiveInt.default(30_000),
     KADAI_SWEEP_INTERVAL_MS: fields.positiveInt.default(15_000),
     KADAI_SWEEP_QUEUED_AFTER_MS: fields.positiveInt.default(60_000),
+    // retention: stored files of submissions finished more than this many days ago are removed (grades stay); unset: kept
+    KADAI_RETENTION_FILES_DAYS: fields.positiveInt.optional(),
+    KADAI_RETENTION_INTERVAL_MS: fields.positiveInt.default(3_600_000),
     KADAI_SHUTDOWN_GRACE_MS: fields.milliseconds.default(30_000),
     KADAI_FAULT_DELAY_MS: fields.milliseconds.default(0),
     // The docker grader: the engine's socket and what one attempt may use.
@@ -145,6 +148,7 @@ const schema = z
       intervalMs: env.KADAI_SWEEP_INTERVAL_MS,
       queuedTimeoutMs: env.KADAI_SWEEP_QUEUED_AFTER_MS,
     },
+    retention: env.KADAI_RETENTION_FILES_DAYS === undefined ? undefined : { filesDays: env.KADAI_RETENTION_FILES_DAYS, intervalMs: env.KADAI_RETENTION_INTERVAL_MS },
     shutdownGraceMs: env.KADAI_SHUTDOWN_GRACE_MS,
     faultDelayMs: env.KADAI_FAULT_DELAY_MS,
     docker: {

@@ -1,5 +1,5 @@
 import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
-import { createPool, migrate, releasedRuns, syncLabs } from '@kadai/db';
+import { createPool, migrate, releasedRuns, removeOldSubmissionFiles, syncLabs } from '@kadai/db';
 import type { DockerGrader, SafetyStatus } from '@kadai/grader-docker';
 import { checkValidators, createGraders, startGraders, type Graders } from '@kadai/graders';
 import { createLogger, createMetrics, runService, serveProbes } from '@kadai/observability';
@@ -74,6 +74,17 @@ runService(async () => {
 
   const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), config.retry, config.queuePrefix);
   const stopSweeper = startSweeper(db, queues, config.sweeper, log);
+  // retention: old submissions' stored files go (grades stay); each worker runs it, the statement is idempotent
+  const retention = config.retention;
+  const retentionTimer = retention
+    ? setInterval(() => {
+        removeOldSubmissionFiles(db, retention.filesDays).then(
+          (n) => n > 0 && log.info({ submissions: n, olderThanDays: retention.filesDays }, 'retention: stored files of old submissions removed'),
+          (err: unknown) => log.warn({ err }, 'retention: could not remove old submission files'),
+        );
+      }, retention.intervalMs)
+    : undefined;
+  retentionTimer?.unref();
   // the course webhooks' outbox, written with each grade, is sent from here
   const { enabled: webhooksEnabled, ...webhookOptions } = config.webhooks;
   const stopWebhooks = webhooksEnabled ? startWebhookDelivery({ db, databaseUrl: config.databaseUrl, log: log.child({ component: 'webhooks' }), ...webhookOptions }) : async () => undefined;
@@ -98,6 +109,7 @@ runService(async () => {
     stopHousekeeping();
     if (safetyTimer) clearInterval(safetyTimer);
     await withdrawWorkerSafety(connection, config.queuePrefix, config.workerId).catch(() => undefined);
+    clearInterval(retentionTimer);
     await stopSweeper();
     await stopWebhooks();
     await queues.close();

@@ -151,7 +151,7 @@ export async function startRegrade(db: Queryable, id: string): Promise<number | 
   const { rows } = await db.query<{ run: number }>(
     `UPDATE submissions SET state = 'queued', grading_run = grading_run + 1, error_message = NULL, rejection = NULL,
             worker_id = NULL, infra_retries = 0, lease_expires_at = NULL, started_at = NULL, finished_at = NULL, updated_at = now()
-      WHERE id = $1 AND (state IN ('graded', 'error') OR (state = 'rejected' AND graded_run IS NOT NULL))
+      WHERE id = $1 AND files_removed_at IS NULL AND (state IN ('graded', 'error') OR (state = 'rejected' AND graded_run IS NOT NULL))
       RETURNING grading_run AS run`,
     [id],
   );

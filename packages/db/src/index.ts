@@ -44,4 +44,4 @@ export {
   redeliver,
 } from './webhooks';
 export type { WebhookEvent, WebhookEndpoint, DueDelivery, AttemptOutcome, DeliveryLogEntry } from './webhooks';
-export { oldestQueuedAges } from './operations';
+export { oldestQueuedAges, removeOldSubmissionFiles } from './operations';

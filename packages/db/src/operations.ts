@@ -10,3 +10,22 @@ export async function oldestQueuedAges(db: Queryable): Promise<Map<string, numbe
   );
   return new Map(rows.map((r) => [r.kind, r.age]));
 }
+
+/**
+ * Retention: removes the stored files of submissions that finished (graded, error, rejected) more
+ * than `days` days ago, keeping their grades and check results, and marks them so they are not
+ * regraded without their files. Returns how many submissions lost their files.
+ */
+export async function removeOldSubmissionFiles(db: Queryable, days: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH old AS (
+       UPDATE submissions SET files_removed_at = now()
+        WHERE files_removed_at IS NULL AND state IN ('graded', 'error', 'rejected')
+          AND COALESCE(finished_at, submitted_at) < now() - make_interval(days => $1)
+        RETURNING id
+     ), removed AS (DELETE FROM submission_files f USING old WHERE f.submission_id = old.id)
+     SELECT count(*)::int AS n FROM old`,
+    [days],
+  );
+  return rows[0]?.n ?? 0;
+}

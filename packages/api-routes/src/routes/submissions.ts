@@ -135,7 +135,7 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
   api.post('/v1/submissions/:id/regrade', regrade, async (req, res, body) => {
     const { submission, principal } = await gradableByCaller(deps, req);
     const run = await startRegrade(deps.db, submission.id);
-    if (run === null) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}; only graded or error submissions (or rejected ones holding an earlier grade) can be regraded`);
+    if (run === null) throw new HttpProblem(409, 'Conflict', `submission ${submission.id} is ${submission.state}; only graded or error submissions (or rejected ones holding an earlier grade) whose files are still stored (see KADAI_RETENTION_FILES_DAYS) can be regraded`);
     await audit(deps.db, principal.userId, 'regrade', `submission:${submission.id}`, { run, reason: body.reason });
     await deps.queues.enqueue(submission.labKind, { submissionId: submission.id, run });
     res.status(202).location(`/v1/submissions/${submission.id}`).json({ id: submission.id, gradingRun: run, state: 'queued' });
