@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { bridgeFilteringProblems, ensureBridgeFiltering } from './bridge-filtering';
 
 /**
  * The only way out of the build network is kadai's package mirror on the bridge's gateway. Without
@@ -62,9 +63,9 @@ function chainProblem(rules: string[], { accept, drops }: Chain, bridge: string)
   return undefined;
 }
 
-/** The chains that are not as they must be (empty when the build network is closed but for the mirror). */
+/** The chains (and bridge filtering) that are not as they must be (empty when the build network is closed but for the mirror). */
 export async function egressProblems(egress: BuildEgress): Promise<string[]> {
-  const problems: string[] = [];
+  const problems = await bridgeFilteringProblems();
   for (const chain of egressRules(egress)) {
     const problem = await listing(chain.bin, chain.chain)
       .then((rules) => chainProblem(rules, chain, egress.bridge))
@@ -79,6 +80,7 @@ export async function egressProblems(egress: BuildEgress): Promise<string[]> {
  * mirror's ACCEPT above them. Throws when iptables or ip6tables refuses (then nothing may be built).
  */
 export async function ensureBuildEgress(egress: BuildEgress): Promise<void> {
+  await ensureBridgeFiltering();
   for (const chain of egressRules(egress)) {
     const insert = async (rule: string) => {
       const added = await run(chain.bin, ['-I', chain.chain, '1', ...rule.split(' ')]);
