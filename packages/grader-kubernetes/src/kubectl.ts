@@ -7,6 +7,9 @@ import { apiVersionOf, describeObject } from './resources';
 import { podSelectorOf } from './evidence';
 import type { Stage } from './stages';
 
+/** Longest wait for the Deployment controller to catch up with a change before `rollout undo` reads its revisions. */
+const CONTROLLER_WAIT_MS = 30_000;
+
 /**
  * What kubectl's write commands do, done through the API as one identity (the attempt's
  * ServiceAccount for a student's commands; the same code serves kadai's own `scale`, `setImage`
@@ -124,7 +127,7 @@ export class KubectlActions {
    */
   async rolloutUndo(target: CommandTarget, toRevision?: number, signal?: AbortSignal): Promise<string> {
     if (target.kind !== 'Deployment') throw new StudentWorkError(`rollout undo works on Deployments, not ${target.kind}`);
-    const deployment = await this.client.read<KubernetesObject & { spec?: { template?: unknown } }>(this.ref(target), signal);
+    const deployment = await this.observed(target, signal);
     const uid = deployment.metadata?.uid;
     const sets = (await this.client.list<KubernetesObject & { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }>('apps/v1', 'ReplicaSet', this.namespace, signal ? { signal } : {})).filter((rs) =>
       rs.metadata?.ownerReferences?.some((o) => o.uid === uid),
@@ -141,6 +144,20 @@ export class KubectlActions {
       ...(signal ? { signal } : {}),
     });
     return `deployment.apps/${target.name} rolled back (to revision ${revision(wanted)})`;
+  }
+
+  /**
+   * The Deployment once its controller has seen its latest change: right after a `set image` the
+   * new revision's ReplicaSet may not exist yet (a loaded controller takes seconds), and an undo
+   * read then would find no previous revision — a person typing the next command never sees that.
+   */
+  private async observed(target: CommandTarget, signal?: AbortSignal): Promise<KubernetesObject & { spec?: { template?: unknown }; status?: { observedGeneration?: number } }> {
+    const deadline = Date.now() + CONTROLLER_WAIT_MS;
+    for (;;) {
+      const deployment = await this.client.read<KubernetesObject & { spec?: { template?: unknown }; status?: { observedGeneration?: number } }>(this.ref(target), signal);
+      if ((deployment.status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) || Date.now() > deadline) return deployment;
+      await sleep(250, undefined, signal ? { signal } : {});
+    }
   }
 
   private async relabel(target: CommandTarget, field: 'labels' | 'annotations', set: Readonly<Record<string, string>>, remove: readonly string[], overwrite: boolean, signal?: AbortSignal): Promise<void> {
