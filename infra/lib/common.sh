@@ -50,7 +50,8 @@ step_begin() {
   step_name=$1
   local first_run=$2 typical
   step_number=$((step_number + 1))
-  typical=$(tail -n 5 "$step_times_dir/$step_name" 2>/dev/null | sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}')
+  # no record yet (a first run) is no error, also under `set -e -o pipefail`
+  typical=$({ tail -n 5 "$step_times_dir/$step_name" 2>/dev/null || true; } | sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}')
   if [[ -n "$typical" ]]; then
     log "[$step_number/$step_total] $step_name (usually $(human_duration "$typical") here)"
   else

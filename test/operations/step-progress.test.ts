@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/stack';
 
-/** What the steps print (their log lines go to stderr, joined here). */
+/** What the steps print (their log lines go to stderr, joined here), under the shell options infra/up runs with. */
 const runSteps = (timesDir: string, script: string) =>
-  execFileSync('bash', ['-c', `source infra/lib/common.sh; step_total=2; { ${script}; } 2>&1`], { cwd: REPO_ROOT, env: { ...process.env, KADAI_STEP_TIMES: timesDir }, encoding: 'utf8' });
+  execFileSync('bash', ['-c', `set -euo pipefail; source infra/lib/common.sh; step_total=2; { ${script}; } 2>&1`], { cwd: REPO_ROOT, env: { ...process.env, KADAI_STEP_TIMES: timesDir }, encoding: 'utf8' });
 
 test('the first run shows the first-run estimate; later runs the time recorded on this machine', () => {
   const timesDir = mkdtempSync(path.join(tmpdir(), 'kadai-steps-'));
