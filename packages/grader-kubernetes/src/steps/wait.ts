@@ -7,7 +7,14 @@ import { expectsCrashLoop, watchResource } from '../watch';
 import { failedPoll } from './report';
 
 const fields = z
-  .strictObject({ ...kubeCheckFields, resource: resourceRef, condition: z.string().min(1).optional(), phase: z.string().min(1).optional() })
+  .strictObject({
+    ...kubeCheckFields,
+    resource: resourceRef,
+    condition: z.string().min(1).optional(),
+    phase: z.string().min(1).optional(),
+    /** How long the state must hold without a break: a container that starts and exits at once makes its Pod Ready for a moment. */
+    holdSeconds: z.number().int().min(1).max(60).optional(),
+  })
   .refine((spec) => (spec.condition === undefined) !== (spec.phase === undefined), { message: 'wait for a condition or a phase (one of them)', path: ['condition'] });
 type WaitSpec = z.infer<typeof fields>;
 
@@ -27,10 +34,18 @@ export const waitStep = defineCheck({
   fields,
   timeoutMs: (spec) => stepTimeoutMs(spec.timeoutSeconds, POLL_TIMEOUT_SECONDS),
   async run(spec, ctx: KubeCheckContext): Promise<CheckOutcome> {
-    const wanted = spec.phase !== undefined ? `phase ${spec.phase}` : `condition ${spec.condition}=True`;
+    const wanted = `${spec.phase !== undefined ? `phase ${spec.phase}` : `condition ${spec.condition}=True`}${spec.holdSeconds ? ` (held ${spec.holdSeconds} s)` : ''}`;
+    let heldSince: number | undefined;
     const polled = await watchResource(ctx, spec.resource, {
       timeoutSeconds: spec.timeoutSeconds ?? POLL_TIMEOUT_SECONDS,
-      holds: (objects) => objects.length > 0 && objects.every((o) => stateOf(spec, o).ok),
+      holds: (objects) => {
+        if (!(objects.length > 0 && objects.every((o) => stateOf(spec, o).ok))) {
+          heldSince = undefined;
+          return false;
+        }
+        heldSince ??= Date.now();
+        return Date.now() - heldSince >= (spec.holdSeconds ?? 0) * 1000;
+      },
       crashLoopExpected: expectsCrashLoop(spec),
     });
     const objects = polled.last?.objects ?? [];
