@@ -175,9 +175,27 @@ export class Evidence {
       const cause = unschedulableCause(message, { ownNodesOnly: options.ownNodesOnly, exceedsEveryNode: (r) => podRequest(pod, r) > largestAllocatable(shortOf, r) });
       if (cause === 'capacity') return `Pod ${nameOf(pod)} is waiting for room on the cluster's shared nodes, which other gradings fill (${redact(message)})`;
     }
-    const refused = (await this.eventsAbout(objects)).find((e) => e.reason === 'FailedCreate' && e.message?.includes(`exceeded quota: ${QUOTA_NAME}`));
-    if (refused) return `kadai's own quota ${QUOTA_NAME} (a guard, not the exercise's) refused a Pod of ${refused.involvedObject?.kind ?? '?'}/${refused.involvedObject?.name ?? '?'}: ${refused.message ?? ''}`;
+    const refusals = (await this.eventsAbout(objects)).filter((e) => e.reason === 'FailedCreate' && e.message?.includes(`exceeded quota: ${QUOTA_NAME}`));
+    for (const refused of refusals.reverse()) {
+      if (!(await this.stillShort(refused))) continue;
+      return `kadai's own quota ${QUOTA_NAME} (a guard, not the exercise's) refused a Pod of ${refused.involvedObject?.kind ?? '?'}/${refused.involvedObject?.name ?? '?'}: ${refused.message ?? ''}`;
+    }
     return undefined;
+  }
+
+  /**
+   * Whether the controller a quota refusal was about still lacks Pods now. A rolling update meets
+   * the quota for a moment (terminating Pods still count) and then goes on: such a refusal is not
+   * why a check failed. A controller that is gone is not short; one that cannot be read is kadai's error.
+   */
+  private async stillShort(refusal: EventLike): Promise<boolean> {
+    const kind = refusal.involvedObject?.kind ?? '';
+    const apiVersion = kind === 'ReplicaSet' || kind === 'StatefulSet' ? 'apps/v1' : undefined;
+    if (!apiVersion) return true;
+    const owner = await this.client
+      .read<KubernetesObject & { spec?: { replicas?: number }; status?: { replicas?: number } }>({ apiVersion, kind, metadata: { name: refusal.involvedObject?.name ?? '', namespace: this.namespace } })
+      .catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(readError('reading a controller', err))));
+    return owner !== undefined && (owner.status?.replicas ?? 0) < (owner.spec?.replicas ?? 0);
   }
 
   private async eventsAbout(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<EventLike[]> {
