@@ -4,14 +4,4 @@
  * Run: npx jest -c test/cluster/jest.config.js   (files run one at a time; down.test.ts last
  * and only with KADAI_CLUSTER_DOWN_TEST=1, since it stops the cluster).
  */
-const esmDependencies = require('../../jest.esm.js');
-
-module.exports = {
-  rootDir: __dirname,
-  testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest'], ...esmDependencies.transform },
-  transformIgnorePatterns: esmDependencies.transformIgnorePatterns,
-  testMatch: ['<rootDir>/*.test.ts'],
-  testTimeout: 240000,
-  maxWorkers: 1,
-};
+module.exports = require('../support/suite-config')(__dirname, { testTimeout: 240000 });
