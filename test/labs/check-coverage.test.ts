@@ -12,12 +12,6 @@ import { REPO_ROOT } from '../support/stack';
  */
 const KNOWN_GAPS: Record<string, string[]> = {
   'k8s-daemonset': ['applied', 'node-added'],
-  'k8s-eks-cluster': ['lists-nodes'],
-  'k8s-eks-config-secrets': ['configmap-data', 'pod-ready'],
-  'k8s-eks-ebs': ['pvc-bound', 'pod-running', 'cleaned-up'],
-  'k8s-eks-efs': ['pods-ready', 'shared-write'],
-  'k8s-eks-ingress': ['apps-spec', 'apps-available', 'ingress-applied', 'ingress-address', 'root-not-found'],
-  'k8s-hpa': ['applied', 'available', 'load-service'],
   'k8s-node-affinity': ['applied-labels', 'applied-pod'],
   'k8s-node-labels': ['applied-label', 'vendor-hp', 'applied-unlabel'],
   'k8s-node-selector': ['applied-dell', 'applied-pods', 'applied-fujitsu'],
