@@ -14,7 +14,6 @@ const KNOWN_GAPS: Record<string, string[]> = {
   'k8s-node-affinity': ['applied-labels', 'applied-pod'],
   'k8s-node-labels': ['applied-label', 'vendor-hp', 'applied-unlabel'],
   'k8s-node-selector': ['applied-dell', 'applied-pods', 'applied-fujitsu'],
-  'k8s-probes': ['readiness-applied', 'started-healthy', 'ready-endpoint'],
   'k8s-taints-tolerations': ['applied-deploy', 'released-others', 'applied-taint', 'applied-no-toleration', 'applied-delete', 'applied-tolerated', 'applied-untaint'],
 };
 
