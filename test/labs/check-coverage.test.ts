@@ -11,10 +11,6 @@ import { REPO_ROOT } from '../support/stack';
  * `kadai labs unfailed` prints the same list.
  */
 const KNOWN_GAPS: Record<string, string[]> = {
-  'k8s-node-affinity': ['applied-labels', 'applied-pod'],
-  'k8s-node-labels': ['applied-label', 'vendor-hp', 'applied-unlabel'],
-  'k8s-node-selector': ['applied-dell', 'applied-pods', 'applied-fujitsu'],
-  'k8s-taints-tolerations': ['applied-deploy', 'released-others', 'applied-taint', 'applied-no-toleration', 'applied-delete', 'applied-tolerated', 'applied-untaint'],
 };
 
 it('every check of every lab is failed by a wrong variant, declared unfailed with a reason, or a known gap', async () => {
