@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../support/stack';
+import { runKadai } from '../support/cli';
 
 // The `kadai` administration commands against a real api: --json on every command, --version, and
 // exit codes (0 done, 1 refused by the API, 2 a wrong command line).
@@ -13,15 +13,7 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(() => stack?.stop());
 
-function kadai(args: string[], token: string = stack.tokens.admin) {
-  const result = spawnSync(path.join(REPO_ROOT, 'apps/cli/bin/kadai'), args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, KADAI_API_URL: stack.apiUrl, KADAI_TOKEN: token },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
+const kadai = (args: string[], token: string = stack.tokens.admin) => runKadai(stack.apiUrl, args, { KADAI_TOKEN: token });
 
 describe('kadai administration commands', () => {
   it('prints its version, and exits 2 on a wrong command line', () => {

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type Stack } from '../support/stack';
+import { runKadai } from '../support/cli';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -10,15 +10,7 @@ beforeAll(async () => {
 }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(() => stack?.stop());
 
-function kadai(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(path.join(REPO_ROOT, 'apps/cli/bin/kadai'), args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, KADAI_API_URL: stack.apiUrl, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
+const kadai = (args: string[], env: Record<string, string> = {}) => runKadai(stack.apiUrl, args, env);
 
 describe('kadai CLI', () => {
   it('submits a folder, prints each check and exits 0 only on full marks', () => {

@@ -1,4 +1,4 @@
-import { loadLab } from '@kadai/catalog';
+import { LiveCatalog, loadLab } from '@kadai/catalog';
 import { createPool, createSubmission, migrate, startRegrade, syncLabs, upsertUser, type Db } from '@kadai/db';
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import type { CheckResult, Grader, GradingContext } from '@kadai/grading';
@@ -29,8 +29,10 @@ beforeAll(async () => {
   db = createPool(url, 4);
   const { lab } = await loadLab(path.join(REPO_ROOT, 'labs', 'quiz-ch01'));
   await syncLabs(db, [lab!]);
+  const labs = new LiveCatalog(path.join(REPO_ROOT, 'labs'));
+  labs.set('quiz-ch01', lab!);
   userId = await upsertUser(db, 'runner-student', 'Runner Student', 'student');
-  deps = { db, labs: new Map([['quiz-ch01', lab!]]), graders: { quiz: failingGrader }, log: pino({ level: 'silent' }), metrics: createMetrics(), workerId: 'w', heartbeatMs: 1000, leaseMs: 30_000, faultDelayMs: 0 };
+  deps = { db, labs, graders: { quiz: failingGrader }, log: pino({ level: 'silent' }), metrics: createMetrics(), workerId: 'w', heartbeatMs: 1000, leaseMs: 30_000, faultDelayMs: 0 };
 });
 afterAll(async () => {
   await db?.end();

@@ -1,5 +1,5 @@
 import { createApp, RateLimits } from '@kadai/api-routes';
-import { loadCatalogOrFail } from '@kadai/catalog';
+import { LiveCatalog } from '@kadai/catalog';
 import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
 import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
@@ -13,7 +13,7 @@ runService(async () => {
   const log = createLogger('kadai-api', config.logLevel);
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, config.dbPoolSize, (err) => log.warn({ err }, 'an idle PostgreSQL connection was closed; the pool opens another'));
-  const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
+  const labs = await LiveCatalog.load(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   // Fail fast instead of queueing commands while Redis is away: Postgres keeps the submission and the sweeper enqueues it.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });

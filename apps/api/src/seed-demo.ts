@@ -1,4 +1,4 @@
-import { loadCatalogOrFail } from '@kadai/catalog';
+import { LiveCatalog } from '@kadai/catalog';
 import { checkValidators } from '@kadai/graders';
 import { createPool, migrate, newToken, seedDemoCourse, syncLabs, type DemoUser } from '@kadai/db';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ runService(async () => {
   const config = readApiConfig();
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, 2);
-  const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
+  const labs = await LiveCatalog.load(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   const known: Record<string, string> = existsSync(tokensFile) ? JSON.parse(readFileSync(tokensFile, 'utf8')) : {};
   const users: DemoUser[] = [

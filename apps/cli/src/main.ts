@@ -68,6 +68,13 @@ labs.command('list').action(async () => {
 });
 labs.command('show <id>').action(async (id: string) => console.log(JSON.stringify(await client().lab(id), null, 2)));
 labs
+  .command('reload')
+  .description("make the api read its labs folder again (admin): labs added or changed take effect without a restart; a lab that fails validation is refused (file:line) and its old version stays")
+  .action(async () => {
+    const { labs: changes } = (await client().call('POST', '/v1/labs/reload')) as { labs: Array<{ id: string; change: string; version: string | null; previousVersion: string | null }> };
+    show({ labs: changes }, () => changes.map((l) => `${l.id.padEnd(24)} ${l.change.padEnd(9)} ${l.change === 'updated' ? `${l.previousVersion} → ` : ''}${l.version ?? '-'}`).join('\n'));
+  });
+labs
   .command('validate [dir]')
   .description('check every lab.yaml and its self-test cases; prints file:line:col: message')
   .action(async (dir?: string) => {

@@ -1,4 +1,4 @@
-import { loadCatalogOrFail, type LabKind } from '@kadai/catalog';
+import { LiveCatalog, type LabKind } from '@kadai/catalog';
 import { createPool, migrate, releasedRuns, removeOldSubmissionFiles, syncLabs } from '@kadai/db';
 import type { DockerGrader, SafetyStatus } from '@kadai/grader-docker';
 import { checkValidators, createGraders, startGraders, type Graders } from '@kadai/graders';
@@ -15,7 +15,7 @@ runService(async () => {
   const log = createLogger('kadai-worker', config.logLevel).child({ workerId: config.workerId });
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, 10, (err) => log.warn({ err }, 'an idle PostgreSQL connection was closed; the pool opens another'));
-  const labs = await loadCatalogOrFail(config.labsDir, checkValidators);
+  const labs = await LiveCatalog.load(config.labsDir, checkValidators);
   await syncLabs(db, labs.values());
   const metrics = createMetrics();
   const allGraders = createGraders({ docker: config.docker, kubernetes: config.kubernetes });

@@ -1,4 +1,4 @@
-import type { Lab } from '@kadai/catalog';
+import type { LiveCatalog } from '@kadai/catalog';
 import type { Db, SubmissionChanges } from '@kadai/db';
 import type { Graders } from '@kadai/graders';
 import type { IntakeLimits } from '@kadai/intake';
@@ -12,7 +12,7 @@ import type { RateLimits } from './rate-limit';
 export interface ApiDeps {
   db: Db;
   queues: GradingQueues;
-  labs: Map<string, Lab>;
+  labs: LiveCatalog;
   graders: Graders;
   changes: SubmissionChanges;
   log: Logger;

@@ -58,6 +58,17 @@ export const acceptedSubmission = z.object({
   location: z.string(),
 });
 
+export const labReload = z.object({
+  labs: z.array(
+    z.object({
+      id: z.string(),
+      change: z.enum(['added', 'updated', 'unchanged', 'refused']).describe('refused: it fails validation (see errors) and the version loaded before stays'),
+      version: z.string().nullable().describe('the version now in use'),
+      previousVersion: z.string().nullable(),
+    }),
+  ),
+});
+
 export const labSummary = z.object({
   id: z.string(),
   kind: z.enum(['quiz', 'docker', 'kubernetes']),

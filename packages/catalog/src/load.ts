@@ -1,4 +1,4 @@
-import { formatIssue, type InputIssue } from '@kadai/errors';
+import type { InputIssue } from '@kadai/errors';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hashFolder } from './hash';
@@ -92,14 +92,4 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
   // a stale declaration of a check no variant fails is as wrong as an expect.yaml naming no check
   issues.push(...(await checkCoverage(lab, cases)).issues);
   return { cases, issues };
-}
-
-/** For servers: the whole catalog or a start-up failure that lists every problem as file:line:col. */
-export async function loadCatalogOrFail(labsDir: string, validators: CheckValidators = {}): Promise<Map<string, Lab>> {
-  const { labs, issues } = await loadCatalog(labsDir, validators);
-  if (issues.length > 0) {
-    const lines = issues.map((i) => `  ${formatIssue(i)}`).join('\n');
-    throw new Error(`the lab catalog in ${labsDir} has ${issues.length} problem(s):\n${lines}`);
-  }
-  return labs;
 }

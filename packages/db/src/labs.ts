@@ -1,4 +1,5 @@
-import { maxPoints, type Lab } from '@kadai/catalog';
+import { maxPoints, type Lab, type LiveCatalog } from '@kadai/catalog';
+import type { InputIssue } from '@kadai/errors';
 import type { Queryable } from './pool';
 
 /** Records the catalog as loaded; every version stays in lab_versions so old results keep their text. */
@@ -16,4 +17,22 @@ export async function syncLabs(db: Queryable, labs: Iterable<Lab>): Promise<void
       [definition.id, version, JSON.stringify(definition)],
     );
   }
+}
+
+/**
+ * The lab as the catalog now defines it. PostgreSQL's `labs.version` is the version last loaded by any
+ * api or worker (a reload, a start); when this process holds another, it reads that lab's folder
+ * again first, so the api and every worker agree without restarting. A folder that fails validation
+ * leaves this process's version in use (its issues come back); a different version read here is
+ * recorded, so the others follow it in turn.
+ */
+export async function currentLab(db: Queryable, catalog: LiveCatalog, id: string): Promise<{ lab?: Lab; issues: InputIssue[] }> {
+  const { rows } = await db.query<{ version: string }>('SELECT version FROM labs WHERE id = $1', [id]);
+  const held = catalog.get(id);
+  const recorded = rows[0]?.version;
+  if (recorded === undefined || recorded === held?.version) return { lab: held, issues: [] };
+  const { issues } = await catalog.reloadLab(id);
+  const lab = catalog.get(id);
+  if (lab && lab.version !== recorded && lab.version !== held?.version) await syncLabs(db, [lab]);
+  return { lab, issues };
 }

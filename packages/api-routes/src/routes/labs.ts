@@ -1,10 +1,11 @@
 import { maxPoints, type Lab } from '@kadai/catalog';
+import { audit, currentLab, syncLabs } from '@kadai/db';
 import { z } from 'zod';
 import { ApiRouter } from '../api-router';
-import { principalOf } from '../auth';
+import { principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
-import { labSummary } from '../schemas';
+import { labReload, labSummary } from '../schemas';
 
 function summary(lab: Lab) {
   const d = lab.definition;
@@ -36,12 +37,29 @@ export function labRoutes(deps: ApiDeps): ApiRouter {
       answers: { 200: { description: 'the lab', schema: labSummary.extend({ definition: z.record(z.string(), z.unknown()).describe("the lab's lab.yaml as the caller may read it") }) } },
       problems: [404],
     },
-    (req, res) => {
+    async (req, res) => {
       const principal = principalOf(req);
-      const lab = deps.labs.get(String(req.params.id));
+      const { lab } = await currentLab(deps.db, deps.labs, String(req.params.id));
       if (!lab) throw new HttpProblem(404, 'Unknown lab', `no lab "${req.params.id}"`);
       res.json({ ...summary(lab), definition: publicDefinition(lab, principal.role) });
     },
   );
+  const reload = {
+    summary: "Read the labs folder again (admin): labs added or changed take effect without a restart; the workers follow at their next grading of each lab",
+    answers: { 200: { description: 'every lab folder loaded', schema: labReload } },
+    problems: [403, 422],
+  };
+  api.post('/v1/labs/reload', reload, async (req, res) => {
+    const principal = requireRole(req, 'admin');
+    const { labs, issues } = await deps.labs.reload();
+    const changed = labs.filter((l) => l.change === 'added' || l.change === 'updated');
+    await syncLabs(deps.db, changed.map((l) => deps.labs.get(l.id)!));
+    await audit(deps.db, principal.userId, 'labs-reload', 'catalog', { changed: changed.map(({ id, version, previousVersion }) => ({ id, version, previousVersion })), refused: issues.length });
+    if (changed.length > 0) deps.log.info({ changed }, 'labs reloaded');
+    if (issues.length === 0) return void res.json({ labs });
+    const refused = labs.filter((l) => l.change === 'refused').map((l) => (l.version ? `${l.id} (version ${l.version} kept)` : l.id));
+    const loaded = changed.length > 0 ? `; loaded: ${changed.map((l) => `${l.id} ${l.version}`).join(', ')}` : '';
+    throw new HttpProblem(422, 'Lab refused', `not loaded: ${refused.join(', ')}${loaded}`, issues);
+  });
   return api;
 }
