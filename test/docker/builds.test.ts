@@ -1,39 +1,22 @@
 import { InfrastructureError } from '@kadai/errors';
 import { BUILD_BRIDGE } from '@kadai/grader-docker';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { createNetnsTarget, type NetnsTarget } from './netns';
 import { files, gradeOnce, makeLab, rejection, testGrader } from './support';
 import { startFailingMirror } from './test-mirror';
 
-// What a build may reach and fetch, on the real engine: the package mirror and nothing else (a
-// network namespace made here stands in for the LAN and cloud metadata), no remote ADD, images only
-// from kadai's registry; and whose failure a failed build is, decided from kadai's own records.
+// What a build may reach and fetch, on the real engine: the firewall that keeps builds to the package
+// mirror stays in place (a network namespace made here stands in for the LAN; what a RUN step reaches
+// is proven through the api in hostile-api.test.ts), no remote ADD, images only from kadai's
+// registry; and whose failure a failed build is, decided from kadai's own records.
 jest.setTimeout(300_000);
 const grader = testGrader();
 const buildLab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
 
 let target: NetnsTarget;
-let hostService: Server;
-let hostPort: number;
 beforeAll(async () => {
   target = await createNetnsTarget();
-  // a service on the host listening on every address, like a database or a kubelet would
-  hostService = createServer((_req, res) => res.end('host-service\n'));
-  await new Promise<void>((resolve) => hostService.listen(0, '0.0.0.0', resolve));
-  hostPort = (hostService.address() as AddressInfo).port;
 }, 60_000);
-afterAll(() => {
-  target?.close();
-  hostService?.close();
-});
-
-/** The first global IPv4 address of the host (eth0 here): another way to the host's services. */
-function hostAddress(): string {
-  const all = Object.entries(networkInterfaces()).filter(([name]) => !name.startsWith('kd-') && !name.startsWith('docker') && !name.startsWith('ktv') && name !== 'lo');
-  return all.flatMap(([, addrs]) => addrs ?? []).find((a) => a.family === 'IPv4' && !a.internal)!.address;
-}
+afterAll(() => target?.close());
 
 describe('build egress', () => {
   it('control: the netns target answers a container outside the build network', async () => {
@@ -46,26 +29,6 @@ describe('build egress', () => {
     } finally {
       await c.remove({ force: true });
     }
-  });
-
-  it('RUN reaches the package mirror, and not the LAN, link-local metadata, IPv6 or the host', async () => {
-    const urls = [
-      `http://${target.v4}:${target.port}/`,
-      `http://${target.linkLocal}:${target.port}/`,
-      `http://[${target.v6}]:${target.port}/`,
-      `http://10.203.0.1:${hostPort}/`,
-      `http://${hostAddress()}:${hostPort}/`,
-    ];
-    const dockerfile = [
-      'FROM busybox:1.36',
-      // the mirror answers with the real index (flask 3.0.3 is listed)
-      'RUN wget -T 20 -q -O- http://packages.kadai.internal/pypi/simple/flask/ | grep -q flask-3.0.3 && echo MIRROR-OK',
-      `RUN for url in ${urls.map((u) => `'${u}'`).join(' ')}; do if wget -T 3 -q -O- "$url" 2>/dev/null | grep -q -e ${target.marker} -e host-service; then echo "OPEN $url"; exit 7; fi; echo "blocked $url"; done`,
-    ].join('\n');
-    const { results, error, left } = await gradeOnce(grader, buildLab, files({ Dockerfile: `${dockerfile}\n` }));
-    expect(error).toBeUndefined();
-    expect(`${results?.[0]?.status} ${results?.[0]?.evidence ?? ''}`).toMatch(/^pass/);
-    expect(left).toEqual([]);
   });
 
   it('a removed firewall rule is put back before the next build', async () => {

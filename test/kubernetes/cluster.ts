@@ -5,9 +5,6 @@
  */
 import { kubeConfigFor, MANAGED_BY, SUBMISSION_LABEL } from '@kadai/k8s-sandbox';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 const STATE = process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster';
 /** kadai's grading identity on the local cluster (infra/cluster/manifests/kadai-worker.yaml). */
@@ -25,12 +22,7 @@ export async function podsOf(kc: KubeConfig, submissionId: string): Promise<V1Po
   return pods.flat();
 }
 
-/** A labs folder holding copies of the given lab folders (the catalog loads a folder of labs). */
-export function labsFolder(labDirs: readonly string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kadai-k8s-labs-'));
-  for (const lab of labDirs) if (existsSync(lab)) cpSync(lab, path.join(dir, path.basename(lab)), { recursive: true });
-  return dir;
-}
+export { labsFolder } from '../support/labs-folder';
 
 /**
  * What the cluster still holds of a submission: its attempt namespaces (any phase, Terminating
