@@ -58,29 +58,36 @@ function handScript(lab: Lab, solutionDir: string): string {
   const def = lab.definition as KubernetesLabDefinition;
   const lines = [
     'set -u',
-    `k() { ${KUBECTL} --kubeconfig ${ADMIN_KUBECONFIG} "$@"; }`,
     // a name per run: the previous run's namespace may still be terminating
     'NS=kbench-$(od -An -N5 -tx1 /dev/urandom | tr -d " \\n")',
-    'trap \'k delete namespace $NS --wait=false >/dev/null 2>&1\' EXIT',
+    // the run's namespace is its kubeconfig's default, as a student's context: a manifest that names a
+    // namespace of its own (team1) goes there, one that names none into $NS (kubectl -n $NS would refuse the first)
+    `CFG=$(mktemp) && cp ${ADMIN_KUBECONFIG} $CFG || exit 1`,
+    `k() { ${KUBECTL} --kubeconfig $CFG "$@"; }`,
+    'k config set-context --current --namespace=$NS >/dev/null || exit 1',
+    'trap \'k delete namespace $NS --wait=false >/dev/null 2>&1; rm -f $CFG\' EXIT',
     'k create namespace $NS >/dev/null && k label namespace $NS kadai-bench=k8s-labs >/dev/null || exit 1',
     // a namespace's default ServiceAccount comes from a controller: Pods need it
     'until k -n $NS get serviceaccount default >/dev/null 2>&1; do sleep 0.1; done',
     // converge: every Deployment rolled out, Pods Ready, claims Bound (bounded: a lab may expect a Pod never Ready)
     // a wait that fails is counted on stderr ("WAIT-TIMEOUT"): it ran out (time the script spent on
     // something the lab may not need) or found nothing to wait for (no time spent)
-    'converge() { for d in $(k -n $NS get deploy -o name); do k -n $NS rollout status $d --timeout=60s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; done; k -n $NS wait --for=condition=Ready pod --all --timeout=20s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; k -n $NS wait --for=jsonpath={.status.phase}=Bound pvc --all --timeout=20s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; true; }',
+    // in every namespace of the run ($ALL: $NS and the course's others)
+    'converge() { for n in $ALL; do for d in $(k -n $n get deploy -o name); do k -n $n rollout status $d --timeout=60s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; done; k -n $n wait --for=condition=Ready pod --all --timeout=20s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; k -n $n wait --for=jsonpath={.status.phase}=Bound pvc --all --timeout=20s >/dev/null 2>&1 || echo WAIT-TIMEOUT >&2; done; true; }',
   ];
   // the course's other namespaces (team1): one more per run, named into the manifests as kadai maps them
   for (const name of def.kubernetes.namespaces) lines.push(`k create namespace $NS-${name} >/dev/null && k label namespace $NS-${name} kadai-bench=k8s-labs >/dev/null || exit 1`);
-  if (def.kubernetes.namespaces.length) lines.push(`trap 'k delete namespace $NS ${def.kubernetes.namespaces.map((n) => `$NS-${n}`).join(' ')} --wait=false >/dev/null 2>&1' EXIT`);
+  lines.push(`ALL="${['$NS', ...def.kubernetes.namespaces.map((n) => `$NS-${n}`)].join(' ')}"`);
+  if (def.kubernetes.namespaces.length) lines.push(`trap 'k delete namespace $ALL --wait=false >/dev/null 2>&1; rm -f $CFG' EXIT`);
   const mapNamespaces = def.kubernetes.namespaces.map((name) => ` | sed -E "s/^(\\s*(name|namespace): )${name}\\s*$/\\1$NS-${name}/"`).join('');
   // a stage the lab expects the API server to refuse (quota, LimitRange) is refused here too
   const refused = new Set(def.checks.filter((c) => c.type === 'apply' && (c as { expect?: string }).expect === 'refused').map((c) => (c as { stage?: string }).stage));
   const applied: string[] = [];
   for (const stage of def.kubernetes.stages) {
-    const into = stage.namespace ? `$NS-${stage.namespace}` : '$NS';
+    // the course's `kubectl apply -f … -n team1`; without one, the context's namespace ($NS)
+    const into = stage.namespace ? ` -n $NS-${stage.namespace}` : '';
     for (const file of stage.files) {
-      lines.push(`cat ${q(path.join(solutionDir, file))}${mapNamespaces} | k -n ${into} apply -f - >/dev/null ${refused.has(stage.id) ? '2>&1 || true' : '|| exit 1'}`);
+      lines.push(`cat ${q(path.join(solutionDir, file))}${mapNamespaces} | k${into} apply -f - >/dev/null ${refused.has(stage.id) ? '2>&1 || true' : '|| exit 1'}`);
       applied.push(readFileSync(path.join(solutionDir, file), 'utf8'));
     }
     if (stage.commands) {
@@ -90,8 +97,8 @@ function handScript(lab: Lab, solutionDir: string): string {
         const args = words.slice(1).filter((w, i, all) => !(w === 'default' && ['-n', '--namespace'].includes(all[i - 1] ?? '')) && !['-n', '--namespace'].includes(w) && w !== '--namespace=default');
         const fileArg = args.indexOf('-f');
         // a file named in a command may place objects in the course's namespaces too
-        if (mapNamespaces && fileArg >= 0) lines.push(`(cd ${q(solutionDir)} && cat ${q(args[fileArg + 1] ?? '')}${mapNamespaces} | k -n $NS ${[...args.slice(0, fileArg), '-f', '-', ...args.slice(fileArg + 2)].join(' ')}) >/dev/null`);
-        else lines.push(`(cd ${q(solutionDir)} && k -n $NS ${args.join(' ')}) >/dev/null`);
+        if (mapNamespaces && fileArg >= 0) lines.push(`(cd ${q(solutionDir)} && cat ${q(args[fileArg + 1] ?? '')}${mapNamespaces} | k ${[...args.slice(0, fileArg), '-f', '-', ...args.slice(fileArg + 2)].join(' ')}) >/dev/null`);
+        else lines.push(`(cd ${q(solutionDir)} && k ${args.join(' ')}) >/dev/null`);
       }
     }
     lines.push('converge');
