@@ -5,7 +5,7 @@
 # cached per release; bump the -kadai.<n> suffix (here and BUILDKIT_RELEASE in
 # packages/grader-docker/src/options.ts) when the patches change.
 BUILDKIT_VERSION="$(awk '$1 == "require" && $2 == "github.com/moby/buildkit" {print $3}' "$(dirname "${BASH_SOURCE[0]}")/module/go.mod")"
-BUILDKIT_RELEASE="$BUILDKIT_VERSION-kadai.1"
+BUILDKIT_RELEASE="$BUILDKIT_VERSION-kadai.2"
 BUILDKIT_CACHE="${KADAI_CACHE_DIR:-/var/cache/kadai}/buildkit-$BUILDKIT_RELEASE"
 BUILDKITD="$BUILDKIT_CACHE/bin/buildkitd"
 BUILDCTL="$BUILDKIT_CACHE/bin/buildctl"

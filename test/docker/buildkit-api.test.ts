@@ -19,7 +19,7 @@ const TAIL = 'EXPOSE 5000\nCMD ["python", "app.py"]\n';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('docker_buildkit', { redisDb: 15, workers: 1, apiEnv: { KADAI_RATE_STUDENT_SUBMISSIONS: '1000' } });
-}, 240_000); // the api and the worker get 90 s each to answer on a loaded machine
+}, 420_000); // the api and the worker get 180 s each to answer (a first compile takes minutes on a loaded machine)
 afterAll(() => stack?.stop());
 
 async function grade(files: Record<string, string>, student: 'student1' | 'student2' = 'student1') {
@@ -104,4 +104,37 @@ it("a FROM of an image kadai's registry does not have is the student's failed bu
   const { view, failed } = await grade({ Dockerfile: `FROM ghcr.io/someone/python:3.10-slim\n${TAIL}` });
   expect(view.state).toBe('graded');
   expect(failed.find((f) => f.startsWith('builds '))).toMatch(/^builds fail: .*Dockerfile:1: the image ghcr\.io\/someone\/python:3\.10-slim is not one this course's environment provides/s);
+});
+
+it('a RUN step holds no NET_RAW (no raw socket, no ping) nor MKNOD, while pip installs as before', async () => {
+  // each step exits non-zero when it finds the capability: the build, so the "builds" check, fails
+  const caps = [
+    'import socket',
+    "status = dict(line.split(':\\t') for line in open('/proc/self/status').read().splitlines() if line.startswith('Cap'))",
+    "print('caps', status)",
+    'for name, bit in (("NET_RAW", 13), ("MKNOD", 27), ("AUDIT_WRITE", 29)):',
+    "    assert not int(status['CapEff'], 16) >> bit & 1 and not int(status['CapBnd'], 16) >> bit & 1, name",
+    'try:',
+    '    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)',
+    'except PermissionError:',
+    "    print('raw socket: EPERM')",
+    'else:',
+    "    raise SystemExit('a raw socket opened')",
+    '',
+  ].join('\n');
+  const dockerfile = [
+    'FROM busybox:1.36 AS ping',
+    // busybox ping needs a raw socket: "permission denied (are you root?)" without NET_RAW
+    `RUN if ping -c 1 -W 2 10.203.0.1 >/ping.txt 2>&1; then echo "ping worked: NET_RAW held"; exit 7; fi; cat /ping.txt; grep -q 'permission denied' /ping.txt # ${randomUUID()}`,
+    'FROM python:3.10-slim',
+    'COPY --from=ping /ping.txt /ping.txt',
+    `COPY <<'PY' /caps.py\n${caps}PY`,
+    `RUN python /caps.py # ${randomUUID()}`,
+    'COPY . .',
+    'RUN pip install --no-cache-dir -r requirements.txt',
+    TAIL,
+  ].join('\n');
+  const { view, failed } = await grade({ Dockerfile: dockerfile });
+  expect(failed).toEqual([]);
+  expect(view).toMatchObject({ state: 'graded', score: view.maxScore });
 });

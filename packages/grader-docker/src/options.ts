@@ -99,7 +99,7 @@ export interface DockerGraderOptions {
  * The BuildKit release infra/buildkit builds: the version infra/buildkit/module/go.mod requires
  * (a unit test keeps them equal) with kadai's patches (BUILDKIT_RELEASE in infra/buildkit/buildkit.sh).
  */
-export const BUILDKIT_RELEASE = 'v0.34.2-kadai.1';
+export const BUILDKIT_RELEASE = 'v0.34.2-kadai.2';
 
 /** The socket of kadai's own engine (infra/docker/up); kadai never grades on the machine's own Docker. */
 export const KADAI_ENGINE_SOCKET = '/run/kadai/docker.sock';
