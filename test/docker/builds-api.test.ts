@@ -7,7 +7,8 @@ import { startFailingMirror } from './test-mirror';
 
 // Builds through the real api and worker: a correct Compose lab with a pinned flask installs it from
 // the real index through kadai's package mirror and scores full marks; the same submission while the
-// index is down upstream ends `error` after the worker's retries, never a score; a remote ADD is
+// index is down upstream ends `error` after the worker's retries, never a score, and another build
+// failing for its own reason at the same time is that student's failed check; a remote ADD is
 // refused at submission with file and line.
 jest.setTimeout(400_000);
 
@@ -42,20 +43,35 @@ describe('with kadai\'s package mirror', () => {
   });
 });
 
-it('the index down upstream during the build: `error` after the retries, not a failed check', async () => {
-  const mirror = await startFailingMirror();
-  const stack = await startStack('docker_builds_down', { redisDb: 13, workers: 1, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
+it('the index down upstream for one build while another fails for its own reason: the first ends `error` after the retries, the second a failed check', async () => {
+  const missing = 'kadai-no-such-package';
+  const mirror = await startFailingMirror([missing]);
+  const stack = await startStack('docker_builds_down', { redisDb: 13, workers: 2, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
   try {
-    const client = stack.client('student1');
-    // a requirements file of its own, so the engine's layer cache cannot answer the pip step
-    const files = { ...pinned, 'requirements.txt': `${pinned['requirements.txt']}# ${randomUUID()}\n` };
-    const accepted = await client.submitJson({ lab: 'docker-compose-counter', files });
-    const view = await client.waitForResult(accepted.id, 300_000);
-    expect(view).toMatchObject({ state: 'error', score: null });
+    const since = Date.now();
+    // requirements of their own, so BuildKit's layer cache cannot answer the pip steps; the
+    // misspelt build's sleep keeps it running while the other build meets the outage (asserted below)
+    const down = { ...pinned, 'requirements.txt': `${pinned['requirements.txt']}# ${randomUUID()}\n` };
+    const misspelt = {
+      ...pinned,
+      'requirements.txt': `${missing}==1.0\n# ${randomUUID()}\n`,
+      Dockerfile: solution('docker-compose-counter')['Dockerfile']!.replace('RUN pip install', 'RUN sleep 40 && pip install'),
+    };
+    const grade = async (student: 'student1' | 'student2', files: Record<string, string>) => {
+      const client = stack.client(student);
+      return client.waitForResult((await client.submitJson({ lab: 'docker-compose-counter', files })).id, 300_000);
+    };
+    const [downView, misspeltView] = await Promise.all([grade('student1', down), grade('student2', misspelt)]);
+    expect(downView).toMatchObject({ state: 'error', score: null });
     // students see kadai's failure in their words; the cause (the mirror's record) is in the worker's log
-    expect(view.error).toMatch(/problem on kadai's side/);
+    expect(downView.error).toMatch(/problem on kadai's side/);
+    // the outage was recorded while the misspelt build ran (its 40 s sleep began with both builds) …
+    expect(mirror.failures(since).filter((f) => f.at < since + 40_000).length).toBeGreaterThan(0);
+    // … and is not that build's: its pip found no such package, the student's failed build
+    expect(misspeltView.state).toBe('graded');
+    expect(misspeltView.checks.find((c) => c.checkId === 'builds')).toMatchObject({ status: 'fail', evidence: expect.stringMatching(new RegExp(`${missing}|No matching distribution`)) });
   } finally {
     await stack.stop();
     await mirror.close();
   }
-});
+}, 800_000); // a stack of two workers starts (up to 180 s each) before the two builds and the retries

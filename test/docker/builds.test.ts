@@ -34,7 +34,7 @@ describe('build egress', () => {
   it('a removed firewall rule is put back before the next build', async () => {
     const { execFileSync } = await import('node:child_process');
     execFileSync('iptables', ['-w', '10', '-D', 'FORWARD', '-i', BUILD_BRIDGE, '-j', 'DROP']);
-    const dockerfile = `FROM busybox:1.36\nRUN if wget -T 3 -q -O- http://${target.v4}:${target.port}/ | grep -q ${target.marker}; then exit 7; fi\n`;
+    const dockerfile = `FROM busybox:1.36\nRUN unset http_proxy HTTP_PROXY; if wget -T 3 -q -O- http://${target.v4}:${target.port}/ | grep -q ${target.marker}; then exit 7; fi\n`;
     const { results, error } = await gradeOnce(grader, buildLab, files({ Dockerfile: dockerfile }));
     expect(error).toBeUndefined();
     expect(results?.[0]?.status).toBe('pass');

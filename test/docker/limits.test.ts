@@ -73,11 +73,25 @@ describe('build limits', () => {
     expect(check(view, 'builds')?.evidence).toMatch(/exit code: 153|File too large/);
   });
 
+  const attemptDiskLimit = `the build reached the disk limit (${DISK_MB} MiB written by all of the attempt's build steps together)`;
+
   it('a RUN step that writes many files, each below the per-file limit, stops at the disk limit for all it writes', async () => {
     // 400 files of 1 MiB: RLIMIT_FSIZE never fires; the watch measures the step's writable layer
     const view = await grade('docker-python-app', python('FROM python:3.10-slim\nRUN for i in $(seq 1 400); do dd if=/dev/zero of=/fill-$i bs=1M count=1 2>/dev/null; done; sleep 120\n'));
     expect(view.state).toBe('graded');
-    expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringContaining(`a build step reached the disk limit (${DISK_MB} MiB written by one step)`) } });
+    expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringContaining(attemptDiskLimit) } });
+  });
+
+  it('the disk limit holds for the whole build: three RUN steps writing 60% of it each fail, one passes', async () => {
+    const step = (n: number) => `RUN dd if=/dev/zero of=/fill-${n} bs=1M count=${Math.round(DISK_MB * 0.6)} 2>/dev/null # ${randomUUID()}`;
+    // busybox: nothing of the base counts, and the image stays far below the image size limit
+    const [three, one] = await Promise.all([
+      grade('docker-python-app', python(['FROM busybox:1.36', step(1), step(2), step(3)].join('\n'))),
+      grade('docker-python-app', python(['FROM busybox:1.36', step(1)].join('\n')), 'student2'),
+    ]);
+    expect(check(three, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringContaining(attemptDiskLimit) } });
+    // the app cannot run on busybox (the later checks fail): only the build is judged here
+    expect(check(one, 'builds')).toMatchObject({ status: 'pass' });
   });
 
   it("an image above the size limit fails the build, naming the limit; the attempt's own layers are removed, the base image stays", async () => {

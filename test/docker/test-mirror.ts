@@ -1,5 +1,5 @@
 import { BUILD_BRIDGE } from '@kadai/grader-docker';
-import { createPackageMirror } from '@kadai/package-mirror';
+import { createPackageMirror, type UpstreamFailure } from '@kadai/package-mirror';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +13,8 @@ export const TEST_MIRROR_ADDRESS = '10.203.0.254';
 export interface TestMirror {
   /** What the grader (or a worker) is given to use this mirror instead of kadai's. */
   options: { packageMirrorAddress: string; packageMirrorPort: number; packageMirrorStatusUrl: string };
+  /** The upstream failures the mirror recorded since `since` (every build's). */
+  failures(since: number): UpstreamFailure[];
   workerEnv: Record<string, string>;
   /** Stops the mirror itself (a build then finds nothing listening). */
   stop(): Promise<void>;
@@ -23,11 +25,16 @@ const listen = (server: Server, port: number, host: string) => new Promise<void>
 
 /**
  * kadai's real mirror code, run by the test, whose upstream fails: every upstream request answers
- * 503 (an index outage). It listens on TEST_MIRROR_ADDRESS:80 on the build bridge, so builds reach
- * it as packages.kadai.internal exactly like kadai's own mirror.
+ * 503 (an index outage) — but for a request naming one of `missing`, which the index answers 404 (a
+ * package that does not exist: the student's mistake, recorded as no failure). It listens on
+ * TEST_MIRROR_ADDRESS:80 on the build bridge, so builds reach it as packages.kadai.internal exactly
+ * like kadai's own mirror.
  */
-export async function startFailingMirror(): Promise<TestMirror> {
-  const upstream = createServer((_req, res) => res.writeHead(503).end('upstream down\n'));
+export async function startFailingMirror(missing: string[] = []): Promise<TestMirror> {
+  const upstream = createServer((req, res) => {
+    if (missing.some((name) => req.url?.includes(`/${name}/`))) res.writeHead(404).end('no such project\n');
+    else res.writeHead(503).end('upstream down\n');
+  });
   await listen(upstream, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'kadai-test-mirror-'));
@@ -48,6 +55,7 @@ export async function startFailingMirror(): Promise<TestMirror> {
   return {
     options: { packageMirrorAddress: TEST_MIRROR_ADDRESS, packageMirrorPort: 80, packageMirrorStatusUrl: statusUrl },
     workerEnv: { KADAI_PACKAGE_MIRROR_ADDRESS: TEST_MIRROR_ADDRESS, KADAI_PACKAGE_MIRROR_PORT: '80', KADAI_PACKAGE_MIRROR_URL: statusUrl },
+    failures: (since) => mirror.status(since).failures,
     stop,
     async close() {
       await stop();

@@ -2,6 +2,7 @@ import { InfrastructureError } from '@kadai/errors';
 import type { Logger } from '@kadai/observability';
 import type { BuildCgroup } from './cgroups';
 import { DISK_QUOTA_MESSAGE, ENGINE_DISK_FULL } from './disk';
+import type { BuiltImage } from './image-disk';
 import type { DockerGraderOptions } from './options';
 import { diskUsage, stepUpperDir } from './step-disk';
 
@@ -12,18 +13,26 @@ const DISK_WATCH_INTERVAL_MS = 1000;
 export type BuildLimit = 'time' | 'pids' | 'memory' | 'disk' | 'image size';
 
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+const sum = (values: Iterable<number>) => [...values].reduce((total, v) => total + v, 0);
 
 /**
  * The limits of one attempt's builds, around whichever builder runs them: every build container
  * goes into the attempt's build cgroup (`cgroupParent`, absolute, pids.max for all its steps
  * together, read back before each build), a watch stops the build the moment the pids limit is hit
- * or a running step's writable layer holds more than the disk limit (step-disk.ts), and however the
- * build ends, every process left in the cgroup is killed. `verdict` then says which limit, if any,
- * a failed build ran into — in words the student can act on, the same for the same submission.
+ * or the writable layers of the attempt's steps hold more than the disk limit together
+ * (step-disk.ts), and however the build ends, every process left in the cgroup is killed.
+ * `verdict` then says which limit, if any, a failed build ran into — in words the student can act
+ * on, the same for the same submission: the disk limit is also held against what the attempt's
+ * built images add to their bases (image-disk.ts), which does not depend on BuildKit's cache.
  */
 export class BuildLimits {
   /** Set when the watch stopped the build. */
   stoppedBy?: BuildLimit;
+  /** The writable layers of the attempt's build steps seen so far (upperdir → the most measured in it), and which ended. */
+  private readonly layers = new Map<string, number>();
+  private readonly endedLayers = new Set<string>();
+  /** What each of the attempt's built images added to its base (image id → bytes). */
+  private readonly images = new Map<string, number>();
 
   constructor(
     private readonly options: DockerGraderOptions,
@@ -58,8 +67,9 @@ export class BuildLimits {
   }
 
   /**
-   * Polls the build cgroup: stops the build at the pids limit (every 100 ms) and when a running
-   * step's writable layer holds more than `diskBytes` (each step measured about once a second).
+   * Polls the build cgroup: stops the build at the pids limit (every 100 ms) and when the writable
+   * layers of the attempt's steps hold more than `diskBytes` together (each running step measured
+   * about once a second, each ended one once more).
    */
   private watch(stopAt: (limit: BuildLimit) => void): { stop: () => Promise<void> } {
     let running = true;
@@ -73,17 +83,22 @@ export class BuildLimits {
       if (await this.cgroup.pidsLimitReached()) stopAt('pids');
     });
     const disk = every(DISK_WATCH_INTERVAL_MS, async () => {
-      const layers = new Set<string>();
+      const running = new Set<string>();
       for (const pid of await this.cgroup.stepPids()) {
         const upper = await stepUpperDir(pid);
-        if (upper) layers.add(upper);
+        if (upper) running.add(upper);
       }
-      for (const layer of layers) {
+      // running steps' layers, and once more each layer whose step has ended since (its last writes)
+      const ended = [...this.layers.keys()].filter((layer) => !running.has(layer) && !this.endedLayers.has(layer));
+      for (const layer of [...running, ...ended]) {
         const used = await diskUsage(layer, this.options.diskBytes);
-        if (used > this.options.diskBytes) {
-          this.log.info({ layer, used }, 'a build step passed the disk limit');
-          stopAt('disk');
-        }
+        this.layers.set(layer, Math.max(used, this.layers.get(layer) ?? 0));
+      }
+      for (const layer of ended) this.endedLayers.add(layer);
+      const written = sum(this.layers.values());
+      if (written > this.options.diskBytes) {
+        this.log.info({ layers: this.layers.size, written }, "the attempt's build steps passed the disk limit");
+        stopAt('disk');
       }
     });
     return {
@@ -100,12 +115,13 @@ export class BuildLimits {
    * trouble). `error` is the build's failure, `log` its output. A built image above the size limit
    * fails too. The engine's own disk running out is kadai's: InfrastructureError, retried.
    */
-  async verdict(error: string | undefined, log: string, imageBytes: () => Promise<number>): Promise<{ limit: BuildLimit; error: string } | undefined> {
+  async verdict(error: string | undefined, log: string, image: () => Promise<BuiltImage>): Promise<{ limit: BuildLimit; error: string } | undefined> {
     const o = this.options;
     if (this.stoppedBy === 'pids' || (error !== undefined && (await this.cgroup.pidsLimitReached()))) {
       return { limit: 'pids', error: `the build was stopped at the process limit (${o.buildPidsLimit} processes for all build steps)` };
     }
-    if (this.stoppedBy === 'disk') return { limit: 'disk', error: `a build step reached the disk limit (${mib(o.diskBytes)} MiB written by one step)` };
+    const diskLimit = { limit: 'disk' as const, error: `the build reached the disk limit (${mib(o.diskBytes)} MiB written by all of the attempt's build steps together)` };
+    if (this.stoppedBy === 'disk') return diskLimit;
     if (error !== undefined && DISK_QUOTA_MESSAGE.test(`${log}\n${error}`)) {
       return { limit: 'disk', error: `a build step reached the disk limit (${mib(o.diskBytes)} MiB per file a step writes): ${error}` };
     }
@@ -114,8 +130,10 @@ export class BuildLimits {
       return { limit: 'memory', error: `a build step was killed at the memory limit (${mib(o.buildMemoryBytes)} MiB): ${error}` };
     }
     if (error === undefined) {
-      const size = await imageBytes();
-      if (size > o.maxImageBytes) return { limit: 'image size', error: `the image is ${mib(size)} MiB, above the image size limit (${mib(o.maxImageBytes)} MiB)` };
+      const built = await image();
+      this.images.set(built.id, built.ownBytes);
+      if (sum(this.images.values()) > o.diskBytes) return diskLimit;
+      if (built.size > o.maxImageBytes) return { limit: 'image size', error: `the image is ${mib(built.size)} MiB, above the image size limit (${mib(o.maxImageBytes)} MiB)` };
     }
     return undefined;
   }

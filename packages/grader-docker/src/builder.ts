@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import { overrunOf, type BudgetExceeded } from '@kadai/checks';
 import { InfrastructureError } from '@kadai/errors';
@@ -10,6 +11,7 @@ import { runBuildkitBuild } from './buildkit/build';
 import { writeContext } from './buildkit/context';
 import type { DockerfileFacts } from './dockerfile';
 import { engine } from './engine';
+import { builtImage } from './image-disk';
 import { registryImageProblem, registryProblem } from './images';
 import { gatewayOf } from './isolation';
 import type { ServiceSpec } from './model';
@@ -77,11 +79,13 @@ export class Builder {
       let log = '';
       let error: string | undefined;
       let limit: BuildLimit | undefined;
+      // this build's name at the package mirror (its proxy credential): unguessable, so no other build can borrow it
+      const mirrorBuild = randomBytes(16).toString('hex');
       // the build phase's budget: it ends the build when the attempt's build time is used up
       const budget = request.signal;
       const onLog = (text: string) => (log = keepTail(log + text, BUILD_LOG_LIMIT));
       try {
-        ({ error } = await this.limits.guard((stop) => runBuildkitBuild(this.docker, this.options, dir, { ...request, cgroupParent: this.limits.cgroupParent }, onLog, AbortSignal.any([budget, stop]))));
+        ({ error } = await this.limits.guard((stop) => runBuildkitBuild(this.docker, this.options, dir, { ...request, cgroupParent: this.limits.cgroupParent, mirrorBuild }, onLog, AbortSignal.any([budget, stop]))));
       } catch (thrown) {
         if (overrunOf(budget) || this.limits.stoppedBy) error = String(thrown);
         else throw thrown; // shutting down, a limit not in place, buildctl or the engine failing: kadai's
@@ -93,9 +97,10 @@ export class Builder {
       } else if (error && this.limits.stoppedBy) error = `stopped at the ${this.limits.stoppedBy} limit`; // named by the verdict below
       else if (error && budget.aborted) throw budget.reason; // shutting down: kadai's, not the student's
       if (!overrun) {
-        const hit = await this.limits.verdict(error, log, () => engine('inspect the built image', async () => (await this.docker.getImage(request.tag).inspect()).Size));
+        const bases = request.facts ? externalImages(request.facts).map((i) => i.ref) : [];
+        const hit = await this.limits.verdict(error, log, () => builtImage(this.docker, request.tag, bases, this.options.imageRegistry, budget));
         if (hit) ({ limit, error } = hit);
-        else if (error) await this.blameKadai(started);
+        else if (error) await this.blameKadai(started, mirrorBuild);
       }
       if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
       return { ok: !error, log, ...(error ? { error } : {}), ...(limit ? { limit } : {}), ...(overrun ? { overrun } : {}), durationMs: Date.now() - started };
@@ -115,9 +120,9 @@ export class Builder {
   }
 
   /** Throws InfrastructureError (retryable) when the failed build's cause is kadai's, not the attempt's. */
-  private async blameKadai(since: number): Promise<void> {
+  private async blameKadai(since: number, mirrorBuild: string): Promise<void> {
     if (this.options.packageMirrorStatusUrl) {
-      const trouble = await mirrorTrouble(this.options.packageMirrorStatusUrl, since);
+      const trouble = await mirrorTrouble(this.options.packageMirrorStatusUrl, since, mirrorBuild);
       if (trouble) throw new InfrastructureError(trouble, true);
     }
     const buildkitDown = await buildkitProblem(this.options.buildkit);

@@ -22,29 +22,59 @@ const MANIFEST_TYPES = [
 ].join(', ');
 
 interface Manifest {
-  config?: { size?: number };
+  config?: { digest?: string; size?: number };
   layers?: Array<{ size?: number }>;
   manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>;
 }
 
-/** The compressed size of an image in kadai's registry, undefined when the registry does not have it. */
-async function registrySize(registry: string, repo: string, reference: string, signal: AbortSignal): Promise<number | undefined> {
+/** An image's manifest in kadai's registry (linux/amd64's, for an index), undefined when the registry does not have it. */
+async function registryManifest(registry: string, repo: string, reference: string, signal: AbortSignal): Promise<Manifest | undefined> {
   const url = `${registry.replace(/\/+$/, '')}/v2/${repo}/manifests/${reference}`;
+  const res = await registryGet(url, MANIFEST_TYPES, signal);
+  if (!res) return undefined;
+  const manifest = (await res.json()) as Manifest;
+  if (manifest.manifests) {
+    const linux = manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? manifest.manifests[0];
+    return linux ? registryManifest(registry, repo, linux.digest, signal) : undefined;
+  }
+  return manifest;
+}
+
+/** GET from kadai's registry: undefined for 404/400 (the student's reference), InfrastructureError when the registry fails. */
+async function registryGet(url: string, accept: string, signal: AbortSignal): Promise<Response | undefined> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: MANIFEST_TYPES }, signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]) });
+    res = await fetch(url, { headers: { accept }, signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]) });
   } catch (error) {
     throw new InfrastructureError(`kadai's registry is unreachable (${url}): ${(error as Error).message}`, true, { cause: error });
   }
   // 400 is the registry refusing the reference itself (a mistyped digest: DIGEST_INVALID): the student's, like a missing image
   if (res.status === 404 || res.status === 400) return undefined;
   if (!res.ok) throw new InfrastructureError(`kadai's registry answered ${res.status} for ${url}`, true);
-  const manifest = (await res.json()) as Manifest;
-  if (manifest.manifests) {
-    const linux = manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? manifest.manifests[0];
-    return linux ? registrySize(registry, repo, linux.digest, signal) : undefined;
-  }
-  return (manifest.config?.size ?? 0) + (manifest.layers ?? []).reduce((sum, l) => sum + (l.size ?? 0), 0);
+  return res;
+}
+
+/** The compressed size of an image in kadai's registry, undefined when the registry does not have it. */
+async function registrySize(registry: string, repo: string, reference: string, signal: AbortSignal): Promise<number | undefined> {
+  const manifest = await registryManifest(registry, repo, reference, signal);
+  return manifest && (manifest.config?.size ?? 0) + (manifest.layers ?? []).reduce((sum, l) => sum + (l.size ?? 0), 0);
+}
+
+/** What an image's config in kadai's registry says about its layers: the diff ids and how many history entries it has. */
+export interface ImageLayering {
+  diffIds: string[];
+  historyLength: number;
+}
+
+/** `ref`'s layering from kadai's registry, undefined when the registry does not have it. */
+export async function registryLayering(ref: string, registry: string, signal: AbortSignal): Promise<ImageLayering | undefined> {
+  const parsed = parseImageRef(ref);
+  const repo = registryRepository(parsed);
+  const digest = (await registryManifest(registry, repo, parsed.reference, signal))?.config?.digest;
+  const res = digest ? await registryGet(`${registry.replace(/\/+$/, '')}/v2/${repo}/blobs/${digest}`, '*/*', signal) : undefined;
+  if (!res) return undefined;
+  const config = (await res.json()) as { rootfs?: { diff_ids?: string[] }; history?: unknown[] };
+  return { diffIds: config.rootfs?.diff_ids ?? [], historyLength: config.history?.length ?? 0 };
 }
 
 /** Why kadai's registry is not usable (undefined when its API answers). */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPackageMirror, mirrorTrouble } from './index';
+import { BUILD_PROXY_USER, createPackageMirror, mirrorTrouble } from './index';
 
 /** A stand-in upstream (unit test: the real indexes are exercised by test/docker/builds.test.ts). */
 function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[]; failWith: { status?: number } }> {
@@ -82,6 +82,21 @@ describe('package mirror', () => {
     expect((await fetch(`${mirror}/pypi/files/packages/bb/other.whl`)).status).toBe(503);
     expect(await mirrorTrouble(mirror, since)).toMatch(/could not fetch from upstream.*503 \(\+1 more\)/);
     expect(await mirrorTrouble(mirror, Date.now() + 1000)).toBeUndefined();
+  });
+
+  it("records an upstream failure against the build whose proxy credential asked: another build's verdict does not see it", async () => {
+    const since = Date.now();
+    upstream.failWith.status = 503;
+    const asBuild = (build: string) => ({ 'proxy-authorization': `Basic ${Buffer.from(`${BUILD_PROXY_USER}:${build}`).toString('base64')}` });
+    // what a package tool behind http_proxy=http://kadai:<build>@mirror sends
+    expect((await fetch(`${mirror}/pypi/simple/flask/`, { headers: asBuild('build-a') })).status).toBe(502);
+    expect(await mirrorTrouble(mirror, since, 'build-a')).toMatch(/could not fetch from upstream.*503/);
+    expect(await mirrorTrouble(mirror, since, 'build-b')).toBeUndefined();
+    // the record never names builds: a step that reads the status cannot borrow another's name
+    expect(JSON.stringify(await (await fetch(`${mirror}/_kadai/status?since=${since}`)).json())).not.toContain('build-a');
+    // a request that names no build counts for every build
+    expect((await fetch(`${mirror}/pypi/simple/redis/`)).status).toBe(502);
+    expect(await mirrorTrouble(mirror, since, 'build-b')).toMatch(/redis/);
   });
 
   it('reports an unreachable upstream and an unreachable mirror', async () => {

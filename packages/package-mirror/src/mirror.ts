@@ -15,6 +15,8 @@ export interface UpstreamFailure {
   /** The upstream's HTTP status when it answered (5xx, 429), absent when it could not be reached. */
   status?: number;
   error?: string;
+  /** The build whose request it was (its proxy credential, BUILD_PROXY_USER), absent when the request named none. Never reported. */
+  build?: string;
 }
 
 /** What `GET /_kadai/status` answers: the grader asks it after a failed build. */
@@ -36,12 +38,27 @@ export interface MirrorOptions {
 
 export const STATUS_PATH = '/_kadai/status';
 
+/**
+ * The user name of the proxy credential a build is given (`http_proxy=http://kadai:<build>@mirror`):
+ * package tools then send every request to the mirror with `Proxy-Authorization: Basic
+ * kadai:<build>`, so an upstream failure is recorded against the build that asked.
+ */
+export const BUILD_PROXY_USER = 'kadai';
+
+/** The build a request came from: the password of its `Basic kadai:<build>` proxy credential. */
+export function buildOf(req: IncomingMessage): string | undefined {
+  const m = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(String(req.headers['proxy-authorization'] ?? '').trim());
+  const [user, build] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
+  return user === BUILD_PROXY_USER && build && /^[A-Za-z0-9_-]{1,64}$/.test(build) ? build : undefined;
+}
+
 /** A 5xx or 429 is upstream trouble; 404/403/410 is an answer (the package or version does not exist). */
 const isUpstreamTrouble = (status: number) => status >= 500 || status === 429;
 
 export interface PackageMirror {
   handle(req: IncomingMessage, res: ServerResponse): void;
-  status(since?: number): MirrorStatus;
+  /** Failures since `since`; with `build`, only those of that build and those no build was named for. */
+  status(since?: number, build?: string): MirrorStatus;
 }
 
 export function createPackageMirror(options: MirrorOptions): PackageMirror {
@@ -52,8 +69,9 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
   const startedAt = Date.now();
   const failures: UpstreamFailure[] = [];
 
-  const record = (failure: UpstreamFailure) => {
-    failures.push(failure);
+  const record = (req: IncomingMessage, failure: UpstreamFailure) => {
+    const build = buildOf(req);
+    failures.push(build ? { ...failure, build } : failure);
     if (failures.length > keep) failures.splice(0, failures.length - keep);
   };
 
@@ -78,9 +96,9 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
         return send(res, 200, type, body);
       }
       if (!isUpstreamTrouble(upstream.status)) return send(res, upstream.status, 'text/plain', `${upstream.status} from ${url}\n`);
-      record({ at: Date.now(), url, status: upstream.status });
+      record(req, { at: Date.now(), url, status: upstream.status });
     } catch (error) {
-      record({ at: Date.now(), url, error: (error as Error).message });
+      record(req, { at: Date.now(), url, error: (error as Error).message });
     }
     // Upstream failed: the last good copy keeps builds going (the failure is recorded all the same).
     const kept = await readFile(stale, 'utf8').catch(() => undefined);
@@ -104,11 +122,11 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
     try {
       upstream = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      record({ at: Date.now(), url, error: (error as Error).message });
+      record(req, { at: Date.now(), url, error: (error as Error).message });
       return send(res, 502, 'text/plain', `kadai's package mirror could not reach ${url}\n`);
     }
     if (!upstream.ok || !upstream.body) {
-      if (isUpstreamTrouble(upstream.status)) record({ at: Date.now(), url, status: upstream.status });
+      if (isUpstreamTrouble(upstream.status)) record(req, { at: Date.now(), url, status: upstream.status });
       return send(res, upstream.ok ? 502 : upstream.status, 'text/plain', `${upstream.status} from ${url}\n`);
     }
     const length = Number(upstream.headers.get('content-length') ?? NaN);
@@ -135,20 +153,21 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
       res.end();
     } catch (error) {
       // the upstream broke off mid-file (the client's own hang-up also lands here: then nothing is recorded)
-      if (!res.destroyed) record({ at: Date.now(), url, error: `body: ${(error as Error).message}` });
+      if (!res.destroyed) record(req, { at: Date.now(), url, error: `body: ${(error as Error).message}` });
       sink?.destroy();
       await rm(tmp, { force: true });
       res.destroy();
     }
   }
 
-  function status(since = 0): MirrorStatus {
-    return { startedAt, failures: failures.filter((f) => f.at >= since) };
+  function status(since = 0, build?: string): MirrorStatus {
+    const counts = (f: UpstreamFailure) => f.at >= since && (!build || !f.build || f.build === build);
+    return { startedAt, failures: failures.filter(counts).map(({ build: _whose, ...f }) => f) };
   }
 
   function handle(req: IncomingMessage, res: ServerResponse) {
     const { pathname, search, searchParams } = new URL(req.url ?? '/', 'http://mirror');
-    if (pathname === STATUS_PATH) return send(res, 200, 'application/json', JSON.stringify(status(Number(searchParams.get('since') ?? 0))));
+    if (pathname === STATUS_PATH) return send(res, 200, 'application/json', JSON.stringify(status(Number(searchParams.get('since') ?? 0), searchParams.get('build') ?? undefined)));
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET and HEAD\n');
     const found = match(table, pathname);
     if (!found) return send(res, 404, 'text/plain', `kadai's package mirror serves only /pypi, /npm, /goproxy, /debian and /debian-security\n`);

@@ -1,15 +1,27 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InfrastructureError } from '@kadai/errors';
+import { BUILD_PROXY_USER } from '@kadai/package-mirror';
 import type Docker from 'dockerode';
 import { externalImages } from '../build-policy';
-import type { BuildRequest } from '../builder';
-import { gatewayOf } from '../isolation';
+import { mirrorAddress, type BuildRequest } from '../builder';
 import type { DockerGraderOptions } from '../options';
 import { runBuildctl } from './buildctl';
 import { writeContext, type BuildDirectory } from './context';
 import { buildSourcePolicy } from './source-policy';
 import { newTransfer, pullTransfer, removeTransfer } from './transfer';
+
+/**
+ * The proxy variables that send a build's package requests to the mirror with the build's own
+ * credential, so the mirror records an upstream failure against the build that met it (BuildKit
+ * gives proxy build args to every RUN step's environment, keeps them out of the image and out of
+ * the cache key). None without a mirror.
+ */
+export function mirrorProxyArgs(o: DockerGraderOptions, build: string): Record<string, string> {
+  if (!o.packageMirrorStatusUrl) return {};
+  const proxy = `http://${BUILD_PROXY_USER}:${build}@${mirrorAddress(o)}:${o.packageMirrorPort}`;
+  return { http_proxy: proxy, HTTP_PROXY: proxy };
+}
 
 /** What every build on kadai's buildkitd gets: the source policy (written beside the context), the mirror's names, the step limits. */
 async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images: string[], cgroupParent: string) {
@@ -17,7 +29,7 @@ async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images
   const registryHost = o.imageRegistry ? new URL(o.imageRegistry).host : '';
   await writeFile(sourcePolicyFile, JSON.stringify(buildSourcePolicy(registryHost, images)));
   // deb.debian.org too: the stand-ins' apt sources (plain HTTP) then reach the mirror unchanged
-  const mirror = o.packageMirrorAddress || gatewayOf(o.buildSubnet);
+  const mirror = mirrorAddress(o);
   return {
     contextDir: dir.context,
     sourcePolicyFile,
@@ -38,14 +50,15 @@ async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images
  * Returns BuildKit's message when the build failed (whose failure that is, the caller decides);
  * throws InfrastructureError when buildctl cannot run, the registry or the engine cannot take the image.
  */
-export async function runBuildkitBuild(docker: Docker, o: DockerGraderOptions, dir: BuildDirectory, request: BuildRequest & { cgroupParent: string }, onLog: (text: string) => void, signal: AbortSignal): Promise<{ error?: string }> {
+export async function runBuildkitBuild(docker: Docker, o: DockerGraderOptions, dir: BuildDirectory, request: BuildRequest & { cgroupParent: string; mirrorBuild: string }, onLog: (text: string) => void, signal: AbortSignal): Promise<{ error?: string }> {
   const images = request.facts ? externalImages(request.facts).map((i) => i.ref) : [];
   const transfer = newTransfer(o.transferRegistry, request.tag);
   const build = {
     ...(await buildSettings(o, dir, images, request.cgroupParent)),
     dockerfile: request.build.dockerfile,
     push: transfer.ref,
-    args: request.build.args ?? {},
+    // kadai's proxy variables win over a build arg of the same name
+    args: { ...request.build.args, ...mirrorProxyArgs(o, request.mirrorBuild) },
     ...(request.build.target ? { target: request.build.target } : {}),
     labels: request.labels,
     cacheNamespace: request.cacheNamespace,
