@@ -9,6 +9,14 @@ import {
   getAssignment,
   getSubmission,
   labAnalytics,
+  listAssignments,
+  listCourses,
+  listEnrollments,
+  listExtensions,
+  listTokens,
+  listUsers,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
   loadFiles,
   studentAssignments,
   updateAssignmentSettings,
@@ -21,6 +29,7 @@ import { HttpProblem, UUID } from '../problem';
 import { toCsv } from '../routes/courses';
 import { maySee, renderSubmission } from '../routes/submissions';
 import { assertCsrf } from '../session';
+import { adminBody, extensionsBody, membersBody, webhooksBody } from './admin';
 import { html } from './html';
 import { analyticsBody, matrixBody, parseSettings, settingsBody } from './instructor';
 import { pageContext, sendPage } from './layout';
@@ -40,7 +49,7 @@ const pageErrors: ErrorRequestHandler = (error, req, res, next) => {
   const ctx = pageContext(req, res);
   sendPage(res, ctx, `${error.status} ${error.title}`, html`<p class="error">${error.message}</p><p><a href="/">${ctx.t('courses')}</a></p>`, error.status);
 };
-const PAGE_PATH = /^\/(?:$|courses\/|submissions\/|sign-)/;
+const PAGE_PATH = /^\/(?:$|courses\/|submissions\/|sign-|admin$)/;
 
 /**
  * The web pages, server-rendered, in Japanese and English: a student's courses, labs, submission
@@ -160,6 +169,34 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
     await updateAssignmentSettings(deps.db, assignment.id, parsed.settings);
     await audit(deps.db, req.principal!.userId, 'assignment-settings', `assignment:${assignment.id}`, parsed.settings);
     res.redirect(303, `${req.path}?saved=1`);
+  });
+
+  // Administration: the pages list; their forms call the API (see admin.ts).
+  pages.get('/courses/:course/members', signedIn, async (req, res) => {
+    const ctx = pageContext(req, res);
+    const { courseId } = await asInstructor(req);
+    sendPage(res, ctx, `${ctx.t('members')} — ${courseId}`, membersBody(ctx, courseId, await listEnrollments(deps.db, courseId)));
+  });
+  pages.get('/courses/:course/extensions', signedIn, async (req, res) => {
+    const ctx = pageContext(req, res);
+    const { courseId } = await asInstructor(req);
+    const assignments = await listAssignments(deps.db, courseId);
+    const withExtensions = await Promise.all(assignments.map(async (assignment) => ({ assignment, extensions: await listExtensions(deps.db, assignment.id) })));
+    sendPage(res, ctx, `${ctx.t('extensions')} — ${courseId}`, extensionsBody(ctx, courseId, withExtensions));
+  });
+  pages.get('/courses/:course/webhooks', signedIn, async (req, res) => {
+    const ctx = pageContext(req, res);
+    const { courseId } = await asInstructor(req);
+    const endpoints = await listWebhookEndpoints(deps.db, courseId);
+    const withDeliveries = await Promise.all(endpoints.map(async (endpoint) => ({ endpoint, deliveries: await listWebhookDeliveries(deps.db, endpoint.id, 50) })));
+    sendPage(res, ctx, `${ctx.t('webhooks')} — ${courseId}`, webhooksBody(ctx, courseId, withDeliveries));
+  });
+  pages.get('/admin', signedIn, async (req, res) => {
+    const ctx = pageContext(req, res);
+    const principal = req.principal!;
+    if (principal.role !== 'admin') throw new HttpProblem(403, 'Forbidden', 'administrators only');
+    const [courses, users, tokens] = await Promise.all([listCourses(deps.db, principal.userId, principal.role), listUsers(deps.db, { limit: 1000, offset: 0 }), listTokens(deps.db, null)]);
+    sendPage(res, ctx, ctx.t('administration'), adminBody(ctx, courses, users, tokens));
   });
 
   pages.get('/submissions/:id', signedIn, async (req, res) => {

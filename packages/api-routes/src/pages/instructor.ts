@@ -2,6 +2,7 @@ import type { Lab } from '@kadai/catalog';
 import type { Assignment, CourseResultRow, LabAnalytics } from '@kadai/db';
 import { latePolicy } from '@kadai/grading';
 import { z } from 'zod';
+import { courseNav } from './admin';
 import { escapeHtml, html, raw, type Html } from './html';
 import type { PageContext } from './layout';
 import { labTitle } from './student';
@@ -31,7 +32,7 @@ export function matrixBody(ctx: PageContext, courseId: string, rows: CourseResul
     const shown = r.submissionId ? `<a href="/submissions/${escapeHtml(r.submissionId)}">${score}</a>` : score;
     return `<td data-v="${r.score ?? -1}" data-s="${state}" class="st-${state}">${shown}<small> ×${r.attempts}</small>${r.late ? lateMark : ''}</td>`;
   };
-  return html`
+  return html`${courseNav(ctx, courseId)}
 <p><a href="/courses/${course}/results.csv" download>${t('csv')}</a></p>
 <div class="toolbar" role="search">
 <label for="matrix-filter">${t('filter')}</label> <input id="matrix-filter" type="search">

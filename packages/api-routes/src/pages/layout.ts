@@ -40,6 +40,7 @@ ${ctx.csrfToken ? html`<meta name="csrf-token" content="${ctx.csrfToken}">` : ''
 <header>
 <nav aria-label="kadai">
 <a href="/" class="brand">${t('kadai')}</a>
+${ctx.principal?.role === 'admin' ? html`<a href="/admin">${t('administration')}</a>` : ''}
 <a href="/reference">${t('apiReference')}</a>
 <a href="${ctx.otherLangHref}" lang="${ctx.lang === 'ja' ? 'en' : 'ja'}">${t('language')}</a>
 ${ctx.principal && ctx.csrfToken
