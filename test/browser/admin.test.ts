@@ -45,7 +45,7 @@ const statusOf = (page: Page, form: string) => page.locator(`${form} .form-statu
 const meStatus = async (token: string) => (await fetch(`${stack.apiUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 describe('an admin', () => {
-  it('creates a user and a token shown once, revokes it (then the API refuses it), and is told which field is wrong', async () => {
+  it('creates a user and a token shown once, revokes and rotates tokens (the API then refuses the old ones), renames a course, and is told which field is wrong', async () => {
     const page = await signedIn('admin', '/admin');
     await checkPage(page, 'admin');
     await page.fill('#user-login', 'newbie');
@@ -65,6 +65,25 @@ describe('an admin', () => {
     const row = page.locator('#tokens-heading + table tbody tr', { hasText: 'browser-test' });
     await Promise.all([page.waitForEvent('load'), row.locator('button', { hasText: 'Revoke' }).click()]);
     expect(await meStatus(token)).toBe(401);
+
+    // rotating: the new token is shown once, the old one stops at once
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#token-login', 'newbie');
+    await page.fill('#token-label', 'rotate-me');
+    await page.click('#form-token button[type="submit"]');
+    const before = (await page.locator('#form-token .shown-token').textContent())!;
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    const rotating = page.locator('#tokens-heading + table tbody tr', { hasText: 'rotate-me' });
+    await rotating.locator('button', { hasText: 'Rotate' }).click();
+    const after = (await rotating.locator('.shown-token').textContent())!;
+    expect(after).toMatch(/^kadai_/);
+    expect([await meStatus(before), await meStatus(after)]).toEqual([401, 200]);
+
+    // renaming a course: the name is text on the page, whatever it holds
+    await page.fill('#rename-0-title', 'Demo <i>2027</i>');
+    await submitAndReload(page, '#form-rename-0');
+    expect(await page.locator('#courses-heading + table tbody tr', { hasText: 'demo' }).locator('td').first().textContent()).toBe('Demo <i>2027</i>');
 
     // a bad course id: the API's own rule, named on the page; nothing created
     await page.waitForSelector('body[data-ready="true"]');
