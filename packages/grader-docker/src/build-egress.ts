@@ -7,8 +7,10 @@ import { bridgeFilteringProblems, ensureBridgeFiltering } from './bridge-filteri
  * FORWARD rules let a bridge out), and the host's own services (INPUT). Rules are written as
  * `iptables -S` prints them, so a chain's listing can be checked line by line: every DROP must come
  * before anything that could let the bridge's traffic through, and the mirror's ACCEPT before the
- * DROPs. Nothing is ever deleted except a misplaced ACCEPT of this mirror port: several workers (or
- * a test's own mirror on another port) share the DROPs, and removing one would open the bridge.
+ * DROPs. A chain is only ever rewritten in one atomic transaction that leaves one copy of each rule
+ * at its top: several workers (or a test's own mirror on another port) share the DROPs, so they are
+ * never removed on their own (that would open the bridge), nor appended again and again each time
+ * another chain's jump lands above them (Docker, kube-proxy and kadai's engine insert theirs first).
  */
 export interface BuildEgress {
   /** The build network's bridge interface. */
@@ -18,7 +20,7 @@ export interface BuildEgress {
   mirrorPort: number;
 }
 
-type Chain = { bin: 'iptables' | 'ip6tables'; chain: string; accept?: string; drops: string[] };
+export type Chain = { bin: 'iptables' | 'ip6tables'; chain: string; accept?: string; drops: string[] };
 
 export function egressRules({ bridge, gateway, mirrorPort }: BuildEgress): Chain[] {
   return [
@@ -75,27 +77,45 @@ export async function egressProblems(egress: BuildEgress): Promise<string[]> {
   return problems;
 }
 
+/** How many copies of each of kadai's rules the chain holds beyond the first (0 when each is there at most once). */
+function extraCopies(rules: string[], { accept, drops }: Chain): number {
+  return [...drops, ...(accept ? [accept] : [])].reduce((extra, rule) => extra + Math.max(0, rules.filter((r) => r === rule).length - 1), 0);
+}
+
 /**
- * Installs the rules (idempotent): DROPs missing or shadowed are inserted at the top, then the
- * mirror's ACCEPT above them. Throws when iptables or ip6tables refuses (then nothing may be built).
+ * One iptables-restore transaction that deletes every copy of the chain's rules (as listed) and puts
+ * one of each at the top, the mirror's ACCEPT first. Applied atomically: the bridge is never open in
+ * between, and if another worker changed the chain meanwhile (a -D that no longer matches) nothing
+ * is applied and the caller retries.
+ */
+export function reinstallScript(rules: string[], { chain, accept, drops }: Chain): string {
+  const ours = [...(accept ? [accept] : []), ...drops];
+  const deletes = rules.filter((r) => ours.includes(r)).map((r) => `-D ${chain} ${r}`);
+  const inserts = [...ours].reverse().map((r) => `-I ${chain} 1 ${r}`);
+  return ['*filter', ...deletes, ...inserts, 'COMMIT', ''].join('\n');
+}
+
+function restore(bin: Chain['bin'], script: string): Promise<{ ok: boolean; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(`${bin}-restore`, ['-w', '10', '--noflush'], { timeout: 20_000 }, (error, _stdout, stderr) => resolve({ ok: !error, stderr: String(stderr) }));
+    child.stdin?.end(script);
+  });
+}
+
+/**
+ * Installs the rules (idempotent): a chain whose DROPs are missing or shadowed, whose mirror ACCEPT
+ * is missing or below them, or that holds copies of them, gets exactly one of each back at its top
+ * (reinstallScript). Throws when iptables or ip6tables refuses (then nothing may be built).
  */
 export async function ensureBuildEgress(egress: BuildEgress): Promise<void> {
   await ensureBridgeFiltering();
   for (const chain of egressRules(egress)) {
-    const insert = async (rule: string) => {
-      const added = await run(chain.bin, ['-I', chain.chain, '1', ...rule.split(' ')]);
-      if (!added.ok) throw new Error(`cannot add "${chain.bin} -I ${chain.chain} ${rule}": ${added.stderr.trim()}`);
-    };
-    let rules = await listing(chain.bin, chain.chain);
-    const problem = chainProblem(rules, chain, egress.bridge);
-    if (!problem) continue;
-    if (chainProblem(rules, { ...chain, accept: undefined }, egress.bridge)) {
-      for (const drop of [...chain.drops].reverse()) await insert(drop);
-      rules = await listing(chain.bin, chain.chain);
-    }
-    if (chain.accept && chainProblem(rules, chain, egress.bridge)) {
-      await run(chain.bin, ['-D', chain.chain, ...chain.accept.split(' ')]);
-      await insert(chain.accept);
+    for (let attempt = 1; ; attempt++) {
+      const rules = await listing(chain.bin, chain.chain);
+      if (!chainProblem(rules, chain, egress.bridge) && extraCopies(rules, chain) === 0) break;
+      const applied = await restore(chain.bin, reinstallScript(rules, chain));
+      if (applied.ok) break;
+      if (attempt === 3) throw new Error(`cannot put the build network's rules in ${chain.bin} ${chain.chain}: ${applied.stderr.trim()}`);
     }
   }
   const problems = await egressProblems(egress);

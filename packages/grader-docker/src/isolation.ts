@@ -9,6 +9,8 @@ import { statusOf } from './engine';
  * Docker's isolation rules do not stop it: a container could reach any service the host listens on
  * (a Kubernetes API server, a kubelet, databases on 0.0.0.0). kadai names its bridges `kd-…` and
  * drops everything they send to the host except replies to connections the host opened (its probes).
+ * Both families: IPv4 (iptables) and IPv6 (ip6tables) — the engine gives attempt networks no IPv6
+ * addresses, but a container still has a link-local fe80:: address and the host one on the bridge.
  */
 export const BRIDGE_PREFIX = 'kd-';
 
@@ -29,13 +31,18 @@ function iptables(bin: string, args: string[]): Promise<{ ok: boolean; stderr: s
   });
 }
 
-/** Installs the two INPUT rules once (idempotent: checked with -C first). Throws when it cannot. */
-export async function ensureHostIsolation(bin = 'iptables'): Promise<void> {
-  // Insert in reverse so that the ACCEPT of replies ends up first.
-  for (const rule of [...RULES].reverse()) {
-    if ((await iptables(bin, ['-C', 'INPUT', ...rule])).ok) continue;
-    const added = await iptables(bin, ['-I', 'INPUT', '1', ...rule]);
-    if (!added.ok) throw new Error(`cannot add the INPUT rule "${rule.join(' ')}": ${added.stderr.trim()}`);
+/** The firewalls the rules go in: every address family a container could reach the host over. */
+export const HOST_ISOLATION_BINS = ['iptables', 'ip6tables'] as const;
+
+/** Installs the two INPUT rules in each family once (idempotent: checked with -C first). Throws when it cannot. */
+export async function ensureHostIsolation(bins: readonly string[] = HOST_ISOLATION_BINS): Promise<void> {
+  for (const bin of bins) {
+    // Insert in reverse so that the ACCEPT of replies ends up first.
+    for (const rule of [...RULES].reverse()) {
+      if ((await iptables(bin, ['-C', 'INPUT', ...rule])).ok) continue;
+      const added = await iptables(bin, ['-I', 'INPUT', '1', ...rule]);
+      if (!added.ok) throw new Error(`cannot add the ${bin} INPUT rule "${rule.join(' ')}": ${added.stderr.trim()}`);
+    }
   }
 }
 
