@@ -18,6 +18,13 @@ export const ROLLOUT_TIMEOUT_SECONDS = 120;
 const LEAD_IN_MS = 1500;
 /** … and this long after it completed (the new version must be seen answering). */
 const TAIL_MS = 2000;
+/**
+ * Each request's own limit. The probe's default (2 s) failed a correct rollout once in CI: one
+ * request of 182 timed out before the rollout began, on a node at load ~25. A request answered in
+ * 5 s is slow, not failed; refused and reset connections (what a wrong strategy causes) still end
+ * at once. Requests in flight when the probe stops are awaited, so this needs no longer tail.
+ */
+const REQUEST_TIMEOUT_MS = 5000;
 
 const fields = z
   .strictObject({
@@ -92,7 +99,7 @@ export const rolloutWatchStep = defineCheck({
     const lines: ProbeLine[] = [];
     const timeoutMs = (spec.timeoutSeconds ?? ROLLOUT_TIMEOUT_SECONDS) * 1000;
     const probing = ctx.probe.run(
-      { url: target.url, rate: spec.rate, durationMs: LEAD_IN_MS + timeoutMs + TAIL_MS, bodyBytes: 0, ...(spec.expect.versions ? { marks: [...spec.expect.versions] } : {}) },
+      { url: target.url, rate: spec.rate, durationMs: LEAD_IN_MS + timeoutMs + TAIL_MS, timeoutMs: REQUEST_TIMEOUT_MS, bodyBytes: 0, ...(spec.expect.versions ? { marks: [...spec.expect.versions] } : {}) },
       { signal: ctx.signal, stop: stopProbe.signal, onLine: (l) => lines.push(l) },
     );
     // a probe that fails early (kadai's problem) must not be left unobserved while the rollout runs
