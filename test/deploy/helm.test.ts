@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as tlsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +24,8 @@ const WORKER_KUBECONFIG = `${process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/
 const KUBECTL = '/var/cache/kadai/cluster/v1.34.4/bin/kubectl';
 /** Traefik, the local cluster's ingress controller, on the node's address (infra/cluster/README.md). */
 const INGRESS = { host: '10.244.0.1', port: 8000 };
+/** Traefik's `websecure` entry point, where Ingresses with `tls` are served. */
+const INGRESS_TLS = { host: '10.244.0.1', port: 8443 };
 const RELEASE = 'kadai';
 const NAMESPACE = `kadai-deploy-${process.pid}`;
 const HOSTNAME = `kadai-${process.pid}.deploy.test`;
@@ -203,5 +207,42 @@ describe('installed on the local cluster', () => {
     const entry = JSON.parse(chosen.at(-1) ?? '{}') as { cluster: string; capacities: { name: string; capacity: { freeMillicores?: number } }[] };
     expect(entry.capacities.map((c) => c.name)).toEqual(['/etc/kadai/clusters/grading-a/kubeconfig', '/etc/kadai/clusters/grading-b/kubeconfig']);
     for (const c of entry.capacities) expect(typeof c.capacity.freeMillicores).toBe('number');
+  });
+});
+
+describe('served over TLS', () => {
+  let certificate = '';
+  beforeAll(async () => {
+    // a certificate for the release's host name, as an operator's (or cert-manager's) Secret holds it
+    const dir = mkdtempSync(path.join(tmpdir(), 'kadai-deploy-tls-'));
+    const [key, cert] = [path.join(dir, 'tls.key'), path.join(dir, 'tls.crt')];
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', key, '-out', cert, '-subj', `/CN=${HOSTNAME}`, '-addext', `subjectAltName=DNS:${HOSTNAME}`]);
+    certificate = readFileSync(cert, 'utf8');
+    await kubectl('-n', NAMESPACE, 'create', 'secret', 'tls', 'kadai-tls', `--cert=${cert}`, `--key=${key}`);
+    await helmRun('upgrade', RELEASE, CHART, '--namespace', NAMESPACE, '--reuse-values', '--set', 'api.ingress.tls[0].secretName=kadai-tls', '--set', `api.ingress.tls[0].hosts[0]=${HOSTNAME}`, '--wait', '--timeout', '4m');
+  }, 6 * 60_000);
+
+  /** GET over HTTPS to Traefik, trusting only the release's certificate and checking it names the host. */
+  const viaTls = (urlPath: string) =>
+    new Promise<{ status: number; subject: string }>((resolve, reject) => {
+      const req = tlsRequest({ ...INGRESS_TLS, path: urlPath, servername: HOSTNAME, ca: certificate, headers: { host: HOSTNAME }, timeout: 30_000 }, (res) => {
+        const subject = String((res.socket as TLSSocket).getPeerCertificate().subject.CN);
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, subject }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`GET ${urlPath}: no answer within 30 s`)));
+      req.on('error', reject);
+      req.end();
+    });
+
+  test('with api.ingress.tls set, the Ingress serves kadai over HTTPS with the Secret\'s certificate', async () => {
+    // Traefik loads the Secret and the changed Ingress from its watch: usually at once, bounded here
+    const deadline = Date.now() + 90_000;
+    let answer = await viaTls('/readyz').catch((e: Error) => ({ status: 0, subject: e.message }));
+    while (answer.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      answer = await viaTls('/readyz').catch((e: Error) => ({ status: 0, subject: e.message }));
+    }
+    expect(answer).toEqual({ status: 200, subject: HOSTNAME });
   });
 });
