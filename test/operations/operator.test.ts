@@ -211,6 +211,18 @@ describe('alert rules (infra/alerts/kadai.rules.yaml)', () => {
     for (const metric of ['kadai_oldest_queued_submission_age_seconds', 'kadai_grading_outcomes_total{outcome="error"}', 'kadai_reaper_removed_total']) expect(exprs).toContain(metric);
   });
 
+  it("parse as Prometheus parses them (its rulefmt: structure, PromQL, templates); a broken expression is named by line", async () => {
+    const check = path.join(REPO_ROOT, 'infra/alerts/check');
+    // built from the Prometheus module on a machine's first run (~4 min on 2 cores), cached after
+    const { stdout } = await run(check, [], { timeout: 15 * 60_000 });
+    expect(stdout).toMatch(new RegExp(`kadai\\.rules\\.yaml: SUCCESS: ${rules.length} rules found`));
+    const broken = path.join(mkdtempSync(path.join(tmpdir(), 'kadai-rules-')), 'broken.rules.yaml');
+    writeFileSync(broken, readFileSync(path.join(REPO_ROOT, 'infra/alerts/kadai.rules.yaml'), 'utf8').replace(/expr: (.*)$/m, 'expr: sum(rate($1'));
+    const error = (await run(check, [broken]).then(() => undefined, (e: { stderr: string; code: number }) => e))!;
+    expect(error.code).toBe(1);
+    expect(error.stderr).toMatch(/broken\.rules\.yaml: \d+:\d+: group "[^"]+", rule 1, "Kadai\w+": could not parse expression: .*parse error/);
+  }, 16 * 60_000);
+
   it('use only metrics the real api and worker export', async () => {
     const exported = new Set<string>();
     for (const url of [`${stack.apiUrl}/metrics`, `http://127.0.0.1:${workerPort}/metrics`]) {
