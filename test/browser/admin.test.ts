@@ -152,6 +152,8 @@ describe('an instructor', () => {
     const accepted = await stack.client('student1').submitJson({ lab: 'quiz-ch02', answers: solutionAnswers('quiz-ch02') });
     await stack.client('student1').waitForResult(accepted.id, 60_000);
     await until('the first delivery', async () => (received.length >= 1 ? true : undefined), 60_000);
+    // the receiver has it before the sender has read its answer and recorded `delivered`
+    await until('the delivery recorded', async () => ((await stack.sql("SELECT 1 FROM webhook_deliveries WHERE state = 'delivered'")).length > 0 ? true : undefined), 60_000);
     await page.reload();
     await checkPage(page, 'course-webhooks');
     expect(await page.locator('tbody tr').first().textContent()).toContain('delivered');
