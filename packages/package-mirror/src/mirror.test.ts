@@ -1,9 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_PROXY_USER, createPackageMirror, mirrorTrouble } from './index';
+
+/** Big enough to fill the sockets' buffers, so a client that does not read holds the mirror back. */
+const BIG_FILE = Buffer.alloc(16 << 20, 7);
 
 /** A stand-in upstream (unit test: the real indexes are exercised by test/docker/builds.test.ts). */
 function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[]; failWith: { status?: number } }> {
@@ -17,6 +20,7 @@ function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[];
       return res.end(`<a href="${base}/files/packages/aa/flask-3.0.3-py3-none-any.whl#sha256=00">flask-3.0.3</a>`);
     }
     if (req.url === '/files/packages/aa/flask-3.0.3-py3-none-any.whl') return res.writeHead(200).end('wheel-bytes');
+    if (req.url === '/files/packages/cc/big.whl') return res.writeHead(200, { 'content-length': BIG_FILE.length }).end(BIG_FILE);
     res.writeHead(404).end('no');
   });
   let base = '';
@@ -94,9 +98,39 @@ describe('package mirror', () => {
     expect(await mirrorTrouble(mirror, since, 'build-b')).toBeUndefined();
     // the record never names builds: a step that reads the status cannot borrow another's name
     expect(JSON.stringify(await (await fetch(`${mirror}/_kadai/status?since=${since}`)).json())).not.toContain('build-a');
-    // a request that names no build counts for every build
+    // a request that names no build (a step that dropped its credential) counts for no named build
     expect((await fetch(`${mirror}/pypi/simple/redis/`)).status).toBe(502);
-    expect(await mirrorTrouble(mirror, since, 'build-b')).toMatch(/redis/);
+    expect(await mirrorTrouble(mirror, since, 'build-b')).toBeUndefined();
+    expect(await mirrorTrouble(mirror, since)).toMatch(/\(\+1 more\)/); // unnamed: every failure (flask's and redis's)
+  });
+
+  it('does not record a client that reads slowly as the upstream failing', async () => {
+    // a mirror whose upstream may be silent 300 ms; its client stops reading for 1.5 s mid-file
+    const m = createPackageMirror({ cacheDir, upstreams: { pypi: `${upstream.base}/simple`, pypiFiles: `${upstream.base}/files` }, upstreamTimeoutMs: 300 });
+    const server = createServer((req, res) => m.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const since = Date.now();
+    try {
+      const received = await new Promise<number>((resolve, reject) => {
+        get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/pypi/files/packages/cc/big.whl`, (res) => {
+          let bytes = 0;
+          let paused = false;
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            if (paused) return;
+            paused = true;
+            res.pause();
+            setTimeout(() => res.resume(), 1500);
+          });
+          res.on('end', () => resolve(bytes));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+      expect(received).toBe(BIG_FILE.length);
+      expect(m.status(since).failures).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 
   it('reports an unreachable upstream and an unreachable mirror', async () => {

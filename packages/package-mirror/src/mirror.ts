@@ -28,7 +28,7 @@ export interface MirrorStatus {
 export interface MirrorOptions {
   cacheDir: string;
   upstreams?: Partial<Upstreams>;
-  /** Time for one upstream request, headers and body. */
+  /** An index page: time for the whole request. A file: the longest the upstream may send nothing (time the client takes to read is not counted). */
   upstreamTimeoutMs?: number;
   /** Failures kept in memory (the newest). */
   keepFailures?: number;
@@ -118,14 +118,20 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
       return void (await pipeline(createReadStream(file), res).catch(() => undefined));
     }
     const url = `${route.upstream}${path}`;
+    // The limit is on the upstream's silence, not on the whole download: a client that reads slowly
+    // (a step throttling its own download) holds the body back, and that wait must never be
+    // recorded as the upstream's failure — it would turn the step's own failed build into kadai's.
+    const silence = new UpstreamSilence(timeoutMs);
     let upstream: Response;
     try {
-      upstream = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      upstream = await fetch(url, { signal: silence.signal });
     } catch (error) {
+      silence.end();
       record(req, { at: Date.now(), url, error: (error as Error).message });
       return send(res, 502, 'text/plain', `kadai's package mirror could not reach ${url}\n`);
     }
     if (!upstream.ok || !upstream.body) {
+      silence.end();
       if (isUpstreamTrouble(upstream.status)) record(req, { at: Date.now(), url, status: upstream.status });
       return send(res, upstream.ok ? 502 : upstream.status, 'text/plain', `${upstream.status} from ${url}\n`);
     }
@@ -133,6 +139,7 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
     res.writeHead(200, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream', ...(Number.isFinite(length) ? { 'content-length': length } : {}) });
     const body = Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>);
     if (req.method === 'HEAD') {
+      silence.end();
       body.destroy();
       return res.end();
     }
@@ -141,10 +148,16 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
     if (cache) await mkdir(dirname(file), { recursive: true });
     const sink = cache ? createWriteStream(tmp) : undefined;
     try {
+      silence.heard();
       for await (const chunk of body) {
         sink?.write(chunk);
-        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+        if (!res.write(chunk)) {
+          silence.pause();
+          await new Promise((resolve) => res.once('drain', resolve));
+        }
+        silence.heard();
       }
+      silence.end();
       // in the cache before the client has the last byte: its next request is served from disk
       if (sink) {
         await new Promise((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve(undefined))));
@@ -152,6 +165,7 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
       }
       res.end();
     } catch (error) {
+      silence.end();
       // the upstream broke off mid-file (the client's own hang-up also lands here: then nothing is recorded)
       if (!res.destroyed) record(req, { at: Date.now(), url, error: `body: ${(error as Error).message}` });
       sink?.destroy();
@@ -161,7 +175,10 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
   }
 
   function status(since = 0, build?: string): MirrorStatus {
-    const counts = (f: UpstreamFailure) => f.at >= since && (!build || !f.build || f.build === build);
+    // A named build sees its own failures only. A request naming no build comes from a step that
+    // dropped the proxy credential every build is given (kadai's package tools all send it): counting
+    // those for every build would let one step turn all builds failing meanwhile into kadai's error.
+    const counts = (f: UpstreamFailure) => f.at >= since && (!build || f.build === build);
     return { startedAt, failures: failures.filter(counts).map(({ build: _whose, ...f }) => f) };
   }
 
@@ -184,4 +201,31 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
 function send(res: ServerResponse, code: number, type: string, body: string) {
   res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Aborts an upstream fetch after `limitMs` without a byte from the upstream, not counting the time
+ * the mirror itself waits for its client to take what it already has (`pause` … `heard`).
+ */
+class UpstreamSilence {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  readonly signal = this.controller.signal;
+
+  constructor(private readonly limitMs: number) {
+    this.heard();
+  }
+
+  heard(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(new Error(`no answer from upstream for ${this.limitMs} ms`)), this.limitMs);
+  }
+
+  pause(): void {
+    clearTimeout(this.timer);
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+  }
 }
