@@ -1,7 +1,7 @@
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_PROXY_USER, createPackageMirror, mirrorTrouble } from './index';
 
@@ -128,6 +128,22 @@ describe('package mirror', () => {
       });
       expect(received).toBe(BIG_FILE.length);
       expect(m.status(since).failures).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('answers its status on loopback only, never on an address builds reach', async () => {
+    const m = createPackageMirror({ cacheDir, upstreams: { pypi: `${upstream.base}/simple` } });
+    // the machine's own non-loopback address stands for the build bridge's gateway
+    const outside = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    expect(outside).toBeDefined();
+    const server = createServer((req, res) => m.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, outside, resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      expect((await fetch(`http://${outside}:${port}/_kadai/status`)).status).toBe(404);
+      expect((await fetch(`${mirror}/_kadai/status`)).status).toBe(200);
     } finally {
       server.close();
     }

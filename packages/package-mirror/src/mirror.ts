@@ -184,7 +184,12 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
 
   function handle(req: IncomingMessage, res: ServerResponse) {
     const { pathname, search, searchParams } = new URL(req.url ?? '/', 'http://mirror');
-    if (pathname === STATUS_PATH) return send(res, 200, 'application/json', JSON.stringify(status(Number(searchParams.get('since') ?? 0), searchParams.get('build') ?? undefined)));
+    if (pathname === STATUS_PATH) {
+      // for the worker on the mirror's own machine only: on the build bridge a step could read which
+      // packages other builds failed to fetch
+      if (!isLoopback(req.socket.localAddress)) return send(res, 404, 'text/plain', 'not served here\n');
+      return send(res, 200, 'application/json', JSON.stringify(status(Number(searchParams.get('since') ?? 0), searchParams.get('build') ?? undefined)));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET and HEAD\n');
     const found = match(table, pathname);
     if (!found) return send(res, 404, 'text/plain', `kadai's package mirror serves only /pypi, /npm, /goproxy, /debian and /debian-security\n`);
@@ -201,6 +206,10 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
 function send(res: ServerResponse, code: number, type: string, body: string) {
   res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
 }
 
 /**
