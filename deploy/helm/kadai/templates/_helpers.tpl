@@ -52,16 +52,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/* Pod-level settings shared by the api, quiz and Kubernetes workers and the migration Job */}}
+{{- /* What every kadai Pod's spec starts with. Called with (dict "root" $ "hostNetwork" bool): the
+Docker worker may need the node's network whatever .Values.hostNetwork says. */}}
 {{- define "kadai.podCommon" -}}
 automountServiceAccountToken: false
 {{- /* Kubernetes would put the <release>-kadai-api Service's link variables into every Pod started
 after it exists — KADAI_API_PORT=tcp://10.x.x.x:80 among them, which kadai's configuration reads as
 its port and refuses: the migration Job of every `helm upgrade` failed so. */}}
 enableServiceLinks: false
-{{- with .Values.imagePullSecrets }}
+{{- with .root.Values.imagePullSecrets }}
 imagePullSecrets: {{ toYaml . | nindent 2 }}
 {{- end }}
-{{- if .Values.hostNetwork }}
+{{- if .hostNetwork }}
 hostNetwork: true
 dnsPolicy: ClusterFirstWithHostNet
 {{- end }}
