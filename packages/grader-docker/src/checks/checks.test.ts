@@ -71,6 +71,18 @@ describe('container check', () => {
     expect(r.evidence).toContain('✗ state: expected running, actual exited (OOM killed)');
     expect(r.evidence).toContain('Killed');
   });
+  it('with holdSeconds, fails a container that dies after the first looks; passes one that runs the whole hold', async () => {
+    let looks = 0;
+    const ctx = context([running(spec({ name: 'web' }), Date.now())]);
+    const alive = { State: { Running: true, Status: 'running', OOMKilled: false, ExitCode: 0 }, RestartCount: 0 };
+    const dead = { State: { Running: false, Status: 'exited', OOMKilled: true, ExitCode: 137 }, RestartCount: 0 };
+    ctx.sandbox.inspect = async () => (++looks > 2 ? dead : alive) as never;
+    const r = await evaluate(containerCheck, { running: true, holdSeconds: 4 }, ctx);
+    expect(r.status).toBe('fail');
+    expect(r.evidence).toContain('✗ state: expected running, actual exited (OOM killed)');
+    expect(looks).toBe(3);
+    expect((await evaluate(containerCheck, { running: true, holdSeconds: 3 }, context([running(spec({ name: 'web' }), Date.now() - 2500)]))).status).toBe('pass');
+  });
   it('skips services whose image did not build', async () => {
     const ctx = context([{ spec: spec({ name: 'web', build: { context: '.', dockerfile: 'Dockerfile' } }), build: { ok: false, log: 'step 2 failed', error: 'boom', durationMs: 1 } }]);
     expect((await evaluate(containerCheck, { running: true }, ctx)).status).toBe('skipped');

@@ -1,17 +1,38 @@
 import { fail, row, text, defineCheck, type CheckOutcome } from '@kadai/checks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import type { ServiceState } from '../sandbox';
 import { containerLog, isOutcome, runningService, serviceName, settled, type DockerCheckContext, dockerCheckFields } from './types';
+
+const HOLD_POLL_MS = 500;
 
 const fields = z.strictObject({
   ...dockerCheckFields,
   /** The container must be running at the time of the check (default true). */
   running: z.boolean().default(true),
+  /**
+   * With `running`: how long after its start the container must still be running. A container that
+   * dies a few seconds in (out of memory, a crash after start-up) is not running; on a loaded
+   * worker, a process may take seconds to get there.
+   */
+  holdSeconds: z.number().int().min(1).max(60).optional(),
   restartPolicy: z.enum(['no', 'always', 'on-failure', 'unless-stopped']).optional(),
   /** Declared port mappings that must be present (host omitted: any host port). */
   publishes: z.array(z.strictObject({ host: z.number().int().optional(), container: z.number().int() })).optional(),
   /** Environment variables: a value to equal, or null for "set to anything". */
   env: z.record(z.string(), z.string().nullable()).optional(),
 });
+
+/** The container's last state: polled until it is no longer running or the hold (from its start) has passed. */
+async function heldRunning(ctx: DockerCheckContext, name: string, state: ServiceState, holdMs: number) {
+  const until = (state.startedAt ?? 0) + holdMs;
+  await settled(ctx, state);
+  for (;;) {
+    const info = await ctx.sandbox.inspect(name);
+    if (info?.State.Running !== true || Date.now() >= until || ctx.signal.aborted) return info;
+    await sleep(Math.min(HOLD_POLL_MS, until - Date.now()), undefined, { signal: ctx.signal }).catch(() => undefined);
+  }
+}
 
 /** Facts of the running container: state, restart policy, declared published ports, environment. */
 export const containerCheck = defineCheck({
@@ -40,8 +61,7 @@ export const containerCheck = defineCheck({
     if (spec.running) {
       const ready = await runningService(ctx, name);
       if (isOutcome(ready)) return ready.status === 'skipped' ? ready : { ...ready, evidence: [rows.map((r) => r.line).join('\n'), ready.evidence].filter(Boolean).join('\n') };
-      await settled(ctx, ready);
-      const info = await ctx.sandbox.inspect(name);
+      const info = await heldRunning(ctx, name, ready, (spec.holdSeconds ?? 0) * 1000);
       const running = info?.State.Running === true;
       add('state', running, 'running', `${info?.State.Status ?? '?'}${info?.State.OOMKilled ? ' (OOM killed)' : ''}`, 'コンテナの実行状態', 'the container state');
       if (!running) diagnosis = await containerLog(ctx, name);
