@@ -68,6 +68,14 @@ export interface ChaosReport {
   durationMs: number;
 }
 
+/**
+ * A restart of the engine or API server takes up to ~20 s: retries span ~45 s before `error`. The
+ * api sets a job's attempts and backoff when it enqueues it, so it needs them as much as the workers
+ * (given to the workers only, the long run's jobs kept the api's 3 attempts 200 ms apart, and four
+ * Docker submissions ended `error` within one engine restart).
+ */
+const CHAOS_RETRY_ENV: Record<string, string> = { KADAI_RETRY_ATTEMPTS: '6', KADAI_RETRY_BACKOFF_MS: '1500' };
+
 /** Lease and sweep timings short enough that a killed worker's run is taken over in seconds. */
 const CHAOS_WORKER_ENV: Record<string, string> = {
   KADAI_LOCK_DURATION_MS: '5000',
@@ -76,9 +84,7 @@ const CHAOS_WORKER_ENV: Record<string, string> = {
   KADAI_SWEEP_QUEUED_AFTER_MS: '5000',
   KADAI_HEARTBEAT_MS: '1000',
   KADAI_LEASE_MS: '6000',
-  // a restart of the engine or API server takes up to ~20 s: retries span ~45 s before `error`
-  KADAI_RETRY_ATTEMPTS: '6',
-  KADAI_RETRY_BACKOFF_MS: '1500',
+  ...CHAOS_RETRY_ENV,
   KADAI_DOCKER_REAP_INTERVAL_MS: '2000',
   KADAI_KUBE_REAP_INTERVAL_MS: '2000',
 };
@@ -105,7 +111,7 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
       workers: 0,
       services: { adminDatabaseUrl: postgres.adminUrl, redisUrl: redis.url },
       workerEnv: { ...CHAOS_WORKER_ENV, ...plan.workerEnv },
-      apiEnv: { KADAI_RATE_STAFF_SUBMISSIONS: '100000', KADAI_RATE_ADDRESS_SUBMISSIONS: '100000', KADAI_RATE_STAFF_READS: '1000000', KADAI_RATE_ADDRESS_READS: '1000000' },
+      apiEnv: { ...CHAOS_RETRY_ENV, KADAI_RATE_STAFF_SUBMISSIONS: '100000', KADAI_RATE_ADDRESS_SUBMISSIONS: '100000', KADAI_RATE_STAFF_READS: '1000000', KADAI_RATE_ADDRESS_READS: '1000000' },
     });
     const workers = new WorkerPool(stack, log);
     await Promise.all(Array.from({ length: plan.workers }, () => workers.add()));

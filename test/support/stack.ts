@@ -90,6 +90,12 @@ export interface Stack {
 }
 
 /**
+ * Tests' default: 3 tries 200 ms apart, so a test of an infrastructure failure ends `error` in
+ * seconds (kadai's own default spans 30 s). The api sets a job's tries when it enqueues it.
+ */
+const TEST_RETRIES = { KADAI_RETRY_ATTEMPTS: '3', KADAI_RETRY_BACKOFF_MS: '200' };
+
+/**
  * A real kadai stack for one test file: a fresh Postgres database, its own Redis database index,
  * the api process and worker processes started from source, and the demo course seeded.
  */
@@ -115,7 +121,7 @@ export async function startStack(
 
   const port = await freePort();
   const logDir = mkdtempSync(path.join(tmpdir(), `kadai-${name}-`));
-  const baseEnv = { ...process.env, KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: options.labsDir ?? path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix };
+  const baseEnv = { ...process.env, KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: options.labsDir ?? path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix, ...TEST_RETRIES };
   const children: ChildProcess[] = [];
   const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
     const child = spawn(process.execPath, [...NODE_ARGS, '--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,7 +138,7 @@ export async function startStack(
   if ((await exited(seed)) !== 0) throw new Error(`seeding failed; see ${logDir}/seed.log`);
   const tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as Tokens;
 
-  run('apps/api/src/main.ts', [], { ...baseEnv, KADAI_API_PORT: String(port), KADAI_RETRY_BACKOFF_MS: '200', ...options.apiEnv }, 'api.log');
+  run('apps/api/src/main.ts', [], { ...baseEnv, KADAI_API_PORT: String(port), ...options.apiEnv }, 'api.log');
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitFor('api', async () => (await fetch(`${apiUrl}/readyz`)).ok);
 

@@ -32,8 +32,12 @@ export const serviceEnv = {
   KADAI_LOG_LEVEL: fields.logLevel,
   /** Namespaces kadai's queues in Redis, so several deployments or test runs can share one Redis. */
   KADAI_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('kadai'),
-  /** Tries per grading job for infrastructure failures (the first included), and the first backoff. */
-  KADAI_RETRY_ATTEMPTS: fields.positiveInt.default(3),
+  /**
+   * Tries per grading job for infrastructure failures (the first included), and the first backoff
+   * (doubled each time): 5 from 2 s span 30 s, past a restart of the engine (~8 s here) or of the
+   * cluster's API server (~10 s) — with 3 (6 s), a submission started during one ended `error`.
+   */
+  KADAI_RETRY_ATTEMPTS: fields.positiveInt.default(5),
   KADAI_RETRY_BACKOFF_MS: fields.milliseconds.default(2_000),
 };
 
