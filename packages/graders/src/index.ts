@@ -32,21 +32,30 @@ export interface WorkerHousekeeping extends Omit<HousekeepingContext, 'reaped'> 
 /**
  * Runs each grader's start-up hook, then its housekeeping (e.g. the Docker reaper) every interval.
  * Failures are logged: the engine or cluster being down at that moment is not fatal to the worker.
- * Returns what stops the housekeeping.
+ * A pass starts an interval after the previous one ended, never beside it: on a loaded engine a
+ * reaper pass (listing every image) outlasted a 2 s interval, and the passes piled up into a storm
+ * of `GET /images/json` calls. Returns what stops the housekeeping.
  */
 export function startGraders(graders: Graders, ctx: WorkerHousekeeping): () => void {
-  const timers: NodeJS.Timeout[] = [];
+  const timers = new Map<LabKind, NodeJS.Timeout>();
+  let stopped = false;
   for (const grader of Object.values(graders)) {
     const log = ctx.log.child({ kind: grader.kind });
     const kindCtx: HousekeepingContext = { ...ctx, log, reaped: (resource, count) => ctx.reaped(grader.kind, resource, count) };
-    const settle = (what: string, work: Promise<void>) => void work.catch((err: unknown) => log.warn({ err }, `${grader.kind} grader ${what} failed (is its engine or cluster up?)`));
-    if (grader.start) settle('start-up', grader.start(kindCtx));
+    const settle = (what: string, work: Promise<void>) => work.catch((err: unknown) => log.warn({ err }, `${grader.kind} grader ${what} failed (is its engine or cluster up?)`));
+    if (grader.start) void settle('start-up', grader.start(kindCtx));
     const housekeeping = grader.housekeeping;
-    if (housekeeping) {
-      const timer = setInterval(() => settle('housekeeping', housekeeping.run(kindCtx)), housekeeping.intervalMs);
+    if (!housekeeping) continue;
+    const next = () => {
+      if (stopped) return;
+      const timer = setTimeout(() => void settle('housekeeping', housekeeping.run(kindCtx)).then(next), housekeeping.intervalMs);
       timer.unref();
-      timers.push(timer);
-    }
+      timers.set(grader.kind, timer);
+    };
+    next();
   }
-  return () => timers.forEach(clearInterval);
+  return () => {
+    stopped = true;
+    timers.forEach(clearTimeout);
+  };
 }
