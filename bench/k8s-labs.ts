@@ -1,29 +1,35 @@
 import { loadCatalog, type KubernetesLabDefinition, type Lab } from '@kadai/catalog';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type Stack } from '../test/support/stack';
 import { labsFolder, WORKER_KUBECONFIG } from '../test/kubernetes/cluster';
 import { UNLIMITED_RATES } from './lib/unlimited';
 import { percentile, writeResult } from './lib/result';
+import { checkLines, JUDGE_FILE, unscriptedChecks, type CheckFields } from './lib/k8s-check-script';
 
 /**
  * Grading time of every Kubernetes lab's solution through the api and worker (submit → result, the
  * worker as kadai's fenced identity on the local cluster), run ALTERNATELY with a plain kubectl
- * script doing the same on the same cluster: namespace creation, apply (stage by stage, the
- * stage's kubectl commands too, then kadai's fixtures) → converge (rollouts, Pods Ready, claims
- * Bound) → one in-cluster probe (a busybox Pod fetching the first Service, or just running) →
- * namespace deletion (not waited for: neither does kadai's result wait for it). Then every solution
+ * script doing the same on the same cluster: namespace creation, then either the lab's checks done
+ * with kubectl in order (every check has an equivalent: lib/k8s-check-script.ts — the same waits,
+ * load, scale-out, restarts and endpoint changes) or apply (stage by stage, the stage's kubectl
+ * commands too, then kadai's fixtures) → converge (rollouts, Pods Ready, claims Bound) → one
+ * in-cluster probe (a busybox Pod fetching the first Service, or just running); then namespace
+ * deletion (not waited for: neither does kadai's result wait for it). Then every solution
  * submitted at once with KADAI_CONCURRENCY_KUBERNETES=4 (throughput). namespaceSetupMs is the
  * grader's own figure per attempt (its log line "kubernetes attempt done").
  * Usage: npx tsx bench/k8s-labs.ts [runs per lab, default 3; 0: only the throughput, in k8s-labs-throughput.json] [lab ids...]
+ *        npx tsx bench/k8s-labs.ts --script [lab ids...]   (print the kubectl scripts, run nothing)
  * (labs/k8s-* on main; without any, the grader's test lab test/kubernetes/labs/k8s-test-web).
  * With lab ids and runs > 0, their rows are merged into the existing k8s-labs.json (each row with
  * its own date and load average) and the throughput is not measured again.
  */
 
-const runs = Number(process.argv[2] ?? 3);
+/** `--script <lab ids…>`: print each lab's kubectl script and stop (nothing is run). */
+const printOnly = process.argv[2] === '--script';
+const runs = printOnly ? 0 : Number(process.argv[2] ?? 3);
 const only = process.argv.slice(3);
 /** Some labs measured again: their rows replace theirs in the existing results, the others stay. */
 const merging = runs > 0 && only.length > 0;
@@ -53,11 +59,20 @@ function firstService(texts: string[]): { name: string; port: number } | undefin
   return undefined;
 }
 
-/** The by-hand version of one grading of the lab's solution: kubectl only, same cluster. */
-function handScript(lab: Lab, solutionDir: string): string {
+/**
+ * The by-hand version of one grading of the lab's solution: kubectl only, same cluster. When every
+ * check of the lab has a kubectl equivalent (`unscriptedChecks`), the script follows the checks in
+ * order (stages and fixtures applied where their `apply` checks are, every other check done as a
+ * person would with kubectl, lib/k8s-check-script.ts); otherwise it applies every stage, converges
+ * and probes the first Service once (the script of the rows measured before 2026-12-02 06:05).
+ */
+function handScript(lab: Lab, solutionDir: string): { script: string; mode: 'checks' | 'converge' } {
   const def = lab.definition as KubernetesLabDefinition;
+  const checks = def.checks as unknown as (CheckFields & { stage?: string; fixture?: string })[];
+  const mode = unscriptedChecks(checks).length === 0 ? 'checks' : 'converge';
   const lines = [
     'set -u',
+    `JUDGE=${q(JUDGE_FILE)}`,
     // a name per run: the previous run's namespace may still be terminating
     'NS=kbench-$(od -An -N5 -tx1 /dev/urandom | tr -d " \\n")',
     // the run's namespace is its kubeconfig's default, as a student's context: a manifest that names a
@@ -81,13 +96,14 @@ function handScript(lab: Lab, solutionDir: string): string {
   if (def.kubernetes.namespaces.length) lines.push(`trap 'k delete namespace $ALL --wait=false >/dev/null 2>&1; rm -f $CFG' EXIT`);
   const mapNamespaces = def.kubernetes.namespaces.map((name) => ` | sed -E "s/^(\\s*(name|namespace): )${name}\\s*$/\\1$NS-${name}/"`).join('');
   // a stage the lab expects the API server to refuse (quota, LimitRange) is refused here too
-  const refused = new Set(def.checks.filter((c) => c.type === 'apply' && (c as { expect?: string }).expect === 'refused').map((c) => (c as { stage?: string }).stage));
+  const refused = new Set(checks.filter((c) => c.type === 'apply' && (c as { expect?: string }).expect === 'refused').map((c) => c.stage));
   const applied: string[] = [];
-  for (const stage of def.kubernetes.stages) {
+  const stageLines = (stage: KubernetesLabDefinition['kubernetes']['stages'][number]): string[] => {
+    const out: string[] = [];
     // the course's `kubectl apply -f … -n team1`; without one, the context's namespace ($NS)
     const into = stage.namespace ? ` -n $NS-${stage.namespace}` : '';
     for (const file of stage.files) {
-      lines.push(`cat ${q(path.join(solutionDir, file))}${mapNamespaces} | k${into} apply -f - >/dev/null ${refused.has(stage.id) ? '2>&1 || true' : '|| exit 1'}`);
+      out.push(`cat ${q(path.join(solutionDir, file))}${mapNamespaces} | k${into} apply -f - >/dev/null ${refused.has(stage.id) ? '2>&1 || true' : '|| exit 1'}`);
       applied.push(readFileSync(path.join(solutionDir, file), 'utf8'));
     }
     if (stage.commands) {
@@ -97,27 +113,52 @@ function handScript(lab: Lab, solutionDir: string): string {
         const args = words.slice(1).filter((w, i, all) => !(w === 'default' && ['-n', '--namespace'].includes(all[i - 1] ?? '')) && !['-n', '--namespace'].includes(w) && w !== '--namespace=default');
         const fileArg = args.indexOf('-f');
         // a file named in a command may place objects in the course's namespaces too
-        if (mapNamespaces && fileArg >= 0) lines.push(`(cd ${q(solutionDir)} && cat ${q(args[fileArg + 1] ?? '')}${mapNamespaces} | k ${[...args.slice(0, fileArg), '-f', '-', ...args.slice(fileArg + 2)].join(' ')}) >/dev/null`);
-        else lines.push(`(cd ${q(solutionDir)} && k ${args.join(' ')}) >/dev/null`);
+        if (mapNamespaces && fileArg >= 0) out.push(`(cd ${q(solutionDir)} && cat ${q(args[fileArg + 1] ?? '')}${mapNamespaces} | k ${[...args.slice(0, fileArg), '-f', '-', ...args.slice(fileArg + 2)].join(' ')}) >/dev/null`);
+        else out.push(`(cd ${q(solutionDir)} && k ${args.join(' ')}) >/dev/null`);
       }
     }
-    lines.push('converge');
+    return out;
+  };
+  const fixtureLine = (file: string) => `k -n $NS apply -f ${q(path.join(lab.dir, 'fixtures', file))} >/dev/null`;
+  if (mode === 'checks') {
+    // the checks in order: a stage or fixture where its apply check is, then what each check waits for
+    for (const check of checks) {
+      if (check.type !== 'apply') lines.push(...checkLines(check));
+      else if (check.stage) lines.push(...stageLines(def.kubernetes.stages.find((s) => s.id === check.stage)!));
+      else if (check.fixture) lines.push(fixtureLine(def.kubernetes.fixtures!.find((f) => f.id === check.fixture)!.file));
+    }
+    return { script: lines.join('\n'), mode };
   }
-  for (const fixture of def.kubernetes.fixtures ?? []) lines.push(`k -n $NS apply -f ${q(path.join(lab.dir, 'fixtures', fixture.file))} >/dev/null`);
+  for (const stage of def.kubernetes.stages) lines.push(...stageLines(stage), 'converge');
+  for (const fixture of def.kubernetes.fixtures ?? []) lines.push(fixtureLine(fixture.file));
   if (def.kubernetes.fixtures?.length) lines.push('converge');
   const service = firstService(applied);
   const probe = service ? `wget -q -T 5 -O /dev/null http://${service.name}:${service.port}/ || true` : 'true';
   lines.push(`k -n $NS run kbench-probe --image=busybox:1.36 --restart=Never --rm -i --quiet --command -- sh -c ${q(probe)} >/dev/null 2>&1`);
-  return lines.join('\n');
+  return { script: lines.join('\n'), mode };
 }
 
-/** Runs the kubectl script; its time, and how many of its bounded waits ran out. */
-function timeScript(script: string): { ms: number; waitTimeouts: number } {
+/** Runs the kubectl script; its time, which of its bounded waits ran out (by check id where it follows the checks) and when its load scaled the HPA out. */
+function timeScript(script: string): { ms: number; waitTimeouts: string[]; scaledOutMs?: number } {
   const started = process.hrtime.bigint();
-  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 400_000 });
   if (r.status !== 0) throw new Error(`the kubectl script failed (${r.status}): ${r.stderr}`);
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6, waitTimeouts: (r.stderr.match(/WAIT-TIMEOUT/g) ?? []).length };
+  const scaled = /SCALED-OUT (\d+)/.exec(r.stderr);
+  return {
+    ms: Number(process.hrtime.bigint() - started) / 1e6,
+    waitTimeouts: [...r.stderr.matchAll(/WAIT-TIMEOUT ?(\S*)/g)].map((m) => m[1] || 'converge'),
+    ...(scaled ? { scaledOutMs: Number(scaled[1]) } : {}),
+  };
 }
+
+/** A row measured while the machine's 1/5/15-min load averages were above its cores says so. */
+function loadedNote(loads: number[]): { machineLoaded?: string } {
+  const cores = cpus().length;
+  const peak = Math.max(...loads);
+  return peak > cores ? { machineLoaded: `load average up to ${peak} on ${cores} cores while measured (other sessions' tests and builds): both kadai's and the script's times are longer than on a quiet machine` } : {};
+}
+
+const countBy = (values: string[]): Record<string, number> => values.reduce<Record<string, number>>((out, v) => ({ ...out, [v]: (out[v] ?? 0) + 1 }), {});
 
 /** What the worker logged for each graded submission ("kubernetes attempt done"): setupMs and the time of each step. */
 function attemptLogs(stack: Stack): Map<string, { setupMs: number; stepMs: Record<string, number> }> {
@@ -141,11 +182,22 @@ function breakdown(ids: string[], totals: number[], attempts: ReturnType<typeof 
 }
 
 async function main(): Promise<void> {
+  // the script's asserts are judged by python3's jmespath (k8s-judge.py)
+  if (spawnSync('python3', ['-c', 'import jmespath']).status !== 0) throw new Error('bench/k8s-labs.ts needs python3 with jmespath (pip install jmespath) for its kubectl script');
   const labDirs = readdirSync(path.join(REPO_ROOT, 'labs')).filter((d) => d.startsWith('k8s-')).map((d) => path.join(REPO_ROOT, 'labs', d));
   if (labDirs.length === 0) labDirs.push(path.join(REPO_ROOT, 'test/kubernetes/labs/k8s-test-web'));
   const labsDir = labsFolder(labDirs);
   const catalog = await loadCatalog(labsDir);
   const labs = [...catalog.labs.values()].filter((l) => l.definition.kind === 'kubernetes' && (only.length === 0 || only.includes(l.definition.id)));
+  if (printOnly) {
+    for (const lab of labs) {
+      const { script, mode } = handScript(lab, path.join(lab.dir, 'solution'));
+      const unscripted = unscriptedChecks((lab.definition as KubernetesLabDefinition).checks as unknown as CheckFields[]);
+      console.log(`# ${lab.definition.id} (${mode}; not scripted: ${unscripted.join(', ') || 'none'})\n${script}\n`);
+    }
+    rmSync(labsDir, { recursive: true, force: true });
+    return;
+  }
   const stack = await startStack('k8s_labs_bench', { redisDb: 10, workers: 1, labsDir, apiEnv: UNLIMITED_RATES, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '4' } });
   const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   const client = stack.client('student1');
@@ -175,8 +227,9 @@ async function main(): Promise<void> {
       const notFull: string[][] = [];
       const scriptFailures: string[] = [];
       const scaleOuts: number[] = [];
-      let waitTimeouts = 0;
-      const script = handScript(lab, path.join(lab.dir, 'solution'));
+      const scriptScaleOuts: number[] = [];
+      const waitTimeouts: string[] = [];
+      const { script, mode } = handScript(lab, path.join(lab.dir, 'solution'));
       const labStartLoad = loadavg().map((l) => Math.round(l * 100) / 100);
       for (let i = 0; i < runs; i++) {
         // alternately, so both see the same load of the shared machine
@@ -188,7 +241,8 @@ async function main(): Promise<void> {
         try {
           const timed = timeScript(script);
           intrinsic.push(timed.ms);
-          waitTimeouts += timed.waitTimeouts;
+          waitTimeouts.push(...timed.waitTimeouts);
+          if (timed.scaledOutMs !== undefined) scriptScaleOuts.push(timed.scaledOutMs);
         } catch (err) {
           scriptFailures.push((err as Error).message.slice(0, 300));
         }
@@ -198,8 +252,11 @@ async function main(): Promise<void> {
       const intrinsicMs = percentile([...intrinsic].sort((a, b) => a - b), 50);
       const attempts = attemptLogs(stack);
       const setups = ids.filter((s) => attempts.has(s)).map((s) => attempts.get(s)!.setupMs).sort((a, b) => a - b);
+      const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+      const loadAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
       results[id] = {
         runs,
+        intrinsicScript: mode,
         p50Ms: percentile(sortedKadai, 50),
         p95Ms: percentile(sortedKadai, 95),
         intrinsicMs: Math.round(intrinsicMs),
@@ -208,9 +265,10 @@ async function main(): Promise<void> {
         kadaiStepsMsP50: breakdown(ids, kadai, attempts),
         ...(notFull.length ? { notFullMarks: notFull } : {}),
         ...(scriptFailures.length ? { scriptFailures } : {}),
-        ...(waitTimeouts ? { intrinsicWaitTimeouts: waitTimeouts } : {}),
-        ...(scaleOuts.length ? { hpaScaleOutMs: percentile([...scaleOuts].sort((a, b) => a - b), 50), hpaScaleOutMsAll: scaleOuts } : {}),
-        ...(merging ? { measuredAt: new Date().toISOString(), loadAverageAtStart: labStartLoad, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) } : {}),
+        ...(waitTimeouts.length ? { intrinsicWaitTimeouts: waitTimeouts.length, ...(mode === 'checks' ? { intrinsicWaitTimeoutsByCheck: countBy(waitTimeouts) } : {}) } : {}),
+        ...(scaleOuts.length ? { hpaScaleOutMs: median(scaleOuts), hpaScaleOutMsAll: scaleOuts } : {}),
+        ...(scriptScaleOuts.length ? { intrinsicHpaScaleOutMs: median(scriptScaleOuts), intrinsicHpaScaleOutMsAll: scriptScaleOuts } : {}),
+        ...(merging ? { measuredAt: new Date().toISOString(), loadAverageAtStart: labStartLoad, loadAverageAtEnd: loadAtEnd, ...loadedNote([...labStartLoad, ...loadAtEnd]) } : {}),
       };
       write({ pending: 'every solution at once (not measured yet)' });
     }
@@ -247,7 +305,7 @@ async function main(): Promise<void> {
       labsMeasured: Object.keys(rows).sort(),
       loadAverageAtStart: earlier ? earlier.loadAverageAtStart : loadAtStart,
       ...(earlier ? { rowsWithoutDateFrom: earlier.rowsWithoutDateFrom ?? earlier.date, rowsMeasuredLater: 'rows with measuredAt were measured later, at their own load average' } : {}),
-      setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig) doing namespace creation, apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status ≤ 60 s, Pods Ready ≤ 20 s, claims Bound ≤ 20 s; a wait that fails is counted in intrinsicWaitTimeouts: it ran out — time spent on something the lab may not need, e.g. a Pod that crash-loops by design — or found nothing to wait for, at no cost), one in-cluster busybox probe of the first Service, namespace deletion without waiting. ${runs} runs per lab; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see the load averages).`,
+      setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig, its own namespace) ending with the namespace's deletion without waiting. intrinsicScript "checks" (every check of the lab has a kubectl equivalent): the script follows the lab's checks in order — stages and fixtures applied where their apply checks are, each assert polled with kubectl get -o json judged by the same JMESPath (python3 jmespath, bench/lib/k8s-judge.py), each wait by kubectl wait, each events/restarted check by polling events/restartCount, an hpaScaleOut by the same load (busybox Pod, rate requests/s to the Service) until the Deployment has the replicas; each bounded by the check's own time limit (one that runs out is counted in intrinsicWaitTimeoutsByCheck). intrinsicScript "converge" (rows measured before 2026-12-02 06:05, and labs with http/exec/persist/rolloutWatch/per-attempt nodes checks): apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status ≤ 60 s, Pods Ready ≤ 20 s, claims Bound ≤ 20 s; a wait that fails is counted in intrinsicWaitTimeouts: it ran out — time spent on something the lab may not need — or found nothing to wait for, at no cost), one in-cluster busybox probe of the first Service. runs: the runs of each row; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see each row's load averages).`,
       maxOverheadRatio: Math.max(...ratios),
       labs: rows,
       namespaceSetupMs: earlier ? earlier.namespaceSetupMs : { n: allSetups.length, p50: percentile(allSetups, 50), p95: percentile(allSetups, 95), max: allSetups.at(-1) },
