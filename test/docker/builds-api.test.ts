@@ -8,8 +8,9 @@ import { startFailingMirror } from './test-mirror';
 // Builds through the real api and worker: a correct Compose lab with a pinned flask installs it from
 // the real index through kadai's package mirror and scores full marks; the same submission while the
 // index is down upstream ends `error` after the worker's retries, never a score, and another build
-// failing for its own reason at the same time is that student's failed check; a remote ADD is
-// refused at submission with file and line.
+// failing for its own reason at the same time is that student's failed check; a package name the
+// index fails on by itself while it is up is the student's failed check too (the worker's own
+// requests through the mirror find no outage); a remote ADD is refused at submission with file and line.
 jest.setTimeout(400_000);
 
 const solution = (lab: string) => {
@@ -76,3 +77,23 @@ it('the index down upstream for one build while another fails for its own reason
     await mirror.close();
   }
 }, 800_000); // a stack of two workers starts (up to 180 s each) before the two builds and the retries
+
+it("a package name the index fails on by itself while the index is up: the worker's own requests find no outage, the student's failed check", async () => {
+  const broken = 'sbnet-broken-package';
+  const mirror = await startFailingMirror([], [broken]);
+  const stack = await startStack('docker_builds_broken', { redisDb: 13, workers: 1, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
+  try {
+    const since = Date.now();
+    const client = stack.client('student1');
+    const files = { ...pinned, 'requirements.txt': `${broken}==1.0\n# ${randomUUID()}\n` };
+    const view = await client.waitForResult((await client.submitJson({ lab: 'docker-compose-counter', files })).id, 300_000);
+    // the index's 500 was recorded against the build (which the earlier code took for kadai's outage) …
+    expect(mirror.failures(since).filter((f) => f.status === 500 && f.url.includes(broken)).length).toBeGreaterThan(0);
+    // … but the index answered the worker's probe and failed the same request again: the student's
+    expect([view.state, view.error ?? null]).toEqual(['graded', null]);
+    expect(view.checks.find((c) => c.checkId === 'builds')).toMatchObject({ status: 'fail', evidence: expect.stringContaining(broken) });
+  } finally {
+    await stack.stop();
+    await mirror.close();
+  }
+}, 600_000); // a stack starts (up to 180 s) before the build

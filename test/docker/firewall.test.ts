@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { ensureBuildEgress, ensureHostIsolation } from '@kadai/grader-docker';
+import { ensureBuildEgress, ensureHostIsolation, HOST_DROP, HOST_REPLIES } from '@kadai/grader-docker';
+import { insertShadow, listing, removeShadow, SHADOW_COMMENT } from './shadow-rule';
 
 // kadai's firewall rules on the real iptables and ip6tables: installing them again (each worker does
-// before every attempt) leaves one copy of each, even after another chain's jump landed above them.
+// before every attempt) leaves one copy of each, in effect at the top, even after another chain's
+// jump or an ACCEPT landed above them.
 // The build network's rules are tried on a bridge name of this test's own (no such interface).
 const egress = { bridge: 'kd-zzfwtest', gateway: '10.203.255.1', mirrorPort: 1 };
 const CHAINS = [
@@ -12,8 +14,6 @@ const CHAINS = [
   ['ip6tables', 'FORWARD'],
 ] as const;
 
-const listing = (bin: string, chain: string) =>
-  execFileSync(bin, ['-w', '10', '-S', chain]).toString().split('\n').filter((l) => l.startsWith(`-A ${chain} `));
 const copies = (bin: string, chain: string, rule: string) => listing(bin, chain).filter((l) => l === `-A ${chain} ${rule}`).length;
 
 function removeTestRules(): void {
@@ -27,6 +27,7 @@ function removeTestRules(): void {
 describe("kadai's firewall rules are installed once", () => {
   beforeAll(removeTestRules);
   afterAll(removeTestRules);
+  afterAll(removeShadow);
 
   it('the build network: one copy of each rule after installing twice and after being shadowed', async () => {
     const expected: Array<[string, string, string]> = [
@@ -45,15 +46,30 @@ describe("kadai's firewall rules are installed once", () => {
     for (const [bin, chain] of CHAINS) expect(listing(bin, chain)[0]).not.toBe(`-A ${chain} -i ${egress.bridge} -j ACCEPT`);
   });
 
-  it('the attempt networks: one ACCEPT of replies then one DROP, in IPv4 and IPv6', async () => {
+  it('the attempt networks: one ACCEPT of replies then one DROP at the top, in IPv4 and IPv6, even after an ACCEPT was put above them', async () => {
+    const inOrder = () =>
+      (['iptables', 'ip6tables'] as const).map((bin) => {
+        const rules = listing(bin, 'INPUT');
+        const accept = `-A INPUT ${HOST_REPLIES}`;
+        const drop = `-A INPUT ${HOST_DROP}`;
+        const shadowAt = rules.findIndex((r) => r.includes(SHADOW_COMMENT));
+        return [bin, rules.filter((r) => r === accept).length, rules.filter((r) => r === drop).length, rules.indexOf(accept) < rules.indexOf(drop), shadowAt < 0 || rules.indexOf(drop) < shadowAt];
+      });
     await ensureHostIsolation();
     await ensureHostIsolation();
-    for (const bin of ['iptables', 'ip6tables']) {
-      const rules = listing(bin, 'INPUT');
-      const accept = '-A INPUT -i kd-+ -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT';
-      const drop = '-A INPUT -i kd-+ -j DROP';
-      expect([bin, rules.filter((r) => r === accept).length, rules.filter((r) => r === drop).length]).toEqual([bin, 1, 1]);
-      expect(rules.indexOf(accept)).toBeLessThan(rules.indexOf(drop));
+    expect(inOrder()).toEqual([
+      ['iptables', 1, 1, true, true],
+      ['ip6tables', 1, 1, true, true],
+    ]);
+    try {
+      insertShadow();
+      await ensureHostIsolation();
+      expect(inOrder()).toEqual([
+        ['iptables', 1, 1, true, true],
+        ['ip6tables', 1, 1, true, true],
+      ]);
+    } finally {
+      removeShadow();
     }
   });
 });

@@ -26,14 +26,19 @@ const listen = (server: Server, port: number, host: string) => new Promise<void>
 /**
  * kadai's real mirror code, run by the test, whose upstream fails: every upstream request answers
  * 503 (an index outage) — but for a request naming one of `missing`, which the index answers 404 (a
- * package that does not exist: the student's mistake, recorded as no failure). It listens on
- * TEST_MIRROR_ADDRESS:80 on the build bridge, so builds reach it as packages.kadai.internal exactly
- * like kadai's own mirror.
+ * package that does not exist: the student's mistake, recorded as no failure). With `broken`, the
+ * upstream is up instead (an empty index page for any other request) and answers 500 only for the
+ * names in it: a package name the index fails on by itself, which the worker's own requests show is
+ * no outage. It listens on TEST_MIRROR_ADDRESS:80 on the build bridge, so builds reach it as
+ * packages.kadai.internal exactly like kadai's own mirror.
  */
-export async function startFailingMirror(missing: string[] = []): Promise<TestMirror> {
+export async function startFailingMirror(missing: string[] = [], broken?: string[]): Promise<TestMirror> {
+  const names = (list: string[], url = '') => list.some((name) => url.includes(`/${name}/`));
   const upstream = createServer((req, res) => {
-    if (missing.some((name) => req.url?.includes(`/${name}/`))) res.writeHead(404).end('no such project\n');
-    else res.writeHead(503).end('upstream down\n');
+    if (names(missing, req.url)) res.writeHead(404).end('no such project\n');
+    else if (!broken) res.writeHead(503).end('upstream down\n');
+    else if (names(broken, req.url)) res.writeHead(500).end('internal error\n');
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body></body></html>\n');
   });
   await listen(upstream, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;

@@ -1,4 +1,5 @@
-import { egressRules, reinstallScript } from './build-egress';
+import { egressRules } from './build-egress';
+import { reinstallScript } from './firewall-chain';
 
 describe("the build network's firewall transaction", () => {
   const [input] = egressRules({ bridge: 'kd-builds', gateway: '10.203.0.1', mirrorPort: 80 });

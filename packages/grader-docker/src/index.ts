@@ -3,7 +3,7 @@ export { DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET, LAB_CAPABILITIES, type Doc
 export { reap, leftovers, runsOnEngine, type ReapResult, type EngineRun } from './reaper';
 export type { SafetyStatus } from './safety';
 export { mirrorAddress } from './builder';
-export { BUILD_BRIDGE, ensureHostIsolation } from './isolation';
+export { BUILD_BRIDGE, ensureHostIsolation, HOST_DROP, HOST_REPLIES } from './isolation';
 export { ensureBuildEgress } from './build-egress';
 export { SUBMISSION_LABEL } from './sandbox';
 export { readSubmission } from './submission';

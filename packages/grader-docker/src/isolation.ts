@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { statusOf } from './engine';
+import { ensureChains, mirrorAccept, type ChainRules } from './firewall-chain';
 
 /**
  * Attempt networks are internal bridges: no route out. But the host has an address on each bridge,
@@ -11,6 +12,7 @@ import { statusOf } from './engine';
  * drops everything they send to the host except replies to connections the host opened (its probes).
  * Both families: IPv4 (iptables) and IPv6 (ip6tables) — the engine gives attempt networks no IPv6
  * addresses, but a container still has a link-local fe80:: address and the host one on the bridge.
+ * Checked before every attempt to take effect, not merely to exist (ensureHostIsolation).
  */
 export const BRIDGE_PREFIX = 'kd-';
 
@@ -19,31 +21,41 @@ export function bridgeName(networkName: string): string {
   return `${BRIDGE_PREFIX}${createHash('sha256').update(networkName).digest('hex').slice(0, 12)}`;
 }
 
-const RULES: string[][] = [
-  // evaluated in this order: replies to the host's own connections pass, everything else is dropped
-  ['-i', `${BRIDGE_PREFIX}+`, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
-  ['-i', `${BRIDGE_PREFIX}+`, '-j', 'DROP'],
-];
+/** Replies to the host's own connections (its probes of the containers) pass: as `iptables -S` prints it. */
+export const HOST_REPLIES = `-i ${BRIDGE_PREFIX}+ -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`;
+/** Everything else a kd- bridge sends to the host is dropped. */
+export const HOST_DROP = `-i ${BRIDGE_PREFIX}+ -j DROP`;
 
-function iptables(bin: string, args: string[]): Promise<{ ok: boolean; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(bin, ['-w', '10', ...args], { timeout: 20_000 }, (error, _stdout, stderr) => resolve({ ok: !error, stderr: String(stderr) }));
-  });
+const IPV6_PROC = '/proc/sys/net/ipv6';
+
+/**
+ * Whether the host has IPv6 off, so a container cannot reach it over IPv6 and the ip6tables pair is
+ * not needed: no IPv6 in the kernel (`ipv6.disable=1`: no /proc/sys/net/ipv6, and ip6tables cannot
+ * run), or `disable_ipv6` = 1 for all interfaces and for those created later (`default`: the
+ * bridges of attempts to come). ip6tables missing on a host with IPv6 on is not this: that host is
+ * not isolated.
+ */
+export async function ipv6Disabled(procDir = IPV6_PROC): Promise<boolean> {
+  const read = (conf: string) => readFile(`${procDir}/conf/${conf}/disable_ipv6`, 'utf8').then((v) => v.trim(), () => undefined);
+  const [all, later] = await Promise.all([read('all'), read('default')]);
+  return all === undefined || (all === '1' && later === '1');
 }
 
-/** The firewalls the rules go in: every address family a container could reach the host over. */
-export const HOST_ISOLATION_BINS = ['iptables', 'ip6tables'] as const;
+/** The INPUT chains the rules go in: every address family a container could reach the host over. */
+export async function hostIsolationChains(ipv6Proc = IPV6_PROC): Promise<ChainRules[]> {
+  const bins: Array<ChainRules['bin']> = (await ipv6Disabled(ipv6Proc)) ? ['iptables'] : ['iptables', 'ip6tables'];
+  // the package mirror's ACCEPT for the build bridge (build-egress.ts) stays above the DROP when the rules move up
+  return bins.map((bin) => ({ bin, chain: 'INPUT', accept: HOST_REPLIES, drops: [HOST_DROP], keepAbove: mirrorAccept(BUILD_BRIDGE) }));
+}
 
-/** Installs the two INPUT rules in each family once (idempotent: checked with -C first). Throws when it cannot. */
-export async function ensureHostIsolation(bins: readonly string[] = HOST_ISOLATION_BINS): Promise<void> {
-  for (const bin of bins) {
-    // Insert in reverse so that the ACCEPT of replies ends up first.
-    for (const rule of [...RULES].reverse()) {
-      if ((await iptables(bin, ['-C', 'INPUT', ...rule])).ok) continue;
-      const added = await iptables(bin, ['-I', 'INPUT', '1', ...rule]);
-      if (!added.ok) throw new Error(`cannot add the ${bin} INPUT rule "${rule.join(' ')}": ${added.stderr.trim()}`);
-    }
-  }
+/**
+ * Puts the two INPUT rules in effect in each family, checked by position, not only presence: an
+ * ACCEPT another tool inserted above them (ufw, Docker, an operator) would reopen the host, so a
+ * shadowed, missing or duplicated pair is reinstalled at the top in one atomic transaction
+ * (firewall-chain.ts) and checked again. Throws when they cannot be.
+ */
+export async function ensureHostIsolation(ipv6Proc = IPV6_PROC): Promise<void> {
+  await ensureChains(await hostIsolationChains(ipv6Proc), BUILD_BRIDGE, "the host isolation rules (INPUT, kd-+)");
 }
 
 /**

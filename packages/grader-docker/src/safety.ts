@@ -25,10 +25,10 @@ export interface AttemptLimits {
 
 /**
  * The limits an attempt relies on are checked, not assumed: before every attempt (host isolation
- * rules present, the engine on cgroupfs with a pids controller and on btrfs for disk limits, enough
- * free disk), and at start-up and periodically by a probe build that proves a RUN step really lands
- * in kadai's build cgroup. A limit that cannot be applied is a non-retryable InfrastructureError and
- * marks the status unsafe (the worker reports it; the API's /readyz turns false) — never a build
+ * rules in effect — present and not shadowed —, the engine on cgroupfs with a pids controller and
+ * on btrfs for disk limits, enough free disk), and at start-up and periodically by a probe build
+ * that proves a RUN step really lands in kadai's build cgroup. A limit that cannot be applied is an
+ * InfrastructureError (non-retryable; retryable for the host isolation rules) and marks the status unsafe (the worker reports it; the API's /readyz turns false) — never a build
  * that runs without it.
  */
 export class SandboxSafety {
@@ -75,8 +75,9 @@ export class SandboxSafety {
 
   private async check(): Promise<AttemptLimits> {
     if (this.options.isolateFromHost) {
+      // retryable: rules another program shadowed or removed are put back by the next try (or another worker)
       await ensureHostIsolation().catch((error: unknown) => {
-        throw new UnsafeSandboxError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, { cause: error });
+        throw new UnsafeSandboxError(`cannot isolate attempt networks from the host: ${(error as Error).message}`, { cause: error, retryable: true });
       });
     }
     const info = (await engine('info', () => this.docker.info())) as { CgroupDriver?: string; Driver?: string; DockerRootDir?: string };
@@ -125,7 +126,7 @@ export class SandboxSafety {
       this.record(this.probeProblem && new UnsafeSandboxError(this.probeProblem).message);
     } catch (error) {
       // an engine that is away or full runs nothing, unsafely or not: attempts wait for it (retried)
-      if (error instanceof InfrastructureError && error.retryable) {
+      if (error instanceof InfrastructureError && error.retryable && !(error instanceof UnsafeSandboxError)) {
         log.warn({ err: error }, 'docker sandbox not checked: the engine is not available');
         return this.status;
       }

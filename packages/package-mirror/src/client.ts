@@ -1,26 +1,85 @@
-import { STATUS_PATH, type MirrorStatus } from './mirror';
+import { randomUUID } from 'node:crypto';
+import { CONFIRM_PROXY_USER, STATUS_PATH, type MirrorStatus, type UpstreamFailure } from './mirror';
+import { DEFAULT_UPSTREAMS, match, routes } from './routes';
+
+/** How many of a build's failed requests the worker asks again (one per path, at once). */
+const ASKED_AGAIN = 3;
+const PROBES = routes(DEFAULT_UPSTREAMS);
+
+async function statusOf(base: string, query: Record<string, string>, timeoutMs: number): Promise<MirrorStatus> {
+  const res = await fetch(`${base}${STATUS_PATH}?${new URLSearchParams(query)}`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`kadai's package mirror answered ${res.status} to its status request`);
+  return (await res.json()) as MirrorStatus;
+}
+
+/**
+ * The worker's own request through the mirror, under a credential of its own (CONFIRM_PROXY_USER),
+ * so what the upstream did is read from the mirror's record, not guessed from the answer (a failed
+ * index is answered from the last good copy): `trouble` (recorded as a failure, a 5xx, or no answer
+ * in time), `answered` (found, or a 404/403/410: the upstream is up), or `served` (2xx).
+ */
+async function askThroughMirror(base: string, path: string, timeoutMs: number): Promise<'trouble' | 'answered' | 'served'> {
+  const id = randomUUID();
+  const credential = Buffer.from(`${CONFIRM_PROXY_USER}:${id}`).toString('base64');
+  let status: number;
+  try {
+    const res = await fetch(`${base}${path}`, { method: 'HEAD', headers: { 'proxy-authorization': `Basic ${credential}` }, signal: AbortSignal.timeout(timeoutMs) });
+    status = res.status;
+    if ((await statusOf(base, { since: '0', confirm: id }, timeoutMs)).failures.length > 0) return 'trouble';
+  } catch {
+    return 'trouble';
+  }
+  if (status >= 500 || status === 429) return 'trouble';
+  return status < 300 ? 'served' : 'answered';
+}
+
+/**
+ * Whether the upstream failures a build met are kadai's: confirmed by the worker's own requests
+ * through the mirror. A build's own request can fail on its own — a misspelt name the upstream
+ * answers with an error, a module path whose origin never answers — and that must stay the build's
+ * failure, not become kadai's error retried until it is `error`. So: the upstream's probe (a path it
+ * answers while it is up, routes.ts) fails for the worker too → the upstream is down (kadai's); a
+ * path the build asked for is served now → it failed for a while (kadai's: a retry passes). The
+ * upstream up and the build's requests failing again or not found → the build's. Returns why it is
+ * kadai's, or undefined.
+ */
+async function confirmedOutage(base: string, failures: UpstreamFailure[], timeoutMs: number): Promise<string | undefined> {
+  // a mirror that does not say what was asked (older code) cannot be asked again: kadai's, as it always was
+  if (failures.some((f) => !f.path)) return 'the mirror did not say which requests failed';
+  const paths = [...new Set(failures.map((f) => f.path!))];
+  const probes = [...new Set(paths.map((p) => match(PROBES, p.split('?')[0]!)).map((found) => (found ? `${found.route.prefix}${found.route.probe}` : undefined)))];
+  const probed = await Promise.all(probes.map(async (probe) => ({ probe, answer: probe ? await askThroughMirror(base, probe, timeoutMs) : 'trouble' })));
+  const down = probed.find((p) => p.answer === 'trouble');
+  if (down) return `the upstream fails the worker's own request too (${down.probe ?? 'no probe for this path'})`;
+  const again = await Promise.all(paths.slice(0, ASKED_AGAIN).map(async (path) => ({ path, answer: await askThroughMirror(base, path, timeoutMs) })));
+  const recovered = again.find((a) => a.answer === 'served');
+  if (recovered) return `${recovered.path} failed during the build and is served now (a passing outage)`;
+  return undefined;
+}
 
 /**
  * Whether kadai's package mirror let a build down between `since` and now: it could not be reached,
- * it restarted (a build in flight lost its connections), or it failed to fetch from upstream — for
- * `build` (its proxy credential, mirror.ts BUILD_PROXY_USER) or for a request that named no build;
- * another build's upstream failures are not this one's.
- * Returns why, or undefined when the mirror served everything asked of it. Decided from the
- * mirror's own record, never from the build's output.
+ * it restarted (a build in flight lost its connections), or it failed to fetch from upstream for
+ * `build` (its proxy credential, mirror.ts BUILD_PROXY_USER) and the worker's own requests confirm
+ * the outage (confirmedOutage); another build's upstream failures are not this one's.
+ * Returns why, or undefined when the mirror served everything asked of it or the failures were the
+ * build's own requests. Decided from the mirror's own record and the worker's requests, never from
+ * the build's output. `confirmTimeoutMs` bounds each of the worker's requests through the mirror.
  */
-export async function mirrorTrouble(mirrorUrl: string, since: number, build?: string, timeoutMs = 5000): Promise<string | undefined> {
+export async function mirrorTrouble(mirrorUrl: string, since: number, build?: string, timeoutMs = 5000, confirmTimeoutMs = 20_000): Promise<string | undefined> {
+  const base = mirrorUrl.replace(/\/+$/, '');
   let status: MirrorStatus;
-  const query = new URLSearchParams({ since: String(since), ...(build ? { build } : {}) });
   try {
-    const res = await fetch(`${mirrorUrl.replace(/\/+$/, '')}${STATUS_PATH}?${query}`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return `kadai's package mirror answered ${res.status} to its status request`;
-    status = (await res.json()) as MirrorStatus;
+    status = await statusOf(base, { since: String(since), ...(build ? { build } : {}) }, timeoutMs);
   } catch (error) {
-    return `kadai's package mirror at ${mirrorUrl} is unreachable: ${(error as Error).message}`;
+    const message = (error as Error).message;
+    return message.startsWith("kadai's package mirror answered") ? message : `kadai's package mirror at ${mirrorUrl} is unreachable: ${message}`;
   }
   if (status.startedAt > since) return `kadai's package mirror restarted during the build`;
   const first = status.failures[0];
   if (!first) return undefined;
+  const outage = await confirmedOutage(base, status.failures, confirmTimeoutMs);
+  if (!outage) return undefined;
   const what = first.status ? `answered ${first.status}` : `failed (${first.error ?? 'no answer'})`;
-  return `kadai's package mirror could not fetch from upstream during the build: ${first.url} ${what}${status.failures.length > 1 ? ` (+${status.failures.length - 1} more)` : ''}`;
+  return `kadai's package mirror could not fetch from upstream during the build: ${first.url} ${what}${status.failures.length > 1 ? ` (+${status.failures.length - 1} more)` : ''}; ${outage}`;
 }

@@ -21,6 +21,8 @@ function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[];
     }
     if (req.url === '/files/packages/aa/flask-3.0.3-py3-none-any.whl') return res.writeHead(200).end('wheel-bytes');
     if (req.url === '/files/packages/cc/big.whl') return res.writeHead(200, { 'content-length': BIG_FILE.length }).end(BIG_FILE);
+    // a name the index fails on by itself while it is up (what a misspelt or odd package name can meet)
+    if (req.url === '/simple/kadai-broken-name/') return res.writeHead(500).end('internal error');
     res.writeHead(404).end('no');
   });
   let base = '';
@@ -37,6 +39,8 @@ describe('package mirror', () => {
   let mirrorServer: Server;
   let mirror: string;
   let cacheDir: string;
+  // what a package tool behind http_proxy=http://kadai:<build>@mirror sends
+  const asBuild = (build: string) => ({ 'proxy-authorization': `Basic ${Buffer.from(`${BUILD_PROXY_USER}:${build}`).toString('base64')}` });
 
   beforeEach(async () => {
     upstream = await fakeUpstream();
@@ -91,10 +95,10 @@ describe('package mirror', () => {
   it("records an upstream failure against the build whose proxy credential asked: another build's verdict does not see it", async () => {
     const since = Date.now();
     upstream.failWith.status = 503;
-    const asBuild = (build: string) => ({ 'proxy-authorization': `Basic ${Buffer.from(`${BUILD_PROXY_USER}:${build}`).toString('base64')}` });
     // what a package tool behind http_proxy=http://kadai:<build>@mirror sends
     expect((await fetch(`${mirror}/pypi/simple/flask/`, { headers: asBuild('build-a') })).status).toBe(502);
-    expect(await mirrorTrouble(mirror, since, 'build-a')).toMatch(/could not fetch from upstream.*503/);
+    // the index answers the worker's own probe with 503 too: down, kadai's
+    expect(await mirrorTrouble(mirror, since, 'build-a')).toMatch(/could not fetch from upstream.*503.*fails the worker's own request too \(\/pypi\/simple\/six\/\)/);
     expect(await mirrorTrouble(mirror, since, 'build-b')).toBeUndefined();
     // the record never names builds: a step that reads the status cannot borrow another's name
     expect(JSON.stringify(await (await fetch(`${mirror}/_kadai/status?since=${since}`)).json())).not.toContain('build-a');
@@ -102,6 +106,27 @@ describe('package mirror', () => {
     expect((await fetch(`${mirror}/pypi/simple/redis/`)).status).toBe(502);
     expect(await mirrorTrouble(mirror, since, 'build-b')).toBeUndefined();
     expect(await mirrorTrouble(mirror, since)).toMatch(/\(\+1 more\)/); // unnamed: every failure (flask's and redis's)
+  });
+
+  it("a build's own request failing while the upstream is up is the build's failure: the worker's requests confirm no outage", async () => {
+    const since = Date.now();
+    expect((await fetch(`${mirror}/pypi/simple/kadai-broken-name/`, { headers: asBuild('build-c') })).status).toBe(502);
+    // recorded for the build, as before …
+    expect((await (await fetch(`${mirror}/_kadai/status?since=${since}&build=build-c`)).json()) as { failures: unknown[] }).toMatchObject({ failures: [{ status: 500, path: '/pypi/simple/kadai-broken-name/' }] });
+    // … but the index answers the worker's probe, and the same request fails again: not kadai's
+    expect(await mirrorTrouble(mirror, since, 'build-c')).toBeUndefined();
+    expect(upstream.hits.filter((h) => h === '/simple/six/')).toHaveLength(1);
+    expect(upstream.hits.filter((h) => h === '/simple/kadai-broken-name/')).toHaveLength(2);
+    // the worker's own requests are no build's failures
+    expect((await (await fetch(`${mirror}/_kadai/status?since=${since}`)).json()) as { failures: unknown[] }).toMatchObject({ failures: [{ path: '/pypi/simple/kadai-broken-name/' }] });
+  });
+
+  it('an upstream that failed during the build and serves the same request now was a passing outage: kadai\'s', async () => {
+    const since = Date.now();
+    upstream.failWith.status = 503;
+    expect((await fetch(`${mirror}/pypi/simple/flask/`, { headers: asBuild('build-d') })).status).toBe(502);
+    delete upstream.failWith.status;
+    expect(await mirrorTrouble(mirror, since, 'build-d')).toMatch(/could not fetch from upstream.*503; \/pypi\/simple\/flask\/ failed during the build and is served now/);
   });
 
   it('does not record a client that reads slowly as the upstream failing', async () => {

@@ -15,8 +15,12 @@ export interface UpstreamFailure {
   /** The upstream's HTTP status when it answered (5xx, 429), absent when it could not be reached. */
   status?: number;
   error?: string;
+  /** What was asked of the mirror (path and query): the worker asks it again to confirm an outage (client.ts). */
+  path?: string;
   /** The build whose request it was (its proxy credential, BUILD_PROXY_USER), absent when the request named none. Never reported. */
   build?: string;
+  /** The worker's own confirming request it was (CONFIRM_PROXY_USER): counted for no build. Never reported. */
+  confirm?: string;
 }
 
 /** What `GET /_kadai/status` answers: the grader asks it after a failed build. */
@@ -45,11 +49,19 @@ export const STATUS_PATH = '/_kadai/status';
  */
 export const BUILD_PROXY_USER = 'kadai';
 
-/** The build a request came from: the password of its `Basic kadai:<build>` proxy credential. */
-export function buildOf(req: IncomingMessage): string | undefined {
+/**
+ * The user name of the worker's own requests through the mirror (`kadai-worker:<id>`): before
+ * blaming an upstream for a failed build the worker asks again itself (client.ts), and what it meets
+ * is recorded under its id, for no build.
+ */
+export const CONFIRM_PROXY_USER = 'kadai-worker';
+
+/** Who a request came from: the user and password of its `Basic` proxy credential, when they are kadai's. */
+function requesterOf(req: IncomingMessage): { build?: string; confirm?: string } {
   const m = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(String(req.headers['proxy-authorization'] ?? '').trim());
-  const [user, build] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
-  return user === BUILD_PROXY_USER && build && /^[A-Za-z0-9_-]{1,64}$/.test(build) ? build : undefined;
+  const [user, name] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
+  if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) return {};
+  return user === BUILD_PROXY_USER ? { build: name } : user === CONFIRM_PROXY_USER ? { confirm: name } : {};
 }
 
 /** A 5xx or 429 is upstream trouble; 404/403/410 is an answer (the package or version does not exist). */
@@ -57,8 +69,8 @@ const isUpstreamTrouble = (status: number) => status >= 500 || status === 429;
 
 export interface PackageMirror {
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Failures since `since`; with `build`, only those of that build and those no build was named for. */
-  status(since?: number, build?: string): MirrorStatus;
+  /** Failures since `since` (never the worker's own); with `build`, only those of that build; with `confirm`, only those of that confirming request. */
+  status(since?: number, build?: string, confirm?: string): MirrorStatus;
 }
 
 export function createPackageMirror(options: MirrorOptions): PackageMirror {
@@ -70,8 +82,8 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
   const failures: UpstreamFailure[] = [];
 
   const record = (req: IncomingMessage, failure: UpstreamFailure) => {
-    const build = buildOf(req);
-    failures.push(build ? { ...failure, build } : failure);
+    const { pathname, search } = new URL(req.url ?? '/', 'http://mirror');
+    failures.push({ ...failure, path: `${pathname}${search}`, ...requesterOf(req) });
     if (failures.length > keep) failures.splice(0, failures.length - keep);
   };
 
@@ -174,12 +186,13 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
     }
   }
 
-  function status(since = 0, build?: string): MirrorStatus {
+  function status(since = 0, build?: string, confirm?: string): MirrorStatus {
     // A named build sees its own failures only. A request naming no build comes from a step that
     // dropped the proxy credential every build is given (kadai's package tools all send it): counting
     // those for every build would let one step turn all builds failing meanwhile into kadai's error.
-    const counts = (f: UpstreamFailure) => f.at >= since && (!build || f.build === build);
-    return { startedAt, failures: failures.filter(counts).map(({ build: _whose, ...f }) => f) };
+    // The worker's own confirming requests count for no build.
+    const counts = (f: UpstreamFailure) => f.at >= since && (confirm ? f.confirm === confirm : !f.confirm && (!build || f.build === build));
+    return { startedAt, failures: failures.filter(counts).map(({ build: _whose, confirm: _asked, ...f }) => f) };
   }
 
   function handle(req: IncomingMessage, res: ServerResponse) {
@@ -188,7 +201,8 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
       // for the worker on the mirror's own machine only: on the build bridge a step could read which
       // packages other builds failed to fetch
       if (!isLoopback(req.socket.localAddress)) return send(res, 404, 'text/plain', 'not served here\n');
-      return send(res, 200, 'application/json', JSON.stringify(status(Number(searchParams.get('since') ?? 0), searchParams.get('build') ?? undefined)));
+      const [build, confirm] = [searchParams.get('build') ?? undefined, searchParams.get('confirm') ?? undefined];
+      return send(res, 200, 'application/json', JSON.stringify(status(Number(searchParams.get('since') ?? 0), build, confirm)));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET and HEAD\n');
     const found = match(table, pathname);

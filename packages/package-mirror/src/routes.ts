@@ -11,6 +11,12 @@ export interface Route {
   immutable: (path: string) => boolean;
   /** Rewrites absolute upstream links in an index so clients come back to the mirror. */
   rewrite?: (body: string, mirrorBase: string) => string;
+  /**
+   * A path below the prefix the mirror always asks upstream for (never from its cache) and the
+   * upstream answers while it is up — found or not found, without trouble: the worker asks it to
+   * tell an upstream that is down from a build's request that fails on its own (client.ts).
+   */
+  probe: string;
 }
 
 export interface Upstreams {
@@ -32,6 +38,7 @@ export const DEFAULT_UPSTREAMS: Readonly<Upstreams> = Object.freeze({
 });
 
 const replaceAll = (body: string, from: string, to: string) => body.split(from).join(to);
+const debianImmutable = (path: string) => path.startsWith('/pool/') || path.includes('/by-hash/');
 
 export function routes(up: Upstreams): Route[] {
   return [
@@ -40,19 +47,23 @@ export function routes(up: Upstreams): Route[] {
       upstream: up.pypi,
       immutable: () => false,
       rewrite: (body, base) => replaceAll(body, `${up.pypiFiles}/`, `${base}/pypi/files/`),
+      probe: '/six/',
     },
-    // file names carry their content hash in the path: never change
-    { prefix: '/pypi/files', upstream: up.pypiFiles, immutable: () => true },
+    // file names carry their content hash in the path: never change (the probe is a file that does
+    // not exist: a real one would be answered from the cache)
+    { prefix: '/pypi/files', upstream: up.pypiFiles, immutable: () => true, probe: '/packages/kadai-probe' },
     {
       prefix: '/npm',
       upstream: up.npm,
       immutable: (path) => /\/-\/[^/]+\.tgz$/.test(path),
       rewrite: (body, base) => replaceAll(body, `${up.npm}/`, `${base}/npm/`),
+      probe: '/left-pad',
     },
     // a module version's .mod/.zip/.info never change (that is what the checksum database is for)
-    { prefix: '/goproxy', upstream: up.goproxy, immutable: (path) => /\/@v\/[^/]+\.(mod|zip|info)$/.test(path) && !path.includes('/sumdb/') },
-    { prefix: '/debian-security', upstream: up.debianSecurity, immutable: (path) => path.startsWith('/pool/') || path.includes('/by-hash/') },
-    { prefix: '/debian', upstream: up.debian, immutable: (path) => path.startsWith('/pool/') || path.includes('/by-hash/') },
+    { prefix: '/goproxy', upstream: up.goproxy, immutable: (path) => /\/@v\/[^/]+\.(mod|zip|info)$/.test(path) && !path.includes('/sumdb/'), probe: '/golang.org/x/text/@v/list' },
+    // a component's Release file: a few hundred bytes, outside pool/ and by-hash/ (never cached)
+    { prefix: '/debian-security', upstream: up.debianSecurity, immutable: debianImmutable, probe: '/dists/bookworm-security/main/binary-all/Release' },
+    { prefix: '/debian', upstream: up.debian, immutable: debianImmutable, probe: '/dists/bookworm/main/binary-all/Release' },
   ];
 }
 
