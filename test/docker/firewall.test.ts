@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { ensureBuildEgress, ensureHostIsolation, HOST_DROP, HOST_REPLIES } from '@kadai/grader-docker';
-import { insertShadow, listing, removeShadow, SHADOW_COMMENT } from './shadow-rule';
+import { listing, ShadowRule } from './shadow-rule';
 
 // kadai's firewall rules on the real iptables and ip6tables: installing them again (each worker does
 // before every attempt) leaves one copy of each, in effect at the top, even after another chain's
@@ -14,6 +14,8 @@ const CHAINS = [
   ['ip6tables', 'FORWARD'],
 ] as const;
 
+// an ACCEPT to port 9 (discard) from the attempt bridges, put above kadai's host isolation rules
+const shadow = new ShadowRule('firewall', 9);
 const copies = (bin: string, chain: string, rule: string) => listing(bin, chain).filter((l) => l === `-A ${chain} ${rule}`).length;
 
 function removeTestRules(): void {
@@ -27,7 +29,7 @@ function removeTestRules(): void {
 describe("kadai's firewall rules are installed once", () => {
   beforeAll(removeTestRules);
   afterAll(removeTestRules);
-  afterAll(removeShadow);
+  afterAll(() => shadow.remove());
 
   it('the build network: one copy of each rule after installing twice and after being shadowed', async () => {
     const expected: Array<[string, string, string]> = [
@@ -52,7 +54,7 @@ describe("kadai's firewall rules are installed once", () => {
         const rules = listing(bin, 'INPUT');
         const accept = `-A INPUT ${HOST_REPLIES}`;
         const drop = `-A INPUT ${HOST_DROP}`;
-        const shadowAt = rules.findIndex((r) => r.includes(SHADOW_COMMENT));
+        const shadowAt = shadow.at(bin);
         return [bin, rules.filter((r) => r === accept).length, rules.filter((r) => r === drop).length, rules.indexOf(accept) < rules.indexOf(drop), shadowAt < 0 || rules.indexOf(drop) < shadowAt];
       });
     await ensureHostIsolation();
@@ -62,14 +64,14 @@ describe("kadai's firewall rules are installed once", () => {
       ['ip6tables', 1, 1, true, true],
     ]);
     try {
-      insertShadow();
+      shadow.insert();
       await ensureHostIsolation();
       expect(inOrder()).toEqual([
         ['iptables', 1, 1, true, true],
         ['ip6tables', 1, 1, true, true],
       ]);
     } finally {
-      removeShadow();
+      shadow.remove();
     }
   });
 });

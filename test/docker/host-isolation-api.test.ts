@@ -5,13 +5,14 @@ import path from 'node:path';
 import { labsFolder } from '../support/labs-folder';
 import { startStack, type Stack } from '../support/stack';
 import { hostAddress } from './netns';
-import { insertShadow, listing, removeShadow, SHADOW_COMMENT } from './shadow-rule';
+import { listing, ShadowRule } from './shadow-rule';
 
 // kadai's host isolation rules (INPUT, kd-+) are checked before each attempt to take effect, not
 // only to exist: with an ACCEPT inserted above them in iptables and ip6tables (as ufw, Docker or an
-// operator's tool could), a submission graded through the real api and worker whose container
-// probes the host (test/docker/probe.py) still finds the host closed, and the rules end above the
-// ACCEPT. The earlier code saw both rules present (`-C`) and graded with the host open.
+// operator's tool could; for the test's own host port only, so no other suite's probe meets it), a
+// submission graded through the real api and worker whose container probes the host
+// (test/docker/probe.py) still finds the host closed, and the rules end above the ACCEPT. The
+// earlier code saw both rules present (`-C`) and graded with the host open.
 jest.setTimeout(420_000);
 
 const PROBE = readFileSync(path.join(__dirname, 'probe.py'), 'utf8');
@@ -20,17 +21,18 @@ let stack: Stack;
 let labsDir: string;
 let hostService: Server;
 let hostPort: number;
+let shadow: ShadowRule | undefined;
 beforeAll(async () => {
-  removeShadow();
   // a service on the host listening on every address, IPv4 and IPv6 (link-local too), like a database or a kubelet would
   hostService = createServer((socket) => socket.end('host-service\n'));
   await new Promise<void>((resolve) => hostService.listen(0, '::', resolve));
   hostPort = (hostService.address() as AddressInfo).port;
+  shadow = new ShadowRule('isolation-api', hostPort);
   labsDir = labsFolder([path.join(__dirname, 'hostile-labs', 'hostile-net')]);
   stack = await startStack('docker_sbnet_isolation', { redisDb: 7, workers: 1, labsDir });
 }, 240_000); // starting an api or a worker takes a minute or more on 2 loaded cores
 afterAll(async () => {
-  removeShadow();
+  shadow?.remove();
   await stack?.stop();
   hostService?.close();
   if (labsDir) rmSync(labsDir, { recursive: true, force: true });
@@ -38,7 +40,7 @@ afterAll(async () => {
 
 it('an ACCEPT inserted above the rules: the worker puts them back on top before grading, and the container does not reach the host', async () => {
   try {
-    insertShadow();
+    shadow!.insert();
     const args = [
       `HOST=@gw4:${hostPort},${hostAddress()}:${hostPort}`,
       `LINK-LOCAL-V6=@gw6:${hostPort}`,
@@ -61,10 +63,9 @@ it('an ACCEPT inserted above the rules: the worker puts them back on top before 
     for (const bin of ['iptables', 'ip6tables']) {
       const rules = listing(bin, 'INPUT');
       const at = (rule: string) => rules.indexOf(`-A INPUT ${rule}`);
-      const shadow = rules.findIndex((r) => r.includes(SHADOW_COMMENT));
-      expect([bin, at(HOST_REPLIES) >= 0, at(HOST_REPLIES) < at(HOST_DROP), at(HOST_DROP) < shadow]).toEqual([bin, true, true, true]);
+      expect([bin, at(HOST_REPLIES) >= 0, at(HOST_REPLIES) < at(HOST_DROP), at(HOST_DROP) < shadow!.at(bin)]).toEqual([bin, true, true, true]);
     }
   } finally {
-    removeShadow();
+    shadow!.remove();
   }
 });

@@ -1,13 +1,5 @@
 import { execFileSync } from 'node:child_process';
 
-/**
- * An ACCEPT of everything the attempt bridges send to the host, inserted above kadai's host
- * isolation rules in iptables and ip6tables (as ufw, Docker or an operator's tool could): the
- * worker must put its rules back above it before grading. Marked with a comment of its own so the
- * tests remove exactly what they inserted.
- */
-export const SHADOW_COMMENT = 'sbnet-shadow';
-const SHADOW = ['INPUT', '-i', 'kd-+', '-m', 'comment', '--comment', SHADOW_COMMENT, '-j', 'ACCEPT'];
 const BINS = ['iptables', 'ip6tables'];
 
 /** A chain's rules as `iptables -S` prints them (`-A <chain> …`). */
@@ -17,18 +9,40 @@ export const listing = (bin: string, chain: string): string[] =>
     .split('\n')
     .filter((l) => l.startsWith(`-A ${chain} `));
 
-export function insertShadow(): void {
-  for (const bin of BINS) execFileSync(bin, ['-w', '10', '-I', 'INPUT', '1', ...SHADOW.slice(1)]);
-}
+/**
+ * An ACCEPT of what the attempt bridges send to one port of the host, inserted at the top of INPUT
+ * in iptables and ip6tables, above kadai's host isolation rules (as ufw, Docker or an operator's
+ * tool could): the worker must put its rules back above it before grading. Only the test's own
+ * port, so other suites probing the host meanwhile are not opened; a comment of the test's own
+ * (`sbnet-shadow-<name>`) so each test removes exactly what it inserted.
+ */
+export class ShadowRule {
+  readonly comment: string;
+  private readonly rule: string[];
 
-/** Removes every copy, whatever happened to the test (idempotent). */
-export function removeShadow(): void {
-  for (const bin of BINS) {
-    for (let i = 0; i < 20; i++) {
-      try {
-        execFileSync(bin, ['-w', '10', '-D', ...SHADOW], { stdio: 'ignore' });
-      } catch {
-        break; // no copy left
+  constructor(name: string, port: number) {
+    this.comment = `sbnet-shadow-${name}`;
+    this.rule = ['-i', 'kd-+', '-p', 'tcp', '-m', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', this.comment, '-j', 'ACCEPT'];
+  }
+
+  insert(): void {
+    for (const bin of BINS) execFileSync(bin, ['-w', '10', '-I', 'INPUT', '1', ...this.rule]);
+  }
+
+  /** Where it is in the bin's INPUT (-1: not there). */
+  at(bin: string): number {
+    return listing(bin, 'INPUT').findIndex((r) => r.includes(this.comment));
+  }
+
+  /** Removes every copy, whatever happened to the test (idempotent). */
+  remove(): void {
+    for (const bin of BINS) {
+      for (let i = 0; i < 20; i++) {
+        try {
+          execFileSync(bin, ['-w', '10', '-D', 'INPUT', ...this.rule], { stdio: 'ignore' });
+        } catch {
+          break; // no copy left
+        }
       }
     }
   }
