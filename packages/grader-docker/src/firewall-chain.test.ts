@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chainProblem, reinstallScript } from './firewall-chain';
+import { chainProblem, reinstallScript, type ChainRules } from './firewall-chain';
 import { BUILD_BRIDGE, HOST_DROP, HOST_REPLIES, hostIsolationChains, ipv6Disabled } from './isolation';
 
 const MIRROR = '-d 10.203.0.1/32 -i kd-builds -p tcp -m tcp --dport 80 -j ACCEPT';
 
 describe('the host isolation rules are checked by position', () => {
-  let v4: Awaited<ReturnType<typeof hostIsolationChains>>[number];
+  let v4: ChainRules | undefined;
   beforeAll(async () => {
     [v4] = await hostIsolationChains();
   });
