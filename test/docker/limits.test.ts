@@ -1,5 +1,5 @@
 import type { SubmissionView } from '@kadai/client';
-import { createDockerGrader, KADAI_ENGINE_SOCKET, leftovers } from '@kadai/grader-docker';
+import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, KADAI_ENGINE_SOCKET, leftovers } from '@kadai/grader-docker';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -47,6 +47,14 @@ async function grade(lab: string, files: Record<string, string>, who: 'student1'
 
 const check = (view: SubmissionView, id: string) => view.checks.find((c) => c.checkId === id);
 
+/** The `RUN --mount=type=cache` caches buildkitd still holds for a submission's attempts (their ids start with the attempt's prefix). */
+function cacheMounts(submissionId: string): string[] {
+  const { buildctl, address } = DEFAULT_DOCKER_OPTIONS.buildkit;
+  const records = execFileSync(buildctl, ['--addr', address, 'du', '--verbose', '--filter', 'type==exec.cachemount'], { encoding: 'utf8' });
+  const prefix = `kadai-${submissionId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20)}-`;
+  return records.split('\n').filter((line) => line.includes(`"${prefix}`));
+}
+
 describe('build limits', () => {
   it('a fork bomb in a RUN step stops at the pids limit, with the same verdict twice and no process left', async () => {
     const bomb = python("FROM python:3.10-slim\nRUN sh -c 'f() { f | f & }; f; sleep 600'\n");
@@ -92,6 +100,43 @@ describe('build limits', () => {
     expect(check(three, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringContaining(attemptDiskLimit) } });
     // the app cannot run on busybox (the later checks fail): only the build is judged here
     expect(check(one, 'builds')).toMatchObject({ status: 'pass' });
+  });
+
+  // what the student reads: the limit, how much the steps wrote, and the step that wrote most
+  const stepsWrote = (command: RegExp) => new RegExp(`${attemptDiskLimit.replace(/[()]/g, '\\$&')}: its steps wrote \\d+ MiB, the most \\(\\d+ MiB\\) by \`${command.source}`);
+  // 100 files of 1 MiB (RLIMIT_FSIZE never fires), then a step that would pass if nothing saw them
+  const fill = (dir: string) => `for i in $(seq 1 100); do dd if=/dev/zero of=${dir}/f$i bs=1M count=1 2>/dev/null; done; sleep 30`;
+
+  it('a RUN --mount=type=cache fill (in buildkitd\'s store, not the step\'s layer) stops at the disk limit', async () => {
+    const view = await grade('docker-python-app', python(`FROM busybox:1.36\nRUN --mount=type=cache,target=/cache ${fill('/cache')}\n`));
+    expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(stepsWrote(/\/bin\/sh -c for i in/)) } });
+    // the attempt's cache is gone with it
+    expect(cacheMounts(view.id)).toEqual([]);
+  });
+
+  it('a RUN --mount=type=bind,rw fill (a copy of the context in buildkitd\'s store) stops at the disk limit', async () => {
+    const view = await grade('docker-python-app', python(`FROM busybox:1.36\nRUN --mount=type=bind,target=/ctx,rw ${fill('/ctx')}\n`));
+    expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(stepsWrote(/\/bin\/sh -c for i in/)) } });
+  });
+
+  it("an intermediate stage writing over the limit fails, and the same submission fails again when its first step comes from BuildKit's cache", async () => {
+    // the first step (40 MiB) ends and is cached; the slow second one (40 MiB more) is stopped.
+    // Graded again, the first step would come from the cache, unmeasured, and the second alone is under the limit
+    const files = python(
+      [
+        'FROM busybox:1.36 AS fill',
+        'RUN dd if=/dev/zero of=/a bs=1M count=40 2>/dev/null && echo one > /one && sleep 8',
+        'RUN dd if=/dev/zero of=/b bs=1M count=40 2>/dev/null && echo two > /two && sleep 30',
+        'FROM busybox:1.36',
+        'COPY --from=fill /one /two /',
+        `# ${randomUUID()}`,
+      ].join('\n'),
+    );
+    const first = await grade('docker-python-app', files);
+    const second = await grade('docker-python-app', files, 'student2');
+    for (const view of [first, second]) {
+      expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(stepsWrote(/\/bin\/sh -c dd if=\/dev\/zero of=\/[ab] bs=1M count=40/)) } });
+    }
   });
 
   it("an image above the size limit fails the build, naming the limit; the attempt's own layers are removed, the base image stays", async () => {

@@ -16,6 +16,7 @@ import { registryImageProblem, registryProblem } from './images';
 import { gatewayOf } from './isolation';
 import type { ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
+import { markOverDiskLimit, runCacheKey, runCacheSalt } from './run-cache';
 
 const BUILD_LOG_LIMIT = 256 * 1024;
 /** Below this much free space on the engine's disk after a failed build, the failure is kadai's disk, not the build. */
@@ -81,11 +82,14 @@ export class Builder {
       let limit: BuildLimit | undefined;
       // this build's name at the package mirror (its proxy credential): unguessable, so no other build can borrow it
       const mirrorBuild = randomBytes(16).toString('hex');
+      // whose cached RUN steps this build may use: only its own input's (run-cache.ts)
+      const runCache = runCacheKey(request, this.options);
+      const salt = await runCacheSalt(runCache, this.options);
       // the build phase's budget: it ends the build when the attempt's build time is used up
       const budget = request.signal;
       const onLog = (text: string) => (log = keepTail(log + text, BUILD_LOG_LIMIT));
       try {
-        ({ error } = await this.limits.guard((stop) => runBuildkitBuild(this.docker, this.options, dir, { ...request, cgroupParent: this.limits.cgroupParent, mirrorBuild }, onLog, AbortSignal.any([budget, stop]))));
+        ({ error } = await this.limits.guard((stop) => runBuildkitBuild(this.docker, this.options, dir, { ...request, cgroupParent: this.limits.cgroupParent, mirrorBuild, runCacheSalt: salt }, onLog, AbortSignal.any([budget, stop]))));
       } catch (thrown) {
         if (overrunOf(budget) || this.limits.stoppedBy) error = String(thrown);
         else throw thrown; // shutting down, a limit not in place, buildctl or the engine failing: kadai's
@@ -99,8 +103,11 @@ export class Builder {
       if (!overrun) {
         const bases = request.facts ? externalImages(request.facts).map((i) => i.ref) : [];
         const hit = await this.limits.verdict(error, log, () => builtImage(this.docker, request.tag, bases, this.options.imageRegistry, budget));
-        if (hit) ({ limit, error } = hit);
-        else if (error) await this.blameKadai(started, mirrorBuild);
+        if (hit) {
+          ({ limit, error } = hit);
+          // its next builds run and measure every step again (run-cache.ts)
+          if (limit === 'disk') await markOverDiskLimit(runCache, this.options);
+        } else if (error) await this.blameKadai(started, mirrorBuild);
       }
       if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
       return { ok: !error, log, ...(error ? { error } : {}), ...(limit ? { limit } : {}), ...(overrun ? { overrun } : {}), durationMs: Date.now() - started };

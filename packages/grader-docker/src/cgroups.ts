@@ -146,14 +146,14 @@ export class BuildCgroup {
     return peak >= limitBytes * 0.95;
   }
 
-  /** One process of each cgroup below this one that has any: a process of each running build step (BuildKit's `buildkit/<id>`). */
-  async stepPids(): Promise<number[]> {
-    const pids: number[] = [];
+  /** Each running build step (BuildKit's `buildkit/<id>`: a cgroup below this one that has processes): its id and one of its processes. */
+  async steps(): Promise<Array<{ id: string; pid: number }>> {
+    const steps: Array<{ id: string; pid: number }> = [];
     for (const dir of (await this.subtree()).slice(1)) {
       const first = (await readText(path.join(dir, 'cgroup.procs')))?.split('\n')[0];
-      if (first) pids.push(Number(first));
+      if (first) steps.push({ id: path.basename(dir), pid: Number(first) });
     }
-    return pids;
+    return steps;
   }
 
   /** Every process in the cgroup and below. */

@@ -1,22 +1,42 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { diskUsage, rootUpperDir } from './step-disk';
+import { diskUsage, stepCommand, writableStoreDirs } from './step-disk';
 
-describe("a build step's writable layer", () => {
-  it("is the upperdir of the overlay on the step's root", () => {
-    const mountinfo = [
-      '1510 1390 0:160 / / rw,relatime - overlay overlay rw,lowerdir=/var/lib/kadai/buildkit/root/runc-overlayfs/snapshots/snapshots/3/fs,upperdir=/var/lib/kadai/buildkit/root/runc-overlayfs/snapshots/snapshots/948/fs,workdir=/var/lib/kadai/buildkit/root/runc-overlayfs/snapshots/snapshots/948/work',
+const STORE = '/var/lib/kadai/buildkit';
+const SNAPSHOTS = `${STORE}/root/runc-overlayfs/snapshots/snapshots`;
+const HOST = ['21 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw', '40 21 254:16 /lib /srv/lib rw,relatime - ext4 /dev/vdb rw'].join('\n');
+
+describe("a build step's writable directories in buildkitd's store", () => {
+  it("are the upperdirs of its writable overlays (its root, a bind,rw mount) and its writable bind mounts' sources (a cache mount)", () => {
+    const step = [
+      `1510 1390 0:160 / / rw,relatime - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/948/fs,workdir=${SNAPSHOTS}/948/work`,
       '1511 1510 0:162 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw',
+      `1512 1510 254:0 ${SNAPSHOTS}/12/fs /cache rw,relatime - ext4 /dev/vda rw`,
+      `1513 1510 0:170 / /ctx rw,relatime - overlay overlay rw,lowerdir=${SNAPSHOTS}/40/fs,upperdir=${SNAPSHOTS}/950/fs,workdir=${SNAPSHOTS}/950/work`,
+      '1514 1510 0:171 / /tmpfs rw,relatime - tmpfs tmpfs rw',
     ].join('\n');
-    expect(rootUpperDir(mountinfo)).toBe('/var/lib/kadai/buildkit/root/runc-overlayfs/snapshots/snapshots/948/fs');
+    expect(writableStoreDirs(step, HOST, STORE)).toEqual([`${SNAPSHOTS}/948/fs`, `${SNAPSHOTS}/12/fs`, `${SNAPSHOTS}/950/fs`]);
   });
-  it('is not found on a root that is not an overlay (runc before it enters the step), nor on an overlay elsewhere', () => {
-    expect(rootUpperDir('21 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw')).toBeUndefined();
-    expect(rootUpperDir('30 21 0:50 / /mnt rw - overlay overlay rw,upperdir=/x/fs,workdir=/x/work')).toBeUndefined();
+  it('leave out read-only mounts, overlays without an upperdir, and whatever lies outside the store', () => {
+    const step = [
+      `1 0 0:160 / / rw - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/948/fs,workdir=${SNAPSHOTS}/948/work`,
+      `2 1 254:0 ${SNAPSHOTS}/12/fs /ro ro,relatime - ext4 /dev/vda rw`,
+      `3 1 0:170 / /src ro - overlay overlay ro,lowerdir=${SNAPSHOTS}/40/fs:${SNAPSHOTS}/41/fs`,
+      '4 1 254:0 /etc/resolv.conf /etc/resolv.conf rw - ext4 /dev/vda rw',
+    ].join('\n');
+    expect(writableStoreDirs(step, HOST, STORE)).toEqual([`${SNAPSHOTS}/948/fs`]);
   });
-  it('reads escaped characters back', () => {
-    expect(rootUpperDir('1 0 0:1 / / rw - overlay overlay rw,upperdir=/a\\040b/fs,workdir=/w')).toBe('/a b/fs');
+  it("are none while the step's root is not its overlay yet (runc's init sees the host's mounts, other builds' steps among them)", () => {
+    const other = `60 21 0:90 / ${STORE}/root/runc-overlayfs/executor/abc/rootfs rw - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/77/fs,workdir=${SNAPSHOTS}/77/work`;
+    expect(writableStoreDirs(`${HOST}\n${other}`, HOST, STORE)).toEqual([]);
+  });
+  it("find a bind mount's source through the host's mount of the same device", () => {
+    const step = ['0 0 0:160 / / rw - overlay overlay rw,upperdir=/elsewhere/fs,workdir=/elsewhere/work', '1 0 254:16 /lib/kadai/buildkit/root/x/fs /cache rw - ext4 /dev/vdb rw'].join('\n');
+    expect(writableStoreDirs(step, HOST, '/srv/lib/kadai/buildkit')).toEqual(['/srv/lib/kadai/buildkit/root/x/fs']);
+  });
+  it('read escaped characters back', () => {
+    expect(writableStoreDirs('1 0 0:1 / / rw - overlay overlay rw,upperdir=/s\\040t/a\\040b/fs,workdir=/w', HOST, '/s t')).toEqual(['/s t/a b/fs']);
   });
 });
 
@@ -35,7 +55,26 @@ describe('disk usage of a tree', () => {
     expect(used).toBeGreaterThanOrEqual(20 * 64 * 1024);
     expect(used).toBeLessThan(20 * 64 * 1024 * 2);
   });
+  it('counts a single file too (a bound file)', async () => {
+    expect(await diskUsage(path.join(dir, 'd0', 'f'), Number.MAX_SAFE_INTEGER)).toBeGreaterThanOrEqual(64 * 1024);
+  });
   it('stops counting once past the limit', async () => {
     expect(await diskUsage(dir, 100 * 1024)).toBeLessThan(20 * 64 * 1024);
+  });
+});
+
+describe("a build step's command", () => {
+  let store: string;
+  beforeAll(() => {
+    store = mkdtempSync(path.join(tmpdir(), 'kadai-step-command-'));
+    mkdirSync(path.join(store, 'root/runc-overlayfs/executor/abc'), { recursive: true });
+    writeFileSync(path.join(store, 'root/runc-overlayfs/executor/abc/config.json'), JSON.stringify({ process: { args: ['/bin/sh', '-c', 'dd if=/dev/zero of=/a && sleep 8'] } }));
+  });
+  afterAll(() => rmSync(store, { recursive: true, force: true }));
+  it("is read from the step's bundle, named like its cgroup", async () => {
+    expect(await stepCommand(store, 'abc')).toBe('/bin/sh -c dd if=/dev/zero of=/a && sleep 8');
+  });
+  it('is unknown once the bundle is gone', async () => {
+    expect(await stepCommand(store, 'gone')).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { externalImages } from '../build-policy';
 import { mirrorAddress, type BuildRequest } from '../builder';
 import type { DockerGraderOptions } from '../options';
+import { runCacheHost } from '../run-cache';
 import { runBuildctl } from './buildctl';
 import { writeContext, type BuildDirectory } from './context';
 import { buildSourcePolicy } from './source-policy';
@@ -24,7 +25,7 @@ export function mirrorProxyArgs(o: DockerGraderOptions, build: string): Record<s
 }
 
 /** What every build on kadai's buildkitd gets: the source policy (written beside the context), the mirror's names, the step limits. */
-async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images: string[], cgroupParent: string) {
+async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images: string[], cgroupParent: string, runCacheSalt?: string) {
   const sourcePolicyFile = path.join(dir.root, 'source-policy.json');
   const registryHost = o.imageRegistry ? new URL(o.imageRegistry).host : '';
   await writeFile(sourcePolicyFile, JSON.stringify(buildSourcePolicy(registryHost, images)));
@@ -33,7 +34,7 @@ async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images
   return {
     contextDir: dir.context,
     sourcePolicyFile,
-    addHosts: o.packageMirrorStatusUrl ? [o.packageMirrorHost, 'deb.debian.org'].map((h) => `${h}=${mirror}`) : [],
+    addHosts: [...(o.packageMirrorStatusUrl ? [o.packageMirrorHost, 'deb.debian.org'].map((h) => `${h}=${mirror}`) : []), ...(runCacheSalt ? [runCacheHost(runCacheSalt)] : [])],
     // the attempt's build cgroup (absolute, see cgroups.ts): BuildKit puts each step in <it>/buildkit/<id>
     cgroupParent,
     memoryBytes: o.buildMemoryBytes,
@@ -50,11 +51,12 @@ async function buildSettings(o: DockerGraderOptions, dir: BuildDirectory, images
  * Returns BuildKit's message when the build failed (whose failure that is, the caller decides);
  * throws InfrastructureError when buildctl cannot run, the registry or the engine cannot take the image.
  */
-export async function runBuildkitBuild(docker: Docker, o: DockerGraderOptions, dir: BuildDirectory, request: BuildRequest & { cgroupParent: string; mirrorBuild: string }, onLog: (text: string) => void, signal: AbortSignal): Promise<{ error?: string }> {
+export async function runBuildkitBuild(docker: Docker, o: DockerGraderOptions, dir: BuildDirectory, request: BuildRequest & { cgroupParent: string; mirrorBuild: string; runCacheSalt: string }, onLog: (text: string) => void, signal: AbortSignal): Promise<{ error?: string }> {
   const images = request.facts ? externalImages(request.facts).map((i) => i.ref) : [];
   const transfer = newTransfer(o.transferRegistry, request.tag);
   const build = {
-    ...(await buildSettings(o, dir, images, request.cgroupParent)),
+    // whose cache its RUN steps may come from (run-cache.ts)
+    ...(await buildSettings(o, dir, images, request.cgroupParent, request.runCacheSalt)),
     dockerfile: request.build.dockerfile,
     push: transfer.ref,
     // kadai's proxy variables win over a build arg of the same name
