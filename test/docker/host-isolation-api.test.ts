@@ -24,7 +24,8 @@ let hostPort: number;
 let shadow: ShadowRule | undefined;
 beforeAll(async () => {
   // a service on the host listening on every address, IPv4 and IPv6 (link-local too), like a database or a kubelet would
-  hostService = createServer((socket) => socket.end('host-service\n'));
+  // (a probe that reaches it hangs up at once: that reset is not this test's error)
+  hostService = createServer((socket) => socket.on('error', () => undefined).end('host-service\n'));
   await new Promise<void>((resolve) => hostService.listen(0, '::', resolve));
   hostPort = (hostService.address() as AddressInfo).port;
   shadow = new ShadowRule('isolation-api', hostPort);
@@ -56,9 +57,10 @@ it('an ACCEPT inserted above the rules: the worker puts them back on top before 
     const { id } = await client.submitJson({ lab: 'hostile-net', files: { 'compose.yaml': compose } });
     const view = await client.waitForResult(id, 400_000);
     expect([view.state, view.error ?? null]).toEqual(['graded', null]);
-    // the evidence's last line names what the probe reached, should it reach the host
+    // the probe's verdict line in the evidence names what it reached, should it reach the host
     const host = view.checks.filter((c) => ['no-host', 'no-link-local-v6'].includes(c.checkId));
-    expect(host.map((c) => `${c.checkId} ${c.status} ${c.evidence?.split('\n').pop() ?? ''}`)).toEqual(host.map((c) => `${c.checkId} pass ${c.evidence?.split('\n').pop() ?? ''}`));
+    const said = (evidence?: string) => /(?:HOST|LINK-LOCAL-V6)-[A-Z]+.*/.exec(evidence ?? '')?.[0] ?? '';
+    expect(host.map((c) => `${c.checkId} ${c.status} ${said(c.evidence)}`)).toEqual(host.map((c) => `${c.checkId} pass ${said(c.evidence)}`));
     expect(host).toHaveLength(2);
     for (const bin of ['iptables', 'ip6tables']) {
       const rules = listing(bin, 'INPUT');
