@@ -131,6 +131,21 @@ describe('the chart, statically', () => {
     expect(docker).toMatch(/runAsUser: 0/);
     expect(docker).toMatch(/kadai.dev\/docker-engine: "true"/);
   });
+
+  test('labs.volume mounts the labs folder read-only into the api and every worker; without it they read the image\'s', async () => {
+    const render = async (...values: string[]) => {
+      const { stdout } = await helmRun('template', 'r', CHART, '--set', 'image.tag=t1', '--set', 'externalServices.existingSecret=s', '--set', 'workers.kubernetes.clusters[0].name=a', '--set', 'workers.kubernetes.clusters[0].secretName=ka', '--set', 'workers.docker.enabled=true', ...values);
+      return stdout.split(/^---$/m).filter((d) => /^kind: (Deployment|DaemonSet)$/m.test(d));
+    };
+    const mounted = await render('--set-json', 'labs.volume={"persistentVolumeClaim":{"claimName":"kadai-labs","readOnly":true}}');
+    expect(mounted).toHaveLength(4);
+    for (const workload of mounted) {
+      expect(workload).toContain('- { name: KADAI_LABS_DIR, value: "/labs" }');
+      expect(workload).toContain('- { name: labs, mountPath: "/labs", readOnly: true }');
+      expect(workload).toMatch(/- name: labs\n\s+persistentVolumeClaim:\n\s+claimName: kadai-labs/);
+    }
+    for (const workload of await render()) expect(workload).not.toMatch(/KADAI_LABS_DIR|name: labs/);
+  });
 });
 
 describe('installed on the local cluster', () => {

@@ -76,3 +76,24 @@ prometheus.io/port: {{ .port | quote }}
 prometheus.io/path: /metrics
 {{- end }}
 {{- end }}
+
+{{/* The labs folder from labs.volume, when one is given (else the image's): env, mount, volume.
+Called as {{ with include "kadai.labsEnv" $ }}{{ . | nindent 12 }}{{ end }}: nothing without a volume. */}}
+{{- define "kadai.labsEnv" -}}
+{{- if .Values.labs.volume -}}
+- { name: KADAI_LABS_DIR, value: {{ .Values.labs.mountPath | quote }} }
+{{- end }}
+{{- end }}
+
+{{- define "kadai.labsMount" -}}
+{{- if .Values.labs.volume -}}
+- { name: labs, mountPath: {{ .Values.labs.mountPath | quote }}, readOnly: true }
+{{- end }}
+{{- end }}
+
+{{- define "kadai.labsVolume" -}}
+{{- if .Values.labs.volume -}}
+- name: labs
+  {{- toYaml .Values.labs.volume | nindent 2 }}
+{{- end }}
+{{- end }}
