@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, solutionAnswers, startStack, type Stack, FAST_LEASE_ENV } from '../support/stack';
+import { forgetLabFiles } from '../support/lab-reload';
 import { until } from '../support/until';
 
 // Grading outcomes people can trust, through the real api and worker processes: errors use no
@@ -11,7 +12,10 @@ import { until } from '../support/until';
 const FAST = FAST_LEASE_ENV;
 
 let stack: Stack;
-/** A labs folder holding quiz-ch02 only: a worker started on it fails every other lab (an infrastructure error). */
+/**
+ * A labs folder holding quiz-ch02 only: a worker started on it holds no other lab of its own, and
+ * fails one whose published files are gone (forgetLabFiles) as an infrastructure error.
+ */
 let staleCatalog: string;
 beforeAll(async () => {
   staleCatalog = mkdtempSync(path.join(tmpdir(), 'kadai-stale-catalog-'));
@@ -43,6 +47,7 @@ const reaches = (id: string, state: string) => until(`${id} reaches ${state}`, a
 describe('an error is kadai’s failure, not the student’s', () => {
   it('uses no attempt, says so in the student’s words (the detail is for instructors), and is capped per student and lab', async () => {
     await stack.sql(`UPDATE assignments SET max_attempts = 1 WHERE lab_id = 'quiz-ch01'`);
+    await forgetLabFiles(stack, 'quiz-ch01');
     const stale = await staleWorker();
     const first = (await (await submit('student1', 'quiz-ch01')).json()) as { id: string };
     const failed = await stack.client('student1').waitForResult(first.id, 20_000);
@@ -50,7 +55,7 @@ describe('an error is kadai’s failure, not the student’s', () => {
     expect(failed.error).not.toMatch(/catalog|grader|worker/);
     expect(failed.notice?.en).toMatch(/problem on kadai's side\. It does not count as an attempt/);
     expect(failed.notice?.ja).toMatch(/試行回数に数えられません/);
-    expect((await stack.client('sensei').submission(first.id)).error).toMatch(/quiz-ch01 is not in this worker's catalog/);
+    expect((await stack.client('sensei').submission(first.id)).error).toMatch(/lab quiz-ch01 version \w+ is published without its files/);
 
     // the assignment allows one attempt, and the error did not use it
     const second = await submit('student1', 'quiz-ch01');
@@ -66,7 +71,7 @@ describe('an error is kadai’s failure, not the student’s', () => {
     expect(((await third.json()) as { detail: string }).detail).toMatch(/2 of your submissions to quiz-ch01 ended in error on kadai's side.*ask your instructor to regrade them/);
     await stop(stale);
 
-    // the instructor regrades one on a sound worker: it is graded, and now uses the attempt
+    // the instructor regrades one on a sound worker (which publishes the lab's files again): it is graded, and now uses the attempt
     const sound = await stack.startWorker();
     expect((await post(`/v1/submissions/${first.id}/regrade`, stack.tokens.sensei)).status).toBe(202);
     expect(await reaches(first.id, 'graded')).toMatchObject({ score: 8, graded_run: 2 });
@@ -94,6 +99,7 @@ describe('a regrade never erases a grade', () => {
     expect(waiting.checks).toHaveLength(graded.checks.length);
 
     // the regrade ends in error (a worker without the lab): the earned grade stands
+    await forgetLabFiles(stack, 'quiz-ch03');
     worker = await staleWorker();
     expect(await reaches(id, 'error')).toMatchObject({ score: 6, graded_run: 1, grading_run: 2 });
     const afterError = await stack.client('student2').submission(id);

@@ -1,5 +1,5 @@
-import { LiveCatalog, loadLab } from '@kadai/catalog';
-import { createPool, createSubmission, migrate, startRegrade, syncLabs, upsertUser, type Db } from '@kadai/db';
+import { LiveCatalog, loadLab, type Lab } from '@kadai/catalog';
+import { createPool, createSubmission, migrate, publishLabs, startRegrade, upsertUser, type Db } from '@kadai/db';
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import type { CheckResult, Grader, GradingContext } from '@kadai/grading';
 import { createMetrics } from '@kadai/observability';
@@ -15,6 +15,7 @@ let url: string;
 let deps: RunnerDeps;
 let userId: string;
 let failure: Error;
+let shipped: Lab;
 const failingGrader: Grader = {
   kind: 'quiz',
   validate: () => undefined,
@@ -27,10 +28,10 @@ beforeAll(async () => {
   url = await createTestDatabase('runner');
   await migrate(url);
   db = createPool(url, 4);
-  const { lab } = await loadLab(path.join(REPO_ROOT, 'labs', 'quiz-ch01'));
-  await syncLabs(db, [lab!]);
+  shipped = (await loadLab(path.join(REPO_ROOT, 'labs', 'quiz-ch01'))).lab!;
+  await publishLabs(db, [shipped]);
   const labs = new LiveCatalog(path.join(REPO_ROOT, 'labs'));
-  labs.set('quiz-ch01', lab!);
+  labs.set('quiz-ch01', shipped);
   userId = await upsertUser(db, 'runner-student', 'Runner Student', 'student');
   deps = { db, labs, graders: { quiz: failingGrader }, log: pino({ level: 'silent' }), metrics: createMetrics(), workerId: 'w', heartbeatMs: 1000, leaseMs: 30_000, faultDelayMs: 0 };
 });
@@ -186,4 +187,23 @@ describe('regrades never erase', () => {
       { grading_run: 4, points: 0 },
     ]);
   });
+});
+
+it('retries a published lab version this worker cannot load, then stores error — never a score', async () => {
+  // published: a version whose stored files do not hash to it (as if tampered with)
+  const version = 'f00df00df00df00d';
+  await db.query(`INSERT INTO lab_versions (lab_id, version, definition, files) SELECT lab_id, $2, definition, files FROM lab_versions WHERE lab_id = 'quiz-ch01' AND version = $1`, [shipped.version, version]);
+  await db.query(`UPDATE labs SET version = $1 WHERE id = 'quiz-ch01'`, [version]);
+  try {
+    failure = new Error('the grader must not run');
+    const id = await newSubmission();
+    const why = `lab quiz-ch01 version ${version}, as published, cannot be loaded by this process: its files hash to version ${shipped.version}, not ${version}`;
+    await expect(runJob(deps, delivery(id, 1))).rejects.toThrow(why);
+    expect(await row(id)).toMatchObject({ state: 'queued', infra_retries: 1, score: null });
+    await expect(runJob(deps, delivery(id, 3))).resolves.toBe('error');
+    expect(await row(id)).toMatchObject({ state: 'error', score: null, error_message: why });
+    expect(deps.labs.get('quiz-ch01')).toBe(shipped);
+  } finally {
+    await db.query(`UPDATE labs SET version = $1 WHERE id = 'quiz-ch01'`, [shipped.version]);
+  }
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { freePort, REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/stack';
+import { forgetLabFiles } from '../support/lab-reload';
 import { until } from '../support/until';
 
 // Course webhooks through the real api, worker, PostgreSQL and Redis, received by HTTP servers that
@@ -261,7 +262,8 @@ describe('a grade told to the course’s webhooks', () => {
   it('tells of a run that ended in error (kadai’s failure) as submission.error', async () => {
     const receiver = await Receiver.start();
     const endpoint = await register(receiver, ['submission.error']);
-    // a worker whose catalog lacks the lab fails it as an infrastructure error, retried then `error`
+    // a worker whose catalog lacks the lab (and cannot load it: its files are gone) fails it as an infrastructure error, retried then `error`
+    await forgetLabFiles(stack, 'quiz-ch09');
     const staleCatalog = mkdtempSync(path.join(tmpdir(), 'kadai-webhooks-catalog-'));
     cpSync(path.join(REPO_ROOT, 'labs', 'quiz-ch02'), path.join(staleCatalog, 'quiz-ch02'), { recursive: true });
     worker.kill('SIGTERM');

@@ -22,7 +22,7 @@ export function makeLab(docker: Record<string, unknown>, checks: Array<Record<st
     docker,
     checks: checks.map((c, i) => ({ id: `c${i}`, title: t(`check ${i}`), points: 1, ...c })),
   } as unknown as LabDefinition;
-  return { definition, dir: '/nowhere', version: 'test' };
+  return { definition, dir: '/nowhere', version: 'test', files: new Map() };
 }
 
 export const files = (entries: Record<string, string | Buffer>) => new Map(Object.entries(entries).map(([k, v]) => [k, Buffer.isBuffer(v) ? v : Buffer.from(v)]));

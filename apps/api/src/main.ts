@@ -1,6 +1,5 @@
 import { createApp, RateLimits } from '@kadai/api-routes';
-import { LiveCatalog } from '@kadai/catalog';
-import { createPool, migrate, SubmissionChanges, syncLabs } from '@kadai/db';
+import { createPool, migrate, SubmissionChanges, openCatalog } from '@kadai/db';
 import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { LtiKeys, LtiPassback } from '@kadai/lti';
@@ -13,8 +12,9 @@ runService(async () => {
   const log = createLogger('kadai-api', config.logLevel);
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, config.dbPoolSize, (err) => log.warn({ err }, 'an idle PostgreSQL connection was closed; the pool opens another'));
-  const labs = await LiveCatalog.load(config.labsDir, checkValidators);
-  await syncLabs(db, labs.values());
+  // a refused lab folder is logged (file:line:col), never fatal: the others and the published versions grade
+  const { labs, warnings } = await openCatalog(db, config.labsDir, checkValidators);
+  for (const warning of warnings) log.warn(warning);
   // Fail fast instead of queueing commands while Redis is away: Postgres keeps the submission and the sweeper enqueues it.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   await new Promise<void>((resolve, reject) => redis.once('ready', resolve).once('error', reject));

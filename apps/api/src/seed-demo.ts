@@ -1,6 +1,5 @@
-import { LiveCatalog } from '@kadai/catalog';
 import { checkValidators } from '@kadai/graders';
-import { createPool, migrate, newToken, seedDemoCourse, syncLabs, type DemoUser } from '@kadai/db';
+import { createPool, migrate, newToken, seedDemoCourse, openCatalog, type DemoUser } from '@kadai/db';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runService } from '@kadai/observability';
@@ -15,8 +14,8 @@ runService(async () => {
   const config = readApiConfig();
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, 2);
-  const labs = await LiveCatalog.load(config.labsDir, checkValidators);
-  await syncLabs(db, labs.values());
+  const { labs, warnings } = await openCatalog(db, config.labsDir, checkValidators);
+  for (const warning of warnings) console.warn(warning);
   const known: Record<string, string> = existsSync(tokensFile) ? JSON.parse(readFileSync(tokensFile, 'utf8')) : {};
   const users: DemoUser[] = [
     { login: 'admin', displayName: 'Admin', role: 'admin', token: '' },

@@ -1,5 +1,5 @@
-import { LiveCatalog, type LabKind } from '@kadai/catalog';
-import { createPool, migrate, releasedRuns, removeOldSubmissionFiles, syncLabs } from '@kadai/db';
+import type { LabKind } from '@kadai/catalog';
+import { createPool, migrate, releasedRuns, removeOldSubmissionFiles, openCatalog } from '@kadai/db';
 import type { DockerGrader, SafetyStatus } from '@kadai/grader-docker';
 import { checkValidators, createGraders, startGraders, type Graders } from '@kadai/graders';
 import { createLogger, createMetrics, runService, serveProbes } from '@kadai/observability';
@@ -15,8 +15,9 @@ runService(async () => {
   const log = createLogger('kadai-worker', config.logLevel).child({ workerId: config.workerId });
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, 10, (err) => log.warn({ err }, 'an idle PostgreSQL connection was closed; the pool opens another'));
-  const labs = await LiveCatalog.load(config.labsDir, checkValidators);
-  await syncLabs(db, labs.values());
+  // a refused lab folder is logged (file:line:col), never fatal: the others and the published versions grade
+  const { labs, warnings } = await openCatalog(db, config.labsDir, checkValidators);
+  for (const warning of warnings) log.warn(warning);
   const metrics = createMetrics();
   const allGraders = createGraders({ docker: config.docker, kubernetes: config.kubernetes });
   const graders = Object.fromEntries(config.kinds.only.map((kind) => [kind, allGraders[kind]])) as Graders;

@@ -1,4 +1,4 @@
-import { formatIssue, RejectedInputError, type InputIssue } from '@kadai/errors';
+import { formatIssue, InfrastructureError, RejectedInputError, type InputIssue } from '@kadai/errors';
 import type { Logger } from '@kadai/observability';
 import type { ErrorRequestHandler, Response } from 'express';
 import { closeAfterAnswer } from './close-after-answer';
@@ -37,6 +37,7 @@ const TITLES: Record<number, string> = {
   413: 'Payload too large',
   422: 'Unprocessable submission',
   500: 'Internal error',
+  503: 'Service unavailable',
 };
 
 /** Writes an RFC 9457 problem document; `errors` lists each issue as file:line:col: message. */
@@ -59,6 +60,12 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     if (error instanceof TooManyRequests) res.set('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof HttpProblem) return sendProblem(res, error.status, error.message, error.issues, error.title);
     if (error instanceof RejectedInputError) return sendProblem(res, error.status, error.message, error.issues);
+    if (error instanceof InfrastructureError && error.retryable) {
+      // e.g. a lab version published by another api that this one cannot load yet: worth another try
+      log.warn({ err: error }, 'retryable failure');
+      res.set('Retry-After', '5');
+      return sendProblem(res, 503, `${error.message}; try again later`);
+    }
     log.error({ err: error }, 'unhandled error');
     sendProblem(res, 500, 'the server failed; the request was not applied');
   };

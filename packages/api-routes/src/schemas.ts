@@ -69,6 +69,20 @@ export const labReload = z.object({
   ),
 });
 
+/** One problem of an input, with where it is and the whole as file:line:col: message. */
+const issue = z.object({ file: z.string().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), message: z.string(), text: z.string() });
+
+export const labFolders = z.object({
+  labs: z.array(
+    z.object({
+      id: z.string(),
+      version: z.string().nullable().describe('the version this api grades with: the published one'),
+      folderVersion: z.string().nullable().describe("the version in the labs folder; null: refused (see errors) or no folder. Another than `version`: not published until a reload"),
+    }),
+  ),
+  errors: z.array(issue).describe('the problems of the refused lab folders'),
+});
+
 export const labSummary = z.object({
   id: z.string(),
   kind: z.enum(['quiz', 'docker', 'kubernetes']),
@@ -99,9 +113,7 @@ export const problem = z.object({
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
-  errors: z
-    .array(z.object({ file: z.string().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), message: z.string(), text: z.string() }))
-    .optional(),
+  errors: z.array(issue).optional(),
 });
 
 /** Why a regrade was asked for, kept in the audit log. */

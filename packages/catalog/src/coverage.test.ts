@@ -15,7 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const lab = (): Lab => ({ dir, version: 'v', definition: { id: 'lab-x', kind: 'docker', checks: ['applied', 'serves', 'fixture'].map(check) } as unknown as LabDefinition });
+const lab = (): Lab => ({ dir, version: 'v', files: new Map(), definition: { id: 'lab-x', kind: 'docker', checks: ['applied', 'serves', 'fixture'].map(check) } as unknown as LabDefinition });
 
 describe('checkCoverage', () => {
   it('lists the checks no variant fails and the lab does not declare', async () => {

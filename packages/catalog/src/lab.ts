@@ -1,11 +1,18 @@
 import type { InputIssue } from '@kadai/errors';
 import type { CheckSpec, LabDefinition, Question } from './schema';
 
-/** A loaded lab: its definition, the folder it came from, and its content-hash version. */
+/** A lab's content by path relative to its folder (`lab.yaml`, `fixtures/x.yaml`, `schemas/y.json`). */
+export type LabFiles = ReadonlyMap<string, Buffer>;
+
+/** A loaded lab: its definition, its content and the version that names exactly that content. */
 export interface Lab {
   definition: LabDefinition;
+  /** The folder of the lab's id, where its self-test cases are (`solution/`, `wrong/`); grading never reads it. */
   dir: string;
+  /** contentVersion(files): what a submission's labVersion and a grade's gradedLabVersion record. */
   version: string;
+  /** Everything grading reads of the lab (fixtures, schemas…), read once when the lab was loaded. */
+  files: LabFiles;
 }
 
 /** A reference or wrong submission shipped with a lab, and what it must score. */
@@ -23,8 +30,8 @@ export interface SelfTestCase {
   rejected: boolean;
 }
 
-/** Validates what a grader of a given kind needs beyond the common schema (its check types). */
-export type CheckValidator = (file: string, lab: LabDefinition) => InputIssue[];
+/** Validates what a grader of a given kind needs beyond the common schema (its check types, the files they name). */
+export type CheckValidator = (file: string, lab: LabDefinition, files: LabFiles) => InputIssue[];
 
 /** Checks are what results are made of: the questions of a quiz, the checks of other kinds. */
 export function checksOf(lab: LabDefinition): Array<CheckSpec | Question> {

@@ -1,8 +1,8 @@
-import { formatIssue, type InputIssue } from '@kadai/errors';
+import type { InputIssue } from '@kadai/errors';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Lab } from './lab';
-import { loadLab, type CheckValidators } from './load';
+import type { Lab, LabFiles } from './lab';
+import { labFromFiles, loadLab, type CheckValidators } from './load';
 
 /** What a reload did to one lab: `refused` keeps the version loaded before (if any), the lab's issues say why. */
 export interface LabChange {
@@ -19,15 +19,24 @@ export interface Reload {
   issues: InputIssue[];
 }
 
+/** One lab folder as last read: the version it holds, or null and the problems that refused it. */
+export interface FolderLab {
+  id: string;
+  version: string | null;
+  issues: InputIssue[];
+}
+
 /**
  * The catalog a running api or worker grades with, as a map of lab id → lab that changes in place:
- * a lab added to or changed in its folder takes effect on `reload` without a restart. A lab that fails
- * validation is not loaded and its previous version stays in use. A lab whose folder was removed
- * stays too (its submissions still need it) until the process restarts.
+ * `reload` reads the labs folder again (a lab that fails validation is refused and the version held
+ * before stays), `adopt` takes a version from its content (the one PostgreSQL publishes, `@kadai/db`).
+ * A lab whose folder was removed stays (its submissions still need it).
+ * Grading reads only the `Lab` (its `files`), never the folder.
  */
 export class LiveCatalog extends Map<string, Lab> {
-  /** One reload at a time: two at once would interleave their reads of a folder. */
+  /** One change at a time: two reloads at once would interleave their reads of a folder. */
   private pending: Promise<unknown> = Promise.resolve();
+  private folder = new Map<string, FolderLab>();
 
   constructor(
     readonly dir: string,
@@ -36,14 +45,13 @@ export class LiveCatalog extends Map<string, Lab> {
     super();
   }
 
-  /** For servers at start-up: the whole catalog, or a failure listing every problem as file:line:col. */
+  /**
+   * For servers at start-up: every valid lab of the folder. A refused one (see `folderLabs`) never
+   * stops the process: it grades the others, and that lab at the version PostgreSQL publishes.
+   */
   static async load(dir: string, validators: CheckValidators = {}): Promise<LiveCatalog> {
     const catalog = new LiveCatalog(dir, validators);
-    const { issues } = await catalog.reload();
-    if (issues.length > 0) {
-      const lines = issues.map((i) => `  ${formatIssue(i)}`).join('\n');
-      throw new Error(`the lab catalog in ${dir} has ${issues.length} problem(s):\n${lines}`);
-    }
+    await catalog.reload();
     return catalog;
   }
 
@@ -51,37 +59,48 @@ export class LiveCatalog extends Map<string, Lab> {
   reload(): Promise<Reload> {
     return this.serially(async () => {
       const entries = await readdir(this.dir, { withFileTypes: true });
-      const ids = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort((a, b) => a.localeCompare(b));
-      return this.loadEach(ids);
+      const ids = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort((a, b) => a.localeCompare(b));
+      const folder = new Map<string, FolderLab>();
+      const reload: Reload = { labs: [], issues: [] };
+      for (const id of ids) {
+        const { lab, issues } = await loadLab(path.join(this.dir, id), this.validators);
+        folder.set(id, { id, version: lab?.version ?? null, issues });
+        const previousVersion = this.get(id)?.version ?? null;
+        if (!lab) {
+          reload.issues.push(...issues);
+          reload.labs.push({ id, change: 'refused', version: previousVersion, previousVersion });
+          continue;
+        }
+        this.set(id, lab);
+        const change = previousVersion === null ? 'added' : previousVersion === lab.version ? 'unchanged' : 'updated';
+        reload.labs.push({ id, change, version: lab.version, previousVersion });
+      }
+      this.folder = folder;
+      return reload;
     });
   }
 
-  /** One lab's folder read again (another process reloaded it). */
-  reloadLab(id: string): Promise<Reload> {
-    if (id !== path.basename(id) || id.startsWith('.')) return Promise.resolve({ labs: [], issues: [{ message: `"${id}" is not a lab id` }] });
-    return this.serially(() => this.loadEach([id]));
+  /**
+   * Holds the lab made of these files (a version another process published) instead of the one held;
+   * refused if they fail validation here or do not hash to `version` (content-addressed).
+   */
+  adopt(id: string, version: string, files: LabFiles): Promise<{ lab?: Lab; issues: InputIssue[] }> {
+    return this.serially(async () => {
+      const { lab, issues } = labFromFiles(path.join(this.dir, id), files, this.validators);
+      if (lab && lab.version !== version) return { issues: [{ message: `its files hash to version ${lab.version}, not ${version}` }] };
+      if (lab) this.set(id, lab);
+      return { lab, issues };
+    });
+  }
+
+  /** The lab folders as last read (at start or the last reload), refused ones with their problems. */
+  folderLabs(): FolderLab[] {
+    return [...this.folder.values()];
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
     const result = this.pending.then(work);
     this.pending = result.catch(() => undefined);
     return result;
-  }
-
-  private async loadEach(ids: string[]): Promise<Reload> {
-    const reload: Reload = { labs: [], issues: [] };
-    for (const id of ids) {
-      const { lab, issues } = await loadLab(path.join(this.dir, id), this.validators);
-      const previousVersion = this.get(id)?.version ?? null;
-      if (!lab) {
-        reload.issues.push(...issues);
-        reload.labs.push({ id, change: 'refused', version: previousVersion, previousVersion });
-        continue;
-      }
-      this.set(id, lab);
-      const change = previousVersion === null ? 'added' : previousVersion === lab.version ? 'unchanged' : 'updated';
-      reload.labs.push({ id, change, version: lab.version, previousVersion });
-    }
-    return reload;
   }
 }

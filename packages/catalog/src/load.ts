@@ -1,8 +1,8 @@
 import type { InputIssue } from '@kadai/errors';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { hashFolder } from './hash';
-import { checksOf, type CheckValidator, type Lab, type SelfTestCase } from './lab';
+import { contentVersion, readLabContent } from './content';
+import { checksOf, type CheckValidator, type Lab, type LabFiles, type SelfTestCase } from './lab';
 import { LineCounter, parseDocument } from 'yaml';
 import { locate } from './locate';
 import { checkCoverage } from './coverage';
@@ -32,8 +32,21 @@ async function isDirectory(p: string): Promise<boolean> {
 }
 
 export async function loadLab(labDir: string, validators: CheckValidators = {}): Promise<{ lab?: Lab; issues: InputIssue[] }> {
+  const content = await readLabContent(labDir);
+  if (!content.files) return { issues: content.issues };
+  const { lab, issues } = labFromFiles(labDir, content.files, validators);
+  if (!lab) return { issues };
+  const selfTest = await loadSelfTests(lab);
+  return selfTest.issues.length > 0 ? { issues: selfTest.issues } : { lab, issues: [] };
+}
+
+/**
+ * A lab from its content — as read from its folder, or as PostgreSQL keeps a published version —
+ * validated; its version is the hash of exactly these files.
+ */
+export function labFromFiles(labDir: string, files: LabFiles, validators: CheckValidators = {}): { lab?: Lab; issues: InputIssue[] } {
   const file = path.join(labDir, 'lab.yaml');
-  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const text = files.get('lab.yaml')?.toString('utf8');
   if (text === undefined) return { issues: [{ file, message: 'lab.yaml is missing' }] };
   const parsed = parseYaml(file, text, labDefinition);
   if (!parsed.ok) return { issues: parsed.issues };
@@ -42,11 +55,9 @@ export async function loadLab(labDir: string, validators: CheckValidators = {}):
   if (definition.id !== folder) {
     return { issues: [{ file, line: 1, column: 1, field: 'id', message: `id "${definition.id}" must equal the folder name "${folder}"` }] };
   }
-  const issues = (validators[definition.kind]?.(file, definition) ?? []).map((issue) => withPosition(issue, text));
+  const issues = (validators[definition.kind]?.(file, definition, files) ?? []).map((issue) => withPosition(issue, text));
   if (issues.length > 0) return { issues };
-  const lab: Lab = { definition, dir: labDir, version: await hashFolder(labDir) };
-  const selfTest = await loadSelfTests(lab);
-  return selfTest.issues.length > 0 ? { issues: selfTest.issues } : { lab, issues: [] };
+  return { lab: { definition, dir: labDir, version: contentVersion(files), files }, issues: [] };
 }
 
 /** Loads every `labs/<id>/lab.yaml`; one broken lab does not hide the others. */

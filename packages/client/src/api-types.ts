@@ -911,6 +911,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/labs/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The labs folder as this api last read it (at its start or last reload): each lab's version there or its problems (file:line:col), and the version graded with */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description each lab folder */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labs: {
+                                id: string;
+                                /** @description the version this api grades with: the published one */
+                                version: string | null;
+                                /** @description the version in the labs folder; null: refused (see errors) or no folder. Another than `version`: not published until a reload */
+                                folderVersion: string | null;
+                            }[];
+                            /** @description the problems of the refused lab folders */
+                            errors: {
+                                file?: string;
+                                line?: number;
+                                column?: number;
+                                field?: string;
+                                message: string;
+                                text: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description no valid token or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not allowed for this role or course */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description over a rate limit; see Retry-After */
+                429: {
+                    headers: {
+                        /** @description seconds */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Read the labs folder again and publish it (admin): labs added or changed take effect without a restart — every api and worker grades with the published version from its next grading of each lab */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description the same key again answers with the first answer */
+                    "Idempotency-Key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every lab folder loaded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labs: {
+                                id: string;
+                                /**
+                                 * @description refused: it fails validation (see errors) and the version loaded before stays
+                                 * @enum {string}
+                                 */
+                                change: "added" | "updated" | "unchanged" | "refused";
+                                /** @description the version now in use */
+                                version: string | null;
+                                previousVersion: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description no valid token or session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not allowed for this role or course */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description invalid input: each issue named by field or file:line:col */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description over a rate limit; see Retry-After */
+                429: {
+                    headers: {
+                        /** @description seconds */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/labs/{id}": {
         parameters: {
             query?: never;
@@ -988,95 +1143,6 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/labs/reload": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Read the labs folder again (admin): labs added or changed take effect without a restart; the workers follow at their next grading of each lab */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description the same key again answers with the first answer */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description every lab folder loaded */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            labs: {
-                                id: string;
-                                /**
-                                 * @description refused: it fails validation (see errors) and the version loaded before stays
-                                 * @enum {string}
-                                 */
-                                change: "added" | "updated" | "unchanged" | "refused";
-                                /** @description the version now in use */
-                                version: string | null;
-                                previousVersion: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description no valid token or session */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description not allowed for this role or course */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description invalid input: each issue named by field or file:line:col */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description over a rate limit; see Retry-After */
-                429: {
-                    headers: {
-                        /** @description seconds */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
         delete?: never;
         options?: never;
         head?: never;

@@ -3,7 +3,7 @@ export type { Db, Queryable } from './pool';
 export { migrate } from './migrate';
 export { findPrincipal, storeToken, upsertUser, newToken, issueToken, getTokenInfo, listTokens, revokeToken, rotateToken } from './tokens';
 export type { Principal, Role, TokenInfo } from './tokens';
-export { currentLab, syncLabs } from './labs';
+export { currentLab, openCatalog, publishLabs } from './labs';
 export { audit } from './audit';
 export { getCourse, createCourse, renameCourse, listCourses, listEnrollments, enroll, unenroll } from './courses';
 export type { Course, CourseRole, Enrollment } from './courses';

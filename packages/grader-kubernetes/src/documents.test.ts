@@ -1,8 +1,5 @@
 import type { KubernetesLabDefinition } from '@kadai/catalog';
 import { RejectedInputError } from '@kadai/errors';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { KubeCheckContext } from './context';
 import { readDocuments } from './documents';
 import { documentStep } from './steps/document';
@@ -43,17 +40,14 @@ describe('readDocuments', () => {
   });
 });
 
-/** A lab folder with one JSON Schema in schemas/: StorageClass-like objects, no other fields. */
-function labWithSchema(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'k8s-schema-'));
-  mkdirSync(path.join(dir, 'schemas'));
+/** A lab's content with one JSON Schema in schemas/: StorageClass-like objects, no other fields. */
+function labWithSchema(): Map<string, Buffer> {
   const schema = { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { enum: ['StorageClass', 'SecretProviderClass'] }, metadata: { type: 'object' }, provisioner: { type: 'string' }, spec: { type: 'object' } } };
-  writeFileSync(path.join(dir, 'schemas', 'object.json'), JSON.stringify(schema));
-  return dir;
+  return new Map([['schemas/object.json', Buffer.from(JSON.stringify(schema))]]);
 }
 
 describe('document step', () => {
-  const ctx = { documents: readDocuments(lab, files()), lab: { dir: labWithSchema() }, definition: { id: 'k8s-x' } } as unknown as KubeCheckContext;
+  const ctx = { documents: readDocuments(lab, files()), lab: { files: labWithSchema(), version: 'v1' }, definition: { id: 'k8s-x' } } as unknown as KubeCheckContext;
   const run = (spec: Record<string, unknown>) => documentStep.prepare({ id: 'x', type: 'document', title: { ja: 'x', en: 'x' }, points: 1, ...spec }).run(ctx);
 
   it('selects a document by kind and name and says it was checked as data', async () => {

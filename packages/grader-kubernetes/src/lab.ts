@@ -1,10 +1,8 @@
-import type { KubernetesLabDefinition, Lab, LabDefinition } from '@kadai/catalog';
+import type { KubernetesLabDefinition, Lab, LabDefinition, LabFiles } from '@kadai/catalog';
 import { checkIssues } from '@kadai/checks';
 import { InfrastructureError, type InputIssue } from '@kadai/errors';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { loadSchema } from './schemas';
-import { fixturePath, readFixture, VALIDATION_NAMESPACE } from './stages';
+import { readFixture, VALIDATION_NAMESPACE } from './stages';
 import { STEP_TYPES } from './steps';
 
 /** The lab's definition when it is a kubernetes lab (the catalog validated it), else kadai's bug. */
@@ -16,9 +14,9 @@ export function kubernetesDefinition(lab: Lab): KubernetesLabDefinition {
 /**
  * What `kadai labs validate` (the catalog loader) checks of a kubernetes lab beyond the common
  * schema: every step's own fields, the stages and fixtures its checks name, `needs` naming earlier
- * checks, and each fixture file present and readable.
+ * checks, and each fixture and schema file present (in the lab's content) and readable.
  */
-export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssue[] {
+export function kubernetesLabIssues(file: string, def: LabDefinition, files: LabFiles): InputIssue[] {
   if (def.kind !== 'kubernetes') return [];
   const issues = checkIssues(file, def.checks, STEP_TYPES);
   const stages = new Set(def.kubernetes.stages.map((s) => s.id));
@@ -33,7 +31,7 @@ export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssu
     if (check.type === 'document' && typeof check.file === 'string' && !documents.has(check.file)) at('file', `"${check.file}" is not in kubernetes.documents (${[...documents].join(', ') || 'none'})`);
     if (check.type === 'document' && typeof check.schema === 'string') {
       try {
-        loadSchema(path.dirname(file), check.schema);
+        loadSchema(files, check.schema);
       } catch (err) {
         at('schema', `schemas/${check.schema}: ${(err as Error).message}`);
       }
@@ -60,17 +58,12 @@ export function kubernetesLabIssues(file: string, def: LabDefinition): InputIssu
     }
     earlier.add(check.id);
   });
-  const labDir = path.dirname(file);
   def.kubernetes.fixtures.forEach((fixture, index) => {
-    const field = `kubernetes.fixtures.${index}.file`;
-    if (!existsSync(fixturePath(labDir, fixture.file))) {
-      issues.push({ file, field, message: `fixtures/${fixture.file} does not exist` });
-      return;
-    }
     try {
-      readFixture(labDir, fixture.file, VALIDATION_NAMESPACE);
+      readFixture(files, fixture.file, VALIDATION_NAMESPACE);
     } catch (err) {
-      issues.push({ file, field, message: `fixtures/${fixture.file}: ${(err as Error).message}` });
+      const message = (err as Error).message;
+      issues.push({ file, field: `kubernetes.fixtures.${index}.file`, message: message.startsWith('fixtures/') ? message : `fixtures/${fixture.file}: ${message}` });
     }
   });
   return issues;

@@ -1,21 +1,25 @@
+import type { LabFiles } from '@kadai/catalog';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
-/** A lab's JSON Schemas live in `labs/<id>/schemas/` (data, like fixtures): e.g. eksctl's own ClusterConfig schema. */
-export const schemaPath = (labDir: string, file: string): string => path.join(labDir, 'schemas', file);
+import { createHash } from 'node:crypto';
 
 // upstream schemas carry editor keywords (eksctl's x-intellij-html-description) that strict mode refuses
 const ajv = new Ajv({ allErrors: true, strict: false });
+/** By the schema's content: a lab version that changes a schema gets its own, one that keeps it shares it. */
 const compiled = new Map<string, ValidateFunction>();
 
-/** The compiled schema (once per file and process); throws when it is missing or not a schema — the lab's problem. */
-export function loadSchema(labDir: string, file: string): ValidateFunction {
-  const full = schemaPath(labDir, file);
-  let validate = compiled.get(full);
+/**
+ * A lab's JSON Schema (`schemas/<file>` of its content, data like fixtures: e.g. eksctl's own
+ * ClusterConfig schema), compiled once per content and process; throws when it is missing or not a
+ * schema — the lab's problem.
+ */
+export function loadSchema(files: LabFiles, file: string): ValidateFunction {
+  const content = files.get(`schemas/${file}`);
+  if (!content) throw new Error(`schemas/${file} does not exist`);
+  const key = createHash('sha256').update(content).digest('hex');
+  let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile(JSON.parse(readFileSync(full, 'utf8')) as object);
-    compiled.set(full, validate);
+    validate = ajv.compile(JSON.parse(content.toString('utf8')) as object);
+    compiled.set(key, validate);
   }
   return validate;
 }

@@ -1,8 +1,6 @@
-import type { KubernetesLabDefinition } from '@kadai/catalog';
+import type { KubernetesLabDefinition, Lab, LabFiles } from '@kadai/catalog';
 import { InfrastructureError, RejectedInputError, formatIssue, type InputIssue } from '@kadai/errors';
 import { DEFAULT_MANIFEST_LIMITS, kubectlAllowList, labPolicy, parseKubectlCommands, permissivePolicy, vetManifestSources, type KubectlCommand, type LabPolicy, type VettedObject } from '@kadai/k8s-vetting';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 
 /** One stage of a submission, vetted: what an `apply` check applies (files first, then commands). */
 export interface Stage {
@@ -86,19 +84,23 @@ export function readStages(def: KubernetesLabDefinition, files: ReadonlyMap<stri
 /** kadai's own objects may use any image and workload kind; the rest of vetting (no privileged, no hostPath) still holds. */
 const FIXTURE_POLICY: LabPolicy = { ...permissivePolicy, allowedImages: ['*'], quota: { maxReplicas: 50, cpu: '64', memory: '256Gi', storage: '1Ti' }, limits: DEFAULT_MANIFEST_LIMITS };
 
-export const fixturePath = (labDir: string, file: string): string => path.join(labDir, 'fixtures', file);
-
-/** A fixture's objects, in the attempt's namespace or the course's other ones (its problems are the lab's: reported by `kadai labs validate`). */
-export function readFixture(labDir: string, file: string, namespace: string, courseNamespaces: ReadonlyMap<string, string> = new Map()): VettedObject[] {
-  const full = fixturePath(labDir, file);
-  return vetManifestSources(new Map([[full, readFileSync(full)]]), FIXTURE_POLICY, namespace, { course: courseNamespaces });
+/** A fixture's content as the lab holds it (`fixtures/<file>`), or a failure saying it is missing. */
+function fixtureContent(files: LabFiles, file: string): Buffer {
+  const content = files.get(`fixtures/${file}`);
+  if (!content) throw new Error(`fixtures/${file} does not exist`);
+  return content;
 }
 
-/** readFixture at grading time: a broken fixture is the lab's fault, never the student's. */
-export function fixtureOrFail(labDir: string, file: string, namespace: string, courseNamespaces: ReadonlyMap<string, string> = new Map()): VettedObject[] {
+/** A fixture's objects, in the attempt's namespace or the course's other ones (its problems are the lab's: reported by `kadai labs validate`). */
+export function readFixture(files: LabFiles, file: string, namespace: string, courseNamespaces: ReadonlyMap<string, string> = new Map()): VettedObject[] {
+  return vetManifestSources(new Map([[`fixtures/${file}`, fixtureContent(files, file)]]), FIXTURE_POLICY, namespace, { course: courseNamespaces });
+}
+
+/** readFixture at grading time, from the lab version graded with: a broken fixture is the lab's fault, never the student's. */
+export function fixtureOrFail(lab: Lab, file: string, namespace: string, courseNamespaces: ReadonlyMap<string, string> = new Map()): VettedObject[] {
   try {
-    return readFixture(labDir, file, namespace, courseNamespaces);
+    return readFixture(lab.files, file, namespace, courseNamespaces);
   } catch (err) {
-    throw new InfrastructureError(`fixture ${file} of ${path.basename(labDir)} cannot be read: ${(err as Error).message}`, false, { cause: err });
+    throw new InfrastructureError(`fixture ${file} of ${lab.definition.id} version ${lab.version} cannot be read: ${(err as Error).message}`, false, { cause: err });
   }
 }

@@ -19,7 +19,7 @@ const quiz: QuizLabDefinition = {
     { id: 'q2', type: 'multiple', points: 2, scoring: 'partial', prompt: t('?'), choices: ['1', '2', '3', '4'].map((id) => ({ id, text: t(id) })), answer: ['1', '3'], explanation: t('because') },
   ],
 };
-const lab: Lab = { definition: quiz, dir: '/nowhere', version: 'v1' };
+const lab: Lab = { definition: quiz, dir: '/nowhere', version: 'v1', files: new Map() };
 const files = (answers: unknown) => new Map([['answers.json', Buffer.from(JSON.stringify({ answers }))]]);
 const ctx = { signal: new AbortController().signal, log: pino({ level: 'silent' }), token: 1 };
 

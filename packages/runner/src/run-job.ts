@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunnerDeps {
   db: Db;
-  /** Read again for a lab whose version another api or worker has loaded since (currentLab). */
+  /** Takes the version another api published since this worker started (currentLab). */
   labs: LiveCatalog;
   graders: Partial<Record<Lab['definition']['kind'], Grader>>;
   log: Logger;
@@ -38,9 +38,10 @@ export type Outcome = 'graded' | 'rejected' | 'error' | 'retry' | 'duplicate' | 
  * Grades one delivered job in named steps, each with its failure policy:
  * 1. claim the run in Postgres: a lease with a new fencing token — finished, or held under another
  *    worker's live lease: a duplicate delivery, nothing to do;
- * 2. load the lab and files — the lab's version last loaded anywhere (read again from this worker's
- *    folder when another process reloaded it; graded with, and recorded as, the version it has);
- *    a lab missing from the catalog is an infrastructure error, not retried;
+ * 2. load the lab and files — the lab at the version PostgreSQL publishes, with exactly that
+ *    version's content (currentLab: held, or loaded from PostgreSQL; never this worker's folder),
+ *    graded with and recorded as that version; a published version this worker cannot load is
+ *    retried; a lab missing from the catalog is an infrastructure error, not retried;
  * 3. grade within the lab's time limit, renewing the lease — rejected input ends at once (no attempt
  *    used), an infrastructure failure is retried by BullMQ with backoff and stored as `error` when
  *    retries run out; a lease taken over stops the grading (the grader cleans up its own run);
@@ -56,7 +57,13 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
     return 'duplicate';
   }
   const submission = await getSubmission(deps.db, submissionId);
-  const lab = submission && (await latestLab(deps, submission.labId, log));
+  let lab: Lab | undefined;
+  try {
+    lab = submission && (await currentLab(deps.db, deps.labs, submission.labId));
+  } catch (thrown) {
+    // the published version cannot be loaded here (yet): retried, like any infrastructure failure
+    return await settleFailure(deps, delivery, claim, submission?.labKind ?? 'unknown', classify(thrown), log);
+  }
   const grader = lab && deps.graders[lab.definition.kind];
   if (!submission || !lab || !grader) {
     const message = `lab ${submission?.labId ?? '?'} is not in this worker's catalog or has no grader`;
@@ -87,13 +94,6 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
     lease.stop();
     timer();
   }
-}
-
-/** The lab as last reloaded; a version in its folder that fails validation is logged, and the one held kept. */
-async function latestLab(deps: RunnerDeps, labId: string, log: Logger): Promise<Lab | undefined> {
-  const { lab, issues } = await currentLab(deps.db, deps.labs, labId);
-  if (issues.length > 0) log.warn({ labId, issues, version: lab?.version }, 'the lab’s folder fails validation; grading with the version held');
-  return lab;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { maxPoints, type Lab } from '@kadai/catalog';
-import { audit, currentLab, syncLabs } from '@kadai/db';
+import { audit, currentLab, publishLabs } from '@kadai/db';
+import { formatIssue } from '@kadai/errors';
 import { z } from 'zod';
 import { ApiRouter } from '../api-router';
 import { principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
-import { labReload, labSummary } from '../schemas';
+import { labFolders, labReload, labSummary } from '../schemas';
 
 function summary(lab: Lab) {
   const d = lab.definition;
@@ -30,6 +31,19 @@ export function labRoutes(deps: ApiDeps): ApiRouter {
     principalOf(req);
     res.json({ labs: [...deps.labs.values()].map(summary) });
   });
+  // before /v1/labs/:id, which would take "reload" for a lab id
+  const folders = {
+    summary: "The labs folder as this api last read it (at its start or last reload): each lab's version there or its problems (file:line:col), and the version graded with",
+    answers: { 200: { description: 'each lab folder', schema: labFolders } },
+    problems: [403],
+  };
+  api.get('/v1/labs/reload', folders, (req, res) => {
+    requireRole(req, 'instructor', 'admin');
+    const read = new Map(deps.labs.folderLabs().map((f) => [f.id, f]));
+    const ids = [...new Set([...read.keys(), ...deps.labs.keys()])].sort((a, b) => a.localeCompare(b));
+    const labs = ids.map((id) => ({ id, version: deps.labs.get(id)?.version ?? null, folderVersion: read.get(id)?.version ?? null }));
+    res.json({ labs, errors: [...read.values()].flatMap((f) => f.issues).map((i) => ({ ...i, text: formatIssue(i) })) });
+  });
   api.get(
     '/v1/labs/:id',
     {
@@ -39,21 +53,22 @@ export function labRoutes(deps: ApiDeps): ApiRouter {
     },
     async (req, res) => {
       const principal = principalOf(req);
-      const { lab } = await currentLab(deps.db, deps.labs, String(req.params.id));
+      const lab = await currentLab(deps.db, deps.labs, String(req.params.id));
       if (!lab) throw new HttpProblem(404, 'Unknown lab', `no lab "${req.params.id}"`);
       res.json({ ...summary(lab), definition: publicDefinition(lab, principal.role) });
     },
   );
   const reload = {
-    summary: "Read the labs folder again (admin): labs added or changed take effect without a restart; the workers follow at their next grading of each lab",
+    summary: "Read the labs folder again and publish it (admin): labs added or changed take effect without a restart — every api and worker grades with the published version from its next grading of each lab",
     answers: { 200: { description: 'every lab folder loaded', schema: labReload } },
     problems: [403, 422],
   };
   api.post('/v1/labs/reload', reload, async (req, res) => {
     const principal = requireRole(req, 'admin');
     const { labs, issues } = await deps.labs.reload();
+    // every valid folder is published, changed or not: another api may have published another version since
+    await publishLabs(deps.db, labs.filter((l) => l.change !== 'refused').map((l) => deps.labs.get(l.id)!));
     const changed = labs.filter((l) => l.change === 'added' || l.change === 'updated');
-    await syncLabs(deps.db, changed.map((l) => deps.labs.get(l.id)!));
     await audit(deps.db, principal.userId, 'labs-reload', 'catalog', { changed: changed.map(({ id, version, previousVersion }) => ({ id, version, previousVersion })), refused: issues.length });
     if (changed.length > 0) deps.log.info({ changed }, 'labs reloaded');
     if (issues.length === 0) return void res.json({ labs });

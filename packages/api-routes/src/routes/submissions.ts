@@ -79,7 +79,7 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
     const principal = requireRole(req, 'student', 'instructor', 'admin');
     const idempotencyKey = req.header('idempotency-key')?.slice(0, 200);
     const { labId, files } = await readSubmission(req, deps.limits);
-    const { lab } = await currentLab(deps.db, deps.labs, labId);
+    const lab = await currentLab(deps.db, deps.labs, labId);
     if (!lab) throw new HttpProblem(404, 'Unknown lab', `no lab "${labId}"; GET /v1/labs lists them`, [{ field: 'lab', message: `unknown lab "${labId}"` }]);
     const grader = deps.graders[lab.definition.kind];
     if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);

@@ -32,7 +32,7 @@ export async function applyStage(spec: Pick<ApplySpec, 'stage' | 'fixture'>, ctx
     const fixture = ctx.definition.kubernetes.fixtures.find((f) => f.id === spec.fixture);
     if (!fixture) throw new InfrastructureError(`no fixture ${spec.fixture} in lab ${ctx.definition.id}`, false);
     const applied: KubernetesObject[] = [];
-    for (const { object } of fixtureOrFail(ctx.lab.dir, fixture.file, ctx.namespace, ctx.attempt.courseNamespaces)) {
+    for (const { object } of fixtureOrFail(ctx.lab, fixture.file, ctx.namespace, ctx.attempt.courseNamespaces)) {
       try {
         applied.push(await ctx.client.apply(object, { fieldManager: 'kadai-fixture', force: true, signal: ctx.signal }));
       } catch (err) {

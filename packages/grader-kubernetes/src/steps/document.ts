@@ -32,12 +32,12 @@ function select(ctx: KubeCheckContext, spec: DocumentSpec): Record<string, unkno
   return (ctx.documents.get(spec.file) ?? []).find((d) => (spec.kind === undefined || d.kind === spec.kind) && (spec.name === undefined || metadataName(d) === spec.name));
 }
 
-/** The lab's schema at grading time: a broken one is the lab's fault (`kadai labs validate` names it), never the student's. */
+/** The lab's schema at grading time, from the lab version graded with: a broken one is the lab's fault (`kadai labs validate` names it), never the student's. */
 function schemaOrFail(ctx: KubeCheckContext, file: string): ValidateFunction {
   try {
-    return loadSchema(ctx.lab.dir, file);
+    return loadSchema(ctx.lab.files, file);
   } catch (err) {
-    throw new InfrastructureError(`schema ${file} of ${ctx.definition.id} cannot be used: ${(err as Error).message}`, false, { cause: err });
+    throw new InfrastructureError(`schema ${file} of ${ctx.definition.id} version ${ctx.lab.version} cannot be used: ${(err as Error).message}`, false, { cause: err });
   }
 }
 
