@@ -38,9 +38,10 @@ RUN npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 FROM ${NODE_IMAGE} AS runtime
-# npm is not needed to run kadai; iptables is, by a Docker-lab worker (its sandbox's host isolation)
+# npm is not needed to run kadai; iptables and btrfs-progs are, by a Docker-lab worker (its
+# sandbox's host isolation; the engine's quota mode and named volumes' quotas, packages/grader-docker disk.ts)
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/bin/npm /usr/local/bin/npx \
- && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends iptables >/dev/null \
+ && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends iptables btrfs-progs >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=tools /kadai-parsers /buildctl /usr/local/bin/

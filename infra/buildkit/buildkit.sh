@@ -9,7 +9,7 @@ BUILDKIT_RELEASE="$BUILDKIT_VERSION-kadai.2"
 BUILDKIT_CACHE="${KADAI_CACHE_DIR:-/var/cache/kadai}/buildkit-$BUILDKIT_RELEASE"
 BUILDKITD="$BUILDKIT_CACHE/bin/buildkitd"
 BUILDCTL="$BUILDKIT_CACHE/bin/buildctl"
-BUILDKIT_STATE="${KADAI_STATE_DIR:-/var/lib/kadai}/buildkit"        # root: snapshots, cache, CNI leases
+BUILDKIT_STATE="${KADAI_BUILDKIT_STATE:-${KADAI_STATE_DIR:-/var/lib/kadai}/buildkit}"  # root: snapshots, cache, CNI leases
 BUILDKIT_RUN="/run/kadai/buildkit"
 BUILDKIT_SOCKET="$BUILDKIT_RUN/buildkitd.sock"
 BUILDKIT_ADDRESS="unix://$BUILDKIT_SOCKET"
@@ -22,6 +22,7 @@ BUILDKIT_LOG="${KADAI_LOG_DIR:-/var/log/kadai}/buildkitd.log"
 BUILD_BRIDGE=kd-builds
 BUILD_SUBNET="${KADAI_BUILD_SUBNET:-10.203.0.0/24}"
 BUILD_PREFIX="${BUILD_SUBNET%.*/*}"
-REGISTRY_ADDR="127.0.0.1:${KADAI_REGISTRY_PORT:-5000}"
+# the registry builds pull from and push to (docker-compose.yaml's buildkitd names its registry service)
+REGISTRY_ADDR="${KADAI_BUILDKIT_REGISTRY:-127.0.0.1:${KADAI_REGISTRY_PORT:-5000}}"
 # Build steps' cgroups go under this parent by default (the grader passes a per-attempt one).
 BUILDKIT_CGROUP_PARENT=/kadai-build
