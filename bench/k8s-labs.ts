@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, startStack, type Stack } from '../test/support/stack';
 import { labsFolder, WORKER_KUBECONFIG } from '../test/kubernetes/cluster';
 import { UNLIMITED_RATES } from './lib/unlimited';
@@ -93,7 +94,9 @@ function handScript(lab: Lab, solutionDir: string): { script: string; mode: 'che
   // the course's other namespaces (team1): one more per run, named into the manifests as kadai maps them
   for (const name of def.kubernetes.namespaces) lines.push(`k create namespace $NS-${name} >/dev/null && k label namespace $NS-${name} kadai-bench=k8s-labs >/dev/null || exit 1`);
   lines.push(`ALL="${['$NS', ...def.kubernetes.namespaces.map((n) => `$NS-${n}`)].join(' ')}"`);
-  if (def.kubernetes.namespaces.length) lines.push(`trap 'k delete namespace $ALL --wait=false >/dev/null 2>&1; rm -f $CFG' EXIT`);
+  // a PersistentVolume is cluster-wide: it outlives the namespace (Released, it would keep the next run's claim Pending)
+  const volumes = def.kubernetes.stages.flatMap((stage) => stage.files).flatMap((file) => parseAllDocuments(readFileSync(path.join(solutionDir, file), 'utf8')).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)).filter((o) => o?.kind === 'PersistentVolume' && o.metadata?.name).map((o) => o!.metadata!.name!);
+  if (def.kubernetes.namespaces.length || volumes.length) lines.push(`trap 'k delete namespace $ALL --wait=false >/dev/null 2>&1;${volumes.length ? ` k delete persistentvolume ${volumes.join(' ')} --timeout=30s >/dev/null 2>&1;` : ''} rm -f $CFG' EXIT`);
   const mapNamespaces = def.kubernetes.namespaces.map((name) => ` | sed -E "s/^(\\s*(name|namespace): )${name}\\s*$/\\1$NS-${name}/"`).join('');
   // a stage the lab expects the API server to refuse (quota, LimitRange) is refused here too
   const refused = new Set(checks.filter((c) => c.type === 'apply' && (c as { expect?: string }).expect === 'refused').map((c) => c.stage));
