@@ -16,7 +16,7 @@ import { registryImageProblem, registryProblem } from './images';
 import { gatewayOf } from './isolation';
 import type { ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
-import { markOverDiskLimit, runCacheKey, runCacheSalt } from './run-cache';
+import { markRebuildWhole, runCacheKey, runCacheSalt } from './run-cache';
 
 const BUILD_LOG_LIMIT = 256 * 1024;
 /** Below this much free space on the engine's disk after a failed build, the failure is kadai's disk, not the build. */
@@ -73,6 +73,7 @@ export class Builder {
   async build(request: BuildRequest): Promise<BuildOutcome> {
     const started = Date.now();
     const dir = await writeContext(request.build.context, request.files);
+    let rebuildWhole: string | undefined;
     try {
       if (dir.count === 0) return { ok: false, log: '', error: `the build context ${request.build.context} has no files`, durationMs: 0 };
       const problem = await this.imagesProblem(request);
@@ -85,6 +86,9 @@ export class Builder {
       // whose cached RUN steps this build may use: only its own input's (run-cache.ts)
       const runCache = runCacheKey(request, this.options);
       const salt = await runCacheSalt(runCache, this.options);
+      // a build that did not end well (a limit, a step's error, the time, kadai's failure) may have
+      // left some steps cached unmeasured as a whole: its input's next build runs every step again
+      rebuildWhole = runCache;
       // the build phase's budget: it ends the build when the attempt's build time is used up
       const budget = request.signal;
       const onLog = (text: string) => (log = keepTail(log + text, BUILD_LOG_LIMIT));
@@ -103,15 +107,15 @@ export class Builder {
       if (!overrun) {
         const bases = request.facts ? externalImages(request.facts).map((i) => i.ref) : [];
         const hit = await this.limits.verdict(error, log, () => builtImage(this.docker, request.tag, bases, this.options.imageRegistry, budget));
-        if (hit) {
-          ({ limit, error } = hit);
-          // its next builds run and measure every step again (run-cache.ts)
-          if (limit === 'disk') await markOverDiskLimit(runCache, this.options);
-        } else if (error) await this.blameKadai(started, mirrorBuild);
+        if (hit) ({ limit, error } = hit);
+        else if (error) await this.blameKadai(started, mirrorBuild);
       }
       if (error) log = keepTail(`${log}\n${error}`, BUILD_LOG_LIMIT);
+      else rebuildWhole = undefined;
       return { ok: !error, log, ...(error ? { error } : {}), ...(limit ? { limit } : {}), ...(overrun ? { overrun } : {}), durationMs: Date.now() - started };
     } finally {
+      // a marker that cannot be written (a full disk) leaves the verdict as it is
+      if (rebuildWhole) await markRebuildWhole(rebuildWhole, this.options).catch(() => undefined);
       await dir.remove();
     }
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DOCKER_OPTIONS } from './options';
-import { markOverDiskLimit, runCacheKey, runCacheSalt } from './run-cache';
+import { markRebuildWhole, runCacheKey, runCacheSalt } from './run-cache';
 
 describe("whose cache a build's RUN steps may come from", () => {
   let stateDir: string;
@@ -24,10 +24,10 @@ describe("whose cache a build's RUN steps may come from", () => {
     expect(runCacheKey({ build, files: files('a') }, { ...options(), diskBytes: 1 })).not.toBe(key);
   });
 
-  it("is the input's own until it went over the disk limit, then a new one every build", async () => {
+  it("is the input's own until a build of it did not end well, then a new one every build", async () => {
     const key = runCacheKey({ build, files: files('over') }, options());
     expect(await runCacheSalt(key, options())).toBe(key);
-    await markOverDiskLimit(key, options());
+    await markRebuildWhole(key, options());
     const [a, b] = [await runCacheSalt(key, options()), await runCacheSalt(key, options())];
     expect(a).not.toBe(key);
     expect(b).not.toBe(a);

@@ -11,9 +11,11 @@ import type { DockerGraderOptions } from './options';
  * submission's files, the build's settings, the disk limit): a name derived from them goes into
  * every RUN step's extra hosts (`add-hosts`, whose names are part of BuildKit's cache key, their
  * addresses not). The first build of an input runs and measures all of its steps; a later build
- * of it reuses only steps of that input, which together stayed under the limit — unless the input
- * went over it once: then it is built with a name of its own (nothing from the cache) and measured
- * whole again. Either way the same submission gets the same disk verdict, cached or not.
+ * of it reuses only steps of that input, which together stayed under the limit — unless a build of
+ * the input did not end well (a limit, a failing step, the time limit, kadai's failure: steps that
+ * finished before it may be cached without the whole having been measured): then it is built with
+ * a name of its own (nothing from the cache) and measured whole again. So a build that passes has
+ * had all of its steps measured together, in this build or in the one whose cache it reuses.
  * (FROM images, COPY and ADD are cached for everyone; cache mounts are per attempt anyway.)
  */
 export function runCacheKey(request: Pick<BuildRequest, 'build' | 'files'>, o: DockerGraderOptions): string {
@@ -23,21 +25,21 @@ export function runCacheKey(request: Pick<BuildRequest, 'build' | 'files'>, o: D
 }
 
 // beside buildkitd's store, as long-lived as its cache
-const overLimitDir = (o: DockerGraderOptions) => path.join(o.buildkit.stateDir, 'kadai-over-disk-limit');
+const rebuildDir = (o: DockerGraderOptions) => path.join(o.buildkit.stateDir, 'kadai-rebuild-whole');
 
-/** The name that keys this build's RUN steps in BuildKit's cache: the input's, or a new one when the input went over the disk limit before. */
+/** The name that keys this build's RUN steps in BuildKit's cache: the input's, or a new one when a build of the input did not end well before. */
 export async function runCacheSalt(key: string, o: DockerGraderOptions): Promise<string> {
-  const over = await access(path.join(overLimitDir(o), key)).then(
+  const over = await access(path.join(rebuildDir(o), key)).then(
     () => true,
     () => false,
   );
   return over ? `${key.slice(0, 16)}${randomBytes(8).toString('hex')}` : key;
 }
 
-/** Remembers that a build of this input went over the disk limit: its later builds run every step again. */
-export async function markOverDiskLimit(key: string, o: DockerGraderOptions): Promise<void> {
-  await mkdir(overLimitDir(o), { recursive: true });
-  await writeFile(path.join(overLimitDir(o), key), `${new Date().toISOString()}\n`);
+/** Remembers that a build of this input did not end well: its later builds run every step again. */
+export async function markRebuildWhole(key: string, o: DockerGraderOptions): Promise<void> {
+  await mkdir(rebuildDir(o), { recursive: true });
+  await writeFile(path.join(rebuildDir(o), key), `${new Date().toISOString()}\n`);
 }
 
 /** The extra host that carries the salt into every RUN step's cache key. */
