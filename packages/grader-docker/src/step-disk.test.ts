@@ -31,9 +31,14 @@ describe("a build step's writable directories in buildkitd's store", () => {
     const other = `60 21 0:90 / ${STORE}/root/runc-overlayfs/executor/abc/rootfs rw - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/77/fs,workdir=${SNAPSHOTS}/77/work`;
     expect(writableStoreDirs(`${HOST}\n${other}`, HOST, STORE)).toEqual([]);
   });
+  it("are none while runc's init still sees buildkitd's own overlay root (buildkitd in a container on overlay2)", () => {
+    const inContainer = '1 0 0:50 / / rw - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/A,upperdir=/var/lib/docker/overlay2/b1/diff,workdir=/var/lib/docker/overlay2/b1/work';
+    const other = `60 1 0:90 / ${STORE}/root/runc-overlayfs/executor/abc/rootfs rw - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/77/fs,workdir=${SNAPSHOTS}/77/work`;
+    expect(writableStoreDirs(`${inContainer}\n${other}`, inContainer, STORE)).toEqual([]);
+  });
   it("find a bind mount's source through the host's mount of the same device", () => {
-    const step = ['0 0 0:160 / / rw - overlay overlay rw,upperdir=/elsewhere/fs,workdir=/elsewhere/work', '1 0 254:16 /lib/kadai/buildkit/root/x/fs /cache rw - ext4 /dev/vdb rw'].join('\n');
-    expect(writableStoreDirs(step, HOST, '/srv/lib/kadai/buildkit')).toEqual(['/srv/lib/kadai/buildkit/root/x/fs']);
+    const step = ['0 0 0:160 / / rw - overlay overlay rw,upperdir=/srv/lib/kadai/buildkit/root/y/fs,workdir=/srv/lib/kadai/buildkit/root/y/work', '1 0 254:16 /lib/kadai/buildkit/root/x/fs /cache rw - ext4 /dev/vdb rw'].join('\n');
+    expect(writableStoreDirs(step, HOST, '/srv/lib/kadai/buildkit')).toEqual(['/srv/lib/kadai/buildkit/root/y/fs', '/srv/lib/kadai/buildkit/root/x/fs']);
   });
   it('read escaped characters back', () => {
     expect(writableStoreDirs('1 0 0:1 / / rw - overlay overlay rw,upperdir=/s\\040t/a\\040b/fs,workdir=/w', HOST, '/s t')).toEqual(['/s t/a b/fs']);

@@ -42,10 +42,12 @@ const upperDirOf = (mount: MountLine) => {
  */
 export function writableStoreDirs(stepMountinfo: string, hostMountinfo: string, storeDir: string): string[] {
   const mounts = mountLines(stepMountinfo);
-  // before runc's init has entered the step's root it still sees the host's mounts, other builds' steps among them
-  if (!mounts.some((m) => m.mountPoint === '/' && m.fstype === 'overlay')) return [];
-  const host = mountLines(hostMountinfo);
   const store = `${storeDir.replace(/\/$/, '')}/`;
+  // before runc's init has entered the step's root it still sees buildkitd's mounts, other builds'
+  // steps among them; the step's own root is an overlay whose upperdir is in the store (buildkitd's
+  // own root may be an overlay too, when it runs in a container on overlay2)
+  if (!mounts.some((m) => m.mountPoint === '/' && m.fstype === 'overlay' && upperDirOf(m)?.startsWith(store))) return [];
+  const host = mountLines(hostMountinfo);
   const dirs = new Set<string>();
   for (const mount of mounts) {
     if (!mount.writable) continue;
