@@ -63,6 +63,8 @@ describe('a host with IPv6 off needs no ip6tables pair', () => {
   it('on: disable_ipv6 = 0, or 1 only for the interfaces there now (a new bridge would have IPv6)', async () => {
     expect(await ipv6Disabled(proc('0', '0'))).toBe(false);
     expect(await ipv6Disabled(proc('1', '0'))).toBe(false);
+    // IPv6 in the kernel but its settings unreadable: on (the rules are required)
+    expect(await ipv6Disabled(mkdtempSync(path.join(dir, 'unreadable-')))).toBe(false);
     expect((await hostIsolationChains(proc('0', '0'))).map((c) => c.bin)).toEqual(['iptables', 'ip6tables']);
   });
 });

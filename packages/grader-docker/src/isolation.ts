@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { statusOf } from './engine';
 import { ensureChains, mirrorAccept, type ChainRules } from './firewall-chain';
@@ -36,9 +36,16 @@ const IPV6_PROC = '/proc/sys/net/ipv6';
  * not isolated.
  */
 export async function ipv6Disabled(procDir = IPV6_PROC): Promise<boolean> {
+  // only a kernel without IPv6 (no /proc/sys/net/ipv6 at all) counts as off when unread: any other
+  // failure to read the settings counts as on, so the rules are required (failing closed)
+  const noIpv6 = await access(procDir).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+  );
+  if (noIpv6) return true;
   const read = (conf: string) => readFile(`${procDir}/conf/${conf}/disable_ipv6`, 'utf8').then((v) => v.trim(), () => undefined);
   const [all, later] = await Promise.all([read('all'), read('default')]);
-  return all === undefined || (all === '1' && later === '1');
+  return all === '1' && later === '1';
 }
 
 /** The INPUT chains the rules go in: every address family a container could reach the host over. */
