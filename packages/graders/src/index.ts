@@ -29,12 +29,26 @@ export interface WorkerHousekeeping extends Omit<HousekeepingContext, 'reaped'> 
   reaped(kind: LabKind, resource: string, count: number): void;
 }
 
+/** How long one housekeeping pass may take before the next is scheduled anyway (a call hung on a wedged engine or cluster). */
+const passLimitMs = (intervalMs: number) => Math.max(10 * intervalMs, 5 * 60_000);
+
+/** The pass, or a failure once it has run `limitMs` (it is left to end on its own). */
+function bounded(pass: Promise<void>, limitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the pass did not end within ${limitMs / 1000} s; the next one starts anyway`)), limitMs);
+    timer.unref();
+  });
+  return Promise.race([pass, limit]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Runs each grader's start-up hook, then its housekeeping (e.g. the Docker reaper) every interval.
  * Failures are logged: the engine or cluster being down at that moment is not fatal to the worker.
  * A pass starts an interval after the previous one ended, never beside it: on a loaded engine a
  * reaper pass (listing every image) outlasted a 2 s interval, and the passes piled up into a storm
- * of `GET /images/json` calls. Returns what stops the housekeeping.
+ * of `GET /images/json` calls. A pass that hangs is given up on after `passLimitMs`, so
+ * housekeeping goes on. Returns what stops the housekeeping.
  */
 export function startGraders(graders: Graders, ctx: WorkerHousekeeping): () => void {
   const timers = new Map<LabKind, NodeJS.Timeout>();
@@ -48,7 +62,7 @@ export function startGraders(graders: Graders, ctx: WorkerHousekeeping): () => v
     if (!housekeeping) continue;
     const next = () => {
       if (stopped) return;
-      const timer = setTimeout(() => void settle('housekeeping', housekeeping.run(kindCtx)).then(next), housekeeping.intervalMs);
+      const timer = setTimeout(() => void settle('housekeeping', bounded(housekeeping.run(kindCtx), passLimitMs(housekeeping.intervalMs))).then(next), housekeeping.intervalMs);
       timer.unref();
       timers.set(grader.kind, timer);
     };
