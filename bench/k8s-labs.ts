@@ -249,6 +249,8 @@ async function main(): Promise<void> {
         } catch (err) {
           scriptFailures.push((err as Error).message.slice(0, 300));
         }
+        // untimed: the run's namespace gone before the next run (a fixed nodePort, 30080, is free again only then)
+        spawnSync(KUBECTL, ['--kubeconfig', ADMIN_KUBECONFIG, 'wait', '--for=delete', 'namespace', '-l', 'kadai-bench=k8s-labs', '--timeout=120s'], { stdio: 'ignore' });
         console.error(`${id} run ${i + 1}: kadai ${graded.ms} ms${graded.full ? '' : ` (not full marks: ${graded.state} ${graded.failed.join(' ')})`}, kubectl ${scriptFailures.length ? scriptFailures.at(-1) : Math.round(intrinsic.at(-1)!)} ms`);
       }
       const sortedKadai = [...kadai].sort((a, b) => a - b);
