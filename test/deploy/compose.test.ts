@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, REPO_ROOT, solutionAnswers } from '../support/stack';
+import { filesOf, submitAndWait, type Call } from './submit';
 
 /**
  * docker-compose.yaml started and graded through, as a user whose Docker can pull images would run
@@ -40,30 +41,17 @@ const projectLeftovers = async () =>
   (await Promise.all(['ps -a', 'volume ls', 'network ls'].map(async (list) => (await docker(...list.split(' '), '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`)).stdout.trim())))
     .filter(Boolean);
 
-async function api(method: string, urlPath: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
+/** A request to the Compose file's api as student1. */
+const asStudent: Call = async (method, urlPath, body) => {
   const response = await fetch(`http://127.0.0.1:${apiPort}${urlPath}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${tokens.student1 ?? ''}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
-  return { status: response.status, ...((await response.json()) as Record<string, unknown>) };
-}
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+};
 
-async function submitAndWait(body: unknown, timeoutMs: number): Promise<Record<string, unknown>> {
-  const token = tokens.student1 ?? '';
-  const accepted = await api('POST', '/v1/submissions', token, body);
-  expect(accepted.status).toBe(202);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await api('GET', `/v1/submissions/${String(accepted.id)}`, token);
-    if (['graded', 'error', 'rejected'].includes(String(view.state))) return view;
-    if (Date.now() > deadline) throw new Error(`submission ${String(accepted.id)} still ${String(view.state)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-const filesOf = (dir: string) => Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
 const failedChecks = (view: Record<string, unknown>) => (view.checks as { checkId: string; status?: string }[]).filter((c) => c.status !== 'pass');
 
 beforeAll(async () => {
@@ -126,13 +114,13 @@ test('the api runs kadai\'s production image as uid 1000: compiled JavaScript, n
 });
 
 test('a quiz is graded through the api, in full', async () => {
-  const view = await submitAndWait({ lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') }, 120_000);
+  const view = await submitAndWait(asStudent, { lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') }, 120_000);
   expect(view).toMatchObject({ state: 'graded' });
   expect(view.score).toBe(view.maxScore);
 });
 
 test('a Docker lab is graded on the Compose file\'s own engine, every check passing', async () => {
-  const view = await submitAndWait({ lab: 'docker-run-nginx', files: filesOf(path.join(REPO_ROOT, 'labs/docker-run-nginx/solution')) }, 300_000);
+  const view = await submitAndWait(asStudent, { lab: 'docker-run-nginx', files: filesOf(path.join(REPO_ROOT, 'labs/docker-run-nginx/solution')) }, 300_000);
   expect({ state: view.state, failed: failedChecks(view) }).toEqual({ state: 'graded', failed: [] });
   expect(view.score).toBe(view.maxScore);
   // the student's image came from the project's registry into the nested engine, not kadai's own
@@ -145,7 +133,7 @@ test('a Docker lab is graded on the Compose file\'s own engine, every check pass
 }, 360_000);
 
 test('a Kubernetes lab is graded on the local cluster by the kubernetes profile\'s worker, every check passing', async () => {
-  const view = await submitAndWait({ lab: 'k8s-configmap', files: filesOf(path.join(REPO_ROOT, 'labs/k8s-configmap/solution')) }, 300_000);
+  const view = await submitAndWait(asStudent, { lab: 'k8s-configmap', files: filesOf(path.join(REPO_ROOT, 'labs/k8s-configmap/solution')) }, 300_000);
   expect({ state: view.state, failed: failedChecks(view) }).toEqual({ state: 'graded', failed: [] });
   expect(view.score).toBe(view.maxScore);
 }, 360_000);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { request as tlsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { createTestDatabase, deleteKeys, dropTestDatabase, freePort, REPO_ROOT, solutionAnswers } from '../support/stack';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { filesOf, submitAndWait } from './submit';
 
 /**
  * kadai as an operator deploys it: the production image (infra/deploy/image, pushed into kadai's
@@ -66,23 +67,6 @@ function viaIngress(method: string, urlPath: string, token?: string, body?: unkn
     req.on('error', reject);
     req.end(payload);
   });
-}
-
-async function submitAndWait(token: string, body: unknown, timeoutMs: number): Promise<Record<string, unknown>> {
-  const accepted = await viaIngress('POST', '/v1/submissions', token, body);
-  expect(accepted.status).toBe(202);
-  const id = String(accepted.json.id);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await viaIngress('GET', `/v1/submissions/${id}`, token);
-    if (['graded', 'error', 'rejected'].includes(String(json.state))) return json;
-    if (Date.now() > deadline) throw new Error(`submission ${id} still ${String(json.state)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-function filesOf(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
 }
 
 beforeAll(async () => {
@@ -207,13 +191,13 @@ describe('installed on the local cluster', () => {
   });
 
   test('a quiz is graded end to end through the Ingress, in full', async () => {
-    const view = await submitAndWait(tokens.student1 ?? '', { lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') }, 120_000);
+    const view = await submitAndWait((method, urlPath, body) => viaIngress(method, urlPath, tokens.student1, body), { lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') }, 120_000);
     expect(view).toMatchObject({ state: 'graded' });
     expect(view.score).toBe(view.maxScore);
   });
 
   test('a Kubernetes lab is graded on a grading cluster chosen by free capacity, every check passing', async () => {
-    const view = await submitAndWait(tokens.student1 ?? '', { lab: 'k8s-configmap', files: filesOf(path.join(REPO_ROOT, 'labs/k8s-configmap/solution')) }, 240_000);
+    const view = await submitAndWait((method, urlPath, body) => viaIngress(method, urlPath, tokens.student1, body), { lab: 'k8s-configmap', files: filesOf(path.join(REPO_ROOT, 'labs/k8s-configmap/solution')) }, 240_000);
     const checks = view.checks as { checkId: string; status?: string }[];
     expect({ state: view.state, failed: checks.filter((c) => c.status !== 'pass') }).toEqual({ state: 'graded', failed: [] });
     expect(view.score).toBe(view.maxScore);
