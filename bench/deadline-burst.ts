@@ -8,6 +8,7 @@
  * derives a capacity table (bench/README.md explains the model).
  *
  *   npx tsx bench/deadline-burst.ts [workers] [docker slots per worker] [kubernetes slots per worker]
+ *   npx tsx bench/deadline-burst.ts --capacity   re-derives the table from the committed result's figures
  */
 import { KadaiClient } from '@kadai/client';
 import { judge } from '@kadai/selftest';
@@ -16,9 +17,12 @@ import { handIn, knownCases, seededRandom, shuffle, type Accepted, type KnownCas
 import { startStack } from '../test/support/stack';
 import { peakMemory, processTree, treesOfPidfiles } from './lib/memory';
 import { percentile, writeResult } from './lib/result';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { capacityTable, type Kind } from './lib/capacity';
 
-const [workers = 2, dockerSlots = 2, kubernetesSlots = 3] = process.argv.slice(2).map(Number);
+const capacityOnly = process.argv[2] === '--capacity';
+const [workers = 2, dockerSlots = 2, kubernetesSlots = 3] = capacityOnly ? [] : process.argv.slice(2).map(Number);
 const MIX: Record<LabKind, number> = { quiz: 200, docker: 70, kubernetes: 30 };
 const QUIZZES = Array.from({ length: 10 }, (_, i) => `quiz-ch${String(i + 1).padStart(2, '0')}`);
 const DOCKER_LABS = ['docker-run-nginx', 'docker-ubuntu-nginx', 'docker-python-app', 'docker-multistage-go', 'docker-compose-counter', 'docker-compose-depends'];
@@ -132,7 +136,7 @@ async function main() {
       infrastructureErrors: rows.filter((r) => r.state === 'error').length,
       verdictMismatches: mismatches,
       perKind,
-      capacity: capacityTable(gradingSeconds, burst.length / (allDoneMs / 60_000)),
+      capacity: capacity(gradingSeconds, burst.length / (allDoneMs / 60_000), { quiz: 8, docker: dockerSlots, kubernetes: kubernetesSlots }),
       peakRssMiB: { ...peaks, note: 'kadai = api + workers + their reference-parsers helpers; engine (dockerd + its containerd + the attempts’ shims are not children) and buildkitd; cluster = every process infra/cluster started (shared with the other sessions’ tests)' },
     });
   } finally {
@@ -142,31 +146,28 @@ async function main() {
 
 /**
  * Sizing for a course's deadline hour (bench/README.md, "Capacity model"): each of N students hands
- * in SUBMISSIONS_PER_STUDENT times in the hour in this burst's mix, half of it in the last
- * PEAK_MINUTES. Grading slots per kind by Little's law (arrival rate × mean grading time) at
- * UTILISATION, so that the queue stays short and latency near the grading time itself; cores by
- * scaling this machine's measured throughput of the mix (2 cores graded `perMinuteOn2Cores`).
+ * in 3 times in the hour in this burst's mix, half of it in the last 10 minutes; per kind, the
+ * fewest grading slots whose p95 wait in the queue is within the operator's target.
  */
-const SUBMISSIONS_PER_STUDENT = 3;
-const PEAK_MINUTES = 10;
-const UTILISATION = 0.7;
-function capacityTable(gradingSeconds: Record<LabKind, number>, perMinuteOn2Cores: number) {
-  const share: Record<LabKind, number> = { quiz: MIX.quiz / 300, docker: MIX.docker / 300, kubernetes: MIX.kubernetes / 300 };
-  const rows = [100, 300, 1000, 3000].map((students) => {
-    const peakPerMinute = (students * SUBMISSIONS_PER_STUDENT * 0.5) / PEAK_MINUTES;
-    const slots = Object.fromEntries((Object.keys(share) as LabKind[]).map((k) => [k, Math.max(1, Math.ceil((peakPerMinute / 60) * share[k] * gradingSeconds[k] / UTILISATION))])) as Record<LabKind, number>;
-    return {
-      students,
-      peakSubmissionsPerMinute: Math.round(peakPerMinute),
-      slots,
-      workers: Math.max(1, Math.ceil(slots.docker / dockerSlots), Math.ceil(slots.kubernetes / kubernetesSlots), Math.ceil(slots.quiz / 8)),
-      cores: Math.max(2, Math.ceil((2 * peakPerMinute) / perMinuteOn2Cores / UTILISATION)),
-    };
-  });
-  return { model: { submissionsPerStudent: SUBMISSIONS_PER_STUDENT, halfOfTheHourInLastMinutes: PEAK_MINUTES, utilisation: UTILISATION, gradingMeanSeconds: gradingSeconds, perMinuteOn2Cores: Math.round(perMinuteOn2Cores * 10) / 10, slotsPerWorker: { quiz: 8, docker: dockerSlots, kubernetes: kubernetesSlots } }, rows };
+const TARGET_WAIT_P95_SECONDS: Record<Kind, number> = { quiz: 5, docker: 60, kubernetes: 60 };
+function capacity(gradingMeanSeconds: Record<Kind, number>, perMinuteOn2Cores: number, slotsPerWorker: Record<Kind, number>) {
+  const share = { quiz: MIX.quiz / 300, docker: MIX.docker / 300, kubernetes: MIX.kubernetes / 300 };
+  return capacityTable({ share, gradingMeanSeconds, targetWaitP95Seconds: TARGET_WAIT_P95_SECONDS, slotsPerWorker, perMinuteOn2Cores, submissionsPerStudent: 3, peakMinutes: 10 });
 }
 
-main().then(
+/** The committed result's capacity table, re-derived from its own measured figures (no new burst). */
+function recomputeCapacity() {
+  const file = path.join(__dirname, 'results', 'deadline-burst.json');
+  const result = JSON.parse(readFileSync(file, 'utf8'));
+  const kinds = Object.keys(MIX) as Kind[];
+  const grading = Object.fromEntries(kinds.map((k) => [k, result.perKind[k].gradingMeanMs / 1000])) as Record<Kind, number>;
+  const slotsPerWorker = result.capacity.model.slotsPerWorker as Record<Kind, number>;
+  result.capacity = capacity(grading, result.capacity.model.perMinuteOn2Cores, slotsPerWorker);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result.capacity, null, 2));
+}
+
+(capacityOnly ? Promise.resolve(recomputeCapacity()) : main()).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);
