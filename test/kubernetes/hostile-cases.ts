@@ -141,6 +141,37 @@ export const REJECTED: RejectedCase[] = [
     status: 422,
     issues: [/^manifest\.yaml:5:\d+: document 1, Pod\/p: .*privileged.*\(spec\.containers\[0\]\.securityContext\.privileged\)$/],
   },
+  // issue 10's additions (chapters 6–8: scheduling, HPA, DaemonSet, StatefulSet)
+  {
+    name: 'a Pod tolerating every taint',
+    manifest: pod(`  tolerations: [{operator: Exists}]\n${container}`),
+    status: 422,
+    issues: [/^manifest\.yaml:7:\d+: document 1, Pod\/p: a toleration without a key tolerates every taint of every node.*\(spec\.tolerations\[0\]\)$/],
+  },
+  {
+    name: 'a nodeSelector aimed at the control plane',
+    manifest: pod(`  nodeSelector:\n    node-role.kubernetes.io/control-plane: ""\n${container}`),
+    status: 422,
+    issues: [/^manifest\.yaml:8:\d+: document 1, Pod\/p: node-role\.kubernetes\.io\/control-plane: Pods may not ask for the cluster's control plane.*\(spec\.nodeSelector\.node-role\.kubernetes\.io\/control-plane\)$/],
+  },
+  {
+    name: 'a DaemonSet asking for host ports',
+    manifest: `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ds\nspec:\n  selector: {matchLabels: {app: hostile}}\n  template:\n    metadata: {labels: {app: hostile}}\n    spec:\n${container.replace(/^ {2}/gm, '      ')}          ports: [{containerPort: 80, hostPort: 80}]\n`,
+    status: 422,
+    issues: [/^manifest\.yaml:14:\d+: document 1, DaemonSet\/ds: hostPort is not allowed.*\(spec\.template\.spec\.containers\[0\]\.ports\[0\]\.hostPort\)$/],
+  },
+  {
+    name: 'an HPA with maxReplicas 10,000',
+    manifest: `apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: h\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 1\n  maxReplicas: 10000\n`,
+    status: 422,
+    issues: [/^manifest\.yaml:8:\d+: document 1, HorizontalPodAutoscaler\/h: 10000 replicas are more than this lab allows \(5\) \(spec\.maxReplicas\)$/],
+  },
+  {
+    name: 'a StatefulSet with a 1 TiB volumeClaimTemplate',
+    manifest: `apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  replicas: 1\n  selector: {matchLabels: {app: hostile}}\n  template:\n    metadata: {labels: {app: hostile}}\n    spec:\n${container.replace(/^ {2}/gm, '      ')}  volumeClaimTemplates:\n    - metadata: {name: data}\n      spec:\n        accessModes: [ReadWriteOnce]\n        resources: {requests: {storage: 1Ti}}\n`,
+    status: 422,
+    issues: [/^manifest\.yaml:20:\d+: document 1, StatefulSet\/db: .*storage.*quota \(1Gi\).*\(spec\.volumeClaimTemplates\[0\]\.spec\.resources\.requests\.storage\)$/],
+  },
   {
     name: 'a Service with externalIPs',
     manifest: `apiVersion: v1\nkind: Service\nmetadata:\n  name: mitm\nspec:\n  selector: {app: hostile}\n  ports: [{port: 80}]\n  externalIPs: [10.96.0.1]\n`,
