@@ -52,6 +52,25 @@ it('fails a Deployment whose image cannot be pulled at once, not after the 60 s 
   await noNamespaceLeft(accepted.id);
 });
 
+it('fails a Deployment whose Pods Pod Security forbids at once, not after the 60 s wait, with the API server\'s reason', async () => {
+  // vetting leaves seccomp alone and the dry run of a Deployment only warns: the ReplicaSet's Pods are
+  // refused for good by the namespace's baseline Pod Security (Forbidden: the check stops at once)
+  const unconfined = solutionDeployment().replace('          ports: [{ containerPort: 80 }]\n', '          ports: [{ containerPort: 80 }]\n          securityContext: { seccompProfile: { type: Unconfined } }\n');
+  expect(unconfined).toContain('Unconfined');
+  const client = stack.client('student2');
+  const started = Date.now();
+  const accepted = await client.submitJson({ lab: 'k8s-test-web', files: web({ 'deployment.yaml': unconfined }) });
+  const view = await client.waitForResult(accepted.id, 240_000);
+  expect(view.state).toBe('graded');
+  const available = view.checks.find((c) => c.checkId === 'available');
+  expect(available?.status).toBe('fail');
+  expect(available?.message?.en).toMatch(/The API server refuses to create the Pods of (Deployment|ReplicaSet)\/web\S* \(pods "web-\S+" is forbidden: violates PodSecurity "baseline:latest": seccompProfile/);
+  expect(available?.message?.ja).toContain('作成を拒否されています');
+  expect(view.checks.filter((c) => c.status === 'skipped').map((c) => c.checkId)).toEqual(['scaled', 'three-ready']);
+  expect(Date.now() - started).toBeLessThan(55_000);
+  await noNamespaceLeft(accepted.id);
+});
+
 it('fails a JMESPath query that meets a missing field, saying what it queried and found — graded, not an error', async () => {
   const client = stack.client('student2');
   const accepted = await client.submitJson({ lab: 'k8s-test-web', files: web({ 'deployment.yaml': solutionDeployment().replace('          ports: [{ containerPort: 80 }]\n', '') }) });

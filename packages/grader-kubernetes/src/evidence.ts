@@ -3,6 +3,7 @@ import { lastLines, text } from '@kadai/checks';
 import type { Localized } from '@kadai/catalog';
 import { isNotFound, QUOTA_NAME, type ObjectClient } from '@kadai/k8s-sandbox';
 import { describeObject, nameOf, readError, type ResourceLookup } from './resources';
+import { refusedCreation } from './refusals';
 import { largestAllocatable, podRequest, unschedulableCause } from './starvation';
 
 /** How much evidence one failed check carries about the cluster (the whole evidence is capped again when stored). */
@@ -91,22 +92,38 @@ export class Evidence {
    * is already being deleted.
    */
   async livePodsOf(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<KubernetesObject[]> {
+    return (await this.live(objects, signal)).pods;
+  }
+
+  /**
+   * What behind these objects is stuck for good, if anything: a ReplicaSet whose Pods the API
+   * server refuses for good (the objects' own, or a Deployment's current one; refusals.ts), else a
+   * stuck Pod (terminalState). Without `refusals`, Pods only.
+   */
+  async stuckBehind(objects: readonly KubernetesObject[], options: { crashLoopExpected: boolean; refusals?: { teachesResources: boolean } }, signal?: AbortSignal): Promise<TerminalState | undefined> {
+    const { pods, currentSets } = await this.live(objects, signal);
+    const refused = options.refusals ? refusedCreation([...objects.filter((o) => o.kind === 'ReplicaSet'), ...currentSets], options.refusals) : undefined;
+    return refused ?? this.terminalState(pods, { crashLoopExpected: options.crashLoopExpected });
+  }
+
+  /** The live Pods behind the objects, and the current ReplicaSet of each Deployment among them. */
+  private async live(objects: readonly KubernetesObject[], signal?: AbortSignal): Promise<{ pods: KubernetesObject[]; currentSets: KubernetesObject[] }> {
     const pods = (await this.podsOf(objects, signal)).filter((p) => !p.metadata?.deletionTimestamp);
     const deployments = objects.filter((o) => o.kind === 'Deployment');
-    if (!deployments.length) return pods;
+    if (!deployments.length) return { pods, currentSets: [] };
     const sets = await this.client.list('apps/v1', 'ReplicaSet', this.namespace, signal ? { signal } : {}).catch((err: unknown) => {
       throw readError('reading ReplicaSets', err);
     });
     const revision = (o: KubernetesObject) => o.metadata?.annotations?.[REVISION];
-    const current = new Set(
-      deployments.flatMap((d) => sets.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) && revision(rs) !== undefined && revision(rs) === revision(d)).map((rs) => rs.metadata?.uid)),
-    );
+    const currentSets = deployments.flatMap((d) => sets.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) && revision(rs) !== undefined && revision(rs) === revision(d)));
+    const current = new Set(currentSets.map((rs) => rs.metadata?.uid));
     const owned = new Set(sets.filter((rs) => rs.metadata?.ownerReferences?.some((o) => deployments.some((d) => d.metadata?.uid === o.uid))).map((rs) => rs.metadata?.uid));
     // Pods of the Deployments' other ReplicaSets are left out; any other Pod the selector picks stays
-    return pods.filter((p) => {
+    const live = pods.filter((p) => {
       const owner = p.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.uid;
       return !owner || !owned.has(owner) || current.has(owner);
     });
+    return { pods: live, currentSets };
   }
 
   /**

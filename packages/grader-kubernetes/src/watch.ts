@@ -7,7 +7,7 @@ import type { ResourceRef } from './resources';
 
 export interface Observation {
   objects: KubernetesObject[];
-  /** Set when a Pod behind the objects is stuck for good (the poll stopped for it). */
+  /** Set when a Pod or ReplicaSet behind the objects is stuck for good (the poll stopped for it). */
   terminal?: TerminalState;
 }
 
@@ -17,6 +17,8 @@ export interface WatchOptions {
   holds(objects: KubernetesObject[]): boolean;
   /** The check expects containers to crash (its expectation mentions CrashLoopBackOff or restarts). */
   crashLoopExpected?: boolean;
+  /** The check is about a refused Pod creation itself (its expectation names ReplicaFailure or FailedCreate). */
+  refusalExpected?: boolean;
   /** Stop at once when a Pod behind the objects is stuck for good (default); off where Pods do not matter (absent). */
   stopWhenStuck?: boolean;
   intervalMs?: number;
@@ -26,8 +28,9 @@ export interface WatchOptions {
 
 /**
  * Polls the objects a reference selects until they hold, the step's time is up, or a Pod behind
- * them is stuck for good (ImagePullBackOff, Unschedulable, an unexpected CrashLoopBackOff) — then
- * it stops at once instead of waiting out the deadline. The last observation is kept for evidence.
+ * them is stuck for good (ImagePullBackOff, Unschedulable, an unexpected CrashLoopBackOff) or a
+ * workload's Pods are refused for good (Forbidden: refusals.ts) — then it stops at once instead of
+ * waiting out the deadline. The last observation is kept for evidence.
  */
 export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, options: WatchOptions): Promise<PollResult<Observation>> {
   // A Service's own state (its ports, its load-balancer address) never waits on its Pods: stuck
@@ -41,7 +44,8 @@ export async function watchResource(ctx: KubeCheckContext, ref: ResourceRef, opt
       const objects = await ctx.resources.find(ref, ctx.signal);
       await options.observeAlso?.(objects);
       if ((settled(objects) && options.holds(objects)) || !podsMatter) return { objects };
-      const terminal = ctx.evidence.terminalState(await ctx.evidence.livePodsOf(objects, ctx.signal), { crashLoopExpected: options.crashLoopExpected ?? false });
+      const refusals = options.refusalExpected ? {} : { refusals: { teachesResources: ctx.definition.kubernetes.teachesResources } };
+      const terminal = await ctx.evidence.stuckBehind(objects, { crashLoopExpected: options.crashLoopExpected ?? false, ...refusals }, ctx.signal);
       return terminal ? { objects, terminal } : { objects };
     },
     judge: (seen) => (settled(seen.objects) && options.holds(seen.objects) ? 'done' : seen.terminal ? 'stop' : 'again'),

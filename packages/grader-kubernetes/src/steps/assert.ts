@@ -5,6 +5,7 @@ import { allHold, jmespathQuery, queryMismatch, queryRow } from '../judge';
 import { kubeCheckFields, POLL_TIMEOUT_SECONDS, stepTimeoutMs, type KubeCheckContext } from '../context';
 import { describeObject, describeRef, resourceRef } from '../resources';
 import { expectsCrashLoop, watchResource } from '../watch';
+import { expectsRefusal } from '../refusals';
 import { failedPoll } from './report';
 
 const fields = z
@@ -82,6 +83,7 @@ export const assertStep = defineCheck({
       timeoutSeconds: spec.timeoutSeconds ?? POLL_TIMEOUT_SECONDS,
       holds: (objects) => holds(spec, objects),
       crashLoopExpected: expectsCrashLoop(spec),
+      refusalExpected: expectsRefusal(spec),
     });
     const objects = polled.last?.objects ?? [];
     if (polled.ok) return pass(`${what} は期待どおりです。`, `${what} is as expected.`, rows(spec, objects));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { kubeCheckFields, POLL_TIMEOUT_SECONDS, stepTimeoutMs, type KubeCheckContext } from '../context';
 import { describeObject, describeRef, resourceRef } from '../resources';
 import { expectsCrashLoop, watchResource } from '../watch';
+import { expectsRefusal } from '../refusals';
 import { failedPoll } from './report';
 
 const fields = z
@@ -47,6 +48,7 @@ export const waitStep = defineCheck({
         return Date.now() - heldSince >= (spec.holdSeconds ?? 0) * 1000;
       },
       crashLoopExpected: expectsCrashLoop(spec),
+      refusalExpected: expectsRefusal(spec),
     });
     const objects = polled.last?.objects ?? [];
     const rows = objects.length ? objects.map((o) => row(describeObject(o), stateOf(spec, o).ok, wanted, stateOf(spec, o).actual)).join('\n') : row(describeRef(spec.resource), false, 'exists', '(not found)');
