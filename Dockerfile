@@ -1,5 +1,5 @@
 # kadai's production image: one image for every process, chosen by its command
-# (`kadai-app api | worker | migrate | seed-demo <tokens.json>`; infra/deploy/app).
+# (`kadai-app api | worker | migrate | seed-demo <tokens.json> | package-mirror`; infra/deploy/app).
 # Compiled JavaScript (tsc), production dependencies only, runs as the unprivileged user `node`
 # (uid 1000); a Docker-lab worker is the one process given more, by its Pod spec (deploy/helm/kadai).
 # Built here by infra/deploy/image, which supplies the two bases below (see infra/deploy/README.md):
@@ -30,19 +30,21 @@ FROM deps AS build
 COPY . .
 # JavaScript beside each source file, so paths read at run time relative to a module (migrations,
 # page assets, schemas) stay where they were; then the sources and the dev dependencies go.
-# The CLI (run on users' machines, with tsx) and the package mirror (an infra service) are not in the image.
+# The CLI (run on users' machines, with tsx) is not in the image.
 RUN npx tsc -p tsconfig.build.json \
- && rm -rf apps/cli apps/package-mirror \
+ && rm -rf apps/cli \
  && sed -i 's#"src/index.ts"#"src/index.js"#g' apps/*/package.json packages/*/package.json \
  && find apps packages -name '*.ts' -not -path '*/node_modules/*' -delete \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 FROM ${NODE_IMAGE} AS runtime
 # npm is not needed to run kadai; iptables and btrfs-progs are, by a Docker-lab worker (its
-# sandbox's host isolation; the engine's quota mode and named volumes' quotas, packages/grader-docker disk.ts)
+# sandbox's host isolation; the engine's quota mode and named volumes' quotas, packages/grader-docker disk.ts).
+# The package mirror's cache directory belongs to `node`, so a volume mounted there starts writable.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/bin/npm /usr/local/bin/npx \
  && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends iptables btrfs-progs >/dev/null \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && install -d -o node -g node /var/cache/kadai/package-mirror
 WORKDIR /app
 COPY --from=tools /kadai-parsers /buildctl /usr/local/bin/
 COPY infra/deploy/app /usr/local/bin/kadai-app

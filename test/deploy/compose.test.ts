@@ -12,18 +12,21 @@ import { filesOf, submitAndWait, type Call } from './submit';
  * kadai's engine and patched buildkitd, kadai's registry, the postgres:15 and redis:7 stand-ins),
  * Compose v2 (infra/compose/cli) against kadai's own engine under a project name of this run, with
  * infra/compose/kadai-engine.yaml for what kadai's engine needs (a kd- bridge; worker-kubernetes on
- * the host's network to reach the local cluster's API server). A quiz, a Docker lab (graded on the
- * Compose file's own engine) and a Kubernetes lab (the local cluster, kadai's fenced worker identity)
- * are graded through the api; `docker compose down -v` leaves nothing of the project.
+ * the host's network to reach the local cluster's API server; the way out to the package indexes for
+ * the file's package mirror). A quiz, two Docker labs (graded on the Compose file's own engine: one
+ * that runs an image, one whose build pip-installs through the file's package mirror) and a
+ * Kubernetes lab (the local cluster, kadai's fenced worker identity) are graded through the api;
+ * `docker compose down -v` leaves nothing of the project.
  */
 const run = promisify(execFile);
 const ENGINE = 'unix:///run/kadai/docker.sock';
 const PROJECT = `kadai-compose-test-${process.pid}`;
 const WORKER_KUBECONFIG = `${process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster'}/kadai-worker.kubeconfig`;
-/** What the Docker lab's run lines and the worker's probe build start from, pushed into the project's registry. */
+/** What the Docker labs' run lines and builds and the worker's probe build start from, pushed into the project's registry. */
 const LAB_IMAGES = [
   ['nginx:latest', 'library/nginx:latest'],
   ['busybox:1.36', 'library/busybox:1.36'],
+  ['python:3.10-slim', 'library/python:3.10-slim'],
 ] as const;
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'kadai-compose-'));
@@ -91,6 +94,8 @@ beforeAll(async () => {
     await docker('rmi', target);
   }
   await composeRun('up', '--detach', '--wait');
+  // the way out to the package indexes for the file's package mirror (kadai-engine.yaml says why here only)
+  await docker('network', 'connect', 'bridge', (await composeRun('ps', '--quiet', 'engine')).stdout.trim());
   await composeRun('--profile', 'seed', 'run', '--rm', 'seed');
   tokens = JSON.parse(readFileSync(path.join(scratch, 'demo-tokens.json'), 'utf8')) as Record<string, string>;
 }, 30 * 60_000);
@@ -130,6 +135,17 @@ test('a Docker lab is graded on the Compose file\'s own engine, every check pass
   // buildkitd whose RUN step found itself in an attempt-style build cgroup with its pids limit
   const { stdout: logs } = await composeRun('logs', '--no-color', 'worker');
   expect(logs).toContain('docker sandbox limits verified (host isolation, build cgroup with pids limit, btrfs disk limits)');
+}, 360_000);
+
+test('a Docker lab whose build installs packages is graded through the Compose file\'s package mirror, every check passing', async () => {
+  // its Dockerfile runs `pip install -r requirements.txt` (flask) on python:3.10-slim, which holds
+  // nothing but pip: the app answers only if the build got flask from the index
+  const view = await submitAndWait(asStudent, { lab: 'docker-python-app', files: filesOf(path.join(REPO_ROOT, 'labs/docker-python-app/solution')) }, 300_000);
+  expect({ state: view.state, failed: failedChecks(view) }).toEqual({ state: 'graded', failed: [] });
+  expect(view.score).toBe(view.maxScore);
+  // through the project's own mirror (its cache volume holds flask's wheel), not the machine's
+  const { stdout } = await composeRun('exec', '-T', 'package-mirror', 'find', '/var/cache/kadai/package-mirror', '-name', 'flask-*.whl');
+  expect(stdout).toMatch(/\/flask-[\d.]+-py3-none-any\.whl$/m);
 }, 360_000);
 
 test('a Kubernetes lab is graded on the local cluster by the kubernetes profile\'s worker, every check passing', async () => {
