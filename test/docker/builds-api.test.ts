@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startStack, type Stack } from '../support/stack';
-import { startFailingMirror } from './test-mirror';
+import { startFailingMirror, type TestMirror } from './test-mirror';
 
 // Builds through the real api and worker: a correct Compose lab with a pinned flask installs it from
-// the real index through kadai's package mirror and scores full marks; the same submission while the
+// the real index through kadai's package mirror and scores full marks, and so does a Go build that
+// downloads a module from the Go proxy through it; the same submission while the
 // index is down upstream ends `error` after the worker's retries, never a score, and another build
 // failing for its own reason at the same time is that student's failed check; a package name the
 // index fails on by itself while it is up is the student's failed check too (the worker's own
@@ -35,6 +36,23 @@ describe('with kadai\'s package mirror', () => {
     expect(view.score).toBe(view.maxScore);
   });
 
+  it('a Go module from the Go proxy (golang.org/x/text, go mod tidy with its checksum database) builds through the mirror: the multi-stage lab scores full marks', async () => {
+    const go = solution('docker-multistage-go');
+    const files = {
+      ...go,
+      'go.mod': 'module example.com/myapp\n\ngo 1.19\n\nrequire golang.org/x/text v0.14.0\n',
+      // a language tag from x/text in the answer; the comment makes the build's steps run afresh
+      'main.go': go['main.go']!.replace('"net/http"', '"net/http"\n\n\t"golang.org/x/text/language"').replace('"Hello from Go!")', `"Hello from Go!", language.Japanese) // ${randomUUID()}`),
+      Dockerfile: go['Dockerfile']!.replace('RUN CGO_ENABLED=0 go build', 'RUN go mod tidy && CGO_ENABLED=0 go build'),
+    };
+    expect(files.Dockerfile).toContain('go mod tidy');
+    const client = stack.client('student2');
+    const view = await client.waitForResult((await client.submitJson({ lab: 'docker-multistage-go', files })).id, 300_000);
+    expect(view.checks.filter((c) => c.status !== 'pass').map((c) => `${c.checkId}: ${c.evidence ?? ''}`)).toEqual([]);
+    expect(view.checks.find((c) => c.checkId === 'serves-hello')?.evidence).toContain('Hello from Go! ja');
+    expect(view.score).toBe(view.maxScore);
+  });
+
   it('ADD of a URL is rejected at submission naming the Dockerfile line; no attempt is used', async () => {
     const files = { ...solution('docker-python-app'), Dockerfile: 'FROM python:3.10-slim\nADD http://127.0.0.1:5000/v2/_catalog /catalog\n' };
     const error = await stack.client('student2').submitJson({ lab: 'docker-python-app', files }).catch((e: unknown) => e);
@@ -46,7 +64,7 @@ describe('with kadai\'s package mirror', () => {
 
 it('the index down upstream for one build while another fails for its own reason: the first ends `error` after the retries, the second a failed check', async () => {
   const missing = 'kadai-no-such-package';
-  const mirror = await startFailingMirror([missing]);
+  const mirror = await startFailingMirror({ missing: [missing] });
   const stack = await startStack('docker_builds_down', { redisDb: 13, workers: 2, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
   try {
     const since = Date.now();
@@ -78,22 +96,48 @@ it('the index down upstream for one build while another fails for its own reason
   }
 }, 800_000); // a stack of two workers starts (up to 180 s each) before the two builds and the retries
 
-it("a package name the index fails on by itself while the index is up: the worker's own requests find no outage, the student's failed check", async () => {
-  const broken = 'sbnet-broken-package';
-  const mirror = await startFailingMirror([], [broken]);
-  const stack = await startStack('docker_builds_broken', { redisDb: 13, workers: 1, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
-  try {
+describe('the index up, failing some names by itself', () => {
+  const [broken, silent, dropped] = ['sbnet-broken-package', 'sbdisk-silent-package', 'sbdisk-dropped-package'];
+  let mirror: TestMirror;
+  let stack: Stack;
+  beforeAll(async () => {
+    mirror = await startFailingMirror({ broken: [broken], silent: [silent], dropped: [dropped] });
+    stack = await startStack('docker_builds_broken', { redisDb: 13, workers: 1, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
+  }, 300_000); // a stack starts (up to 180 s)
+  afterAll(async () => {
+    await stack?.stop();
+    await mirror?.close();
+  });
+
+  /** The Compose lab with a requirements.txt naming only `name` (its own, so no cached pip step answers it). */
+  const grade = async (student: 'student1' | 'student2', name: string) => {
+    const client = stack.client(student);
+    const files = { ...pinned, 'requirements.txt': `${name}==1.0\n# ${randomUUID()}\n` };
+    return client.waitForResult((await client.submitJson({ lab: 'docker-compose-counter', files })).id, 300_000);
+  };
+
+  it("a name the index answers 500 for: the worker's own requests find no outage, the student's failed check", async () => {
     const since = Date.now();
-    const client = stack.client('student1');
-    const files = { ...pinned, 'requirements.txt': `${broken}==1.0\n# ${randomUUID()}\n` };
-    const view = await client.waitForResult((await client.submitJson({ lab: 'docker-compose-counter', files })).id, 300_000);
+    const view = await grade('student1', broken);
     // the index's 500 was recorded against the build (which the earlier code took for kadai's outage) …
     expect(mirror.failures(since).filter((f) => f.status === 500 && f.url.includes(broken)).length).toBeGreaterThan(0);
     // … but the index answered the worker's probe and failed the same request again: the student's
     expect([view.state, view.error ?? null]).toEqual(['graded', null]);
     expect(view.checks.find((c) => c.checkId === 'builds')).toMatchObject({ status: 'fail', evidence: expect.stringContaining(broken) });
-  } finally {
-    await stack.stop();
-    await mirror.close();
-  }
-}, 600_000); // a stack starts (up to 180 s) before the build
+  });
+
+  it('a name the index never answers, or drops the connection for, while its probe answers: no upstream status is kadai\'s — `error` after the retries, never a score', async () => {
+    const since = Date.now();
+    const [silentView, droppedView] = await Promise.all([grade('student1', silent), grade('student2', dropped)]);
+    for (const [name, view] of [[silent, silentView], [dropped, droppedView]] as const) {
+      expect({ name, state: view.state, score: view.score }).toEqual({ name, state: 'error', score: null });
+      expect(view.error).toMatch(/problem on kadai's side/);
+      // what decided it: the mirror's record of the build's request, with no upstream status (the build log is never read)
+      const recorded = mirror.failures(since).filter((f) => f.url.includes(name));
+      expect(recorded.length).toBeGreaterThan(0);
+      expect(recorded.filter((f) => f.status !== undefined)).toEqual([]);
+    }
+    expect(mirror.failures(since).find((f) => f.url.includes(silent))?.error).toMatch(/timeout/i);
+    // the same build with the index answering (broken's 500, above) stays the student's: the difference is the status alone
+  });
+});

@@ -23,21 +23,38 @@ export interface TestMirror {
 
 const listen = (server: Server, port: number, host: string) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
 
+/** What the test mirror's upstream does with the package names in each list (a request for /<name>/). */
+export interface UpstreamBehaviour {
+  /** Answered 404 (a package that does not exist: the student's mistake, recorded as no failure). */
+  missing?: string[];
+  /**
+   * Answered 500 (a name the index fails on by itself: the worker's own requests show no outage).
+   * With this, `silent` or `dropped` the upstream is up: an empty index page for any other request.
+   */
+  broken?: string[];
+  /** … and never answers these (the mirror's upstream timeout ends the wait: no HTTP status). */
+  silent?: string[];
+  /** … and drops the connection for these (no HTTP status). */
+  dropped?: string[];
+}
+
 /**
  * kadai's real mirror code, run by the test, whose upstream fails: every upstream request answers
- * 503 (an index outage) — but for a request naming one of `missing`, which the index answers 404 (a
- * package that does not exist: the student's mistake, recorded as no failure). With `broken`, the
- * upstream is up instead (an empty index page for any other request) and answers 500 only for the
- * names in it: a package name the index fails on by itself, which the worker's own requests show is
- * no outage. It listens on TEST_MIRROR_ADDRESS:80 on the build bridge, so builds reach it as
- * packages.kadai.internal exactly like kadai's own mirror.
+ * 503 (an index outage) but for the `missing` names — unless `broken`, `silent` or `dropped` is
+ * given: then the upstream is up and fails only those names, each its own way. It listens on
+ * TEST_MIRROR_ADDRESS:80 on the build bridge, so builds reach it as packages.kadai.internal exactly
+ * like kadai's own mirror; its upstream timeout is 5 s.
  */
-export async function startFailingMirror(missing: string[] = [], broken?: string[]): Promise<TestMirror> {
-  const names = (list: string[], url = '') => list.some((name) => url.includes(`/${name}/`));
+export async function startFailingMirror(behaviour: UpstreamBehaviour = {}): Promise<TestMirror> {
+  const { missing = [], broken, silent, dropped } = behaviour;
+  const up = Boolean(broken ?? silent ?? dropped);
+  const names = (list: string[] = [], url = '') => list.some((name) => url.includes(`/${name}/`));
   const upstream = createServer((req, res) => {
     if (names(missing, req.url)) res.writeHead(404).end('no such project\n');
-    else if (!broken) res.writeHead(503).end('upstream down\n');
+    else if (!up) res.writeHead(503).end('upstream down\n');
     else if (names(broken, req.url)) res.writeHead(500).end('internal error\n');
+    else if (names(silent, req.url)) return; // ended by closeAllConnections at close
+    else if (names(dropped, req.url)) req.socket.destroy();
     else res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body></body></html>\n');
   });
   await listen(upstream, 0, '127.0.0.1');
@@ -64,6 +81,7 @@ export async function startFailingMirror(missing: string[] = [], broken?: string
     stop,
     async close() {
       await stop();
+      upstream.closeAllConnections();
       upstream.close();
       rmSync(cacheDir, { recursive: true, force: true });
       // the grader let builds reach this address: take that back with the address itself

@@ -17,7 +17,10 @@ const schema = z
       .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
       .pipe(z.array(address).min(1)),
     KADAI_PACKAGE_MIRROR_CACHE: z.string().min(1).default('/var/cache/kadai/package-mirror'),
-    KADAI_PACKAGE_MIRROR_UPSTREAM_TIMEOUT_MS: fields.positiveInt.default(120_000),
+    // Below pip's 15 s read timeout (the least patient of the labs' package tools): an upstream that
+    // does not answer is recorded by the mirror before the tool gives up and the build fails, so the
+    // worker finds the record when it judges the failed build (an upstream without an answer is kadai's).
+    KADAI_PACKAGE_MIRROR_UPSTREAM_TIMEOUT_MS: fields.positiveInt.default(12_000),
   })
   .transform((env) => ({
     logLevel: env.KADAI_LOG_LEVEL,

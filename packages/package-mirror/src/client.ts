@@ -34,16 +34,22 @@ async function askThroughMirror(base: string, path: string, timeoutMs: number): 
 }
 
 /**
- * Whether the upstream failures a build met are kadai's: confirmed by the worker's own requests
- * through the mirror. A build's own request can fail on its own — a misspelt name the upstream
- * answers with an error, a module path whose origin never answers — and that must stay the build's
- * failure, not become kadai's error retried until it is `error`. So: the upstream's probe (a path it
- * answers while it is up, routes.ts) fails for the worker too → the upstream is down (kadai's); a
- * path the build asked for is served now → it failed for a while (kadai's: a retry passes). The
- * upstream up and the build's requests failing again or not found → the build's. Returns why it is
- * kadai's, or undefined.
+ * Whether the upstream failures a build met are kadai's. A failure without an HTTP status (the
+ * upstream did not answer in time, the connection was refused or broke) is kadai's as recorded: the
+ * build got no answer to judge. An answered failure (5xx, 429) is confirmed by the worker's own
+ * requests through the mirror first: a build's own request can fail on its own — a misspelt name
+ * the upstream answers with an error — and that must stay the build's failure, not become kadai's
+ * error retried until it is `error`. So: the upstream's probe (a path it answers while it is up,
+ * routes.ts) fails for the worker too → the upstream is down (kadai's); a path the build asked for
+ * is served now → it failed for a while (kadai's: a retry passes). The upstream up and the build's
+ * requests answered with an error again or not found → the build's. Returns why it is kadai's, or undefined.
  */
 async function confirmedOutage(base: string, failures: UpstreamFailure[], timeoutMs: number): Promise<string | undefined> {
+  // No HTTP status at all (a timeout, a refused or reset connection, a download broken off): the
+  // upstream gave the build no answer, so there is nothing of the build's to judge — the path between
+  // kadai and the upstream failed it. Kadai's at once, whatever a probe says now; a retry asks again.
+  const unanswered = failures.find((f) => f.status === undefined);
+  if (unanswered) return `the upstream gave no answer to ${unanswered.path ?? unanswered.url} (${unanswered.error ?? 'no status'})`;
   // a mirror that does not say what was asked (older code) cannot be asked again: kadai's, as it always was
   if (failures.some((f) => !f.path)) return 'the mirror did not say which requests failed';
   const paths = [...new Set(failures.map((f) => f.path!))];
@@ -60,8 +66,9 @@ async function confirmedOutage(base: string, failures: UpstreamFailure[], timeou
 /**
  * Whether kadai's package mirror let a build down between `since` and now: it could not be reached,
  * it restarted (a build in flight lost its connections), or it failed to fetch from upstream for
- * `build` (its proxy credential, mirror.ts BUILD_PROXY_USER) and the worker's own requests confirm
- * the outage (confirmedOutage); another build's upstream failures are not this one's.
+ * `build` (its proxy credential, mirror.ts BUILD_PROXY_USER) — with no answer from the upstream, or
+ * with an error answer the worker's own requests confirm as an outage (confirmedOutage); another
+ * build's upstream failures are not this one's.
  * Returns why, or undefined when the mirror served everything asked of it or the failures were the
  * build's own requests. Decided from the mirror's own record and the worker's requests, never from
  * the build's output. `confirmTimeoutMs` bounds each of the worker's requests through the mirror.

@@ -8,6 +8,9 @@ import { BUILD_PROXY_USER, createPackageMirror, mirrorTrouble } from './index';
 /** Big enough to fill the sockets' buffers, so a client that does not read holds the mirror back. */
 const BIG_FILE = Buffer.alloc(16 << 20, 7);
 
+/** A Go checksum database hash tile: binary, every byte value (not valid UTF-8). */
+const TILE = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+
 /** A stand-in upstream (unit test: the real indexes are exercised by test/docker/builds.test.ts). */
 function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[]; failWith: { status?: number } }> {
   const hits: string[] = [];
@@ -21,8 +24,12 @@ function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[];
     }
     if (req.url === '/files/packages/aa/flask-3.0.3-py3-none-any.whl') return res.writeHead(200).end('wheel-bytes');
     if (req.url === '/files/packages/cc/big.whl') return res.writeHead(200, { 'content-length': BIG_FILE.length }).end(BIG_FILE);
+    if (req.url === '/go/sumdb/sum.golang.org/tile/8/0/001') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(TILE);
     // a name the index fails on by itself while it is up (what a misspelt or odd package name can meet)
     if (req.url === '/simple/kadai-broken-name/') return res.writeHead(500).end('internal error');
+    // no HTTP status at all: an upstream that never answers one path, or drops the connection
+    if (req.url === '/simple/kadai-silent-name/') return;
+    if (req.url === '/simple/kadai-dropped-name/') return req.socket.destroy();
     res.writeHead(404).end('no');
   });
   let base = '';
@@ -45,13 +52,14 @@ describe('package mirror', () => {
   beforeEach(async () => {
     upstream = await fakeUpstream();
     cacheDir = await mkdtemp(join(tmpdir(), 'kadai-mirror-'));
-    const m = createPackageMirror({ cacheDir, upstreams: { pypi: `${upstream.base}/simple`, pypiFiles: `${upstream.base}/files` }, upstreamTimeoutMs: 2000 });
+    const m = createPackageMirror({ cacheDir, upstreams: { pypi: `${upstream.base}/simple`, pypiFiles: `${upstream.base}/files`, goproxy: `${upstream.base}/go` }, upstreamTimeoutMs: 2000 });
     mirrorServer = createServer((req, res) => m.handle(req, res));
     await new Promise<void>((resolve) => mirrorServer.listen(0, '127.0.0.1', resolve));
     mirror = `http://127.0.0.1:${(mirrorServer.address() as AddressInfo).port}`;
   });
   afterEach(async () => {
     mirrorServer.close();
+    upstream.server.closeAllConnections();
     upstream.server.close();
     await rm(cacheDir, { recursive: true, force: true });
   });
@@ -64,6 +72,13 @@ describe('package mirror', () => {
     for (let i = 0; i < 2; i++) expect(await (await fetch(`${mirror}/pypi/files/packages/aa/flask-3.0.3-py3-none-any.whl`)).text()).toBe('wheel-bytes');
     expect(upstream.hits.filter((h) => h.endsWith('.whl'))).toHaveLength(1);
     expect(await mirrorTrouble(mirror, since)).toBeUndefined();
+  });
+
+  it("passes a binary index byte for byte, fresh and as the last good copy (the Go checksum database's tiles)", async () => {
+    const tile = `${mirror}/goproxy/sumdb/sum.golang.org/tile/8/0/001`;
+    expect(Buffer.from(await (await fetch(tile)).arrayBuffer())).toEqual(TILE);
+    upstream.failWith.status = 503;
+    expect(Buffer.from(await (await fetch(tile)).arrayBuffer())).toEqual(TILE);
   });
 
   it('serves nothing outside its routes', async () => {
@@ -119,6 +134,17 @@ describe('package mirror', () => {
     expect(upstream.hits.filter((h) => h === '/simple/kadai-broken-name/')).toHaveLength(2);
     // the worker's own requests are no build's failures
     expect((await (await fetch(`${mirror}/_kadai/status?since=${since}`)).json()) as { failures: unknown[] }).toMatchObject({ failures: [{ path: '/pypi/simple/kadai-broken-name/' }] });
+  });
+
+  it("no HTTP status from the upstream (a timeout, a dropped connection) while its probe answers is kadai's, without asking again", async () => {
+    const since = Date.now();
+    expect((await fetch(`${mirror}/pypi/simple/kadai-silent-name/`, { headers: asBuild('build-e') })).status).toBe(502);
+    expect((await fetch(`${mirror}/pypi/simple/kadai-dropped-name/`, { headers: asBuild('build-f') })).status).toBe(502);
+    expect(await mirrorTrouble(mirror, since, 'build-e')).toMatch(/could not fetch from upstream.*kadai-silent-name\/ failed \(.*timeout.*\); the upstream gave no answer to \/pypi\/simple\/kadai-silent-name\//);
+    expect(await mirrorTrouble(mirror, since, 'build-f')).toMatch(/could not fetch from upstream.*kadai-dropped-name\/ failed \(fetch failed \(.*\)\); the upstream gave no answer/);
+    // the record decides: neither the probe nor the build's paths were asked again (each path once, by its build)
+    expect(upstream.hits.filter((h) => h === '/simple/six/')).toHaveLength(0);
+    expect(upstream.hits.filter((h) => /kadai-(silent|dropped)-name/.test(h))).toHaveLength(2);
   });
 
   it('an upstream that failed during the build and serves the same request now was a passing outage: kadai\'s', async () => {

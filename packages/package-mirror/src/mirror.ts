@@ -75,7 +75,7 @@ export interface PackageMirror {
 
 export function createPackageMirror(options: MirrorOptions): PackageMirror {
   const table = routes({ ...DEFAULT_UPSTREAMS, ...options.upstreams });
-  const timeoutMs = options.upstreamTimeoutMs ?? 120_000;
+  const timeoutMs = options.upstreamTimeoutMs ?? 12_000;
   const keep = options.keepFailures ?? 1000;
   const maxCached = options.maxCachedFileBytes ?? 512 * 1024 * 1024;
   const startedAt = Date.now();
@@ -100,23 +100,26 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
       upstream = await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(timeoutMs) });
       if (upstream.ok) {
         const type = upstream.headers.get('content-type') ?? 'application/octet-stream';
-        let body = await upstream.text();
-        if (route.rewrite) body = route.rewrite(body, `http://${req.headers.host ?? 'localhost'}`);
+        const raw = Buffer.from(await upstream.arrayBuffer());
+        // only the text indexes that link elsewhere are rewritten; the rest passes byte for byte (the
+        // Go checksum database's tiles are binary: decoded as text they broke `go mod` verification)
+        const body = route.rewrite ? Buffer.from(route.rewrite(raw.toString('utf8'), `http://${req.headers.host ?? 'localhost'}`)) : raw;
         await mkdir(dirname(stale), { recursive: true });
-        await writeFile(`${stale}.tmp${process.pid}`, JSON.stringify({ type, body }));
+        await writeFile(`${stale}.tmp${process.pid}`, JSON.stringify({ type, base64: body.toString('base64') }));
         await rename(`${stale}.tmp${process.pid}`, stale);
         return send(res, 200, type, body);
       }
       if (!isUpstreamTrouble(upstream.status)) return send(res, upstream.status, 'text/plain', `${upstream.status} from ${url}\n`);
       record(req, { at: Date.now(), url, status: upstream.status });
     } catch (error) {
-      record(req, { at: Date.now(), url, error: (error as Error).message });
+      record(req, { at: Date.now(), url, error: whyNoAnswer(error) });
     }
     // Upstream failed: the last good copy keeps builds going (the failure is recorded all the same).
     const kept = await readFile(stale, 'utf8').catch(() => undefined);
     if (kept) {
-      const { type, body } = JSON.parse(kept) as { type: string; body: string };
-      return send(res, 200, type, body);
+      // `body`: a copy kept as text by an earlier version of the mirror
+      const { type, base64, body } = JSON.parse(kept) as { type: string; base64?: string; body?: string };
+      return send(res, 200, type, base64 === undefined ? (body ?? '') : Buffer.from(base64, 'base64'));
     }
     return send(res, 502, 'text/plain', `kadai's package mirror could not reach ${url}\n`);
   }
@@ -139,7 +142,7 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
       upstream = await fetch(url, { signal: silence.signal });
     } catch (error) {
       silence.end();
-      record(req, { at: Date.now(), url, error: (error as Error).message });
+      record(req, { at: Date.now(), url, error: whyNoAnswer(error) });
       return send(res, 502, 'text/plain', `kadai's package mirror could not reach ${url}\n`);
     }
     if (!upstream.ok || !upstream.body) {
@@ -179,7 +182,7 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
     } catch (error) {
       silence.end();
       // the upstream broke off mid-file (the client's own hang-up also lands here: then nothing is recorded)
-      if (!res.destroyed) record(req, { at: Date.now(), url, error: `body: ${(error as Error).message}` });
+      if (!res.destroyed) record(req, { at: Date.now(), url, error: `body: ${whyNoAnswer(error)}` });
       sink?.destroy();
       await rm(tmp, { force: true });
       res.destroy();
@@ -217,9 +220,15 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
   return { handle, status };
 }
 
-function send(res: ServerResponse, code: number, type: string, body: string) {
+function send(res: ServerResponse, code: number, type: string, body: string | Buffer) {
   res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** Why a fetch got no answer: undici's "fetch failed" says nothing without its cause (ECONNREFUSED, "other side closed", …). */
+function whyNoAnswer(error: unknown): string {
+  const { message, cause } = error as Error & { cause?: { code?: string; message?: string } };
+  return cause ? `${message} (${[cause.code, cause.message].filter(Boolean).join(': ')})` : message;
 }
 
 function isLoopback(address: string | undefined): boolean {
