@@ -9,13 +9,15 @@ import { labsFolder, WORKER_KUBECONFIG } from '../test/kubernetes/cluster';
 import { UNLIMITED_RATES } from './lib/unlimited';
 import { percentile, writeResult } from './lib/result';
 import { checkLines, JUDGE_FILE, unscriptedChecks, type CheckFields } from './lib/k8s-check-script';
+import { q } from './lib/k8s-script-shell';
 
 /**
  * Grading time of every Kubernetes lab's solution through the api and worker (submit → result, the
  * worker as kadai's fenced identity on the local cluster), run ALTERNATELY with a plain kubectl
  * script doing the same on the same cluster: namespace creation, then either the lab's checks done
  * with kubectl in order (every check has an equivalent: lib/k8s-check-script.ts — the same waits,
- * load, scale-out, restarts and endpoint changes) or apply (stage by stage, the stage's kubectl
+ * holds, load, scale-out, restarts, endpoint changes, commands in containers, logs, in-cluster
+ * requests and Pod replacements) or apply (stage by stage, the stage's kubectl
  * commands too, then kadai's fixtures) → converge (rollouts, Pods Ready, claims Bound) → one
  * in-cluster probe (a busybox Pod fetching the first Service, or just running); then namespace
  * deletion (not waited for: neither does kadai's result wait for it). Then every solution
@@ -48,8 +50,6 @@ function readDir(dir: string, base = dir, out = new Map<string, string>()): Map<
   }
   return out;
 }
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The first Service a lab's solution declares (name, port), for the script's one probe. */
 function firstService(texts: string[]): { name: string; port: number } | undefined {
@@ -95,7 +95,10 @@ function handScript(lab: Lab, solutionDir: string): { script: string; mode: 'che
   for (const name of def.kubernetes.namespaces) lines.push(`k create namespace $NS-${name} >/dev/null && k label namespace $NS-${name} kadai-bench=k8s-labs >/dev/null || exit 1`);
   lines.push(`ALL="${['$NS', ...def.kubernetes.namespaces.map((n) => `$NS-${n}`)].join(' ')}"`);
   // a PersistentVolume is cluster-wide: it outlives the namespace (Released, it would keep the next run's claim Pending)
-  const volumes = def.kubernetes.stages.flatMap((stage) => stage.files).flatMap((file) => parseAllDocuments(readFileSync(path.join(solutionDir, file), 'utf8')).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)).filter((o) => o?.kind === 'PersistentVolume' && o.metadata?.name).map((o) => o!.metadata!.name!);
+  const documents = def.kubernetes.stages.flatMap((stage) => stage.files).flatMap((file) => parseAllDocuments(readFileSync(path.join(solutionDir, file), 'utf8')).map((d) => ({ text: d.toString(), object: d.toJS() as { kind?: string; metadata?: { name?: string } } | null })));
+  const volumes = documents.map((d) => d.object).filter((o) => o?.kind === 'PersistentVolume' && o.metadata?.name).map((o) => o!.metadata!.name!);
+  // a bare Pod persist deletes is applied again from the submission (the last stage that has it), as kadai does
+  const podManifest = (name: string) => documents.filter((d) => d.object?.kind === 'Pod' && d.object.metadata?.name === name).at(-1)?.text;
   if (def.kubernetes.namespaces.length || volumes.length) lines.push(`trap 'k delete namespace $ALL --wait=false >/dev/null 2>&1;${volumes.length ? ` k delete persistentvolume ${volumes.join(' ')} --timeout=30s >/dev/null 2>&1;` : ''} rm -f $CFG' EXIT`);
   const mapNamespaces = def.kubernetes.namespaces.map((name) => ` | sed -E "s/^(\\s*(name|namespace): )${name}\\s*$/\\1$NS-${name}/"`).join('');
   // a stage the lab expects the API server to refuse (quota, LimitRange) is refused here too
@@ -126,9 +129,12 @@ function handScript(lab: Lab, solutionDir: string): { script: string; mode: 'che
   if (mode === 'checks') {
     // the checks in order: a stage or fixture where its apply check is, then what each check waits for
     for (const check of checks) {
-      if (check.type !== 'apply') lines.push(...checkLines(check));
+      // each check timed (CHECK-TIME <id> <ms> on stderr), beside kadai's own time of it
+      lines.push('T0=$(date +%s%3N)');
+      if (check.type !== 'apply') lines.push(...checkLines(check, podManifest));
       else if (check.stage) lines.push(...stageLines(def.kubernetes.stages.find((s) => s.id === check.stage)!));
       else if (check.fixture) lines.push(fixtureLine(def.kubernetes.fixtures!.find((f) => f.id === check.fixture)!.file));
+      lines.push(`echo "CHECK-TIME ${check.id} $(( $(date +%s%3N) - T0 ))" >&2`);
     }
     return { script: lines.join('\n'), mode };
   }
@@ -141,8 +147,8 @@ function handScript(lab: Lab, solutionDir: string): { script: string; mode: 'che
   return { script: lines.join('\n'), mode };
 }
 
-/** Runs the kubectl script; its time, which of its bounded waits ran out (by check id where it follows the checks) and when its load scaled the HPA out. */
-function timeScript(script: string): { ms: number; waitTimeouts: string[]; scaledOutMs?: number } {
+/** Runs the kubectl script; its time, which of its bounded waits ran out (by check id where it follows the checks), which one-shot steps failed, and when its load scaled the HPA out. */
+function timeScript(script: string): { ms: number; waitTimeouts: string[]; checksFailed: string[]; checkMs: Record<string, number>; scaledOutMs?: number } {
   const started = process.hrtime.bigint();
   const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 400_000 });
   if (r.status !== 0) throw new Error(`the kubectl script failed (${r.status}): ${r.stderr}`);
@@ -150,6 +156,8 @@ function timeScript(script: string): { ms: number; waitTimeouts: string[]; scale
   return {
     ms: Number(process.hrtime.bigint() - started) / 1e6,
     waitTimeouts: [...r.stderr.matchAll(/WAIT-TIMEOUT ?(\S*)/g)].map((m) => m[1] || 'converge'),
+    checksFailed: [...r.stderr.matchAll(/CHECK-FAILED (\S+)/g)].map((m) => m[1]!),
+    checkMs: Object.fromEntries([...r.stderr.matchAll(/CHECK-TIME (\S+) (\d+)/g)].map((m) => [m[1]!, Number(m[2])])),
     ...(scaled ? { scaledOutMs: Number(scaled[1]) } : {}),
   };
 }
@@ -163,15 +171,26 @@ function loadedNote(loads: number[]): { machineLoaded?: string } {
 
 const countBy = (values: string[]): Record<string, number> => values.reduce<Record<string, number>>((out, v) => ({ ...out, [v]: (out[v] ?? 0) + 1 }), {});
 
-/** What the worker logged for each graded submission ("kubernetes attempt done"): setupMs and the time of each step. */
-function attemptLogs(stack: Stack): Map<string, { setupMs: number; stepMs: Record<string, number> }> {
-  const attempts = new Map<string, { setupMs: number; stepMs: Record<string, number> }>();
+/** What the worker logged for each graded submission ("kubernetes attempt done"): setupMs, the time of each step and (its debug lines "check done") of each check. */
+function attemptLogs(stack: Stack): Map<string, { setupMs: number; stepMs: Record<string, number>; checkMs: Record<string, number> }> {
+  const attempts = new Map<string, { setupMs: number; stepMs: Record<string, number>; checkMs: Record<string, number> }>();
+  const checkMs = new Map<string, Record<string, number>>();
   for (const line of stack.logOf('test-worker-1').split('\n')) {
+    if (line.includes('"check done"')) {
+      const entry = JSON.parse(line) as { submissionId?: string; checkId?: string; durationMs?: number };
+      if (entry.submissionId && entry.checkId && typeof entry.durationMs === 'number') checkMs.set(entry.submissionId, { ...checkMs.get(entry.submissionId), [entry.checkId]: entry.durationMs });
+    }
     if (!line.includes('"kubernetes attempt done"')) continue;
     const entry = JSON.parse(line) as { submissionId?: string; setupMs?: number; stepMs?: Record<string, number> };
-    if (entry.submissionId && typeof entry.setupMs === 'number') attempts.set(entry.submissionId, { setupMs: entry.setupMs, stepMs: entry.stepMs ?? {} });
+    if (entry.submissionId && typeof entry.setupMs === 'number') attempts.set(entry.submissionId, { setupMs: entry.setupMs, stepMs: entry.stepMs ?? {}, checkMs: checkMs.get(entry.submissionId) ?? {} });
   }
   return attempts;
+}
+
+/** The median of each check's time over the runs (kadai's from its log, the script's from its CHECK-TIME lines). */
+function checkMedians(perRun: Record<string, number>[]): Record<string, number> {
+  const ids = [...new Set(perRun.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(ids.map((id) => [id, percentile(perRun.map((r) => r[id] ?? 0).sort((a, b) => a - b), 50)]));
 }
 
 /** Where kadai's time goes: the median of each logged step, and the rest of submit → result (api, queue, result, notification). */
@@ -201,7 +220,7 @@ async function main(): Promise<void> {
     rmSync(labsDir, { recursive: true, force: true });
     return;
   }
-  const stack = await startStack('k8s_labs_bench', { redisDb: 10, workers: 1, labsDir, apiEnv: UNLIMITED_RATES, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '4' } });
+  const stack = await startStack('k8s_labs_bench', { redisDb: 10, workers: 1, labsDir, apiEnv: UNLIMITED_RATES, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '4', KADAI_LOG_LEVEL: 'debug' } });
   const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   const client = stack.client('student1');
   const grade = async (lab: Lab) => {
@@ -232,6 +251,8 @@ async function main(): Promise<void> {
       const scaleOuts: number[] = [];
       const scriptScaleOuts: number[] = [];
       const waitTimeouts: string[] = [];
+      const checksFailed: string[] = [];
+      const scriptCheckMs: Record<string, number>[] = [];
       const { script, mode } = handScript(lab, path.join(lab.dir, 'solution'));
       const labStartLoad = loadavg().map((l) => Math.round(l * 100) / 100);
       for (let i = 0; i < runs; i++) {
@@ -241,17 +262,23 @@ async function main(): Promise<void> {
         kadai.push(graded.ms);
         if (!graded.full) notFull.push([graded.state, ...graded.failed]);
         if (graded.hpaScaleOutMs !== undefined) scaleOuts.push(graded.hpaScaleOutMs);
+        let scripted: string;
         try {
           const timed = timeScript(script);
           intrinsic.push(timed.ms);
           waitTimeouts.push(...timed.waitTimeouts);
+          checksFailed.push(...timed.checksFailed);
+          scriptCheckMs.push(timed.checkMs);
           if (timed.scaledOutMs !== undefined) scriptScaleOuts.push(timed.scaledOutMs);
+          const ranOut = [...timed.waitTimeouts, ...timed.checksFailed.map((c) => `${c} failed`)];
+          scripted = `${Math.round(timed.ms)} ms${ranOut.length ? ` (ran out or failed: ${ranOut.join(' ')})` : ''}`;
         } catch (err) {
           scriptFailures.push((err as Error).message.slice(0, 300));
+          scripted = scriptFailures.at(-1)!;
         }
         // untimed: the run's namespace gone before the next run (a fixed nodePort, 30080, is free again only then)
         spawnSync(KUBECTL, ['--kubeconfig', ADMIN_KUBECONFIG, 'wait', '--for=delete', 'namespace', '-l', 'kadai-bench=k8s-labs', '--timeout=120s'], { stdio: 'ignore' });
-        console.error(`${id} run ${i + 1}: kadai ${graded.ms} ms${graded.full ? '' : ` (not full marks: ${graded.state} ${graded.failed.join(' ')})`}, kubectl ${scriptFailures.length ? scriptFailures.at(-1) : Math.round(intrinsic.at(-1)!)} ms`);
+        console.error(`${id} run ${i + 1}: kadai ${graded.ms} ms${graded.full ? '' : ` (not full marks: ${graded.state} ${graded.failed.join(' ')})`}, kubectl ${scripted}`);
       }
       const sortedKadai = [...kadai].sort((a, b) => a - b);
       const intrinsicMs = percentile([...intrinsic].sort((a, b) => a - b), 50);
@@ -268,9 +295,11 @@ async function main(): Promise<void> {
         overheadRatio: Math.round((percentile(sortedKadai, 50) / intrinsicMs) * 100) / 100,
         namespaceSetupMsP95: percentile(setups, 95),
         kadaiStepsMsP50: breakdown(ids, kadai, attempts),
+        ...(mode === 'checks' ? { kadaiChecksMsP50: checkMedians(ids.map((s) => attempts.get(s)?.checkMs ?? {})), intrinsicChecksMsP50: checkMedians(scriptCheckMs) } : {}),
         ...(notFull.length ? { notFullMarks: notFull } : {}),
         ...(scriptFailures.length ? { scriptFailures } : {}),
         ...(waitTimeouts.length ? { intrinsicWaitTimeouts: waitTimeouts.length, ...(mode === 'checks' ? { intrinsicWaitTimeoutsByCheck: countBy(waitTimeouts) } : {}) } : {}),
+        ...(checksFailed.length ? { intrinsicChecksFailed: countBy(checksFailed) } : {}),
         ...(scaleOuts.length ? { hpaScaleOutMs: median(scaleOuts), hpaScaleOutMsAll: scaleOuts } : {}),
         ...(scriptScaleOuts.length ? { intrinsicHpaScaleOutMs: median(scriptScaleOuts), intrinsicHpaScaleOutMsAll: scriptScaleOuts } : {}),
         ...(merging ? { measuredAt: new Date().toISOString(), loadAverageAtStart: labStartLoad, loadAverageAtEnd: loadAtEnd, ...loadedNote([...labStartLoad, ...loadAtEnd]) } : {}),
@@ -310,7 +339,7 @@ async function main(): Promise<void> {
       labsMeasured: Object.keys(rows).sort(),
       loadAverageAtStart: earlier ? earlier.loadAverageAtStart : loadAtStart,
       ...(earlier ? { rowsWithoutDateFrom: earlier.rowsWithoutDateFrom ?? earlier.date, rowsMeasuredLater: 'rows with measuredAt were measured later, at their own load average' } : {}),
-      setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig, its own namespace) ending with the namespace's deletion without waiting. intrinsicScript "checks" (every check of the lab has a kubectl equivalent): the script follows the lab's checks in order — stages and fixtures applied where their apply checks are, each assert polled with kubectl get -o json judged by the same JMESPath (python3 jmespath, bench/lib/k8s-judge.py), each wait by kubectl wait, each events/restarted check by polling events/restartCount, an hpaScaleOut by the same load (busybox Pod, rate requests/s to the Service) until the Deployment has the replicas; each bounded by the check's own time limit (one that runs out is counted in intrinsicWaitTimeoutsByCheck). intrinsicScript "converge" (rows measured before 2026-12-02 06:05, and labs with http/exec/persist/rolloutWatch/per-attempt nodes checks): apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status ≤ 60 s, Pods Ready ≤ 20 s, claims Bound ≤ 20 s; a wait that fails is counted in intrinsicWaitTimeouts: it ran out — time spent on something the lab may not need — or found nothing to wait for, at no cost), one in-cluster busybox probe of the first Service. runs: the runs of each row; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see each row's load averages).`,
+      setup: `each lab's solution submitted through the api and graded by one worker (fenced kadai-worker identity, local cluster infra/cluster) — submit → result, every check — run alternately with a kubectl script (admin kubeconfig, its own namespace) ending with the namespace's deletion without waiting. intrinsicScript "checks" (every check of the lab has a kubectl equivalent): the script follows the lab's checks in order — stages and fixtures applied where their apply checks are, each assert polled with kubectl get -o json judged by the same JMESPath (python3 jmespath, bench/lib/k8s-judge.py; a claim's volumes by their claimRef), each wait by kubectl wait (then the check's holdSeconds), each events/restarted check by polling events/restartCount, an hpaScaleOut by the same load (busybox Pod, rate requests/s to the Service) until the Deployment has the replicas, exec by kubectl exec in the first Ready Pod until the exit code and output hold, logs by kubectl logs (--previous when the current run lacks it), http from a busybox Pod in the namespace (kubectl exec wget, the target resolved from the live objects each round), persist/deletePod by kubectl exec/delete and polling for the Ready replacement (a bare Pod applied again), rolloutUndo by kubectl rollout undo; polled at kadai's intervals (0.5 s; exec and http 1 s; since 09:15 UTC 2026-12-02, 1 s before) and each bounded by the check's own time limit (one that runs out is counted in intrinsicWaitTimeoutsByCheck, a one-shot step that fails in intrinsicChecksFailed). intrinsicScript "converge" (rows measured before 2026-12-02 06:05, rows whose intrinsicScript says so, and labs with rolloutWatch/per-attempt nodes/commands checks): apply of every stage (its kubectl commands too) and fixtures, convergence (rollout status ≤ 60 s, Pods Ready ≤ 20 s, claims Bound ≤ 20 s; a wait that fails is counted in intrinsicWaitTimeouts: it ran out — time spent on something the lab may not need — or found nothing to wait for, at no cost), one in-cluster busybox probe of the first Service. runs: the runs of each row; intrinsicMs is the script's median; overheadRatio = p50Ms / intrinsicMs. The machine is shared with other sessions' builds and tests (see each row's load averages).`,
       maxOverheadRatio: Math.max(...ratios),
       labs: rows,
       namespaceSetupMs: earlier ? earlier.namespaceSetupMs : { n: allSetups.length, p50: percentile(allSetups, 50), p95: percentile(allSetups, 95), max: allSetups.at(-1) },

@@ -1,32 +1,31 @@
 import path from 'node:path';
+import { deletePodLines, execLines, logsLines, persistLines, podCheckScripted, type PodCheckFields, type PodManifest } from './k8s-check-pods';
+import { httpLines, type HttpCheckFields } from './k8s-check-http';
+import { getArgs, nsArg, pollLines, q, selectorArg, type ResourceRef } from './k8s-script-shell';
 
 /**
  * The by-hand equivalent of a Kubernetes lab's checks, as lines of the kubectl script of
- * bench/k8s-labs.ts: each check that reads or waits on the cluster becomes the kubectl a person
- * would run for it, bounded by the check's own time limit, so the script does the same observable
- * work as kadai (the same load, the same scale-out, restart, event or endpoint change waited for).
- * Written from the checks' fields, never from a lab's name. The script defines `k` (kubectl with the
- * run's kubeconfig), `$NS` and `$JUDGE` (k8s-judge.py); a wait that runs out prints
- * `WAIT-TIMEOUT <check id>` on stderr and the script goes on, as kadai's next check would.
+ * bench/k8s-labs.ts: each check that reads, waits on or acts in the cluster becomes the kubectl a
+ * person would run for it, bounded by the check's own time limit and polled at kadai's intervals,
+ * so the script does the same observable work as kadai (the same load, the same scale-out, restart,
+ * event or endpoint change waited for, the same commands run in the same containers, the same
+ * requests from inside the cluster, the same Pods deleted and waited for). Written from the checks'
+ * fields, never from a lab's name. The script defines `k` (kubectl with the run's kubeconfig), `$NS`
+ * and `$JUDGE` (k8s-judge.py); a wait that runs out prints `WAIT-TIMEOUT <check id>` on stderr (a
+ * one-shot step that fails `CHECK-FAILED <check id>`) and the script goes on, as kadai's next check would.
  */
 
 /** Check types the script does as kadai does (`apply` is the lab's stages and fixtures, written by the caller). */
-const SCRIPTED = new Set(['apply', 'assert', 'wait', 'absent', 'events', 'restarted', 'hpaScaleOut', 'document']);
-/** Defaults of packages/grader-kubernetes (POLL_TIMEOUT_SECONDS, HPA_SCALE_OUT_TIMEOUT_SECONDS). */
+const SCRIPTED = new Set(['apply', 'assert', 'wait', 'absent', 'events', 'restarted', 'hpaScaleOut', 'document', 'exec', 'logs', 'persist', 'deletePod', 'http', 'rolloutUndo']);
+const ON_PODS = new Set(['exec', 'logs', 'persist', 'deletePod']);
+/** Defaults of packages/grader-kubernetes (POLL_TIMEOUT_SECONDS, PERSIST_TIMEOUT_SECONDS, HPA_SCALE_OUT_TIMEOUT_SECONDS). */
 const POLL_TIMEOUT_SECONDS = 60;
+const PERSIST_TIMEOUT_SECONDS = 120;
 const HPA_SCALE_OUT_TIMEOUT_SECONDS = 180;
 
 export const JUDGE_FILE = path.join(__dirname, 'k8s-judge.py');
 
-interface ResourceRef {
-  kind: string;
-  name?: string;
-  selector?: Record<string, string>;
-  namespace?: string;
-  claim?: string;
-}
-
-export interface CheckFields {
+export interface CheckFields extends PodCheckFields, HttpCheckFields {
   id: string;
   type: string;
   timeoutSeconds?: number;
@@ -45,46 +44,57 @@ export interface CheckFields {
   hpa?: string;
   service?: string;
   port?: number | string;
-  path?: string;
   rate?: number;
+  toRevision?: number;
   expect?: { replicasAtLeast?: number };
 }
 
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /**
- * Why a lab's checks cannot all be done by the script (undefined: they can): a check type kubectl
- * has no plain equivalent for here (http, exec, persist, rolloutWatch, per-attempt nodes…) or a
- * volume selected by claim. Such a lab's script converges and probes once instead.
+ * Why a lab's checks cannot all be done by the script (empty: they can): a check type kubectl has
+ * no plain equivalent for here (rolloutWatch, per-attempt nodes, commands…), a step on a workload's
+ * Pods the script does not select, or volumes selected by claim outside assert/absent. Such a lab's
+ * script converges and probes once instead.
  */
 export function unscriptedChecks(checks: readonly CheckFields[]): string[] {
-  return checks.filter((c) => !SCRIPTED.has(c.type) || c.resource?.claim !== undefined).map((c) => `${c.id} (${c.type})`);
+  return checks
+    .filter((c) => !SCRIPTED.has(c.type) || (c.resource?.claim !== undefined && c.type !== 'assert' && c.type !== 'absent') || (ON_PODS.has(c.type) && !podCheckScripted(c.type, c.resource)))
+    .map((c) => `${c.id} (${c.type})`);
 }
 
-/** `-n <namespace>`: the run's namespace or its copy of the course's (team1). */
-const nsArg = (r: ResourceRef) => `-n ${r.namespace && r.namespace !== 'default' ? `$NS-${r.namespace}` : '$NS'}`;
-const selectorArg = (r: ResourceRef) => (r.selector ? ` -l ${q(Object.entries(r.selector).map(([k, v]) => `${k}=${v}`).join(','))}` : '');
-/** `-n <namespace> get <kind> [name | -l selector]`. */
-const getArgs = (r: ResourceRef) => `${nsArg(r)} get ${r.kind}${r.name ? ` ${r.name}` : ''}${selectorArg(r)}`;
+/** A claim's volumes (cluster-scoped, named by the cluster): `kubectl get pv` judged for those bound to the run's claim (k8s-judge.py's `claim`, the namespace its argv[2]). */
+const judged = (r: ResourceRef, spec: Record<string, unknown>) =>
+  r.claim !== undefined ? `k get persistentvolume -o json 2>/dev/null | python3 "$JUDGE" ${q(JSON.stringify({ ...spec, list: true, claim: r.claim }))} "$NS"` : `k ${getArgs(r)} -o json 2>/dev/null | python3 "$JUDGE" ${q(JSON.stringify(spec))}`;
 
-/** `until <test>; do … sleep <every>; done` bounded by the check's time limit; `$held` says whether it held. */
-function pollLines(id: string, timeoutSeconds: number, test: string, every = 1): string {
-  return `held=1; end=$((SECONDS + ${timeoutSeconds})); until ${test}; do if [ $SECONDS -ge $end ]; then echo ${q(`WAIT-TIMEOUT ${id}`)} >&2; held=0; break; fi; sleep ${every}; done`;
-}
-
-/** The kubectl lines of one check that is not an `apply` (applies are the caller's: stages and fixtures). */
-export function checkLines(check: CheckFields): string[] {
+/**
+ * The kubectl lines of one check that is not an `apply` (applies are the caller's: stages and
+ * fixtures); `podManifest` gives a bare Pod's document from the submission (persist applies it again).
+ */
+export function checkLines(check: CheckFields, podManifest: PodManifest = () => undefined): string[] {
   const r = check.resource;
   const timeout = check.timeoutSeconds ?? POLL_TIMEOUT_SECONDS;
   switch (check.type) {
     case 'assert': {
       // source: submitted reads the files as handed in: nothing on the cluster
       if (check.source === 'submitted' || !r) return [];
-      const spec = JSON.stringify({ list: !r.name, ...(check.match ? { match: check.match } : {}), ...(check.count ? { count: check.count } : {}), ...(check.jmespath ? { jmespath: check.jmespath } : {}) });
-      return [pollLines(check.id, timeout, `k ${getArgs(r)} -o json 2>/dev/null | python3 "$JUDGE" ${q(spec)}`)];
+      const spec = { list: !r.name, ...(check.match ? { match: check.match } : {}), ...(check.count ? { count: check.count } : {}), ...(check.jmespath ? { jmespath: check.jmespath } : {}) };
+      return [pollLines(check.id, timeout, judged(r, spec))];
     }
     case 'absent':
-      return r ? [pollLines(check.id, timeout, `[ -z "$(k ${getArgs(r)} -o name --ignore-not-found 2>/dev/null)" ]`)] : [];
+      if (!r) return [];
+      if (r.claim !== undefined) return [pollLines(check.id, timeout, judged(r, { count: { min: 0, max: 0 } }))];
+      return [pollLines(check.id, timeout, `[ -z "$(k ${getArgs(r)} -o name --ignore-not-found 2>/dev/null)" ]`)];
+    case 'exec':
+      return execLines(check, timeout);
+    case 'logs':
+      return logsLines(check, timeout);
+    case 'deletePod':
+      return deletePodLines(check, timeout, podManifest);
+    case 'persist':
+      return persistLines(check, check.timeoutSeconds ?? PERSIST_TIMEOUT_SECONDS, podManifest);
+    case 'http':
+      return httpLines(check, timeout);
+    case 'rolloutUndo':
+      return r?.name ? [`k ${nsArg(r)} rollout undo deployment/${r.name}${check.toRevision ? ` --to-revision=${check.toRevision}` : ''} >/dev/null`] : [];
     case 'wait': {
       if (!r) return [];
       const target = r.name ? `${r.kind}/${r.name}` : r.selector ? `${r.kind}${selectorArg(r)}` : `${r.kind} --all`;

@@ -3,7 +3,9 @@
 The by-hand script of bench/k8s-labs.ts reads objects with kubectl and judges them here, as a person
 would with jq: the same JMESPath (jmespath.org, as kadai's grader) and the same rules
 (packages/grader-kubernetes/src/judge.ts, packages/checks/src/match.ts). Exit 0: it holds.
-argv[1]: {"list": bool, "match": {...}?, "count": {"min", "max"}?, "jmespath": [{query, equals|contains|min|max}]?}
+argv[1]: {"list": bool, "match": {...}?, "count": {"min", "max"}?, "jmespath": [{query, equals|contains|min|max}]?,
+          "claim": name?}; with "claim", argv[2] is the run's namespace and only the PersistentVolumes
+          bound to that claim of it count (kadai's `resource: {kind: PersistentVolume, claim}`).
 """
 import json
 import sys
@@ -53,6 +55,8 @@ def main():
     spec = json.loads(sys.argv[1])
     doc = json.load(sys.stdin)
     objects = doc.get("items", []) if spec["list"] else [doc]
+    if "claim" in spec:
+        objects = [o for o in objects if (o.get("spec") or {}).get("claimRef") and o["spec"]["claimRef"].get("namespace") == sys.argv[2] and o["spec"]["claimRef"].get("name") == spec["claim"]]
     count = spec.get("count") or {}
     if not count.get("min", 1) <= len(objects) <= count.get("max", float("inf")):
         return 1
