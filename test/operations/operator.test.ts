@@ -1,8 +1,9 @@
 /**
  * What an operator relies on, on a real api and worker (real PostgreSQL, Redis, Docker engine and
- * cluster): the worker's /healthz and /readyz, the api's access log and request metrics, no
- * secret — tokens, the session cookie, the database password — in any log line, and a backup of
- * the database with real submissions restored into a fresh one.
+ * cluster): the worker's /healthz and /readyz, a Docker worker's refusal to start without its
+ * engine, the api's access log and request metrics, no secret — tokens, the session cookie, the
+ * database password — in any log line, and a backup of the database with real submissions restored
+ * into a fresh one.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -85,6 +86,18 @@ describe('the worker', () => {
       worker.kill('SIGTERM');
     }
   }, 240_000); // a worker starts slowly on 2 loaded cores
+
+  it('refuses to start, naming the socket, when it is to grade Docker labs and no engine answers', async () => {
+    const socket = path.join(mkdtempSync(path.join(tmpdir(), 'kadai-ops-')), 'no-engine.sock');
+    const tsx = require.resolve('tsx/cjs', { paths: [REPO_ROOT] });
+    const env = { ...process.env, KADAI_DATABASE_URL: secretDatabaseUrl, KADAI_REDIS_URL: stack.redisUrl, KADAI_QUEUE_PREFIX: stack.queuePrefix, KADAI_LABS_DIR: path.join(REPO_ROOT, 'labs'), KADAI_WORKER_ID: 'ops-no-engine', KADAI_WORKER_KINDS: 'docker', KADAI_DOCKER_SOCKET: socket, KADAI_WORKER_METRICS_PORT: String(await freePort()) };
+    const refusal = await run(process.execPath, ['--require', tsx, path.join(REPO_ROOT, 'apps/worker/src/main.ts')], { env, timeout: 200_000 }).then(
+      () => undefined,
+      (error: Error & { code?: number; stderr?: string }) => error,
+    );
+    expect(refusal?.code).toBe(1);
+    expect(refusal?.stderr).toContain(`KADAI_WORKER_KINDS names docker, but no Docker engine answers on ${socket} (KADAI_DOCKER_SOCKET)`);
+  }, 240_000); // started from source on 2 loaded cores: it migrates and reads the labs before it asks the engine
 });
 
 describe('the api', () => {
