@@ -102,6 +102,13 @@ const schema = z
     // at it, none elsewhere ('' switches it off); crictl from the cluster build (infra/cluster/lib/versions.sh)
     KADAI_NODE_RUNTIME_ENDPOINT: z.union([z.literal(''), z.string().regex(/^(unix|tcp):\/\/\S+$/, 'a CRI endpoint such as unix:///run/kadai-cluster/containerd.sock')]).optional(),
     KADAI_CRICTL: z.string().min(1).default('/var/cache/kadai/cluster/v1.34.4/bin/crictl'),
+    // E11's read-only look at a student's own cluster reaches public addresses only; these
+    // address:port pairs may stand in for one though private (the tests: the local cluster's API server)
+    KADAI_LIVE_CLUSTER_ALLOW_PRIVATE: z
+      .string()
+      .default('')
+      .transform((list) => list.split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+:\d+$/, 'address:port, e.g. 10.244.0.1:6443'))),
     KUBERNETES_SERVICE_HOST: z.string().optional(),
     // Webhook delivery (packages/webhooks): 'false' leaves it to other workers
     ...webhookUrlEnv,
@@ -195,6 +202,7 @@ const schema = z
       probe: { image: env.KADAI_PROBE_IMAGE },
       ...nodeRuntime(env),
       ...nodeVolumeRoot(env),
+      liveCluster: { allowedPrivate: env.KADAI_LIVE_CLUSTER_ALLOW_PRIVATE },
     },
   }));
 

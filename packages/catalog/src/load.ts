@@ -78,7 +78,10 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
   const cases: SelfTestCase[] = [];
   const issues: InputIssue[] = [];
   const solution = path.join(lab.dir, 'solution');
-  if (await isDirectory(solution)) cases.push({ name: 'solution', layers: [solution], remove: [], fails: [], skipped: [], rejected: false });
+  // opt-in checks (`optIn: true`: a live cluster's credentials) are skipped by every case shipped
+  // with a lab — no file in the repository may hold a working token — unless a variant fails one
+  const optIn = checksOf(lab.definition).filter((c) => (c as { optIn?: unknown }).optIn === true).map((c) => c.id);
+  if (await isDirectory(solution)) cases.push({ name: 'solution', layers: [solution], remove: [], fails: [], skipped: optIn, rejected: false });
   else issues.push({ file: solution, message: 'every lab ships a reference solution in solution/' });
 
   const wrongDir = path.join(lab.dir, 'wrong');
@@ -98,7 +101,7 @@ export async function loadSelfTests(lab: Lab): Promise<{ cases: SelfTestCase[]; 
       continue;
     }
     const { fails, skipped, rejected, base, remove } = parsed.value;
-    cases.push({ name: `wrong/${name}`, layers: base ? [solution, dir] : [dir], remove, fails, skipped, rejected });
+    cases.push({ name: `wrong/${name}`, layers: base ? [solution, dir] : [dir], remove, fails, skipped: [...skipped, ...optIn.filter((id) => !fails.includes(id) && !skipped.includes(id))], rejected });
   }
   // a stale declaration of a check no variant fails is as wrong as an expect.yaml naming no check
   issues.push(...(await checkCoverage(lab, cases)).issues);

@@ -184,3 +184,9 @@ export async function loadFiles(db: Queryable, submissionId: string): Promise<Ma
   );
   return new Map(rows.map((r) => [r.path, r.content]));
 }
+
+/** Removes submitted files that hold credentials once their grading run has ended (Grader.secretFiles). */
+export async function eraseFiles(db: Queryable, submissionId: string, paths: readonly string[]): Promise<void> {
+  if (!paths.length) return;
+  await db.query('DELETE FROM submission_files WHERE submission_id = $1 AND path = ANY($2)', [submissionId, [...paths]]);
+}

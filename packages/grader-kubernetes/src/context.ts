@@ -5,6 +5,7 @@ import type { AttemptNamespace, ObjectClient } from '@kadai/k8s-sandbox';
 import type { AttemptNodes } from '@kadai/k8s-nodes';
 import { z } from 'zod';
 import type { Documents } from './documents';
+import type { LiveClusterSettings } from './live-cluster';
 import type { AdmissionRefusal } from './dry-run';
 import type { Evidence } from './evidence';
 import type { ProbePod } from './probe/pod';
@@ -48,6 +49,8 @@ export interface KubeCheckContext extends CheckStep {
   probe: ProbePod;
   /** The node's container runtime, when this worker has one (capability `killContainer`). */
   runtime?: NodeRuntime;
+  /** What the operator lets a student's live cluster be (`liveCluster`); none: public addresses only. */
+  liveCluster?: LiveClusterSettings;
 }
 
 /** Fields every kubernetes step has: the common ones and its own budget. */

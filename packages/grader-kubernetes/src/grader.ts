@@ -22,6 +22,8 @@ import { readDocuments } from './documents';
 import { readStages, VALIDATION_NAMESPACE } from './stages';
 import { copyVolumes, hasVolumeCopies, NodeVolumeDirs } from './volumes';
 import { STEP_TYPES } from './steps';
+import { liveCredentialFiles } from './steps/live-cluster';
+import { readLiveCredentials, type LiveClusterSettings } from './live-cluster';
 
 export interface KubernetesGraderOptions {
   /**
@@ -43,6 +45,8 @@ export interface KubernetesGraderOptions {
    * the directories of the attempts' volume copies are removed; none: they stay (README, known limits).
    */
   nodeVolumeRoot?: string;
+  /** What a student's live cluster may be (`liveCluster`, E11); default: public addresses only. */
+  liveCluster?: LiveClusterSettings;
 }
 
 export const DEFAULT_PROBE_IMAGE = 'kadai/probe:1';
@@ -150,7 +154,13 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
       const def = kubernetesDefinition(lab);
       checkStagesPlacement(def, readStages(def, files, VALIDATION_NAMESPACE));
       readDocuments(def, files);
+      // a live cluster's credentials: a plugin-running kubeconfig or a malformed file is refused before anything runs
+      for (const file of liveCredentialFiles(def.checks)) {
+        const data = files.get(file);
+        if (data !== undefined) readLiveCredentials(file, data);
+      }
     },
+    secretFiles: (lab) => liveCredentialFiles(kubernetesDefinition(lab).checks),
     async start(ctx) {
       const [found, isolated] = await Promise.all([probe(), isolation.current()]);
       ctx.log.info({ capabilities: found, isolation: isolated }, 'kubernetes capabilities probed');
@@ -197,7 +207,7 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
             visibility: def.visibility,
             budget,
             log: ctx.log,
-            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, documents, refusals, applied, resources, evidence, ...(nodes ? { nodes } : {}), probe: probePod, ...(options.nodeRuntime ? { runtime: options.nodeRuntime } : {}) }),
+            context: (check) => ({ ...check, kc, client, namespace: created.name, attempt: created, lab, definition: def, files: input.files, stages, documents, refusals, applied, resources, evidence, ...(nodes ? { nodes } : {}), probe: probePod, ...(options.nodeRuntime ? { runtime: options.nodeRuntime } : {}), ...(options.liveCluster ? { liveCluster: options.liveCluster } : {}) }),
           }),
         );
       } finally {
@@ -243,6 +253,7 @@ function spreadOverClusters(clusters: { name: string; target: ClusterTarget; gra
     kind: 'kubernetes',
     // validation reads the submission and the lab, never a cluster
     validate: (lab, files) => first.grader.validate(lab, files),
+    secretFiles: (lab) => first.grader.secretFiles?.(lab) ?? [],
     start: (ctx) => onEach('start-up', ctx, (grader, c) => grader.start?.(c)),
     // ready while one cluster answers: attempts go to those that do
     async ready() {

@@ -53,6 +53,11 @@ export interface Grader {
   validate(lab: Lab, files: Map<string, Buffer>): void | Promise<void>;
   grade(lab: Lab, input: SubmissionInput, ctx: GradingContext): Promise<CheckResult[]>;
   /**
+   * Submitted files that hold credentials (a live cluster's token): the runner erases them once the
+   * grading run has ended (graded, rejected or error), so they are never kept past it.
+   */
+  secretFiles?(lab: Lab): readonly string[];
+  /**
    * Once when the worker starts, before it takes jobs (e.g. remove what a crashed worker left on
    * the engine). A failure is logged, not fatal: grading reports its own infrastructure errors.
    */

@@ -10,5 +10,6 @@ export { parseKubectlCommands, KIND_ALIASES, READ_ONLY_VERBS, type KubectlComman
 export { permissivePolicy, labPolicy, kubectlAllowList, DEFAULT_MANIFEST_LIMITS, WORKLOAD_KINDS, type LabPolicy, type AttemptQuota, type ManifestLimits } from './policy';
 export { REFUSED_KINDS, CLUSTER_SCOPED_KINDS, POD_SPEC_PATHS } from './kinds';
 export { imageAllowed } from './images';
+export { isInternalAddress } from './addresses';
 export { parseQuantity } from './quantity';
 export { checkPersistentVolume, type VolumeAllowance } from './volumes';

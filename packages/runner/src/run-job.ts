@@ -1,5 +1,5 @@
 import type { Lab, LiveCatalog } from '@kadai/catalog';
-import { claimRun, currentLab, getSubmission, loadFiles, recordError, recordGrade, recordRejected, recordRetry, renewLease, type Claim, type Db } from '@kadai/db';
+import { claimRun, currentLab, eraseFiles, getSubmission, loadFiles, recordError, recordGrade, recordRejected, recordRetry, renewLease, type Claim, type Db } from '@kadai/db';
 import { classify, InfrastructureError } from '@kadai/errors';
 import { attemptTimes, capEvidence, type Grader } from '@kadai/grading';
 import type { Logger, Metrics } from '@kadai/observability';
@@ -71,6 +71,14 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
     return (await recordError(deps.db, claim, message)) ? 'error' : discarded(deps, 'unknown', log);
   }
   const kind = lab.definition.kind;
+  // credentials (a live cluster's token) go once the run has ended, whatever its outcome; a retry still needs them
+  const secrets = grader.secretFiles?.(lab) ?? [];
+  const ended = async (outcome: Outcome): Promise<Outcome> => {
+    if (secrets.length && (outcome === 'graded' || outcome === 'rejected' || outcome === 'error')) {
+      await eraseFiles(deps.db, submissionId, secrets).catch((err: unknown) => log.error({ err, files: secrets }, 'could not erase the credentials handed in'));
+    }
+    return outcome;
+  };
   const timer = deps.metrics.gradingDuration.startTimer({ kind });
   const lease = keepLease(deps, claim, log);
   // Above the grader's whole budget and its cleanup: reached only by a hung grader (kadai's failure).
@@ -85,11 +93,11 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
     if (!(await recordGrade(deps.db, claim, lab.version, results))) return discarded(deps, kind, log);
     log.info({ score: results.reduce((s, r) => s + r.points, 0) }, 'graded');
     deps.metrics.gradingOutcomes.inc({ kind, outcome: 'graded' });
-    return 'graded';
+    return await ended('graded');
   } catch (thrown) {
     if (lease.lost.aborted) return discarded(deps, kind, log);
     const error = classify(signal.aborted && !(thrown instanceof InfrastructureError) ? abortReason(signal, thrown) : thrown);
-    return await settleFailure(deps, delivery, claim, kind, error, log);
+    return await ended(await settleFailure(deps, delivery, claim, kind, error, log));
   } finally {
     lease.stop();
     timer();

@@ -21,6 +21,7 @@ import { setImageStep } from './set-image';
 import { httpStep } from './http';
 import { hpaScaleOutStep } from './hpa-scale-out';
 import { killContainerStep } from './kill-container';
+import { liveClusterStep } from './live-cluster';
 import { rolloutWatchStep } from './rollout-watch';
 import { untaintNodesStep } from './untaint-nodes';
 import { waitStep } from './wait';
@@ -51,4 +52,5 @@ export const STEP_TYPES: CheckRegistry<KubeCheckContext> = {
   document: documentStep,
   everyNode: everyNodeStep,
   untaintNodes: untaintNodesStep,
+  liveCluster: liveClusterStep,
 };
