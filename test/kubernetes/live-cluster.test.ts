@@ -85,6 +85,13 @@ it('connects to no private address the operator did not allow (here the API serv
   expect(live(view)?.message?.en).toBe('kadai does not connect to 10.96.0.1: 10.96.0.1 is not a public address (10.96.0.1): kadai reads only clusters reachable on the internet');
 });
 
+it("fails, as the student's, a public address that does not answer (TEST-NET-3: nothing is there)", async () => {
+  const view = await graded('k8s-eks-cluster', credentials(tokens.reader, 'https://203.0.113.7:6443'));
+  expect(view.state).toBe('graded');
+  expect(live(view)?.status).toBe('fail');
+  expect(live(view)?.message?.en).toMatch(/^Could not reach 203\.0\.113\.7:6443: /);
+});
+
 it('refuses a kubeconfig whose user runs a program (exec) at submission, naming file, line and field; nothing stored', async () => {
   const kubeconfig = [
     'apiVersion: v1',
