@@ -5,7 +5,7 @@ import { until } from '../support/until';
 import { checkPage, launch, newContext, signIn } from './browser';
 
 // The administration pages driven in Chromium against the real api, worker, PostgreSQL and Redis:
-// enrolments and roster import, extensions, a course's webhooks with redelivery, and an admin's
+// enrolments and roster import, assignments, extensions, a course's webhooks with redelivery, and an admin's
 // courses, users and tokens. Each form is one API call, so what the pages refuse is what the API refuses.
 
 const WEBHOOKS = { KADAI_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', KADAI_WEBHOOK_POLL_MS: '200' };
@@ -121,6 +121,28 @@ describe('an instructor', () => {
     await until('the refusal', async () => ((await statusOf(page, '#form-roster').textContent())?.includes('roster.csv:3') ? true : undefined), 20_000);
     expect(await stack.sql(`SELECT 1 FROM users WHERE login = 'r001'`)).toEqual([]);
     await checkPage(page, 'course-members-roster-refused');
+    await page.context().close();
+  });
+
+  it('sets a lab in a course from its assignments page, and is told which field is wrong', async () => {
+    const asAdmin = { authorization: `Bearer ${stack.tokens.admin}`, 'content-type': 'application/json' };
+    expect((await fetch(`${stack.apiUrl}/v1/courses`, { method: 'POST', headers: asAdmin, body: JSON.stringify({ id: 'set-2027', title: 'Set 2027' }) })).status).toBe(201);
+    expect((await fetch(`${stack.apiUrl}/v1/courses/set-2027/enrollments/sensei`, { method: 'PUT', headers: asAdmin, body: JSON.stringify({ role: 'instructor' }) })).status).toBe(200);
+    const page = await signedIn('sensei', '/courses/set-2027/assignments');
+    await checkPage(page, 'course-assignments');
+    await page.selectOption('#assign-labId', 'quiz-ch05');
+    await page.fill('#assign-maxAttempts', '0');
+    await page.click('#form-assign button[type="submit"]');
+    await page.waitForSelector('#assign-maxAttempts[aria-invalid="true"]');
+    expect(await stack.sql(`SELECT 1 FROM assignments WHERE course_id = 'set-2027'`)).toEqual([]);
+    await page.fill('#assign-maxAttempts', '3');
+    await page.fill('#assign-dueAt', '2030-01-31T23:59');
+    await page.selectOption('#assign-scoring', 'last');
+    await submitAndReload(page, '#form-assign');
+    expect(await page.locator('tbody tr', { hasText: 'quiz-ch05' }).count()).toBe(1);
+    expect(await page.locator('#assign-labId option[value="quiz-ch05"]').count()).toBe(0);
+    const [row] = await stack.sql<{ max_attempts: number; scoring: string; due: number }>(`SELECT max_attempts, scoring, extract(epoch FROM due_at)::int AS due FROM assignments WHERE course_id = 'set-2027'`);
+    expect(row).toEqual({ max_attempts: 3, scoring: 'last', due: Date.parse('2030-01-31T23:59:00+09:00') / 1000 });
     await page.context().close();
   });
 

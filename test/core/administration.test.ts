@@ -1,4 +1,5 @@
 import { solutionAnswers, startStack, type Stack } from '../support/stack';
+import { until } from '../support/until';
 
 // Administration through the real api (and worker), PostgreSQL and Redis: courses, users,
 // enrolments, roster import, assignments, extensions and tokens, with roles enforced.
@@ -139,6 +140,21 @@ describe('assignments and per-student extensions', () => {
     expect(Date.parse(patched.body.dueAt)).toBeLessThan(Date.now());
     expect((await call('PATCH', `/v1/assignments/${assignmentId}`, profToken, { scoring: 'worst' })).body.errors[0].field).toBe('scoring');
     expect((await call('PATCH', `/v1/assignments/${assignmentId}`, stack.tokens.sensei, { maxAttempts: 9 })).status).toBe(403);
+  });
+
+  it("sets a check's visibility for the assignment over the lab's: one question hidden, one shown before the due date", async () => {
+    // quiz-ch04 holds every question back until the due date (after_due); bulk007's extension moves theirs to tomorrow
+    const unknown = await call('PATCH', `/v1/assignments/${assignmentId}`, profToken, { checkVisibility: { q1: 'hidden', q9: 'visible' } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors.map((e: Json) => e.field)).toEqual(['checkVisibility.q9']);
+    const patched = await call('PATCH', `/v1/assignments/${assignmentId}`, profToken, { checkVisibility: { q1: 'hidden', q2: 'visible' } });
+    expect(patched.body).toMatchObject({ checkVisibility: { q1: 'hidden', q2: 'visible' }, scoring: 'last', maxAttempts: 5 });
+    const [row] = await stack.sql<{ id: string }>(`SELECT s.id FROM submissions s JOIN users u ON u.id = s.user_id WHERE u.login = 'bulk007' ORDER BY s.submitted_at LIMIT 1`);
+    const view = async (token: string) => (await call('GET', `/v1/submissions/${row!.id}`, token)).body;
+    const graded = await until('bulk007 graded', async () => ((await view(studentToken)).state === 'graded' ? view(studentToken) : undefined), 60_000);
+    const shown = (v: Json) => Object.fromEntries(v.checks.map((c: Json) => [c.checkId, `${c.visibility}:${c.released}`]));
+    expect(shown(graded)).toEqual({ q1: 'hidden:false', q2: 'visible:true', q3: 'after_due:false', q4: 'after_due:false', q5: 'after_due:false', q6: 'after_due:false' });
+    expect((await view(profToken)).checks.every((c: Json) => c.released)).toBe(true);
   });
 });
 

@@ -129,6 +129,16 @@ describe('the chart, statically', () => {
       expect(workload).toMatch(/- name: labs\n\s+persistentVolumeClaim:\n\s+claimName: kadai-labs/);
     }
     for (const workload of await render()) expect(workload).not.toMatch(/KADAI_LABS_DIR|name: labs/);
+    // a workload's env map (or extraEnv) naming KADAI_LABS_DIR wins, as the one entry of that name
+    const volume = ['--set-json', 'labs.volume={"emptyDir":{}}'];
+    const overridden = await render(...volume, '--set', 'api.env.KADAI_LABS_DIR=/srv/labs', '--set', 'workers.quiz.env.KADAI_LABS_DIR=/srv/labs');
+    const labsDirs = (workload: string) => [...workload.matchAll(/name: KADAI_LABS_DIR, value: "([^"]*)"/g)].map((m) => m[1]);
+    const named = (name: string) => overridden.find((d) => d.includes(`name: ${name}\n`)) ?? '';
+    expect(labsDirs(named('r-kadai-api'))).toEqual(['/srv/labs']);
+    expect(labsDirs(named('r-kadai-worker-quiz'))).toEqual(['/srv/labs']);
+    expect(labsDirs(named('r-kadai-worker-kubernetes'))).toEqual(['/labs']);
+    const viaExtraEnv = await render(...volume, '--set-json', 'extraEnv=[{"name":"KADAI_LABS_DIR","value":"/srv/labs"}]');
+    for (const workload of viaExtraEnv) expect(workload.match(/name: KADAI_LABS_DIR/g)).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { checkValidators } from '@kadai/graders';
-import { createPool, migrate, newToken, seedDemoCourse, openCatalog, type DemoUser } from '@kadai/db';
+import { createPool, labsInService, migrate, newToken, seedDemoCourse, openCatalog, type DemoUser } from '@kadai/db';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runService } from '@kadai/observability';
@@ -24,9 +24,11 @@ runService(async () => {
     { login: 'student2', displayName: '学生 二 (student)', role: 'student', token: '' },
     { login: 'lms', displayName: 'LMS', role: 'lms', token: '' },
   ].map((u) => ({ ...u, role: u.role as DemoUser['role'], token: known[u.login] ?? newToken() }));
-  await seedDemoCourse(db, labs.values(), users);
+  // the labs in service: a withdrawn one gets no demo assignment, one never published cannot have one
+  const inService = await labsInService(db, labs);
+  await seedDemoCourse(db, inService, users);
   mkdirSync(path.dirname(tokensFile), { recursive: true });
   writeFileSync(tokensFile, `${JSON.stringify(Object.fromEntries(users.map((u) => [u.login, u.token])), null, 2)}\n`, { mode: 0o600 });
-  console.log(`demo course seeded: ${labs.size} assignments; tokens in ${tokensFile}`);
+  console.log(`demo course seeded: ${inService.length} assignments; tokens in ${tokensFile}`);
   await db.end();
 });

@@ -56,13 +56,17 @@ export function addAdminCommands(program: Command, client: () => KadaiClient, ou
       .addOption(dateOption('--due <at>', 'due at'))
       .option('--max-attempts <n>', 'attempt limit', Number)
       .addOption(new Option('--scoring <how>').choices(['best', 'last']))
-      .option('--late-policy <json>', 'e.g. {"mode":"penalty","percentPerDay":10,"maxDaysLate":7}', (v: string) => JSON.parse(v) as unknown);
-  const body = (o: { opens?: string; due?: string; maxAttempts?: number; scoring?: string; latePolicy?: unknown }) => ({
+      .option('--late-policy <json>', 'e.g. {"mode":"penalty","percentPerDay":10,"maxDaysLate":7}', (v: string) => JSON.parse(v) as unknown)
+      .addOption(new Option('--visibility <v>', "every check's visibility, over the lab's").choices(['visible', 'hidden', 'after_due']))
+      .option('--check-visibility <json>', 'per check id, over --visibility and the lab\'s, e.g. {"q3":"hidden"} ({} clears)', (v: string) => JSON.parse(v) as unknown);
+  const body = (o: { opens?: string; due?: string; maxAttempts?: number; scoring?: string; latePolicy?: unknown; visibility?: string; checkVisibility?: unknown }) => ({
     ...(o.opens ? { opensAt: o.opens } : {}),
     ...(o.due ? { dueAt: o.due } : {}),
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
     ...(o.scoring ? { scoring: o.scoring } : {}),
     ...(o.latePolicy ? { latePolicy: o.latePolicy } : {}),
+    ...(o.visibility ? { visibility: o.visibility } : {}),
+    ...(o.checkVisibility ? { checkVisibility: o.checkVisibility } : {}),
   });
   assignments.command('list <course>').action((course: string) => run('GET', `/v1/courses/${enc(course)}/assignments`, undefined, 'assignments', ['id', 'labId', 'dueAt', 'maxAttempts', 'scoring'])());
   settings(assignments.command('create <course> <lab>')).action((course: string, lab: string, o: Parameters<typeof body>[0]) => run('POST', `/v1/courses/${enc(course)}/assignments`, { labId: lab, ...body(o) })());

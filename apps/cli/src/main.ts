@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
 import { addAdminCommands } from './admin';
 import { readCliConfig } from './config';
-import { renderResult } from './render';
+import { renderLabsStatus, renderResult } from './render';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -69,10 +69,17 @@ labs.command('list').action(async () => {
 labs.command('show <id>').action(async (id: string) => console.log(JSON.stringify(await client().lab(id), null, 2)));
 labs
   .command('reload')
-  .description("make the api read its labs folder again (admin): labs added or changed take effect without a restart; a lab that fails validation is refused (file:line) and its old version stays")
+  .description("make the api read its labs folder again and publish it (admin): labs added or changed take effect without a restart, a lab whose folder is gone is withdrawn; a lab that fails validation is refused (file:line) and its old version stays")
   .action(async () => {
     const { labs: changes } = (await client().call('POST', '/v1/labs/reload')) as { labs: Array<{ id: string; change: string; version: string | null; previousVersion: string | null }> };
     show({ labs: changes }, () => changes.map((l) => `${l.id.padEnd(24)} ${l.change.padEnd(9)} ${l.change === 'updated' ? `${l.previousVersion} → ` : ''}${l.version ?? '-'}`).join('\n'));
+  });
+labs
+  .command('status')
+  .description("what `kadai labs reload` would do (instructor or admin): each lab's published version, its version in the api's labs folder now, withdrawn or not, and the refused folders' problems (file:line:col)")
+  .action(async () => {
+    const status = await client().labsStatus();
+    show(status, () => renderLabsStatus(status));
   });
 labs
   .command('validate [dir]')

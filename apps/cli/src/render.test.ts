@@ -1,5 +1,5 @@
 import type { SubmissionView } from '@kadai/client';
-import { renderResult } from './render';
+import { renderLabsStatus, renderResult } from './render';
 
 const notice = { ja: 'kadai 側の問題で採点できませんでした。', en: "kadai could not grade this because of a problem on kadai's side." };
 const base: SubmissionView = {
@@ -23,5 +23,24 @@ describe('renderResult', () => {
       '  PASS  q1         1/1  Question q1: Correct.',
       'score 1 / 1',
     ]);
+  });
+});
+
+describe('renderLabsStatus', () => {
+  it('prints each lab with its published and folder versions, withdrawn ones marked, then the problems', () => {
+    const lines = renderLabsStatus({
+      labs: [
+        { id: 'quiz-ch01', version: 'aaaa', folderVersion: 'bbbb', withdrawnAt: null, onReload: 'update' },
+        { id: 'quiz-ch02', version: 'cccc', folderVersion: null, withdrawnAt: '2026-12-02T09:00:00.000Z', onReload: 'none' },
+        { id: 'quiz-ch03', version: null, folderVersion: null, withdrawnAt: null, onReload: 'refuse' },
+      ],
+      errors: [{ file: 'quiz-ch03/lab.yaml', line: 3, column: 10, message: 'bad', text: 'quiz-ch03/lab.yaml:3:10: bad' }],
+    }).split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^LAB\s+PUBLISHED\s+FOLDER\s+ON RELOAD$/);
+    expect(lines[1]).toMatch(/^quiz-ch01\s+aaaa\s+bbbb\s+update$/);
+    expect(lines[2]).toMatch(/^quiz-ch02\s+cccc \(withdrawn\)\s+-\s+none$/);
+    expect(lines[3]).toMatch(/^quiz-ch03\s+-\s+-\s+refuse$/);
+    expect(lines[4]).toBe('quiz-ch03/lab.yaml:3:10: bad');
   });
 });

@@ -1,4 +1,4 @@
-import type { SubmissionView } from '@kadai/client';
+import type { LabsStatus, SubmissionView } from '@kadai/client';
 import { formatIssue } from '@kadai/errors';
 
 const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERR ', skipped: 'SKIP' };
@@ -39,4 +39,14 @@ export function renderResult(view: SubmissionView, lang: 'ja' | 'en', verbose: b
   }
   lines.push(`score ${view.score ?? '-'} / ${view.maxScore ?? '-'}`);
   return lines.join('\n');
+}
+
+/** `kadai labs status`: one line per lab (published version, the folder's, what a reload does), then the refused folders' problems. */
+export function renderLabsStatus(status: LabsStatus): string {
+  const row = (cells: string[]) => `${cells[0]!.padEnd(24)} ${cells[1]!.padEnd(28)} ${cells[2]!.padEnd(16)} ${cells[3]}`;
+  return [
+    row(['LAB', 'PUBLISHED', 'FOLDER', 'ON RELOAD']),
+    ...status.labs.map((l) => row([l.id, `${l.version ?? '-'}${l.withdrawnAt ? ' (withdrawn)' : ''}`, l.folderVersion ?? '-', l.onReload])),
+    ...status.errors.map((e) => e.text),
+  ].join('\n');
 }

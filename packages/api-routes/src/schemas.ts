@@ -62,8 +62,10 @@ export const labReload = z.object({
   labs: z.array(
     z.object({
       id: z.string(),
-      change: z.enum(['added', 'updated', 'unchanged', 'refused']).describe('refused: it fails validation (see errors) and the version loaded before stays'),
-      version: z.string().nullable().describe('the version now in use'),
+      change: z
+        .enum(['added', 'updated', 'unchanged', 'restored', 'withdrawn', 'refused'])
+        .describe('against the version published before. restored: a withdrawn lab whose folder is back; withdrawn: its folder is gone (no new submissions, what was handed in is still graded); refused: it fails validation (see errors) and the version published before stays'),
+      version: z.string().nullable().describe('the version now published'),
       previousVersion: z.string().nullable(),
     }),
   ),
@@ -76,11 +78,13 @@ export const labFolders = z.object({
   labs: z.array(
     z.object({
       id: z.string(),
-      version: z.string().nullable().describe('the version this api grades with: the published one'),
-      folderVersion: z.string().nullable().describe("the version in the labs folder; null: refused (see errors) or no folder. Another than `version`: not published until a reload"),
+      version: z.string().nullable().describe('the version published (every api and worker grades with it); null: never published'),
+      folderVersion: z.string().nullable().describe('the version in the labs folder now; null: refused (see errors) or no folder'),
+      withdrawnAt: z.string().nullable().describe('when a reload withdrew it; null: in service or never published'),
+      onReload: z.enum(['none', 'add', 'update', 'restore', 'withdraw', 'refuse']).describe('what the next reload does to it'),
     }),
   ),
-  errors: z.array(issue).describe('the problems of the refused lab folders'),
+  errors: z.array(issue).describe('the problems of the refused lab folders, each file relative to the labs folder'),
 });
 
 export const labSummary = z.object({
@@ -198,7 +202,8 @@ const assignmentSettings = {
   latePolicy,
   maxAttempts: z.number().int().positive().nullable(),
   scoring: z.enum(['best', 'last']),
-  visibility: visibility.nullable().describe("overrides the lab's per-check visibility when set"),
+  visibility: visibility.nullable().describe("overrides the lab's visibility of every check when set"),
+  checkVisibility: z.record(z.string(), visibility).describe("per check id of the lab: overrides both `visibility` and the lab's own for that check ({} : none)"),
 };
 export const assignmentCreate = z.strictObject({
   labId: z.string().min(1),
@@ -208,6 +213,7 @@ export const assignmentCreate = z.strictObject({
   maxAttempts: assignmentSettings.maxAttempts.default(null),
   scoring: assignmentSettings.scoring.default('best'),
   visibility: assignmentSettings.visibility.default(null),
+  checkVisibility: assignmentSettings.checkVisibility.default({}),
 });
 export const assignmentPatch = z.strictObject(assignmentSettings).partial();
 export const assignment = z.object({
@@ -220,6 +226,7 @@ export const assignment = z.object({
   maxAttempts: z.number().int().nullable(),
   scoring: z.enum(['best', 'last']),
   visibility: visibility.nullable(),
+  checkVisibility: z.record(z.string(), visibility),
 });
 
 export const extensionPut = z

@@ -8,7 +8,7 @@ const check = (checkId: string, visibility: CheckResult['visibility']): CheckRes
 const results = [check('shown', 'visible'), check('secret', 'hidden'), check('later', 'after_due')];
 const student: Principal = { userId: 'u', login: 's', role: 'student' };
 const teacher: Principal = { userId: 't', login: 't', role: 'instructor' };
-const assignment = (dueAt: Date | null, visibility: Assignment['visibility'] = null) => ({ dueAt, visibility }) as Assignment;
+const assignment = (dueAt: Date | null, visibility: Assignment['visibility'] = null, checkVisibility: Assignment['checkVisibility'] = {}) => ({ dueAt, visibility, checkVisibility }) as Assignment;
 const released = (view: ReturnType<typeof submissionView>) => view.checks.filter((c) => c.released).map((c) => c.checkId);
 
 describe('submissionView', () => {
@@ -44,6 +44,12 @@ describe('submissionView', () => {
   it('shows everything to instructors, and honours an assignment override', () => {
     expect(released(submissionView(submission, results, assignment(null), teacher, now))).toEqual(['shown', 'secret', 'later']);
     expect(released(submissionView(submission, results, assignment(new Date('2026-07-01'), 'visible'), student, now))).toEqual(['shown', 'secret', 'later']);
+  });
+  it('honours an assignment setting per check over its setting for every check and the lab', () => {
+    const perCheck = assignment(new Date('2026-07-01'), 'visible', { shown: 'hidden', later: 'after_due' });
+    expect(released(submissionView(submission, results, perCheck, student, now))).toEqual(['secret']);
+    expect(submissionView(submission, results, perCheck, student, now).checks.map((c) => c.visibility)).toEqual(['hidden', 'visible', 'after_due']);
+    expect(released(submissionView(submission, results, perCheck, teacher, now))).toEqual(['shown', 'secret', 'later']);
   });
 });
 

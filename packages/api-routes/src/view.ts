@@ -81,7 +81,8 @@ export function submissionView(
     submittedAt: submission.submittedAt.toISOString(),
     finishedAt: submission.finishedAt?.toISOString() ?? null,
     checks: results.map((r) => {
-      const visibility = assignment?.visibility ?? r.visibility;
+      // the assignment's setting for this check, else its setting for every check, else the lab's
+      const visibility = assignment?.checkVisibility?.[r.checkId] ?? assignment?.visibility ?? r.visibility;
       const base = { checkId: r.checkId, title: r.title, visibility };
       if (!released(visibility, principal, assignment, now)) return { ...base, released: false };
       return { ...base, released: true, status: r.status, points: r.points, maxPoints: r.maxPoints, message: r.message, evidence: r.evidence };

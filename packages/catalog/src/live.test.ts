@@ -34,7 +34,8 @@ describe('LiveCatalog', () => {
     await edit('chapter: 1', 'chapter: one');
     const { labs, issues } = await catalog.reload();
     expect(labs[0]).toEqual({ id: 'quiz-ch01', change: 'refused', version: before.version, previousVersion: before.version });
-    expect(issues).toEqual([expect.objectContaining({ file: labYaml(), line: 3, message: expect.stringContaining('chapter') })]);
+    // relative to the labs folder: the server's own paths never reach an API client
+    expect(issues).toEqual([expect.objectContaining({ file: path.join('quiz-ch01', 'lab.yaml'), line: 3, message: expect.stringContaining('chapter') })]);
     expect(catalog.get('quiz-ch01')).toBe(before);
   });
 
@@ -43,7 +44,7 @@ describe('LiveCatalog', () => {
     const catalog = await LiveCatalog.load(dir);
     expect([...catalog.keys()]).toEqual(['quiz-ch02']);
     expect(catalog.folderLabs()).toEqual([
-      { id: 'quiz-ch01', version: null, issues: [expect.objectContaining({ file: labYaml(), line: 3, column: expect.any(Number) })] },
+      { id: 'quiz-ch01', version: null, issues: [expect.objectContaining({ file: path.join('quiz-ch01', 'lab.yaml'), line: 3, column: expect.any(Number) })] },
       { id: 'quiz-ch02', version: catalog.get('quiz-ch02')!.version, issues: [] },
     ]);
   });
@@ -79,6 +80,18 @@ describe('LiveCatalog', () => {
     await writeFile(big, Buffer.alloc(MAX_LAB_CONTENT_BYTES + 1));
     const { labs, issues } = await new LiveCatalog(dir).reload();
     expect(labs[0]).toMatchObject({ id: 'quiz-ch01', change: 'refused' });
-    expect(issues).toEqual([{ file: big, message: expect.stringContaining('4 MiB') }]);
+    expect(issues).toEqual([{ file: path.relative(dir, big), message: expect.stringContaining('4 MiB') }]);
+  });
+
+  it('scans the folder as it is now without changing what it holds', async () => {
+    const catalog = await LiveCatalog.load(dir);
+    const held = catalog.get('quiz-ch01')!;
+    await edit('points: 1', 'points: 2');
+    await rm(path.join(dir, 'quiz-ch02'), { recursive: true });
+    const read = await catalog.scan();
+    expect(read.map(({ id, version }) => ({ id, version }))).toEqual([{ id: 'quiz-ch01', version: expect.not.stringMatching(held.version) }]);
+    expect(catalog.get('quiz-ch01')).toBe(held);
+    expect([...catalog.keys()]).toEqual(['quiz-ch01', 'quiz-ch02']);
+    expect(catalog.folderLabs().map((f) => f.id)).toEqual(['quiz-ch01', 'quiz-ch02']);
   });
 });

@@ -30,7 +30,8 @@ export interface FolderLab {
  * The catalog a running api or worker grades with, as a map of lab id → lab that changes in place:
  * `reload` reads the labs folder again (a lab that fails validation is refused and the version held
  * before stays), `adopt` takes a version from its content (the one PostgreSQL publishes, `@kadai/db`).
- * A lab whose folder was removed stays (its submissions still need it).
+ * A lab whose folder was removed stays held: its pending submissions and regrades still need it
+ * (PostgreSQL records it withdrawn once a reload finds its folder gone, `@kadai/db`).
  * Grading reads only the `Lab` (its `files`), never the folder.
  */
 export class LiveCatalog extends Map<string, Lab> {
@@ -55,16 +56,28 @@ export class LiveCatalog extends Map<string, Lab> {
     return catalog;
   }
 
-  /** Every lab folder read again. */
+  /**
+   * Every lab folder as it is now, read without changing what this catalog holds (what a reload
+   * would find). Problems name files relative to the labs folder (`quiz-ch01/lab.yaml:5:3`): they
+   * reach API clients, which have no business knowing where the server keeps its labs.
+   */
+  async scan(): Promise<Array<FolderLab & { lab?: Lab }>> {
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    const ids = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort((a, b) => a.localeCompare(b));
+    const read: Array<FolderLab & { lab?: Lab }> = [];
+    for (const id of ids) {
+      const { lab, issues } = await loadLab(path.join(this.dir, id), this.validators);
+      read.push({ id, version: lab?.version ?? null, issues: issues.map((issue) => this.relative(issue)), lab });
+    }
+    return read;
+  }
+
+  /** Every lab folder read again: each valid one held from now on. */
   reload(): Promise<Reload> {
     return this.serially(async () => {
-      const entries = await readdir(this.dir, { withFileTypes: true });
-      const ids = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort((a, b) => a.localeCompare(b));
-      const folder = new Map<string, FolderLab>();
+      const read = await this.scan();
       const reload: Reload = { labs: [], issues: [] };
-      for (const id of ids) {
-        const { lab, issues } = await loadLab(path.join(this.dir, id), this.validators);
-        folder.set(id, { id, version: lab?.version ?? null, issues });
+      for (const { id, lab, issues } of read) {
         const previousVersion = this.get(id)?.version ?? null;
         if (!lab) {
           reload.issues.push(...issues);
@@ -75,7 +88,7 @@ export class LiveCatalog extends Map<string, Lab> {
         const change = previousVersion === null ? 'added' : previousVersion === lab.version ? 'unchanged' : 'updated';
         reload.labs.push({ id, change, version: lab.version, previousVersion });
       }
-      this.folder = folder;
+      this.folder = new Map(read.map(({ id, version, issues }) => [id, { id, version, issues }]));
       return reload;
     });
   }
@@ -89,13 +102,20 @@ export class LiveCatalog extends Map<string, Lab> {
       const { lab, issues } = labFromFiles(path.join(this.dir, id), files, this.validators);
       if (lab && lab.version !== version) return { issues: [{ message: `its files hash to version ${lab.version}, not ${version}` }] };
       if (lab) this.set(id, lab);
-      return { lab, issues };
+      return { lab, issues: issues.map((issue) => this.relative(issue)) };
     });
   }
 
   /** The lab folders as last read (at start or the last reload), refused ones with their problems. */
   folderLabs(): FolderLab[] {
     return [...this.folder.values()];
+  }
+
+  /** The issue with its file relative to the labs folder (KADAI_LABS_DIR may itself be relative). */
+  private relative(issue: InputIssue): InputIssue {
+    if (!issue.file) return issue;
+    const file = path.relative(path.resolve(this.dir), path.resolve(issue.file));
+    return file.startsWith('..') || path.isAbsolute(file) ? issue : { ...issue, file };
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

@@ -440,7 +440,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one) */
+                /** @description refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -848,7 +848,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The lab catalog */
+        /** The lab catalog: every published lab in service (a withdrawn one is left out) */
         get: {
             parameters: {
                 query?: never;
@@ -918,7 +918,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The labs folder as this api last read it (at its start or last reload): each lab's version there or its problems (file:line:col), and the version graded with */
+        /** What a reload would do (instructors, admins): the labs folder read now, each lab's version there or its problems (file:line:col, relative to the folder), against the version published and whether it is withdrawn */
         get: {
             parameters: {
                 query?: never;
@@ -928,7 +928,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description each lab folder */
+                /** @description each lab, in the folder or published */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -937,12 +937,19 @@ export interface paths {
                         "application/json": {
                             labs: {
                                 id: string;
-                                /** @description the version this api grades with: the published one */
+                                /** @description the version published (every api and worker grades with it); null: never published */
                                 version: string | null;
-                                /** @description the version in the labs folder; null: refused (see errors) or no folder. Another than `version`: not published until a reload */
+                                /** @description the version in the labs folder now; null: refused (see errors) or no folder */
                                 folderVersion: string | null;
+                                /** @description when a reload withdrew it; null: in service or never published */
+                                withdrawnAt: string | null;
+                                /**
+                                 * @description what the next reload does to it
+                                 * @enum {string}
+                                 */
+                                onReload: "none" | "add" | "update" | "restore" | "withdraw" | "refuse";
                             }[];
-                            /** @description the problems of the refused lab folders */
+                            /** @description the problems of the refused lab folders, each file relative to the labs folder */
                             errors: {
                                 file?: string;
                                 line?: number;
@@ -986,7 +993,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Read the labs folder again and publish it (admin): labs added or changed take effect without a restart — every api and worker grades with the published version from its next grading of each lab */
+        /** Read the labs folder again and publish it (admin): labs added or changed take effect without a restart — every api and worker grades with the published version from its next grading of each lab; a lab whose folder is gone is withdrawn (no new submissions; what was handed in is still graded) */
         post: {
             parameters: {
                 query?: never;
@@ -1009,11 +1016,11 @@ export interface paths {
                             labs: {
                                 id: string;
                                 /**
-                                 * @description refused: it fails validation (see errors) and the version loaded before stays
+                                 * @description against the version published before. restored: a withdrawn lab whose folder is back; withdrawn: its folder is gone (no new submissions, what was handed in is still graded); refused: it fails validation (see errors) and the version published before stays
                                  * @enum {string}
                                  */
-                                change: "added" | "updated" | "unchanged" | "refused";
-                                /** @description the version now in use */
+                                change: "added" | "updated" | "unchanged" | "restored" | "withdrawn" | "refused";
+                                /** @description the version now published */
                                 version: string | null;
                                 previousVersion: string | null;
                             }[];
@@ -1107,6 +1114,8 @@ export interface paths {
                             definition: {
                                 [key: string]: unknown;
                             };
+                            /** @description when a reload withdrew it (no new submissions; earlier ones stay graded and readable); null: in service */
+                            withdrawnAt: string | null;
                         };
                     };
                 };
@@ -2036,6 +2045,9 @@ export interface paths {
                                 /** @enum {string} */
                                 scoring: "best" | "last";
                                 visibility: ("visible" | "hidden" | "after_due") | null;
+                                checkVisibility: {
+                                    [key: string]: "visible" | "hidden" | "after_due";
+                                };
                             }[];
                         };
                     };
@@ -2125,10 +2137,17 @@ export interface paths {
                          */
                         scoring?: "best" | "last";
                         /**
-                         * @description overrides the lab's per-check visibility when set
+                         * @description overrides the lab's visibility of every check when set
                          * @default null
                          */
                         visibility?: ("visible" | "hidden" | "after_due") | null;
+                        /**
+                         * @description per check id of the lab: overrides both `visibility` and the lab's own for that check ({} : none)
+                         * @default {}
+                         */
+                        checkVisibility?: {
+                            [key: string]: "visible" | "hidden" | "after_due";
+                        };
                     };
                 };
             };
@@ -2312,8 +2331,12 @@ export interface paths {
                         maxAttempts?: number | null;
                         /** @enum {string} */
                         scoring?: "best" | "last";
-                        /** @description overrides the lab's per-check visibility when set */
+                        /** @description overrides the lab's visibility of every check when set */
                         visibility?: ("visible" | "hidden" | "after_due") | null;
+                        /** @description per check id of the lab: overrides both `visibility` and the lab's own for that check ({} : none) */
+                        checkVisibility?: {
+                            [key: string]: "visible" | "hidden" | "after_due";
+                        };
                     };
                 };
             };
@@ -4463,6 +4486,9 @@ export interface components {
             /** @enum {string} */
             scoring: "best" | "last";
             visibility: ("visible" | "hidden" | "after_due") | null;
+            checkVisibility: {
+                [key: string]: "visible" | "hidden" | "after_due";
+            };
         };
         User: {
             /** Format: uuid */

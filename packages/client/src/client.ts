@@ -19,6 +19,7 @@ export type CheckRow = SubmissionView['checks'][number];
 export type Accepted = Schemas['AcceptedSubmission'];
 export type LabCatalog = JsonAnswer<'/v1/labs', 200>;
 export type LabDetail = JsonAnswer<'/v1/labs/{id}', 200>;
+export type LabsStatus = JsonAnswer<'/v1/labs/reload', 200>;
 
 const TERMINAL = new Set(['graded', 'error', 'rejected']);
 
@@ -75,6 +76,11 @@ export class KadaiClient {
 
   lab(id: string): Promise<LabDetail> {
     return this.request(`/v1/labs/${id}`);
+  }
+
+  /** What a reload of the labs folder would do to each lab (instructors, admins). */
+  labsStatus(): Promise<LabsStatus> {
+    return this.request('/v1/labs/reload');
   }
 
   /**

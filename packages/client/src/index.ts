@@ -1,2 +1,2 @@
 export { KadaiClient, ApiError } from './client';
-export type { SubmissionView, CheckRow, Accepted, Problem } from './client';
+export type { SubmissionView, CheckRow, Accepted, Problem, LabsStatus } from './client';

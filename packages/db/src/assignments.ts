@@ -1,3 +1,4 @@
+import type { Visibility } from '@kadai/catalog';
 import type { LatePolicy } from '@kadai/grading';
 import type { Queryable } from './pool';
 
@@ -10,11 +11,14 @@ export interface Assignment {
   latePolicy: LatePolicy;
   maxAttempts: number | null;
   scoring: 'best' | 'last';
-  visibility: 'visible' | 'hidden' | 'after_due' | null;
+  /** Overrides the lab's visibility of every check when set. */
+  visibility: Visibility | null;
+  /** Overrides, per check id, both `visibility` and the lab's. */
+  checkVisibility: Record<string, Visibility>;
 }
 
 const COLUMNS = `a.id, a.course_id AS "courseId", a.lab_id AS "labId", a.opens_at AS "opensAt", a.due_at AS "dueAt",
-  a.late_policy AS "latePolicy", a.max_attempts AS "maxAttempts", a.scoring, a.visibility`;
+  a.late_policy AS "latePolicy", a.max_attempts AS "maxAttempts", a.scoring, a.visibility, a.check_visibility AS "checkVisibility"`;
 
 /**
  * The assignment as it applies to one student: their extension's due date (when it sets one) and
@@ -22,7 +26,8 @@ const COLUMNS = `a.id, a.course_id AS "courseId", a.lab_id AS "labId", a.opens_a
  */
 const COLUMNS_FOR_STUDENT = `a.id, a.course_id AS "courseId", a.lab_id AS "labId", a.opens_at AS "opensAt",
   coalesce(x.due_at, a.due_at) AS "dueAt",
-  a.late_policy AS "latePolicy", a.max_attempts + coalesce(x.extra_attempts, 0) AS "maxAttempts", a.scoring, a.visibility`;
+  a.late_policy AS "latePolicy", a.max_attempts + coalesce(x.extra_attempts, 0) AS "maxAttempts", a.scoring, a.visibility,
+  a.check_visibility AS "checkVisibility"`;
 
 /** An assignment; with `forUserId`, as it applies to that student (their extension included). */
 export async function getAssignment(db: Queryable, id: string, forUserId?: string): Promise<Assignment | undefined> {
@@ -43,9 +48,9 @@ export async function listAssignments(db: Queryable, courseId: string): Promise<
 /** Creates an assignment; undefined when the course already sets this lab. */
 export async function createAssignment(db: Queryable, a: Omit<Assignment, 'id'>): Promise<Assignment | undefined> {
   const { rows } = await db.query<Assignment>(
-    `INSERT INTO assignments AS a (course_id, lab_id, opens_at, due_at, late_policy, max_attempts, scoring, visibility)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (course_id, lab_id) DO NOTHING RETURNING ${COLUMNS}`,
-    [a.courseId, a.labId, a.opensAt, a.dueAt, JSON.stringify(a.latePolicy), a.maxAttempts, a.scoring, a.visibility],
+    `INSERT INTO assignments AS a (course_id, lab_id, opens_at, due_at, late_policy, max_attempts, scoring, visibility, check_visibility)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (course_id, lab_id) DO NOTHING RETURNING ${COLUMNS}`,
+    [a.courseId, a.labId, a.opensAt, a.dueAt, JSON.stringify(a.latePolicy), a.maxAttempts, a.scoring, a.visibility, JSON.stringify(a.checkVisibility)],
   );
   return rows[0];
 }
@@ -67,7 +72,7 @@ export async function findAssignmentForStudent(db: Queryable, userId: string, la
 
 export async function upsertAssignment(
   db: Queryable,
-  a: Omit<Assignment, 'id' | 'visibility'> & { visibility?: Assignment['visibility'] },
+  a: Omit<Assignment, 'id' | 'visibility' | 'checkVisibility'> & { visibility?: Assignment['visibility'] },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO assignments (course_id, lab_id, opens_at, due_at, late_policy, max_attempts, scoring, visibility)
@@ -94,7 +99,7 @@ export async function canManageCourse(db: Queryable, userId: string, role: strin
 /** Changes an assignment's settings (the web page's settings form); the course and lab stay. */
 export async function updateAssignmentSettings(db: Queryable, id: string, a: Omit<Assignment, 'id' | 'courseId' | 'labId'>): Promise<void> {
   await db.query(
-    `UPDATE assignments SET opens_at = $2, due_at = $3, late_policy = $4, max_attempts = $5, scoring = $6, visibility = $7 WHERE id = $1`,
-    [id, a.opensAt, a.dueAt, JSON.stringify(a.latePolicy), a.maxAttempts, a.scoring, a.visibility],
+    `UPDATE assignments SET opens_at = $2, due_at = $3, late_policy = $4, max_attempts = $5, scoring = $6, visibility = $7, check_visibility = $8 WHERE id = $1`,
+    [id, a.opensAt, a.dueAt, JSON.stringify(a.latePolicy), a.maxAttempts, a.scoring, a.visibility, JSON.stringify(a.checkVisibility)],
   );
 }

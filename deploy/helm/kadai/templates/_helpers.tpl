@@ -78,10 +78,15 @@ prometheus.io/path: /metrics
 {{- end }}
 
 {{/* The labs folder from labs.volume, when one is given (else the image's): env, mount, volume.
-Called as {{ with include "kadai.labsEnv" $ }}{{ . | nindent 12 }}{{ end }}: nothing without a volume. */}}
+Called as {{ with include "kadai.labsEnv" (dict "root" $ "env" <the workload's env map>) }}{{ . | nindent 12 }}{{ end }}:
+nothing without a volume, nor when the workload's env map (or extraEnv) sets KADAI_LABS_DIR itself — the user's
+value wins, as one entry (a name twice in a container's env: the API server warns that the second
+hides the first, and patches of the list by name go wrong). */}}
 {{- define "kadai.labsEnv" -}}
-{{- if .Values.labs.volume -}}
-- { name: KADAI_LABS_DIR, value: {{ .Values.labs.mountPath | quote }} }
+{{- $named := hasKey (.env | default dict) "KADAI_LABS_DIR" }}
+{{- range .root.Values.extraEnv }}{{ if eq .name "KADAI_LABS_DIR" }}{{ $named = true }}{{ end }}{{ end }}
+{{- if and .root.Values.labs.volume (not $named) -}}
+- { name: KADAI_LABS_DIR, value: {{ .root.Values.labs.mountPath | quote }} }
 {{- end }}
 {{- end }}
 

@@ -1,3 +1,4 @@
+import type { Lab } from '@kadai/catalog';
 import type { Assignment, Course, DeliveryLogEntry, Enrollment, Extension, TokenInfo, User, WebhookEndpoint } from '@kadai/db';
 import { webhookEvent } from '../schemas';
 import { html, type Html } from './html';
@@ -51,7 +52,7 @@ const table = (caption: string, heads: string[], rows: Html[], empty: string) =>
 /** The links between a course's pages, for the instructor. */
 export function courseNav(ctx: PageContext, courseId: string): Html {
   const course = encodeURIComponent(courseId);
-  const links: Array<[string, MessageKey]> = [['', 'matrix'], ['/members', 'members'], ['/extensions', 'extensions'], ['/webhooks', 'webhooks']];
+  const links: Array<[string, MessageKey]> = [['', 'matrix'], ['/assignments', 'assignments'], ['/members', 'members'], ['/extensions', 'extensions'], ['/webhooks', 'webhooks']];
   return html`<nav aria-label="${ctx.t('courseAdmin')}" class="course-nav"><ul class="inline-list">${links.map(([suffix, key]) => html`<li><a href="/courses/${course}${suffix}">${ctx.t(key)}</a></li>`)}</ul></nav>`;
 }
 
@@ -68,6 +69,33 @@ export function membersBody(ctx: PageContext, courseId: string, members: Enrollm
 ${section('members', t('members'), table(t('members'), [t('login'), t('name'), t('role'), ''], rows, t('noMembers')))}
 ${section('enrol', t('enrol'), apiForm(ctx, { id: 'enrol', method: 'PUT', path: `${base}/enrollments/{login}`, submit: t('enrol') }, html`${input('enrol', { name: 'login', label: t('login'), required: true })}${select('enrol', 'role', t('role'), roles(ctx))}`))}
 ${section('roster', t('rosterImport'), html`<p>${t('rosterHelp')}</p>${apiForm(ctx, { id: 'roster', method: 'POST', path: `${base}/roster`, body: 'csv', submit: t('import') }, input('roster', { name: 'roster', label: t('rosterFile'), type: 'file', required: true, attrs: html`accept=".csv,text/csv"` }))}`)}`;
+}
+
+/**
+ * The course's assignments, each with its settings and analytics, and a form that sets another lab
+ * in the course (`POST /v1/courses/:id/assignments`): `labs` are the labs in service it does not
+ * set yet. The late policy and visibility are changed on the assignment's settings page.
+ */
+export function assignmentsBody(ctx: PageContext, courseId: string, assignments: Assignment[], labs: Lab[]): Html {
+  const { t, lang } = ctx;
+  const course = encodeURIComponent(courseId);
+  const rows = assignments.map((a) => {
+    const lab = `/courses/${course}/labs/${encodeURIComponent(a.labId)}`;
+    return html`<tr><th scope="row"><code>${a.labId}</code></th><td>${formatDate(a.opensAt, lang) || '—'}</td><td>${a.dueAt ? formatDate(a.dueAt, lang) : t('noDue')}</td>
+<td>${a.maxAttempts ?? '—'}</td><td>${t(a.scoring)}</td><td><a href="${lab}/settings">${t('settings')}</a> · <a href="${lab}/analytics">${t('analytics')}</a></td></tr>`;
+  });
+  const fields = html`${select('assign', 'labId', t('lab'), labs.map((l) => [l.definition.id, `${l.definition.id} — ${l.definition.title[lang]}`]))}
+${input('assign', { name: 'opensAt', label: `${t('opens')} (JST)`, type: 'datetime-local' })}
+${input('assign', { name: 'dueAt', label: `${t('due')} (JST)`, type: 'datetime-local' })}
+${input('assign', { name: 'maxAttempts', label: t('maxAttempts'), type: 'number', attrs: html`min="1" max="1000" step="1"` })}
+${select('assign', 'scoring', t('scoring'), [['best', t('best')], ['last', t('last')]])}`;
+  const add =
+    labs.length === 0
+      ? html`<p>${t('everyLabSet')}</p>`
+      : html`<p>${t('addAssignmentHelp')}</p>${apiForm(ctx, { id: 'assign', method: 'POST', path: `/v1/courses/${course}/assignments`, submit: t('addAssignment') }, fields)}`;
+  return html`${courseNav(ctx, courseId)}
+${section('assignments', t('assignments'), table(t('assignments'), [t('lab'), t('opens'), t('due'), t('maxAttempts'), t('scoring'), ''], rows, t('noAssignments')))}
+${section('assign', t('addAssignment'), add)}`;
 }
 
 export function extensionsBody(ctx: PageContext, courseId: string, assignments: Array<{ assignment: Assignment; extensions: Extension[] }>): Html {

@@ -1,3 +1,4 @@
+import { checksOf } from '@kadai/catalog';
 import {
   audit,
   assignmentOfCourse,
@@ -17,7 +18,10 @@ import {
   listUsers,
   listWebhookDeliveries,
   listWebhookEndpoints,
+  labsInService,
   loadFiles,
+  publishedLab,
+  publishedVersions,
   studentAssignments,
   updateAssignmentSettings,
 } from '@kadai/db';
@@ -29,7 +33,7 @@ import { HttpProblem, UUID } from '../problem';
 import { toCsv } from '../routes/courses';
 import { maySee, renderSubmission } from '../routes/submissions';
 import { assertCsrf } from '../session';
-import { adminBody, extensionsBody, membersBody, webhooksBody } from './admin';
+import { adminBody, assignmentsBody, extensionsBody, membersBody, webhooksBody } from './admin';
 import { html } from './html';
 import { analyticsBody, matrixBody, parseSettings, settingsBody } from './instructor';
 import { pageContext, sendPage } from './layout';
@@ -88,11 +92,13 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
     if (found.role !== 'instructor') throw new HttpProblem(403, 'Forbidden', 'instructors only');
     return found;
   };
-  const labOf = (req: Request) => {
-    const lab = deps.labs.get(String(req.params.lab));
-    if (!lab) throw new HttpProblem(404, 'Not found', `no lab ${req.params.lab}`);
-    return lab;
+  /** The lab at its published version (withdrawn ones too: their results and settings stay readable). */
+  const publishedOf = async (req: Request) => {
+    const published = await publishedLab(deps.db, deps.labs, String(req.params.lab));
+    if (!published) throw new HttpProblem(404, 'Not found', `no lab ${req.params.lab}`);
+    return published;
   };
+  const labOf = async (req: Request) => (await publishedOf(req)).lab;
   const assignmentOf = async (courseId: string, labId: string) => {
     const id = await assignmentOfCourse(deps.db, courseId, labId);
     const assignment = id ? await getAssignment(deps.db, id) : undefined;
@@ -123,7 +129,8 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
       return;
     }
     const rows = await studentAssignments(deps.db, req.principal!.userId, courseId);
-    sendPage(res, ctx, `${ctx.t('labs')} — ${courseId}`, studentCourseBody(ctx, courseId, rows, deps.labs));
+    const withdrawn = new Set((await publishedVersions(deps.db)).filter((p) => p.withdrawnAt).map((p) => p.id));
+    sendPage(res, ctx, `${ctx.t('labs')} — ${courseId}`, studentCourseBody(ctx, courseId, rows, deps.labs, withdrawn));
   });
 
   pages.get('/courses/:course/results.csv', signedIn, async (req, res) => {
@@ -134,14 +141,14 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
   pages.get('/courses/:course/labs/:lab', signedIn, async (req, res) => {
     const ctx = pageContext(req, res);
     const { courseId } = await roleIn(req);
-    const lab = labOf(req);
-    sendPage(res, ctx, labTitle(lab, lab.definition.id, ctx.lang), await studentLabBody(ctx, deps.db, courseId, lab));
+    const { lab, withdrawnAt } = await publishedOf(req);
+    sendPage(res, ctx, labTitle(lab, lab.definition.id, ctx.lang), await studentLabBody(ctx, deps.db, courseId, lab, withdrawnAt));
   });
 
   pages.get('/courses/:course/labs/:lab/analytics', signedIn, async (req, res) => {
     const ctx = pageContext(req, res);
     const { courseId } = await asInstructor(req);
-    const lab = labOf(req);
+    const lab = await labOf(req);
     const assignment = await assignmentOf(courseId, lab.definition.id);
     const analytics = await labAnalytics(deps.db, assignment.id);
     const trail = await auditTrail(deps.db, [`assignment:${assignment.id}`]);
@@ -152,16 +159,17 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
   const settingsPage = async (req: Request, res: Response, issues: Array<{ field: string; message: string }>, saved: boolean) => {
     const ctx = pageContext(req, res);
     const { courseId } = await asInstructor(req);
-    const lab = labOf(req);
+    const lab = await labOf(req);
     const assignment = await assignmentOf(courseId, lab.definition.id);
-    sendPage(res, ctx, `${ctx.t('settings')} — ${labTitle(lab, lab.definition.id, ctx.lang)}`, settingsBody(ctx, assignment, issues, saved), issues.length > 0 ? 422 : 200);
+    sendPage(res, ctx, `${ctx.t('settings')} — ${labTitle(lab, lab.definition.id, ctx.lang)}`, settingsBody(ctx, assignment, lab, issues, saved), issues.length > 0 ? 422 : 200);
   };
   pages.get('/courses/:course/labs/:lab/settings', signedIn, (req, res) => settingsPage(req, res, [], req.query.saved === '1'));
   pages.post('/courses/:course/labs/:lab/settings', signedIn, form, async (req, res) => {
     assertCsrf(req, req.webSession!);
     const { courseId } = await asInstructor(req);
-    const assignment = await assignmentOf(courseId, labOf(req).definition.id);
-    const parsed = parseSettings(req.body ?? {});
+    const lab = await labOf(req);
+    const assignment = await assignmentOf(courseId, lab.definition.id);
+    const parsed = parseSettings(req.body ?? {}, checksOf(lab.definition).map((c) => c.id));
     if ('issues' in parsed) {
       await settingsPage(req, res, parsed.issues, false);
       return;
@@ -176,6 +184,14 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
     const ctx = pageContext(req, res);
     const { courseId } = await asInstructor(req);
     sendPage(res, ctx, `${ctx.t('members')} — ${courseId}`, membersBody(ctx, courseId, await listEnrollments(deps.db, courseId)));
+  });
+  pages.get('/courses/:course/assignments', signedIn, async (req, res) => {
+    const ctx = pageContext(req, res);
+    const { courseId } = await asInstructor(req);
+    const assignments = await listAssignments(deps.db, courseId);
+    const set = new Set(assignments.map((a) => a.labId));
+    const unset = (await labsInService(deps.db, deps.labs)).filter((lab) => !set.has(lab.definition.id));
+    sendPage(res, ctx, `${ctx.t('assignments')} — ${courseId}`, assignmentsBody(ctx, courseId, assignments, unset));
   });
   pages.get('/courses/:course/extensions', signedIn, async (req, res) => {
     const ctx = pageContext(req, res);

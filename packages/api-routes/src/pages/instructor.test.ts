@@ -12,8 +12,15 @@ describe('parseSettings', () => {
         maxAttempts: null,
         scoring: 'best',
         visibility: null,
+        checkVisibility: {},
       },
     });
+  });
+  it("reads each check's visibility, an empty one as none, and names a bad one", () => {
+    const form = { ...valid, 'check-q1': 'hidden', 'check-q2': '', 'check-q3': 'after_due', 'check-zz': 'hidden' };
+    expect(parseSettings(form, ['q1', 'q2', 'q3'])).toMatchObject({ settings: { checkVisibility: { q1: 'hidden', q3: 'after_due' } } });
+    const bad = parseSettings({ ...form, 'check-q2': 'sometimes' }, ['q1', 'q2', 'q3']);
+    expect('issues' in bad && bad.issues.map((i) => i.field)).toEqual(['check-q2']);
   });
   it('names every bad field at once', () => {
     const result = parseSettings({ ...valid, dueAt: '2026-12-01T00:00', percentPerDay: '500', maxDaysLate: '', maxAttempts: '-1' });

@@ -1,4 +1,4 @@
-import type { Lab } from '@kadai/catalog';
+import { checksOf, type Lab } from '@kadai/catalog';
 import type { Assignment, CourseResultRow, LabAnalytics } from '@kadai/db';
 import { latePolicy } from '@kadai/grading';
 import { z } from 'zod';
@@ -113,15 +113,26 @@ const fields = z.object({
   visibility: z.enum(['', 'visible', 'hidden', 'after_due']),
 });
 
+/** The form field of one check's visibility (check ids are [a-z0-9-], so it is a valid HTML id too). */
+const checkField = (checkId: string) => `check-${checkId}`;
+const checkChoice = z.enum(['', 'visible', 'hidden', 'after_due']);
+
 /**
  * Reads the settings form; every field is checked and every bad one named (not only the first),
- * and nothing is saved unless all are right.
+ * and nothing is saved unless all are right. `checkIds`: the lab's checks, each with a visibility
+ * field (empty: as the assignment's setting for every check, else the lab's).
  */
-export function parseSettings(body: unknown): { settings: Settings } | { issues: Issue[] } {
+export function parseSettings(body: unknown, checkIds: readonly string[] = []): { settings: Settings } | { issues: Issue[] } {
   const parsed = fields.safeParse(body);
   if (!parsed.success) return { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(form)', message: i.message })) };
   const f = parsed.data;
   const issues: Issue[] = [];
+  const checkVisibility: Settings['checkVisibility'] = {};
+  for (const checkId of checkIds) {
+    const choice = checkChoice.safeParse((body as Record<string, unknown>)[checkField(checkId)] ?? '');
+    if (!choice.success) issues.push({ field: checkField(checkId), message: 'visible, hidden, after_due or empty' });
+    else if (choice.data !== '') checkVisibility[checkId] = choice.data;
+  }
   const date = (field: 'opensAt' | 'dueAt') => {
     if (f[field] === '') return null;
     const value = new Date(`${f[field].length === 16 ? `${f[field]}:00` : f[field]}${JST}`);
@@ -140,7 +151,7 @@ export function parseSettings(body: unknown): { settings: Settings } | { issues:
   );
   if (!policy.success) for (const i of policy.error.issues) issues.push({ field: i.path.join('.'), message: i.message });
   if (issues.length > 0 || !policy.success) return { issues };
-  return { settings: { opensAt, dueAt, latePolicy: policy.data, maxAttempts, scoring: f.scoring, visibility: f.visibility === '' ? null : f.visibility } };
+  return { settings: { opensAt, dueAt, latePolicy: policy.data, maxAttempts, scoring: f.scoring, visibility: f.visibility === '' ? null : f.visibility, checkVisibility } };
 }
 
 function toLocal(date: Date | null): string {
@@ -148,7 +159,7 @@ function toLocal(date: Date | null): string {
   return new Date(date.getTime() + 9 * 3600_000).toISOString().slice(0, 16);
 }
 
-export function settingsBody(ctx: PageContext, a: Assignment, issues: Array<{ field: string; message: string }>, saved: boolean): Html {
+export function settingsBody(ctx: PageContext, a: Assignment, lab: Lab, issues: Array<{ field: string; message: string }>, saved: boolean): Html {
   const { t } = ctx;
   const policy = a.latePolicy;
   const penalty = policy.mode === 'penalty' ? policy : undefined;
@@ -169,6 +180,16 @@ ${issues.length > 0 ? html`<div class="error" role="alert"><ul>${issues.map((i) 
 <p><label for="maxAttempts">${t('maxAttempts')}</label> <input id="maxAttempts" name="maxAttempts" type="number" min="1" step="1" value="${a.maxAttempts ?? ''}" ${described('maxAttempts')}> ${error('maxAttempts')}</p>
 <p><label for="scoring">${t('scoring')}</label> <select id="scoring" name="scoring">${option('best', t('best'), a.scoring)}${option('last', t('last'), a.scoring)}</select></p>
 <p><label for="visibility">${t('visibility')}</label> <select id="visibility" name="visibility">${option('', t('labDefault'), a.visibility ?? '')}${option('visible', t('visible'), a.visibility ?? '')}${option('hidden', t('hidden'), a.visibility ?? '')}${option('after_due', t('afterDue'), a.visibility ?? '')}</select></p>
+<fieldset class="check-visibility">
+<legend>${t('checkVisibility')}</legend>
+${checksOf(lab.definition).map((check) => {
+  const field = checkField(check.id);
+  const current = a.checkVisibility[check.id] ?? '';
+  // a check has a title; a quiz question its prompt (cut short: the label names it, the lab holds it)
+  const name = 'title' in check ? check.title[ctx.lang] : check.prompt[ctx.lang].slice(0, 60);
+  return html`<p><label for="${field}"><code>${check.id}</code> ${name}</label> <select id="${field}" name="${field}" ${described(field)}>${option('', t('asAbove'), current)}${option('visible', t('visible'), current)}${option('hidden', t('hidden'), current)}${option('after_due', t('afterDue'), current)}</select> ${error(field)}</p>`;
+})}
+</fieldset>
 <button type="submit">${t('save')}</button>
 </form>`;
 }

@@ -16,7 +16,7 @@ export function labTitle(lab: Lab | undefined, labId: string, lang: Lang): strin
   return lab ? lab.definition.title[lang] : labId;
 }
 
-export function studentCourseBody(ctx: PageContext, courseId: string, rows: StudentAssignment[], labs: Map<string, Lab>): Html {
+export function studentCourseBody(ctx: PageContext, courseId: string, rows: StudentAssignment[], labs: Map<string, Lab>, withdrawn: ReadonlySet<string>): Html {
   const { t, lang } = ctx;
   return html`
 <table>
@@ -25,7 +25,7 @@ export function studentCourseBody(ctx: PageContext, courseId: string, rows: Stud
 <tbody>
 ${rows.map(
   (r) => html`<tr>
-<th scope="row"><a href="/courses/${encodeURIComponent(courseId)}/labs/${encodeURIComponent(r.labId)}">${labTitle(labs.get(r.labId), r.labId, lang)}</a></th>
+<th scope="row"><a href="/courses/${encodeURIComponent(courseId)}/labs/${encodeURIComponent(r.labId)}">${labTitle(labs.get(r.labId), r.labId, lang)}</a>${withdrawn.has(r.labId) ? html` <small class="withdrawn">(${t('withdrawnMark')})</small>` : ''}</th>
 <td>${r.dueAt ? formatDate(r.dueAt, lang) : t('noDue')}</td>
 <td>${r.attempts}${r.maxAttempts ? ` / ${r.maxAttempts}` : ''}</td>
 <td>${scoreText(r.score, r.maxScore)}</td>
@@ -109,6 +109,7 @@ export async function studentLabBody(
   db: Parameters<typeof attemptsOf>[0],
   courseId: string,
   lab: Lab,
+  withdrawnAt: Date | null,
 ): Promise<Html> {
   const { t, lang } = ctx;
   const assignmentId = await assignmentOfCourse(db, courseId, lab.definition.id);
@@ -124,7 +125,7 @@ export async function studentLabBody(
 <h2 id="instructions-heading">${t('instructions')}</h2>
 <div class="instructions">${lab.definition.instructions[lang]}</div>
 </section>
-${submissionForm(ctx, lab)}
+${withdrawnAt ? html`<p class="notice withdrawn" role="status">${t('withdrawn')}</p>` : submissionForm(ctx, lab)}
 <section aria-labelledby="history-heading">
 <h2 id="history-heading">${t('history')}</h2>
 ${attemptTable(ctx, attempts)}

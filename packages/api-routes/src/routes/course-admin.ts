@@ -12,6 +12,8 @@ import {
   listCourses,
   listEnrollments,
   listExtensions,
+  currentLab,
+  publishedLab,
   renameCourse,
   setExtension,
   unenroll,
@@ -19,6 +21,8 @@ import {
   type Assignment,
   type User,
 } from '@kadai/db';
+import { checksOf, type Lab } from '@kadai/catalog';
+import type { InputIssue } from '@kadai/errors';
 import { type Request } from 'express';
 import { z } from 'zod';
 import { ApiRouter } from '../api-router';
@@ -40,6 +44,15 @@ async function userNamed(deps: ApiDeps, login: string): Promise<User> {
  * assignments and their settings, per-student extensions — for the course's instructors, admins and
  * the LMS, every change audited.
  */
+/** Per-check visibility may name only the lab's checks: each other id is named, with the lab's checks. */
+function assertChecksOf(lab: Lab, checkVisibility: Record<string, unknown> | undefined): void {
+  const ids = checksOf(lab.definition).map((c) => c.id);
+  const unknown: InputIssue[] = Object.keys(checkVisibility ?? {})
+    .filter((id) => !ids.includes(id))
+    .map((id) => ({ field: `checkVisibility.${id}`, message: `lab ${lab.definition.id} has no check "${id}" (its checks: ${ids.join(', ')})` }));
+  if (unknown.length > 0) throw new HttpProblem(422, 'Unknown check', `checkVisibility names checks lab ${lab.definition.id} does not have`, unknown);
+}
+
 export function courseAdminRoutes(deps: ApiDeps): ApiRouter {
   const api = new ApiRouter();
 
@@ -126,7 +139,10 @@ export function courseAdminRoutes(deps: ApiDeps): ApiRouter {
   const assign = { summary: 'Set a lab in a course with its dates and policies', body: assignmentCreate, bodyName: 'assignment', answers: { 201: { description: 'created', schema: assignmentSchema } }, problems: [403, 404, 409, 422] };
   api.post('/v1/courses/:id/assignments', assign, async (req, res, body) => {
     const { course, principal } = await managedCourse(deps, req, String(req.params.id));
-    if (!deps.labs.has(body.labId)) throw new HttpProblem(422, 'Unknown lab', `no lab "${body.labId}"; GET /v1/labs lists them`, [{ field: 'labId', message: `unknown lab "${body.labId}"` }]);
+    const published = await publishedLab(deps.db, deps.labs, body.labId);
+    if (!published) throw new HttpProblem(422, 'Unknown lab', `no lab "${body.labId}"; GET /v1/labs lists them`, [{ field: 'labId', message: `unknown lab "${body.labId}"` }]);
+    if (published.withdrawnAt) throw new HttpProblem(422, 'Lab withdrawn', `lab "${body.labId}" is withdrawn; GET /v1/labs lists the labs in service`, [{ field: 'labId', message: `lab "${body.labId}" is withdrawn` }]);
+    assertChecksOf(published.lab, body.checkVisibility);
     const assignment = await createAssignment(deps.db, { ...body, courseId: course.id });
     if (!assignment) throw new HttpProblem(409, 'Conflict', `course ${course.id} already sets ${body.labId}; PATCH that assignment instead`);
     await audit(deps.db, principal.userId, 'assignment-create', `assignment:${assignment.id}`, { course: course.id, ...body });
@@ -141,7 +157,9 @@ export function courseAdminRoutes(deps: ApiDeps): ApiRouter {
   const settingsChange = { summary: "Change an assignment's dates and policies (audited)", body: assignmentPatch, bodyName: 'assignment change', answers: theAssignment, problems: [403, 404, 422] };
   api.patch('/v1/assignments/:id', settingsChange, async (req, res, change) => {
     const { assignment, userId } = await managedAssignment(req);
-    const current = { opensAt: assignment.opensAt, dueAt: assignment.dueAt, latePolicy: assignment.latePolicy, maxAttempts: assignment.maxAttempts, scoring: assignment.scoring, visibility: assignment.visibility };
+    const lab = change.checkVisibility && (await currentLab(deps.db, deps.labs, assignment.labId));
+    if (lab) assertChecksOf(lab, change.checkVisibility);
+    const current = { opensAt: assignment.opensAt, dueAt: assignment.dueAt, latePolicy: assignment.latePolicy, maxAttempts: assignment.maxAttempts, scoring: assignment.scoring, visibility: assignment.visibility, checkVisibility: assignment.checkVisibility };
     await updateAssignmentSettings(deps.db, assignment.id, { ...current, ...change });
     await audit(deps.db, userId, 'assignment-update', `assignment:${assignment.id}`, { change });
     res.json(await getAssignment(deps.db, assignment.id));

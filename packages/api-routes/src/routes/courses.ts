@@ -1,4 +1,4 @@
-import { audit, canManageCourse, courseResults, getAssignment, gradedSubmissionsOf, startRegrade, type CourseResultRow } from '@kadai/db';
+import { audit, canManageCourse, courseResults, currentLab, getAssignment, gradedSubmissionsOf, startRegrade, type CourseResultRow } from '@kadai/db';
 import { z } from 'zod';
 import { ApiRouter } from '../api-router';
 import { requireRole } from '../auth';
@@ -62,7 +62,7 @@ export function courseRoutes(deps: ApiDeps): ApiRouter {
     if (!(await canManageCourse(deps.db, principal.userId, principal.role, assignment.courseId))) {
       throw new HttpProblem(403, 'Forbidden', `you do not teach course ${assignment.courseId}`);
     }
-    const lab = deps.labs.get(assignment.labId);
+    const lab = await currentLab(deps.db, deps.labs, assignment.labId);
     if (!lab) throw new HttpProblem(409, 'Conflict', `lab ${assignment.labId} is no longer in the catalog`);
     const queued: string[] = [];
     for (const submissionId of await gradedSubmissionsOf(deps.db, id, principal.userId)) {

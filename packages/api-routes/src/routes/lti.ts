@@ -1,4 +1,4 @@
-import { createSession } from '@kadai/db';
+import { createSession, currentLab } from '@kadai/db';
 import { completeLaunch, listPlatforms, LtiLaunchError, platformRegistration, registerPlatform, startLogin, userOfLaunch } from '@kadai/lti';
 import { RejectedInputError } from '@kadai/errors';
 import { urlencoded, type Request, type Response } from 'express';
@@ -55,7 +55,7 @@ export function ltiPublicRoutes(deps: ApiDeps): ApiRouter {
     if (typeof idToken !== 'string' || typeof state !== 'string') return refuse(req, res, 'the launch needs id_token and state (form_post)');
     try {
       const launch = await completeLaunch(deps.db, idToken, state);
-      if (launch.labId && !deps.labs.has(launch.labId)) throw new LtiLaunchError(`the launch names lab ${launch.labId}, which kadai does not have`);
+      if (launch.labId && !(await currentLab(deps.db, deps.labs, launch.labId))) throw new LtiLaunchError(`the launch names lab ${launch.labId}, which kadai does not have`);
       const { userId } = await userOfLaunch(deps.db, launch);
       const session = await createSession(deps.db, userId, 'lti', SESSION_TTL_MS);
       setSessionCookie(req, res, session.id);

@@ -1,4 +1,4 @@
-import { audit, canManageCourse, createSubmission, currentLab, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, startRegrade, type Assignment, type Submission } from '@kadai/db';
+import { audit, canManageCourse, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, publishedLab, startRegrade, type Assignment, type Submission } from '@kadai/db';
 import type { Principal } from '@kadai/db';
 import { type Request } from 'express';
 import { z } from 'zod';
@@ -71,7 +71,7 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
     answers: {
       202: { description: 'queued', schema: acceptedSubmission },
       200: { description: 'same Idempotency-Key: the earlier submission', schema: acceptedSubmission },
-      409: "refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one)",
+      409: "refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn",
     },
     problems: [400, 403, 404, 413, 415, 422],
   };
@@ -79,8 +79,10 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
     const principal = requireRole(req, 'student', 'instructor', 'admin');
     const idempotencyKey = req.header('idempotency-key')?.slice(0, 200);
     const { labId, files } = await readSubmission(req, deps.limits);
-    const lab = await currentLab(deps.db, deps.labs, labId);
-    if (!lab) throw new HttpProblem(404, 'Unknown lab', `no lab "${labId}"; GET /v1/labs lists them`, [{ field: 'lab', message: `unknown lab "${labId}"` }]);
+    const published = await publishedLab(deps.db, deps.labs, labId);
+    if (!published) throw new HttpProblem(404, 'Unknown lab', `no lab "${labId}"; GET /v1/labs lists them`, [{ field: 'lab', message: `unknown lab "${labId}"` }]);
+    const { lab, withdrawnAt } = published;
+    if (withdrawnAt) throw new HttpProblem(409, 'Lab withdrawn', `lab "${labId}" was withdrawn on ${withdrawnAt.toISOString()}: it takes no new submissions (earlier ones keep their grades)`);
     const grader = deps.graders[lab.definition.kind];
     if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);
     await validateForLab(lab, grader, files);
