@@ -106,6 +106,14 @@ it("a FROM of an image kadai's registry does not have is the student's failed bu
   expect(failed.find((f) => f.startsWith('builds '))).toMatch(/^builds fail: .*Dockerfile:1: the image ghcr\.io\/someone\/python:3\.10-slim is not one this course's environment provides/s);
 });
 
+it("an ADD whose URL only the build knows (ARG U=…, ADD ${U}) is denied by BuildKit's source policy: the student's failed build, nothing fetched", async () => {
+  // kadai's registry catalogue on the host's loopback: what the classic builder once fetched and the app served back
+  const { view, failed } = await grade({ Dockerfile: `FROM python:3.10-slim\nARG U=http://127.0.0.1:5000/v2/_catalog\nADD \${U} /catalog\n${TAIL}` });
+  expect(view.state).toBe('graded');
+  expect(failed.find((f) => f.startsWith('builds '))).toMatch(/^builds fail: .*source "http:\/\/127\.0\.0\.1:5000\/v2\/_catalog" denied by policy/s);
+  expect(JSON.stringify(view)).not.toContain('"repositories"');
+});
+
 it('a RUN step holds no NET_RAW (no raw socket, no ping) nor MKNOD, while pip installs as before', async () => {
   // each step exits non-zero when it finds the capability: the build, so the "builds" check, fails
   const caps = [

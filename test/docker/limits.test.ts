@@ -47,6 +47,20 @@ async function grade(lab: string, files: Record<string, string>, who: 'student1'
 
 const check = (view: SubmissionView, id: string) => view.checks.find((c) => c.checkId === id);
 
+/** An image in kadai's registry above the image size limit, whose layers the engine does not keep: 210 MB of random bytes. */
+const HUGE = '127.0.0.1:5000/limits-test/huge:1';
+async function hugeImageInRegistry(): Promise<void> {
+  const inRegistry = await fetch('http://127.0.0.1:5000/v2/limits-test/huge/manifests/1', { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  if (!inRegistry.ok) {
+    // made once per machine
+    const docker = (args: string[], input?: string) =>
+      execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${KADAI_ENGINE_SOCKET}`, DOCKER_BUILDKIT: '0' }, input, stdio: ['pipe', 'ignore', 'inherit'] });
+    docker(['build', '-q', '-t', HUGE, '-'], 'FROM busybox:1.36\nRUN head -c 220200960 /dev/urandom > /blob\n');
+    docker(['push', HUGE]);
+  }
+  await engine.getImage(HUGE).remove({ force: true }).catch(() => undefined);
+}
+
 /** The `RUN --mount=type=cache` caches buildkitd still holds for a submission's attempts (their ids start with the attempt's prefix). */
 function cacheMounts(submissionId: string): string[] {
   const { buildctl, address } = DEFAULT_DOCKER_OPTIONS.buildkit;
@@ -119,10 +133,9 @@ describe('build limits', () => {
     expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(stepsWrote(/\/bin\/sh -c for i in/)) } });
   });
 
-  it("an intermediate stage writing over the limit fails, and the same submission fails again when its first step comes from BuildKit's cache", async () => {
-    // the first step (40 MiB) ends and is cached; the slow second one (40 MiB more) is stopped.
-    // Graded again, the first step would come from the cache, unmeasured, and the second alone is under the limit
-    const files = python(
+  /** An intermediate stage whose two steps write 40 MiB each (the second slowly), none of it in the image; a new input each time. */
+  const intermediateStageFill = () =>
+    python(
       [
         'FROM busybox:1.36 AS fill',
         'RUN dd if=/dev/zero of=/a bs=1M count=40 2>/dev/null && echo one > /one && sleep 8',
@@ -132,11 +145,39 @@ describe('build limits', () => {
         `# ${randomUUID()}`,
       ].join('\n'),
     );
+
+  it("an intermediate stage writing over the limit fails, and the same submission fails again when its first step comes from BuildKit's cache", async () => {
+    // the first step (40 MiB) ends and is cached; the slow second one (40 MiB more) is stopped.
+    // Graded again, the first step would come from the cache, unmeasured, and the second alone is under the limit
+    const files = intermediateStageFill();
     const first = await grade('docker-python-app', files);
     const second = await grade('docker-python-app', files, 'student2');
     for (const view of [first, second]) {
       expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(stepsWrote(/\/bin\/sh -c dd if=\/dev\/zero of=\/[ab] bs=1M count=40/)) } });
     }
+  });
+
+  it('two identical submissions graded at once get the verdict the same submission gets alone: no step of theirs is shared unmeasured', async () => {
+    // BuildKit runs identical steps of builds in flight at once only once, in the build cgroup of
+    // whichever asked first: the other build's watch would measure none of its 80 MiB and pass it.
+    // The steps' sleeps keep the two builds in flight together (the worker grades two docker jobs at once).
+    const files = intermediateStageFill();
+    const together = await Promise.all([grade('docker-python-app', files), grade('docker-python-app', files, 'student2')]);
+    const alone = await grade('docker-python-app', files);
+    const verdict = (v: SubmissionView) => ({ state: v.state, score: v.score, checks: v.checks.map((c) => [c.checkId, c.status]) });
+    for (const view of [...together, alone]) {
+      expect(check(view, 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(stepsWrote(/\/bin\/sh -c dd if=\/dev\/zero of=\/[ab] bs=1M count=40/)) } });
+      expect(verdict(view)).toEqual(verdict(alone));
+    }
+  });
+
+  it("a FROM of an image above the size limit fails the build before it starts, naming the Dockerfile's line", async () => {
+    await hugeImageInRegistry();
+    // a Docker Hub name: kadai's registry holds it at its root (limits-test/huge), as it holds the stand-ins
+    const view = await grade('docker-python-app', python('FROM limits-test/huge:1\nCOPY . /app\n'));
+    expect(check(view, 'builds')).toMatchObject({ status: 'fail', evidence: expect.stringMatching(new RegExp(`Dockerfile:1: the image limits-test/huge:1 is 21\\d MiB; at most ${IMAGE_MAX_MB} MiB are allowed`)) });
+    // judged from the registry's manifest: no step ran, nothing was pulled for it
+    expect(check(view, 'builds')?.evidence).toMatch(/--- build log \(last lines\) ---\n*$/);
   });
 
   it("an image above the size limit fails the build, naming the limit; the attempt's own layers are removed, the base image stays", async () => {
@@ -187,20 +228,11 @@ describe('run limits', () => {
   });
 
   it('a pull above the image size limit is stopped', async () => {
-    // an image in kadai's registry whose layers the engine does not have: 210 MB of random bytes (made once)
-    const huge = '127.0.0.1:5000/limits-test/huge:1';
-    const docker = (args: string[], input?: string) =>
-      execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${KADAI_ENGINE_SOCKET}`, DOCKER_BUILDKIT: '0' }, input, stdio: ['pipe', 'ignore', 'inherit'] });
-    const inRegistry = await fetch('http://127.0.0.1:5000/v2/limits-test/huge/manifests/1', { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
-    if (!inRegistry.ok) {
-      docker(['build', '-q', '-t', huge, '-'], 'FROM busybox:1.36\nRUN head -c 220200960 /dev/urandom > /blob\n');
-      docker(['push', huge]);
-    }
-    await engine.getImage(huge).remove({ force: true }).catch(() => undefined);
-    const view = await grade('docker-run-nginx', { 'run.txt': `docker run -d -p 8080:80 ${huge}\n` });
+    await hugeImageInRegistry();
+    const view = await grade('docker-run-nginx', { 'run.txt': `docker run -d -p 8080:80 ${HUGE}\n` });
     expect(view.state).toBe('graded');
     expect(check(view, 'running')?.evidence).toMatch(new RegExp(`larger than the image size limit \\(${IMAGE_MAX_MB} MiB\\): its pull was stopped`));
-    await expect(engine.getImage(huge).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(engine.getImage(HUGE).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });
 

@@ -16,7 +16,7 @@ import { registryImageProblem, registryProblem } from './images';
 import { gatewayOf } from './isolation';
 import type { ServiceSpec } from './model';
 import type { DockerGraderOptions } from './options';
-import { markRebuildWhole, runCacheKey, runCacheSalt } from './run-cache';
+import { claimRunCache, markRebuildWhole, runCacheKey, type RunCacheName } from './run-cache';
 
 const BUILD_LOG_LIMIT = 256 * 1024;
 /** Below this much free space on the engine's disk after a failed build, the failure is kadai's disk, not the build. */
@@ -74,6 +74,7 @@ export class Builder {
     const started = Date.now();
     const dir = await writeContext(request.build.context, request.files);
     let rebuildWhole: string | undefined;
+    let runCacheName: RunCacheName | undefined;
     try {
       if (dir.count === 0) return { ok: false, log: '', error: `the build context ${request.build.context} has no files`, durationMs: 0 };
       const problem = await this.imagesProblem(request);
@@ -85,7 +86,7 @@ export class Builder {
       const mirrorBuild = randomBytes(16).toString('hex');
       // whose cached RUN steps this build may use: only its own input's (run-cache.ts)
       const runCache = runCacheKey(request, this.options);
-      const salt = await runCacheSalt(runCache, this.options);
+      const { salt } = (runCacheName = await claimRunCache(runCache, this.options));
       // a build that did not end well (a limit, a step's error, the time, kadai's failure) may have
       // left some steps cached unmeasured as a whole: its input's next build runs every step again
       rebuildWhole = runCache;
@@ -116,6 +117,8 @@ export class Builder {
     } finally {
       // a marker that cannot be written (a full disk) leaves the verdict as it is
       if (rebuildWhole) await markRebuildWhole(rebuildWhole, this.options).catch(() => undefined);
+      // after the marker: the input's next build sees it as soon as it can claim the input's name
+      await runCacheName?.release().catch(() => undefined);
       await dir.remove();
     }
   }

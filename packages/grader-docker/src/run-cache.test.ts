@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DOCKER_OPTIONS } from './options';
-import { markRebuildWhole, runCacheKey, runCacheSalt } from './run-cache';
+import { claimRunCache, markRebuildWhole, runCacheKey } from './run-cache';
 
 describe("whose cache a build's RUN steps may come from", () => {
   let stateDir: string;
@@ -24,13 +24,41 @@ describe("whose cache a build's RUN steps may come from", () => {
     expect(runCacheKey({ build, files: files('a') }, { ...options(), diskBytes: 1 })).not.toBe(key);
   });
 
+  /** The salt one build of `key` gets, its claim released at once (a build that ended). */
+  const saltOf = async (key: string) => {
+    const name = await claimRunCache(key, options());
+    await name.release();
+    return name.salt;
+  };
+
   it("is the input's own until a build of it did not end well, then a new one every build", async () => {
     const key = runCacheKey({ build, files: files('over') }, options());
-    expect(await runCacheSalt(key, options())).toBe(key);
+    expect(await saltOf(key)).toBe(key);
     await markRebuildWhole(key, options());
-    const [a, b] = [await runCacheSalt(key, options()), await runCacheSalt(key, options())];
+    const [a, b] = [await saltOf(key), await saltOf(key)];
     expect(a).not.toBe(key);
     expect(b).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("is a new one for a build of an input while another build of it is in flight, the input's own again once that one has its verdict", async () => {
+    const key = runCacheKey({ build, files: files('twice') }, options());
+    const first = await claimRunCache(key, options());
+    const second = await claimRunCache(key, options());
+    expect(first.salt).toBe(key);
+    expect(second.salt).not.toBe(key);
+    expect(second.salt).toMatch(/^[0-9a-f]{32}$/);
+    await second.release(); // the second's end frees nothing of the first's
+    expect((await claimRunCache(key, options())).salt).not.toBe(key);
+    await first.release();
+    expect(await saltOf(key)).toBe(key);
+  });
+
+  it("takes over a claim a dead worker left once it is older than any build can last", async () => {
+    const key = runCacheKey({ build, files: files('left') }, options());
+    await claimRunCache(key, options()); // never released
+    const past = new Date(Date.now() - DEFAULT_DOCKER_OPTIONS.buildTimeoutMs - 6 * 60_000);
+    utimesSync(path.join(stateDir, 'kadai-run-in-flight', key), past, past);
+    expect(await saltOf(key)).toBe(key);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildRequest } from './builder';
 import type { DockerGraderOptions } from './options';
@@ -13,9 +13,10 @@ import type { DockerGraderOptions } from './options';
  * addresses not). The first build of an input runs and measures all of its steps; a later build
  * of it reuses only steps of that input, which together stayed under the limit — unless a build of
  * the input did not end well (a limit, a failing step, the time limit, kadai's failure: steps that
- * finished before it may be cached without the whole having been measured): then it is built with
- * a name of its own (nothing from the cache) and measured whole again. So a build that passes has
- * had all of its steps measured together, in this build or in the one whose cache it reuses.
+ * finished before it may be cached without the whole having been measured), or one is running
+ * right now (claimRunCache): then it is built with a name of its own (nothing from the cache) and
+ * measured whole again. So a build that passes has had all of its steps measured together, in this
+ * build or in the one whose cache it reuses, which had ended.
  * (FROM images, COPY and ADD are cached for everyone; cache mounts are per attempt anyway.)
  */
 export function runCacheKey(request: Pick<BuildRequest, 'build' | 'files'>, o: DockerGraderOptions): string {
@@ -26,14 +27,49 @@ export function runCacheKey(request: Pick<BuildRequest, 'build' | 'files'>, o: D
 
 // beside buildkitd's store, as long-lived as its cache
 const rebuildDir = (o: DockerGraderOptions) => path.join(o.buildkit.stateDir, 'kadai-rebuild-whole');
+const inFlightDir = (o: DockerGraderOptions) => path.join(o.buildkit.stateDir, 'kadai-run-in-flight');
+/** A claim older than any build can last (its time limit, the transfer to the engine, the verdict) was left by a worker that died. */
+const staleAfterMs = (o: DockerGraderOptions) => o.buildTimeoutMs + 5 * 60_000;
 
-/** The name that keys this build's RUN steps in BuildKit's cache: the input's, or a new one when a build of the input did not end well before. */
-export async function runCacheSalt(key: string, o: DockerGraderOptions): Promise<string> {
+/** The name a build's RUN steps are cached under, held until the build has its verdict. */
+export interface RunCacheName {
+  salt: string;
+  /** The build has its verdict (and its input's marker, markRebuildWhole, is written): the input's name is free again. */
+  release(): Promise<void>;
+}
+
+const ownName = (key: string) => `${key.slice(0, 16)}${randomBytes(8).toString('hex')}`;
+
+/**
+ * The name that keys this build's RUN steps in BuildKit's cache: the input's — or a new one when a
+ * build of the input did not end well before, or when one is running now. Two builds of the same
+ * input at once (the same submission twice, a regrade beside a grading, on any worker of this
+ * buildkitd) would otherwise share their identical steps: BuildKit runs such a step once, in the
+ * build cgroup of whichever asked first, so the other build's watch measures nothing of it and a
+ * step the first finished before its verdict would be reused unmeasured — the two verdicts could
+ * differ. The input's name is claimed with a file per input (created exclusively, so across
+ * workers) until `release`; a build that finds it claimed runs every step under a name of its own.
+ */
+export async function claimRunCache(key: string, o: DockerGraderOptions): Promise<RunCacheName> {
+  const claim = path.join(inFlightDir(o), key);
+  const stamp = `${process.pid} ${new Date().toISOString()}\n`;
+  const claimed = await mkdir(inFlightDir(o), { recursive: true })
+    .then(() => writeFile(claim, stamp, { flag: 'wx' }))
+    .then(
+      () => true,
+      async (error: NodeJS.ErrnoException) => {
+        const age = error.code === 'EEXIST' ? await stat(claim).then((s) => Date.now() - s.mtimeMs, () => 0) : 0;
+        // in flight elsewhere, or no claim can be written (a full disk): a name of its own
+        if (age < staleAfterMs(o)) return false;
+        return writeFile(claim, stamp).then(() => true, () => false);
+      },
+    );
+  if (!claimed) return { salt: ownName(key), release: async () => undefined };
   const over = await access(path.join(rebuildDir(o), key)).then(
     () => true,
     () => false,
   );
-  return over ? `${key.slice(0, 16)}${randomBytes(8).toString('hex')}` : key;
+  return { salt: over ? ownName(key) : key, release: () => rm(claim, { force: true }) };
 }
 
 /** Remembers that a build of this input did not end well: its later builds run every step again. */
