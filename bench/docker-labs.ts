@@ -2,23 +2,26 @@ import { checksOf, loadCatalog, type Lab } from '@kadai/catalog';
 import { createDockerGrader, DEFAULT_DOCKER_OPTIONS, LAB_CAPABILITIES, mirrorAddress, readSubmission } from '@kadai/grader-docker';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { readDir } from './lib/files';
-import { percentile, writeResult } from './lib/result';
+import { loadAverages, loadedNote, percentile, writeResult } from './lib/result';
 
 /**
  * Grading time of every docker lab's solution through the docker grader (sandbox, limits, labels,
  * cleanup, checks), against the same build, run and probes done by hand with the docker CLI in one
  * shell script generated from the same project and checks. Target: p50 / intrinsic ≤ 1.3.
  * Usage: npx tsx bench/docker-labs.ts [runs per lab, default 5] [lab ids...]
+ * With lab ids, their rows are merged into the existing docker-labs.json, each with its own date
+ * and load averages; the other rows stay as they were measured.
  */
 
 const ROOT = path.resolve(__dirname, '..');
 const runs = Number(process.argv[2] ?? 5);
 const only = process.argv.slice(3);
+const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'docker-labs.json');
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
   // where the grader's time goes: its step timings (prepare, build, start, checks, cleanup) from its log line
   let lastSteps: Record<string, number> = {};
   const log = pino({ level: 'info' }, { write: (line: string) => void (line.includes('docker attempt done') && (lastSteps = (JSON.parse(line) as { stepMs: Record<string, number> }).stepMs)) });
-  const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadAverageAtStart = loadAverages();
   const figures: Record<string, unknown> = {};
   for (const lab of dockerLabs) {
     const dir = path.join(lab.dir, 'solution');
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
       if (failed.length > 0) throw new Error(`${lab.definition.id}: the solution failed ${failed.join(', ')}`);
       return performance.now() - started;
     };
+    const labStartLoad = loadAverages();
     const scriptDir = mkdtempSync(path.join(tmpdir(), 'kadai-bench-'));
     const scriptFile = path.join(scriptDir, 'by-hand.sh');
     writeFileSync(scriptFile, await handScript(lab, files, dir));
@@ -178,17 +182,23 @@ async function main(): Promise<void> {
       intrinsicMs: Math.round(intrinsic),
       overheadRatio: Math.round((p50 / intrinsic) * 100) / 100,
       graderStepsP50Ms: Object.fromEntries(Object.keys(steps[0] ?? {}).map((k) => [k, Math.round(percentile(steps.map((st) => st[k] ?? 0).sort((a, b) => a - b), 50))])),
+      ...(only.length > 0 ? { measuredAt: new Date().toISOString(), loadAverageAtStart: labStartLoad, loadAverageAtEnd: loadAverages(), ...loadedNote([...labStartLoad, ...loadAverages()]) } : {}),
     };
     console.error(lab.definition.id, figures[lab.definition.id]);
   }
-  const ratios = Object.values(figures).map((f) => (f as { overheadRatio: number }).overheadRatio);
+  // some labs measured again: their rows replace theirs, the others stay with the run they came from
+  const earlier = only.length > 0 ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { labs: Record<string, unknown>; date: string; rowsWithoutDateFrom?: string; loadAverageAtStart: number[]; note?: string }) : undefined;
+  const rows = { ...earlier?.labs, ...figures };
+  const ratios = Object.values(rows).map((f) => (f as { overheadRatio: number }).overheadRatio);
   writeResult('docker-labs', {
-    loadAverageAtStart,
+    loadAverageAtStart: earlier ? earlier.loadAverageAtStart : loadAverageAtStart,
+    ...(earlier ? { rowsWithoutDateFrom: earlier.rowsWithoutDateFrom ?? earlier.date, rowsMeasuredLater: 'rows with measuredAt were measured later, at their own load average' } : {}),
     target: { overheadRatio: 1.3 },
     maxOverheadRatio: Math.max(...ratios),
     setup:
       "each lab's solution graded by the docker grader in-process on kadai's engine (limits re-checked before the attempt; build on kadai's buildkitd in the attempt's pids cgroup with its watch, pushed to kadai's registry under the attempt's own repository, pulled by the engine (only the new layers), the repository emptied; sandbox network; containers with memory/CPU/pids/disk limits and dropped capabilities; every check; cleanup), runs alternating with a bash script doing the same build (the engine's classic builder, same memory/CPU limits, same network and mirror), run (same limits, capabilities, storage-opt size), probes and cleanup by hand with the docker CLI (generated from the same project and checks). Layer caches warm on both sides (buildkitd's for the grader, the engine's for the script). p50/p95 over the runs; intrinsicMs is the script's median.",
-    labs: figures,
+    labs: rows,
+    ...(earlier?.note ? { note: earlier.note } : {}),
   });
 }
 

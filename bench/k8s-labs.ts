@@ -1,13 +1,12 @@
 import { loadCatalog, type KubernetesLabDefinition, type Lab } from '@kadai/catalog';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, startStack, type Stack } from '../test/support/stack';
 import { labsFolder, WORKER_KUBECONFIG } from '../test/kubernetes/cluster';
 import { UNLIMITED_RATES } from './lib/unlimited';
-import { percentile, writeResult } from './lib/result';
+import { loadAverages, loadedNote, percentile, writeResult } from './lib/result';
 import { checkLines, JUDGE_FILE, unscriptedChecks, type CheckFields } from './lib/k8s-check-script';
 import { q } from './lib/k8s-script-shell';
 
@@ -162,13 +161,6 @@ function timeScript(script: string): { ms: number; waitTimeouts: string[]; check
   };
 }
 
-/** A row measured while the machine's 1/5/15-min load averages were above its cores says so. */
-function loadedNote(loads: number[]): { machineLoaded?: string } {
-  const cores = cpus().length;
-  const peak = Math.max(...loads);
-  return peak > cores ? { machineLoaded: `load average up to ${peak} on ${cores} cores while measured (other sessions' tests and builds): both kadai's and the script's times are longer than on a quiet machine` } : {};
-}
-
 const countBy = (values: string[]): Record<string, number> => values.reduce<Record<string, number>>((out, v) => ({ ...out, [v]: (out[v] ?? 0) + 1 }), {});
 
 /** What the worker logged for each graded submission ("kubernetes attempt done"): setupMs, the time of each step and (its debug lines "check done") of each check. */
@@ -221,7 +213,7 @@ async function main(): Promise<void> {
     return;
   }
   const stack = await startStack('k8s_labs_bench', { redisDb: 10, workers: 1, labsDir, apiEnv: UNLIMITED_RATES, workerEnv: { KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_CONCURRENCY_KUBERNETES: '4', KADAI_LOG_LEVEL: 'debug' } });
-  const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadAtStart = loadAverages();
   const client = stack.client('student1');
   const grade = async (lab: Lab) => {
     const files = Object.fromEntries(readDir(path.join(lab.dir, 'solution')));
@@ -254,7 +246,7 @@ async function main(): Promise<void> {
       const checksFailed: string[] = [];
       const scriptCheckMs: Record<string, number>[] = [];
       const { script, mode } = handScript(lab, path.join(lab.dir, 'solution'));
-      const labStartLoad = loadavg().map((l) => Math.round(l * 100) / 100);
+      const labStartLoad = loadAverages();
       for (let i = 0; i < runs; i++) {
         // alternately, so both see the same load of the shared machine
         const graded = await grade(lab);
@@ -285,7 +277,7 @@ async function main(): Promise<void> {
       const attempts = attemptLogs(stack);
       const setups = ids.filter((s) => attempts.has(s)).map((s) => attempts.get(s)!.setupMs).sort((a, b) => a - b);
       const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
-      const loadAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+      const loadAtEnd = loadAverages();
       results[id] = {
         runs,
         intrinsicScript: mode,

@@ -21,6 +21,16 @@ export function writeResult(name: string, figures: Record<string, unknown>): voi
   console.log(JSON.stringify(result, null, 2));
 }
 
+/** A row measured while the machine's 1/5/15-min load averages were above its cores says so. */
+export function loadedNote(loads: number[]): { machineLoaded?: string } {
+  const cores = cpus().length;
+  const peak = Math.max(...loads);
+  return peak > cores ? { machineLoaded: `load average up to ${peak} on ${cores} cores while measured (other sessions' tests and builds): both kadai's and the script's times are longer than on a quiet machine` } : {};
+}
+
+/** `uptime`'s 1/5/15-min load averages, rounded. */
+export const loadAverages = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);

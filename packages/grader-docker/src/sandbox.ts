@@ -341,29 +341,38 @@ export class Sandbox {
     return { exitCode: waited?.StatusCode ?? -1, output: demux(buffer) };
   }
 
-  /** Removes everything this attempt created, newest first; what is already gone is fine. */
+  /**
+   * Removes everything this attempt created, newest first; what is already gone is fine. The
+   * containers go together (nothing of one waits for another), then the rest one by one, newest
+   * first; buildkitd's cache mounts are pruned meanwhile (buildkitd, not the engine).
+   */
   async down(): Promise<void> {
     await Promise.all(this.proxies.splice(0).map((p) => p.close()));
     this.endpoints.clear();
     const failures: string[] = [];
-    for (const r of this.resources.splice(0).reverse()) {
+    const pruned = this.usedBuildkit ? pruneCacheMounts(this.options.buildkit, this.prefix).then((problem) => problem && failures.push(`build cache mounts ${this.prefix}: ${problem}`)) : undefined;
+    const resources = this.resources.splice(0).reverse();
+    const remove = async (r: Resource) => {
       try {
-        if (r.kind === 'container') await this.docker.getContainer(r.id).remove({ force: true, v: true });
-        else if (r.kind === 'network') await this.docker.getNetwork(r.id).remove();
-        else if (r.kind === 'volume') await this.docker.getVolume(r.id).remove({ force: true } as object);
-        // a built image is pulled whole from the registry (no parent images): its own layers go
-        // with it, shared ones (the labs' base layers) stay
-        else if (r.kind === 'image') await this.docker.getImage(r.id).remove({ force: true });
-        else await this.buildCgroup?.remove();
+        await this.remove(r);
       } catch (error) {
         if (!gone(error)) failures.push(`${r.kind} ${r.id}: ${(error as Error).message}`);
       }
-    }
-    if (this.usedBuildkit) {
-      const problem = await pruneCacheMounts(this.options.buildkit, this.prefix);
-      if (problem) failures.push(`build cache mounts ${this.prefix}: ${problem}`);
-    }
+    };
+    await Promise.all(resources.filter((r) => r.kind === 'container').map(remove));
+    for (const r of resources.filter((r) => r.kind !== 'container')) await remove(r);
+    await pruned;
     if (failures.length > 0) this.log.warn({ failures }, 'cleanup left resources behind; the reaper will remove them');
+  }
+
+  private async remove(r: Resource): Promise<void> {
+    if (r.kind === 'container') await this.docker.getContainer(r.id).remove({ force: true, v: true });
+    else if (r.kind === 'network') await this.docker.getNetwork(r.id).remove();
+    else if (r.kind === 'volume') await this.docker.getVolume(r.id).remove({ force: true } as object);
+    // a built image is pulled whole from the registry (no parent images): its own layers go
+    // with it, shared ones (the labs' base layers) stay
+    else if (r.kind === 'image') await this.docker.getImage(r.id).remove({ force: true });
+    else await this.buildCgroup?.remove();
   }
 }
 
