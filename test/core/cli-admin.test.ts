@@ -46,12 +46,14 @@ describe('kadai administration commands', () => {
     expect(kadai(['tokens', 'list'], rotated.token).code).toBe(0);
   });
 
-  it('makes assignments and extensions; the API refuses by field (exit 1)', () => {
+  it('makes assignments and extensions; the API refuses by field (exit 1; with --json its problem document)', () => {
     const created = JSON.parse(kadai(['assignments', 'create', 'cli-2027', 'quiz-ch01', '--due', '2027-01-31T23:59:00+09:00', '--max-attempts', '2', '--json']).out) as { id: string; maxAttempts: number };
     expect(created.maxAttempts).toBe(2);
-    const bad = kadai(['assignments', 'set', created.id, '--due', 'soon']);
+    const bad = kadai(['assignments', 'set', created.id, '--due', 'soon', '--json']);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/dueAt/);
+    // --json: the refusal is the API's problem document on stdout
+    expect(JSON.parse(bad.out)).toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'dueAt' })] });
     expect(kadai(['assignments', 'extend', created.id, 'c002', '--extra-attempts', '1', '--reason', 'sick']).code).toBe(0);
     expect(kadai(['assignments', 'extensions', created.id]).out).toContain('c002\t-\t1\tsick');
   });

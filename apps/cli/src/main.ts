@@ -1,7 +1,7 @@
 import { formatIssue } from '@kadai/errors';
 import { checkCoverage, loadCatalog, loadSelfTests, type CheckCoverage } from '@kadai/catalog';
 import { checkValidators } from '@kadai/graders';
-import { KadaiClient } from '@kadai/client';
+import { ApiError, KadaiClient } from '@kadai/client';
 import { packDirectory } from '@kadai/intake';
 import { runSelfTests } from '@kadai/selftest';
 import { Command, CommanderError, Option } from 'commander';
@@ -139,5 +139,7 @@ program.parseAsync().catch((error: Error) => {
     return;
   }
   console.error(`kadai: ${error.message}`);
+  // with --json, what the API refused is also printed as its problem document, for scripts to read
+  if (json() && error instanceof ApiError) console.log(JSON.stringify(error.problem, null, 2));
   process.exitCode = error instanceof UsageError ? 2 : 1;
 });
