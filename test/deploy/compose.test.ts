@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, REPO_ROOT, solutionAnswers } from '../support/stack';
-import { filesOf, submitAndWait, type Call } from './submit';
+import { expectSolutionGradedInFull, submitAndWait, type Call } from './submit';
 
 /**
  * docker-compose.yaml started and graded through, as a user whose Docker can pull images would run
@@ -54,8 +54,6 @@ const asStudent: Call = async (method, urlPath, body) => {
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 };
-
-const failedChecks = (view: Record<string, unknown>) => (view.checks as { checkId: string; status?: string }[]).filter((c) => c.status !== 'pass');
 
 beforeAll(async () => {
   // cached after the first run: the CLI by version, each image by its inputs
@@ -125,9 +123,7 @@ test('a quiz is graded through the api, in full', async () => {
 });
 
 test('a Docker lab is graded on the Compose file\'s own engine, every check passing', async () => {
-  const view = await submitAndWait(asStudent, { lab: 'docker-run-nginx', files: filesOf(path.join(REPO_ROOT, 'labs/docker-run-nginx/solution')) }, 300_000);
-  expect({ state: view.state, failed: failedChecks(view) }).toEqual({ state: 'graded', failed: [] });
-  expect(view.score).toBe(view.maxScore);
+  await expectSolutionGradedInFull(asStudent, 'docker-run-nginx', 300_000);
   // the student's image came from the project's registry into the nested engine, not kadai's own
   const { stdout } = await composeRun('exec', '-T', 'engine', 'docker', '--host', 'unix:///run/kadai/docker.sock', 'image', 'ls', '--format', '{{.Repository}}:{{.Tag}}');
   expect(stdout.split('\n')).toContain('nginx:latest');
@@ -140,18 +136,14 @@ test('a Docker lab is graded on the Compose file\'s own engine, every check pass
 test('a Docker lab whose build installs packages is graded through the Compose file\'s package mirror, every check passing', async () => {
   // its Dockerfile runs `pip install -r requirements.txt` (flask) on python:3.10-slim, which holds
   // nothing but pip: the app answers only if the build got flask from the index
-  const view = await submitAndWait(asStudent, { lab: 'docker-python-app', files: filesOf(path.join(REPO_ROOT, 'labs/docker-python-app/solution')) }, 300_000);
-  expect({ state: view.state, failed: failedChecks(view) }).toEqual({ state: 'graded', failed: [] });
-  expect(view.score).toBe(view.maxScore);
+  await expectSolutionGradedInFull(asStudent, 'docker-python-app', 300_000);
   // through the project's own mirror (its cache volume holds flask's wheel), not the machine's
   const { stdout } = await composeRun('exec', '-T', 'package-mirror', 'find', '/var/cache/kadai/package-mirror', '-name', 'flask-*.whl');
   expect(stdout).toMatch(/\/flask-[\d.]+-py3-none-any\.whl$/m);
 }, 360_000);
 
 test('a Kubernetes lab is graded on the local cluster by the kubernetes profile\'s worker, every check passing', async () => {
-  const view = await submitAndWait(asStudent, { lab: 'k8s-configmap', files: filesOf(path.join(REPO_ROOT, 'labs/k8s-configmap/solution')) }, 300_000);
-  expect({ state: view.state, failed: failedChecks(view) }).toEqual({ state: 'graded', failed: [] });
-  expect(view.score).toBe(view.maxScore);
+  await expectSolutionGradedInFull(asStudent, 'k8s-configmap', 300_000);
 }, 360_000);
 
 test('`docker compose down --volumes` leaves no container, volume, network or cgroup of the project behind', async () => {

@@ -9,14 +9,15 @@ import { promisify } from 'node:util';
 import { createTestDatabase, deleteKeys, dropTestDatabase, freePort, REPO_ROOT, solutionAnswers } from '../support/stack';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { filesOf, submitAndWait } from './submit';
+import { expectSolutionGradedInFull, submitAndWait, type Call } from './submit';
 
 /**
  * kadai as an operator deploys it: the production image (infra/deploy/image, pushed into kadai's
  * registry, pulled by the cluster's containerd), the chart installed with Helm built from its Go
  * module, PostgreSQL and Redis external by URL (the host's, a database and key prefix of this run),
- * a quiz worker and a Kubernetes worker given two grading clusters by kubeconfig Secrets; then a quiz
- * and a Kubernetes lab are submitted and graded through the chart's Ingress (Traefik).
+ * a quiz worker, a Kubernetes worker given two grading clusters by kubeconfig Secrets and the Docker
+ * worker's DaemonSet on kadai's engine of the node; then a quiz, a Kubernetes lab and a Docker lab
+ * are submitted and graded through the chart's Ingress (Traefik).
  */
 const run = promisify(execFile);
 const CHART = path.join(REPO_ROOT, 'deploy/helm/kadai');
@@ -68,6 +69,9 @@ function viaIngress(method: string, urlPath: string, token?: string, body?: unkn
     req.end(payload);
   });
 }
+
+/** A request through the Ingress as student1. */
+const asStudent: Call = (method, urlPath, body) => viaIngress(method, urlPath, tokens.student1, body);
 
 beforeAll(async () => {
   // cached after the first run: Helm by version, the image by the hash of its inputs
@@ -144,7 +148,7 @@ describe('the chart, statically', () => {
 
 describe('installed on the local cluster', () => {
   beforeAll(async () => {
-    const [apiPort, quizMetrics, kubeMetrics] = [await freePort(), await freePort(), await freePort()];
+    const [apiPort, quizMetrics, kubeMetrics, dockerMetrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
     await kubectl('create', 'namespace', NAMESPACE);
     await kubectl('-n', NAMESPACE, 'create', 'secret', 'generic', 'kadai-urls', `--from-literal=databaseUrl=${databaseUrl}`, `--from-literal=redisUrl=${REDIS_URL}`);
     // two grading clusters (both the local one, as kadai's fenced identity): attempts spread by free capacity
@@ -171,6 +175,9 @@ describe('installed on the local cluster', () => {
               { name: 'grading-b', secretName: 'grading-b' },
             ],
           },
+          // the node's engine is kadai's (infra/docker/up, with its BuildKit daemon, registry and package
+          // mirror): the supported layout, without labelling the shared node (null removes Helm's default key)
+          docker: { enabled: true, concurrency: 1, metricsPort: dockerMetrics, nodeSelector: { 'kadai.dev/docker-engine': null }, resources: { requests: { cpu: '10m', memory: '64Mi' } } },
         },
       }),
     );
@@ -193,24 +200,21 @@ describe('installed on the local cluster', () => {
     expect(Number(rows[0]?.n)).toBeGreaterThan(0);
   });
 
-  test('the api answers /readyz through the Ingress, and every Pod runs the image as a non-root user', async () => {
+  test('the api answers /readyz through the Ingress, and every Pod runs the image as a non-root user but the Docker worker, root as its values state', async () => {
     expect((await viaIngress('GET', '/readyz')).status).toBe(200);
     const { stdout } = await kubectl('-n', NAMESPACE, 'get', 'pods', '-l', `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component!=migrate`, '-o', 'jsonpath={range .items[*]}{.metadata.labels.app\\.kubernetes\\.io/component} {.spec.containers[0].image} {.spec.securityContext.runAsUser} {.status.phase}{"\\n"}{end}');
     const pods = stdout.trim().split('\n').sort();
-    expect(pods).toEqual(['api', 'worker-kubernetes', 'worker-quiz'].map((component) => `${component} ${image} 1000 Running`));
+    expect(pods).toEqual([...['api', 'worker-kubernetes', 'worker-quiz'].map((component) => `${component} ${image} 1000 Running`), `worker-docker ${image} 0 Running`].sort());
   });
 
   test('a quiz is graded end to end through the Ingress, in full', async () => {
-    const view = await submitAndWait((method, urlPath, body) => viaIngress(method, urlPath, tokens.student1, body), { lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') }, 120_000);
+    const view = await submitAndWait(asStudent, { lab: 'quiz-ch01', answers: solutionAnswers('quiz-ch01') }, 120_000);
     expect(view).toMatchObject({ state: 'graded' });
     expect(view.score).toBe(view.maxScore);
   });
 
   test('a Kubernetes lab is graded on a grading cluster chosen by free capacity, every check passing', async () => {
-    const view = await submitAndWait((method, urlPath, body) => viaIngress(method, urlPath, tokens.student1, body), { lab: 'k8s-configmap', files: filesOf(path.join(REPO_ROOT, 'labs/k8s-configmap/solution')) }, 240_000);
-    const checks = view.checks as { checkId: string; status?: string }[];
-    expect({ state: view.state, failed: checks.filter((c) => c.status !== 'pass') }).toEqual({ state: 'graded', failed: [] });
-    expect(view.score).toBe(view.maxScore);
+    await expectSolutionGradedInFull(asStudent, 'k8s-configmap', 240_000);
     const workerLogs = (await kubectl('-n', NAMESPACE, 'logs', '-l', 'app.kubernetes.io/component=worker-kubernetes', '--tail=-1')).stdout;
     const chosen = workerLogs.split('\n').filter((line) => line.includes('grading cluster chosen by free capacity'));
     // one line per grading run (a run retried after an infrastructure blip logs its own)
@@ -219,6 +223,14 @@ describe('installed on the local cluster', () => {
     expect(entry.capacities.map((c) => c.name)).toEqual(['/etc/kadai/clusters/grading-a/kubeconfig', '/etc/kadai/clusters/grading-b/kubeconfig']);
     for (const c of entry.capacities) expect(typeof c.capacity.freeMillicores).toBe('number');
   });
+});
+
+describe('the Docker worker\'s DaemonSet', () => {
+  test('grades a Docker lab through the Ingress on the node\'s engine, every check passing, after verifying its sandbox limits', async () => {
+    await expectSolutionGradedInFull(asStudent, 'docker-run-nginx', 240_000);
+    const logs = (await kubectl('-n', NAMESPACE, 'logs', '-l', 'app.kubernetes.io/component=worker-docker', '--tail=-1')).stdout;
+    expect(logs).toContain('docker sandbox limits verified (host isolation, build cgroup with pids limit, btrfs disk limits)');
+  }, 300_000);
 });
 
 describe('served over TLS', () => {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from '../support/stack';
 
 /** One request to a deployed kadai as a signed-in user: its status and JSON answer. */
 export type Call = (method: string, urlPath: string, body?: unknown) => Promise<{ status: number; json: Record<string, unknown> }>;
@@ -16,6 +17,14 @@ export async function submitAndWait(call: Call, body: unknown, timeoutMs: number
     if (Date.now() > deadline) throw new Error(`submission ${id} still ${String(json.state)} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** Hands in a lab's shipped solution through `call` and expects it graded with every check passing, full marks. */
+export async function expectSolutionGradedInFull(call: Call, lab: string, timeoutMs: number): Promise<void> {
+  const view = await submitAndWait(call, { lab, files: filesOf(path.join(REPO_ROOT, 'labs', lab, 'solution')) }, timeoutMs);
+  const failed = (view.checks as { checkId: string; status?: string }[]).filter((c) => c.status !== 'pass');
+  expect({ lab, state: view.state, failed }).toEqual({ lab, state: 'graded', failed: [] });
+  expect(view.score).toBe(view.maxScore);
 }
 
 /** A folder's files as a JSON submission carries them. */
