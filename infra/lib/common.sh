@@ -42,9 +42,11 @@ ensure_node_modules() {
 # step_begin NAME FIRST_RUN_SECONDS / step_end: one step of a long script (infra/up). It says which
 # step of how many, what, and how long it usually takes — the median of its last five durations on
 # this machine (recorded under /var/cache/kadai/step-times), else the first-run estimate given —
-# and, while it runs, the time elapsed every 30 s, so a first run is never minutes of silence.
+# and, while it runs, the time elapsed every 30 s (KADAI_STEP_TICK_SECONDS), so a first run is never
+# minutes of silence.
 step_total=0 step_number=0 step_name="" step_started=0 step_ticker=""
 step_times_dir=${KADAI_STEP_TIMES:-/var/cache/kadai/step-times}
+step_tick_seconds=${KADAI_STEP_TICK_SECONDS:-30}
 human_duration() { (($1 >= 90)) && echo "$(($1 / 60)) min $(($1 % 60)) s" || echo "$1 s"; }
 step_begin() {
   step_name=$1
@@ -58,8 +60,10 @@ step_begin() {
     log "[$step_number/$step_total] $step_name (no earlier run recorded; first run: about $(human_duration "$first_run"))"
   fi
   step_started=$(date +%s)
+  # the sleep gets none of the script's output: killed with the ticker or not, it must not hold it
+  # open for up to a tick after the script ended (a pipe reading infra/up's output waited that long)
   (
-    while sleep 30; do log "[$step_number/$step_total] $step_name: $(human_duration $(($(date +%s) - step_started))) so far"; done
+    while sleep "$step_tick_seconds" </dev/null >/dev/null 2>&1; do log "[$step_number/$step_total] $step_name: $(human_duration $(($(date +%s) - step_started))) so far"; done
   ) &
   step_ticker=$!
 }
