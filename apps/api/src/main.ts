@@ -3,7 +3,7 @@ import { createPool, migrate, SubmissionChanges, openCatalog } from '@kadai/db';
 import { checkValidators, createGraders } from '@kadai/graders';
 import { createLogger, createMetrics, runService } from '@kadai/observability';
 import { LtiKeys, LtiPassback } from '@kadai/lti';
-import { GradingQueues, unsafeWorkers } from '@kadai/queue';
+import { GradingQueues, unavailableLabs, unsafeWorkers } from '@kadai/queue';
 import Redis from 'ioredis';
 import { readApiConfig } from './config';
 
@@ -42,6 +42,7 @@ runService(async () => {
     lti: { keys: ltiKeys },
     pingRedis: async () => void (await redis.ping()),
     unsafeSandboxes: async () => (await unsafeWorkers(redis, config.queuePrefix)).map((w) => `worker ${w.workerId}: ${w.problems.join('; ')}`),
+    unavailableLabs: () => unavailableLabs(redis, config.queuePrefix),
   });
   const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));
   server.keepAliveTimeout = 65_000;

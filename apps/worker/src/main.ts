@@ -8,6 +8,7 @@ import { runJob, type RunnerDeps } from '@kadai/runner';
 import { startWebhookDelivery } from '@kadai/webhooks';
 import { UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
+import { startAvailabilityReports } from './availability';
 import { readWorkerConfig } from './config';
 
 runService(async () => {
@@ -98,6 +99,7 @@ runService(async () => {
     checks: { postgres: () => db.query('SELECT 1'), redis: () => connection.ping(), ...graderChecks },
     details: () => (gradesDocker ? { dockerSandbox: dockerSafety.status } : {}),
   });
+  const stopAvailability = startAvailabilityReports({ graders, labs, redis: connection, prefix: config.queuePrefix, workerId: config.workerId, log, intervalMs: 60_000 });
   log.info({ kinds: Object.keys(graders), labs: labs.size }, 'kadai worker started');
 
   // SIGTERM: stop taking jobs and let running ones finish; past the grace period, abort them so they
@@ -110,6 +112,7 @@ runService(async () => {
     stopHousekeeping();
     if (safetyTimer) clearInterval(safetyTimer);
     await withdrawWorkerSafety(connection, config.queuePrefix, config.workerId).catch(() => undefined);
+    await stopAvailability();
     clearInterval(retentionTimer);
     await stopSweeper();
     await stopWebhooks();

@@ -35,4 +35,6 @@ export interface ApiDeps {
   pingRedis: () => Promise<void>;
   /** Problems of workers whose sandbox limits are not in place (empty: none); for /readyz. */
   unsafeSandboxes: () => Promise<string[]>;
+  /** Labs no live worker can grade (e.g. a capability the cluster lacks), each with the reason. */
+  unavailableLabs: () => Promise<Map<string, string>>;
 }

@@ -95,6 +95,7 @@ export const labSummary = z.object({
   version: z.string(),
   maxPoints: z.number(),
   timeLimitSeconds: z.number(),
+  unavailable: z.string().optional().describe("set when no worker can grade the lab here (e.g. a capability the grading cluster lacks): why; it takes no submissions until one can"),
 });
 
 export const courseResultRow = z.object({

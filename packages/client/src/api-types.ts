@@ -440,7 +440,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn */
+                /** @description refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn, or no worker can grade it here (a capability the grading cluster lacks) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -877,6 +877,8 @@ export interface paths {
                                 version: string;
                                 maxPoints: number;
                                 timeLimitSeconds: number;
+                                /** @description set when no worker can grade the lab here (e.g. a capability the grading cluster lacks): why; it takes no submissions until one can */
+                                unavailable?: string;
                             }[];
                         };
                     };
@@ -1110,6 +1112,8 @@ export interface paths {
                             version: string;
                             maxPoints: number;
                             timeLimitSeconds: number;
+                            /** @description set when no worker can grade the lab here (e.g. a capability the grading cluster lacks): why; it takes no submissions until one can */
+                            unavailable?: string;
                             /** @description the lab's lab.yaml as the caller may read it */
                             definition: {
                                 [key: string]: unknown;
@@ -4451,6 +4455,8 @@ export interface components {
             version: string;
             maxPoints: number;
             timeLimitSeconds: number;
+            /** @description set when no worker can grade the lab here (e.g. a capability the grading cluster lacks): why; it takes no submissions until one can */
+            unavailable?: string;
         };
         CourseResultRow: {
             login: string;

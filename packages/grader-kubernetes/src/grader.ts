@@ -109,12 +109,17 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
     return probing;
   };
 
-  /** A lab needing what the cluster lacks cannot be graded here: kadai's failure, not retried, naming the capability. */
-  const requireCapabilities = async (labId: string, required: readonly LabCapability[]) => {
-    if (!required.length) return;
+  /** Why a lab cannot be graded on this cluster (the capabilities it needs and the cluster lacks), or undefined. */
+  const lacking = async (def: KubernetesLabDefinition): Promise<string | undefined> => {
+    if (!def.kubernetes.requires.length) return undefined;
     const found = await (capabilities ?? probe());
-    const missing = required.filter((c) => !found[c].available);
-    if (missing.length) throw new InfrastructureError(`lab ${labId} needs ${missing.map((c) => `${c} (${found[c].reason})`).join(', ')}, which this cluster does not offer`, false);
+    const missing = def.kubernetes.requires.filter((c) => !found[c].available);
+    return missing.length ? `lab ${def.id} needs ${missing.map((c) => `${c} (${found[c].reason})`).join(', ')}, which this cluster does not offer` : undefined;
+  };
+  /** A lab needing what the cluster lacks cannot be graded here: kadai's failure, not retried, naming the capability. */
+  const requireCapabilities = async (def: KubernetesLabDefinition) => {
+    const reason = await lacking(def);
+    if (reason) throw new InfrastructureError(reason, false);
   };
 
   const reap = async (ctx: HousekeepingContext) => {
@@ -171,12 +176,16 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
       // the API server's version: answered to any identity, so it tests reachability, not rights
       await connect().kc.makeApiClient(VersionApi).getCode();
     },
+    async unavailable(labs) {
+      const reasons = await Promise.all(labs.map(async (lab) => [lab.definition.id, await lacking(kubernetesDefinition(lab))] as const));
+      return Object.fromEntries(reasons.filter((r): r is readonly [string, string] => r[1] !== undefined));
+    },
     housekeeping: { intervalMs: options.reapIntervalMs ?? 60_000, run: reap },
     async grade(lab, input, ctx) {
       const def = kubernetesDefinition(lab);
       const { kc, client, sandboxes } = connect();
       await isolation.require();
-      await requireCapabilities(def.id, def.kubernetes.requires);
+      await requireCapabilities(def);
       const times = attemptTimes(def.timeLimitSeconds);
       const budget = Budget.root(times.workMs, ctx.signal);
       const { stepMs, step } = stepTimer();
@@ -262,9 +271,17 @@ function spreadOverClusters(clusters: { name: string; target: ClusterTarget; gra
       throw new Error(answers.map((a, i) => `${clusters[i]?.name}: ${a.status === 'rejected' ? (a.reason as Error).message : ''}`).join('; '));
     },
     housekeeping: { intervalMs, run: (ctx) => onEach('housekeeping', ctx, (grader, c) => grader.housekeeping?.run(c)) },
+    // unavailable only where no cluster can grade it
+    async unavailable(labs) {
+      const each = await Promise.all(clusters.map((c) => c.grader.unavailable?.(labs) ?? Promise.resolve({} as Record<string, string>)));
+      return Object.fromEntries(Object.entries(each[0] ?? {}).filter(([id]) => each.every((u) => id in u)));
+    },
     async grade(lab, input, ctx) {
-      const capacities = await Promise.all(clusters.map(async (c) => ({ name: c.name, capacity: await capacityOf(c) })));
-      const chosen = clusters[chooseCluster(capacities)] ?? first;
+      // only clusters offering what the lab needs (when none does, the first says why)
+      const offering = (await Promise.all(clusters.map(async (c) => ((await c.grader.unavailable?.([lab]))?.[lab.definition.id] ? [] : [c])))).flat();
+      const able = offering.length ? offering : [first];
+      const capacities = await Promise.all(able.map(async (c) => ({ name: c.name, capacity: await capacityOf(c) })));
+      const chosen = able[chooseCluster(capacities)] ?? first;
       ctx.log.info({ cluster: chosen.name, capacities }, 'grading cluster chosen by free capacity');
       return chosen.grader.grade(lab, input, ctx);
     },

@@ -67,6 +67,12 @@ export interface Grader {
    * answers, throws the reason when not. Graders needing nothing outside the process have none.
    */
   ready?(): Promise<void>;
+  /**
+   * The labs of this kind it cannot grade where it points, each with the reason (e.g. a capability
+   * the cluster lacks). The worker publishes them: the api lists those labs as unavailable and takes
+   * no submission for them, instead of accepting work that would end in `error`.
+   */
+  unavailable?(labs: readonly Lab[]): Promise<Record<string, string>>;
   /** Upkeep while the worker runs (e.g. the Docker reaper), every `intervalMs`. */
   housekeeping?: { intervalMs: number; run(ctx: HousekeepingContext): Promise<void> };
 }

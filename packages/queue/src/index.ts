@@ -5,4 +5,5 @@ export type { RetryPolicy } from './queues';
 export { startSweeper } from './sweeper';
 export type { SweeperOptions } from './sweeper';
 export { publishWorkerSafety, withdrawWorkerSafety, unsafeWorkers } from './worker-safety';
+export { publishLabAvailability, withdrawLabAvailability, unavailableLabs, type LabAvailability } from './lab-availability';
 export type { WorkerSafety } from './worker-safety';

@@ -8,9 +8,10 @@ import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { labFolders, labReload, labSummary } from '../schemas';
 
-function summary(lab: Lab) {
+function summary(lab: Lab, unavailable: Map<string, string>) {
   const d = lab.definition;
-  return { id: d.id, kind: d.kind, chapter: d.chapter, title: d.title, version: lab.version, maxPoints: maxPoints(d), timeLimitSeconds: d.timeLimitSeconds };
+  const why = unavailable.get(d.id);
+  return { id: d.id, kind: d.kind, chapter: d.chapter, title: d.title, version: lab.version, maxPoints: maxPoints(d), timeLimitSeconds: d.timeLimitSeconds, ...(why ? { unavailable: why } : {}) };
 }
 
 /**
@@ -48,7 +49,8 @@ export function labRoutes(deps: ApiDeps): ApiRouter {
   const api = new ApiRouter();
   api.get('/v1/labs', { summary: 'The lab catalog: every published lab in service (a withdrawn one is left out)', answers: { 200: { description: 'labs', schema: z.object({ labs: z.array(labSummary) }) } } }, async (req, res) => {
     principalOf(req);
-    res.json({ labs: (await labsInService(deps.db, deps.labs)).map(summary) });
+    const [labs, unavailable] = await Promise.all([labsInService(deps.db, deps.labs), deps.unavailableLabs()]);
+    res.json({ labs: labs.map((lab) => summary(lab, unavailable)) });
   });
   // before /v1/labs/:id, which would take "reload" for a lab id
   const folders = {
@@ -90,7 +92,7 @@ export function labRoutes(deps: ApiDeps): ApiRouter {
       const published = await publishedLab(deps.db, deps.labs, String(req.params.id));
       if (!published) throw new HttpProblem(404, 'Unknown lab', `no lab "${req.params.id}"`);
       const { lab, withdrawnAt } = published;
-      res.json({ ...summary(lab), definition: publicDefinition(lab, principal.role), withdrawnAt: withdrawnAt?.toISOString() ?? null });
+      res.json({ ...summary(lab, await deps.unavailableLabs()), definition: publicDefinition(lab, principal.role), withdrawnAt: withdrawnAt?.toISOString() ?? null });
     },
   );
   const reload = {

@@ -71,7 +71,7 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
     answers: {
       202: { description: 'queued', schema: acceptedSubmission },
       200: { description: 'same Idempotency-Key: the earlier submission', schema: acceptedSubmission },
-      409: "refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn",
+      409: "refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn, or no worker can grade it here (a capability the grading cluster lacks)",
     },
     problems: [400, 403, 404, 413, 415, 422],
   };
@@ -85,6 +85,8 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
     if (withdrawnAt) throw new HttpProblem(409, 'Lab withdrawn', `lab "${labId}" was withdrawn on ${withdrawnAt.toISOString()}: it takes no new submissions (earlier ones keep their grades)`);
     const grader = deps.graders[lab.definition.kind];
     if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);
+    const unavailable = (await deps.unavailableLabs()).get(labId);
+    if (unavailable) throw new HttpProblem(409, 'Lab unavailable', `lab "${labId}" cannot be graded on this installation (${unavailable}); no attempt was used — tell your instructor`);
     await validateForLab(lab, grader, files);
 
     const assignment = await assignments.get(`${principal.userId}/${labId}`, () => findAssignmentForStudent(deps.db, principal.userId, labId));
