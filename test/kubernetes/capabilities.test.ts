@@ -13,7 +13,8 @@ const MISSING = /^lab k8s-test-kill needs killContainer \(no node runtime endpoi
 let stack: Stack;
 let redis: Redis;
 beforeAll(async () => {
-  stack = await startStack('k8s_capability', { redisDb: 12, workers: 1, labsDir: TEST_LABS, workerEnv: { KADAI_NODE_RUNTIME_ENDPOINT: '' } });
+  stack = await startStack('k8s_capability', { redisDb: 12, workers: 1, labsDir: TEST_LABS, workerEnv: { KADAI_NODE_RUNTIME_ENDPOINT: '', KADAI_LAB_AVAILABILITY_INTERVAL_MS: '3600000' } });
+  // (the worker reports once at start and then only hourly: the second test removes its report and must not see it come back)
   redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
 }, 240_000);
 afterAll(async () => {
@@ -46,7 +47,7 @@ it('lists the lab as unavailable, saying which capability is missing and why, an
 }, 120_000);
 
 it('ends a submission queued before any worker said so in `error`, naming the capability, without a retry or a namespace', async () => {
-  // as if no worker had reported yet (the worker reports again within a minute)
+  // as if no worker had reported yet (this worker reports again only in an hour)
   await redis.del(`${stack.queuePrefix}:lab-availability`);
   expect((await catalogEntry('k8s-test-kill'))?.unavailable).toBeUndefined();
   const accepted = await stack.client('student1').submitJson({ lab: 'k8s-test-kill', files: handIn('k8s-test-kill', ['pods.yaml']) });

@@ -5,17 +5,18 @@ import { publishLabAvailability, withdrawLabAvailability } from '@kadai/queue';
 import type Redis from 'ioredis';
 
 /**
- * Publishes, for each grader that can tell, the labs this worker cannot grade (a capability its
- * cluster lacks) — at start and every `intervalMs`, expiring after three intervals — so the api lists
+ * Publishes, for each grader that can tell, the published labs this worker cannot grade (a
+ * capability its cluster lacks) — at start and every `intervalMs`, expiring after three intervals — so the api lists
  * them as unavailable and refuses their submissions instead of queueing work that would end in `error`.
  */
-export function startAvailabilityReports(deps: { graders: Graders; labs: ReadonlyMap<string, Lab>; redis: Redis; prefix: string; workerId: string; log: Logger; intervalMs: number }): () => Promise<void> {
+export function startAvailabilityReports(deps: { graders: Graders; labsInService: () => Promise<Lab[]>; redis: Redis; prefix: string; workerId: string; log: Logger; intervalMs: number }): () => Promise<void> {
   const reporting = (Object.entries(deps.graders) as [LabKind, NonNullable<Graders[LabKind]>][]).filter(([, g]) => g.unavailable);
   const logged = new Map<LabKind, string>();
   const report = async () => {
     for (const [kind, grader] of reporting) {
       try {
-        const labs = [...deps.labs.values()].filter((lab) => lab.definition.kind === kind);
+        // the versions PostgreSQL publishes, not the ones this worker holds: a lab fixed by a reload must not stay refused
+        const labs = (await deps.labsInService()).filter((lab) => lab.definition.kind === kind);
         const unavailable = await grader.unavailable!(labs);
         await publishLabAvailability(deps.redis, deps.prefix, { workerId: deps.workerId, kind, unavailable }, deps.intervalMs * 3);
         // said once per change, not every interval

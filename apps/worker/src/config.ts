@@ -50,6 +50,8 @@ const schema = z
     KADAI_DOCKER_DISK_MB: fields.positiveInt.default(1024),
     KADAI_DOCKER_ENGINE_MIN_FREE_MB: fields.positiveInt.default(2048),
     KADAI_DOCKER_SAFETY_CHECK_MS: fields.positiveInt.default(60_000),
+    // how often the worker tells the api which labs it cannot grade (a capability its cluster lacks)
+    KADAI_LAB_AVAILABILITY_INTERVAL_MS: fields.positiveInt.default(60_000),
     KADAI_DOCKER_BUILD_TIMEOUT_MS: fields.positiveInt.default(240_000),
     KADAI_DOCKER_RUN_TIMEOUT_MS: fields.positiveInt.default(90_000),
     KADAI_DOCKER_LOG_MAX_BYTES: fields.positiveInt.default(1024 * 1024),
@@ -188,6 +190,7 @@ const schema = z
       reapIntervalMs: env.KADAI_DOCKER_REAP_INTERVAL_MS,
     },
     dockerSafetyCheckMs: env.KADAI_DOCKER_SAFETY_CHECK_MS,
+    labAvailabilityIntervalMs: env.KADAI_LAB_AVAILABILITY_INTERVAL_MS,
     webhooks: {
       enabled: env.KADAI_WEBHOOK_DELIVERY === 'true',
       policy: { allowedPrivate: env.KADAI_WEBHOOK_ALLOW_PRIVATE, selfOrigins: env.KADAI_PUBLIC_URLS.length > 0 ? env.KADAI_PUBLIC_URLS : ['http://127.0.0.1:8080'] },

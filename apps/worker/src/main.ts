@@ -1,5 +1,5 @@
 import type { LabKind } from '@kadai/catalog';
-import { createPool, migrate, releasedRuns, removeOldSubmissionFiles, openCatalog } from '@kadai/db';
+import { createPool, labsInService, migrate, releasedRuns, removeOldSubmissionFiles, openCatalog } from '@kadai/db';
 import type { DockerGrader, SafetyStatus } from '@kadai/grader-docker';
 import { checkValidators, createGraders, startGraders, type Graders } from '@kadai/graders';
 import { createLogger, createMetrics, runService, serveProbes } from '@kadai/observability';
@@ -99,7 +99,7 @@ runService(async () => {
     checks: { postgres: () => db.query('SELECT 1'), redis: () => connection.ping(), ...graderChecks },
     details: () => (gradesDocker ? { dockerSandbox: dockerSafety.status } : {}),
   });
-  const stopAvailability = startAvailabilityReports({ graders, labs, redis: connection, prefix: config.queuePrefix, workerId: config.workerId, log, intervalMs: 60_000 });
+  const stopAvailability = startAvailabilityReports({ graders, labsInService: () => labsInService(db, labs), redis: connection, prefix: config.queuePrefix, workerId: config.workerId, log, intervalMs: config.labAvailabilityIntervalMs });
   log.info({ kinds: Object.keys(graders), labs: labs.size }, 'kadai worker started');
 
   // SIGTERM: stop taking jobs and let running ones finish; past the grace period, abort them so they

@@ -103,23 +103,26 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
     const { kc, sandboxes } = connect();
     const probing = probeLabCapabilities(kc, sandboxes, { ...(options.loadBalancerTimeoutMs ? { loadBalancerTimeoutMs: options.loadBalancerTimeoutMs } : {}), ...(options.nodeRuntime ? { nodeRuntime: options.nodeRuntime } : {}) });
     capabilities = probing;
-    probing.catch(() => {
-      if (capabilities === probing) capabilities = undefined;
-    });
+    // a probe that failed, or could not ask about a capability, is not kept: the next look asks again
+    probing.then(
+      (found) => Object.values(found).some((c) => c.conclusive === false) && capabilities === probing && (capabilities = undefined),
+      () => capabilities === probing && (capabilities = undefined),
+    );
     return probing;
   };
 
   /** Why a lab cannot be graded on this cluster (the capabilities it needs and the cluster lacks), or undefined. */
-  const lacking = async (def: KubernetesLabDefinition): Promise<string | undefined> => {
+  const lacking = async (def: KubernetesLabDefinition): Promise<{ reason: string; known: boolean } | undefined> => {
     if (!def.kubernetes.requires.length) return undefined;
     const found = await (capabilities ?? probe());
     const missing = def.kubernetes.requires.filter((c) => !found[c].available);
-    return missing.length ? `lab ${def.id} needs ${missing.map((c) => `${c} (${found[c].reason})`).join(', ')}, which this cluster does not offer` : undefined;
+    if (!missing.length) return undefined;
+    return { reason: `lab ${def.id} needs ${missing.map((c) => `${c} (${found[c].reason})`).join(', ')}, which this cluster does not offer`, known: missing.every((c) => found[c].conclusive !== false) };
   };
-  /** A lab needing what the cluster lacks cannot be graded here: kadai's failure, not retried, naming the capability. */
+  /** A lab needing what the cluster lacks cannot be graded here: kadai's failure, naming the capability (retried only while the answer is not known). */
   const requireCapabilities = async (def: KubernetesLabDefinition) => {
-    const reason = await lacking(def);
-    if (reason) throw new InfrastructureError(reason, false);
+    const lack = await lacking(def);
+    if (lack) throw new InfrastructureError(lack.reason, !lack.known);
   };
 
   const reap = async (ctx: HousekeepingContext) => {
@@ -177,8 +180,9 @@ function singleClusterGrader(options: KubernetesGraderOptions & { target?: Clust
       await connect().kc.makeApiClient(VersionApi).getCode();
     },
     async unavailable(labs) {
+      // only what is known to be missing: a capability the probe could not ask about is not a reason to refuse work
       const reasons = await Promise.all(labs.map(async (lab) => [lab.definition.id, await lacking(kubernetesDefinition(lab))] as const));
-      return Object.fromEntries(reasons.filter((r): r is readonly [string, string] => r[1] !== undefined));
+      return Object.fromEntries(reasons.flatMap(([id, lack]) => (lack?.known ? [[id, lack.reason]] : [])));
     },
     housekeeping: { intervalMs: options.reapIntervalMs ?? 60_000, run: reap },
     async grade(lab, input, ctx) {

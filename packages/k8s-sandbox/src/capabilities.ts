@@ -9,6 +9,8 @@ export interface CapabilityStatus {
   available: boolean;
   /** Why, in words an operator can act on. */
   reason: string;
+  /** false when the probe could not even ask (an API error): the answer is not known, ask again */
+  conclusive?: boolean;
 }
 
 const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
@@ -73,7 +75,7 @@ async function loadBalancer(kc: KubeConfig, sandboxes: Sandboxes, timeoutMs: num
  * student is failed for it.
  */
 export async function probeCapabilities(kc: KubeConfig, sandboxes: Sandboxes, options: { loadBalancerTimeoutMs?: number } = {}): Promise<Record<Capability, CapabilityStatus>> {
-  const guarded = (p: Promise<CapabilityStatus>): Promise<CapabilityStatus> => p.catch((err: unknown) => ({ available: false, reason: `could not check: ${messageOf(err)}` }));
+  const guarded = (p: Promise<CapabilityStatus>): Promise<CapabilityStatus> => p.catch((err: unknown) => ({ available: false, conclusive: false, reason: `could not check: ${messageOf(err)}` }));
   const [storage, ingress, lb, metrics, ebs, efs, alb] = await Promise.all([
     guarded(defaultStorageClass(kc)),
     guarded(ingressClass(kc)),

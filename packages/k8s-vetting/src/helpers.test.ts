@@ -29,10 +29,12 @@ describe('quantities', () => {
 });
 
 describe('internal addresses and names', () => {
-  it.each(['169.254.169.254', '10.96.0.1', '127.0.0.1', '192.168.49.2', '172.20.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1'])('%s is internal', (ip) => {
+  it.each(['169.254.169.254', '10.96.0.1', '127.0.0.1', '192.168.49.2', '172.20.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1',
+    // IPv4-mapped in hex groups (URL writes [::ffff:127.0.0.1] so), IPv4-compatible, NAT64, 6to4, Teredo, multicast
+    '::ffff:7f00:1', '::ffff:a9fe:a9fe', '::127.0.0.1', '64:ff9b::a00:1', '2002:7f00:1::1', '2001:0:1::1', 'ff02::1', '::'])('%s is internal', (ip) => {
     expect(isInternalAddress(ip)).toBe(true);
   });
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700::1111'])('%s is not', (ip) => {
+  it.each(['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8', '2001:4860:4860::8888'])('%s is not', (ip) => {
     expect(isInternalAddress(ip)).toBe(false);
   });
   it('names pointing into the cluster or the node', () => {

@@ -49,7 +49,8 @@ export function labRoutes(deps: ApiDeps): ApiRouter {
   const api = new ApiRouter();
   api.get('/v1/labs', { summary: 'The lab catalog: every published lab in service (a withdrawn one is left out)', answers: { 200: { description: 'labs', schema: z.object({ labs: z.array(labSummary) }) } } }, async (req, res) => {
     principalOf(req);
-    const [labs, unavailable] = await Promise.all([labsInService(deps.db, deps.labs), deps.unavailableLabs()]);
+    // the catalog still answers while Redis does not (nothing is then known to be unavailable)
+    const [labs, unavailable] = await Promise.all([labsInService(deps.db, deps.labs), deps.unavailableLabs().catch(() => new Map<string, string>())]);
     res.json({ labs: labs.map((lab) => summary(lab, unavailable)) });
   });
   // before /v1/labs/:id, which would take "reload" for a lab id
@@ -92,7 +93,7 @@ export function labRoutes(deps: ApiDeps): ApiRouter {
       const published = await publishedLab(deps.db, deps.labs, String(req.params.id));
       if (!published) throw new HttpProblem(404, 'Unknown lab', `no lab "${req.params.id}"`);
       const { lab, withdrawnAt } = published;
-      res.json({ ...summary(lab, await deps.unavailableLabs()), definition: publicDefinition(lab, principal.role), withdrawnAt: withdrawnAt?.toISOString() ?? null });
+      res.json({ ...summary(lab, await deps.unavailableLabs().catch(() => new Map<string, string>())), definition: publicDefinition(lab, principal.role), withdrawnAt: withdrawnAt?.toISOString() ?? null });
     },
   );
   const reload = {
