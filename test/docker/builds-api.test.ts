@@ -1,6 +1,7 @@
 import { ApiError } from '@kadai/client';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startStack, type Stack } from '../support/stack';
 import { startFailingMirror, type TestMirror } from './test-mirror';
@@ -11,7 +12,8 @@ import { startFailingMirror, type TestMirror } from './test-mirror';
 // index is down upstream ends `error` after the worker's retries, never a score, and another build
 // failing for its own reason at the same time is that student's failed check; a package name the
 // index fails on by itself while it is up is the student's failed check too (the worker's own
-// requests through the mirror find no outage); a remote ADD is refused at submission with file and line.
+// requests through the mirror find no outage), one it never answers is kadai's `error`, even when
+// the build runs out of its time waiting for it; a remote ADD is refused at submission with file and line.
 jest.setTimeout(400_000);
 
 const solution = (lab: string) => {
@@ -97,16 +99,30 @@ it('the index down upstream for one build while another fails for its own reason
 }, 800_000); // a stack of two workers starts (up to 180 s each) before the two builds and the retries
 
 describe('the index up, failing some names by itself', () => {
-  const [broken, silent, dropped] = ['sbnet-broken-package', 'sbdisk-silent-package', 'sbdisk-dropped-package'];
+  const [broken, silent, dropped, hung] = ['sbnet-broken-package', 'sbdisk-silent-package', 'sbdisk-dropped-package', 'sbdisk-hung-package'];
+  // a lab whose build gets ~24 s (40 s, less the share kept for starting and checking): pip waiting on a
+  // name the index never answers runs it out of time before pip gives up
+  const shortLab = 'sbdisk-short-build';
   let mirror: TestMirror;
   let stack: Stack;
+  let labsDir: string;
   beforeAll(async () => {
-    mirror = await startFailingMirror({ broken: [broken], silent: [silent], dropped: [dropped] });
-    stack = await startStack('docker_builds_broken', { redisDb: 13, workers: 1, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
+    labsDir = mkdtempSync(path.join(tmpdir(), 'kadai-builds-labs-'));
+    cpSync(path.join(__dirname, '..', '..', 'labs', 'docker-compose-counter'), path.join(labsDir, 'docker-compose-counter'), { recursive: true });
+    mkdirSync(path.join(labsDir, shortLab, 'solution'), { recursive: true });
+    writeFileSync(path.join(labsDir, shortLab, 'solution', 'Dockerfile'), 'FROM python:3.10-slim\n');
+    const title = `{ ja: "${shortLab}", en: "${shortLab}" }`;
+    writeFileSync(
+      path.join(labsDir, shortLab, 'lab.yaml'),
+      `id: ${shortLab}\nkind: docker\nchapter: 0\ntitle: ${title}\ninstructions: ${title}\ntimeLimitSeconds: 40\nsubmission: { maxBytes: 65536, files: [] }\ndocker: { input: build }\nchecks:\n  - { id: builds, type: build, title: ${title}, points: 1 }\n`,
+    );
+    mirror = await startFailingMirror({ broken: [broken], silent: [silent, hung], dropped: [dropped] });
+    stack = await startStack('docker_builds_broken', { redisDb: 13, workers: 1, labsDir, workerEnv: { ...mirror.workerEnv, KADAI_RETRY_ATTEMPTS: '2', KADAI_RETRY_BACKOFF_MS: '500' } });
   }, 300_000); // a stack starts (up to 180 s)
   afterAll(async () => {
     await stack?.stop();
     await mirror?.close();
+    if (labsDir) rmSync(labsDir, { recursive: true, force: true });
   });
 
   /** The Compose lab with a requirements.txt naming only `name` (its own, so no cached pip step answers it). */
@@ -139,5 +155,33 @@ describe('the index up, failing some names by itself', () => {
     }
     expect(mirror.failures(since).find((f) => f.url.includes(silent))?.error).toMatch(/timeout/i);
     // the same build with the index answering (broken's 500, above) stays the student's: the difference is the status alone
+  });
+
+  it('a build that runs out of its time waiting on a name the index never answers is kadai\'s `error` after the retries; one out of time on its own is the student\'s', async () => {
+    const since = Date.now();
+    const submit = async (student: 'student1' | 'student2', run: string) => {
+      const client = stack.client(student);
+      return client.waitForResult((await client.submitJson({ lab: shortLab, files: { Dockerfile: `FROM python:3.10-slim\nRUN ${run} # ${randomUUID()}\n` } })).id, 300_000);
+    };
+    // the build asks again whenever pip gives up (each ask ends in the mirror's 5 s, a 502): it can only
+    // end by running out of time, so the time limit, not a failed step, ends it
+    const [hungView, slowView] = await Promise.all([submit('student1', `until pip install ${hung}==1.0; do sleep 1; done`), submit('student2', 'sleep 300')]);
+    expect({ state: hungView.state, score: hungView.score }).toEqual({ state: 'error', score: null });
+    expect(hungView.error).toMatch(/problem on kadai's side/);
+    // every attempt ran its build out of time (~24 s; pip alone gives up within 6 s): the overrun path decided
+    const attempts = stack
+      .logOf('test-worker-1')
+      .split('\n')
+      .filter((line) => line.includes(hungView.id) && line.includes('"docker attempt done"'))
+      .map((line) => (JSON.parse(line) as { stepMs: { build: number } }).stepMs.build);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(attempts.filter((ms) => ms < 20_000)).toEqual([]);
+    // what decided it: the mirror's record of the build's requests, with no upstream status
+    const recorded = mirror.failures(since).filter((f) => f.url.includes(hung));
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.filter((f) => f.status !== undefined)).toEqual([]);
+    // the same budget used up with nothing recorded against the build: the time limit, the student's
+    expect([slowView.state, slowView.error ?? null, slowView.score]).toEqual(['graded', null, 0]);
+    expect(slowView.checks.find((c) => c.checkId === 'builds')).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/^The build did not finish within \d+ s of the attempt's 40 s budget\.$/) } });
   });
 });

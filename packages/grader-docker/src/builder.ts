@@ -101,6 +101,9 @@ export class Builder {
       }
       const overrun = error ? overrunOf(budget) : undefined;
       if (overrun) {
+        // an upstream that never answers can use up the build's time as well as fail it: the
+        // mirror's record of this build decides, as for a failed build (kadai's: retried, then `error`)
+        await this.blameMirror(started, mirrorBuild);
         error = overrun.message;
         limit = 'time';
       } else if (error && this.limits.stoppedBy) error = `stopped at the ${this.limits.stoppedBy} limit`; // named by the verdict below
@@ -133,12 +136,19 @@ export class Builder {
     return undefined;
   }
 
+  /**
+   * Throws InfrastructureError (retryable) when kadai's package mirror let the build down since
+   * `since` (mirrorTrouble: its record of the build's upstream failures, and the worker's own requests).
+   */
+  private async blameMirror(since: number, mirrorBuild: string): Promise<void> {
+    if (!this.options.packageMirrorStatusUrl) return;
+    const trouble = await mirrorTrouble(this.options.packageMirrorStatusUrl, since, mirrorBuild);
+    if (trouble) throw new InfrastructureError(trouble, true);
+  }
+
   /** Throws InfrastructureError (retryable) when the failed build's cause is kadai's, not the attempt's. */
   private async blameKadai(since: number, mirrorBuild: string): Promise<void> {
-    if (this.options.packageMirrorStatusUrl) {
-      const trouble = await mirrorTrouble(this.options.packageMirrorStatusUrl, since, mirrorBuild);
-      if (trouble) throw new InfrastructureError(trouble, true);
-    }
+    await this.blameMirror(since, mirrorBuild);
     const buildkitDown = await buildkitProblem(this.options.buildkit);
     if (buildkitDown) throw new InfrastructureError(buildkitDown, true);
     // the images a build starts FROM come from kadai's registry, built images go through it
