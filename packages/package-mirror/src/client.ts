@@ -48,7 +48,8 @@ async function confirmedOutage(base: string, failures: UpstreamFailure[], timeou
   // No HTTP status at all (a timeout, a refused or reset connection, a download broken off): the
   // upstream gave the build no answer, so there is nothing of the build's to judge — the path between
   // kadai and the upstream failed it. Kadai's at once, whatever a probe says now; a retry asks again.
-  const unanswered = failures.find((f) => f.status === undefined);
+  // (a request answered from the mirror's last good copy did get an answer: confirmed below like an error answer)
+  const unanswered = failures.find((f) => f.status === undefined && !f.servedStale);
   if (unanswered) return `the upstream gave no answer to ${unanswered.path ?? unanswered.url} (${unanswered.error ?? 'no status'})`;
   // a mirror that does not say what was asked (older code) cannot be asked again: kadai's, as it always was
   if (failures.some((f) => !f.path)) return 'the mirror did not say which requests failed';

@@ -30,6 +30,8 @@ function fakeUpstream(): Promise<{ server: Server; base: string; hits: string[];
     // no HTTP status at all: an upstream that never answers one path, or drops the connection
     if (req.url === '/simple/kadai-silent-name/') return;
     if (req.url === '/simple/kadai-dropped-name/') return req.socket.destroy();
+    // answers once, then never again (the mirror keeps its first answer as the last good copy)
+    if (req.url === '/simple/kadai-once-name/') return hits.filter((h) => h === req.url).length === 1 ? res.writeHead(200, { 'content-type': 'text/html' }).end('<a href="x">once</a>') : undefined;
     res.writeHead(404).end('no');
   });
   let base = '';
@@ -140,11 +142,22 @@ describe('package mirror', () => {
     const since = Date.now();
     expect((await fetch(`${mirror}/pypi/simple/kadai-silent-name/`, { headers: asBuild('build-e') })).status).toBe(502);
     expect((await fetch(`${mirror}/pypi/simple/kadai-dropped-name/`, { headers: asBuild('build-f') })).status).toBe(502);
-    expect(await mirrorTrouble(mirror, since, 'build-e')).toMatch(/could not fetch from upstream.*kadai-silent-name\/ failed \(.*timeout.*\); the upstream gave no answer to \/pypi\/simple\/kadai-silent-name\//);
+    expect(await mirrorTrouble(mirror, since, 'build-e')).toMatch(/could not fetch from upstream.*kadai-silent-name\/ failed \(no answer from upstream for 2000 ms\); the upstream gave no answer to \/pypi\/simple\/kadai-silent-name\//);
     expect(await mirrorTrouble(mirror, since, 'build-f')).toMatch(/could not fetch from upstream.*kadai-dropped-name\/ failed \(fetch failed \(.*\)\); the upstream gave no answer/);
     // the record decides: neither the probe nor the build's paths were asked again (each path once, by its build)
     expect(upstream.hits.filter((h) => h === '/simple/six/')).toHaveLength(0);
     expect(upstream.hits.filter((h) => /kadai-(silent|dropped)-name/.test(h))).toHaveLength(2);
+  });
+
+  it("a silent upstream answered from the last good copy is not kadai's at once: the build got an answer, so it is confirmed like an error answer", async () => {
+    expect((await fetch(`${mirror}/pypi/simple/kadai-once-name/`)).status).toBe(200);
+    const since = Date.now();
+    const stale = await fetch(`${mirror}/pypi/simple/kadai-once-name/`, { headers: asBuild('build-s') });
+    expect([stale.status, await stale.text()]).toEqual([200, '<a href="x">once</a>']);
+    expect((await (await fetch(`${mirror}/_kadai/status?since=${since}&build=build-s`)).json()) as { failures: unknown[] }).toMatchObject({ failures: [{ servedStale: true, path: '/pypi/simple/kadai-once-name/' }] });
+    // the index answers the worker's probe and the path stays silent: the build's own (it was answered)
+    expect(await mirrorTrouble(mirror, since, 'build-s')).toBeUndefined();
+    expect(upstream.hits.filter((h) => h === '/simple/six/').length).toBeGreaterThan(0);
   });
 
   it('an upstream that failed during the build and serves the same request now was a passing outage: kadai\'s', async () => {

@@ -21,6 +21,8 @@ export interface UpstreamFailure {
   build?: string;
   /** The worker's own confirming request it was (CONFIRM_PROXY_USER): counted for no build. Never reported. */
   confirm?: string;
+  /** The mirror answered it from its last good copy of the index (the build got an answer). */
+  servedStale?: boolean;
 }
 
 /** What `GET /_kadai/status` answers: the grader asks it after a failed build. */
@@ -96,11 +98,14 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
     const accept = String(req.headers.accept ?? '*/*');
     const stale = indexPath(`${route.prefix}${path}${search}\n${accept}`);
     let upstream: Response | undefined;
+    let failure: UpstreamFailure | undefined;
+    // the limit is on the upstream's silence, not on the whole answer: a large index on a slow link still arrives
+    const silence = new UpstreamSilence(timeoutMs);
     try {
-      upstream = await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(timeoutMs) });
+      upstream = await fetch(url, { headers: { accept }, signal: silence.signal });
       if (upstream.ok) {
         const type = upstream.headers.get('content-type') ?? 'application/octet-stream';
-        const raw = Buffer.from(await upstream.arrayBuffer());
+        const raw = await bodyHeard(upstream, silence);
         // only the text indexes that link elsewhere are rewritten; the rest passes byte for byte (the
         // Go checksum database's tiles are binary: decoded as text they broke `go mod` verification)
         const body = route.rewrite ? Buffer.from(route.rewrite(raw.toString('utf8'), `http://${req.headers.host ?? 'localhost'}`)) : raw;
@@ -110,12 +115,17 @@ export function createPackageMirror(options: MirrorOptions): PackageMirror {
         return send(res, 200, type, body);
       }
       if (!isUpstreamTrouble(upstream.status)) return send(res, upstream.status, 'text/plain', `${upstream.status} from ${url}\n`);
-      record(req, { at: Date.now(), url, status: upstream.status });
+      failure = { at: Date.now(), url, status: upstream.status };
     } catch (error) {
-      record(req, { at: Date.now(), url, error: whyNoAnswer(error) });
+      failure = { at: Date.now(), url, error: whyNoAnswer(error) };
+    } finally {
+      silence.end();
     }
-    // Upstream failed: the last good copy keeps builds going (the failure is recorded all the same).
+    // Upstream failed: the last good copy keeps builds going. The failure is recorded all the same
+    // (an old copy may lack what the build asked for), marked as answered from it: the build got an
+    // answer, so the worker confirms it as an outage before it is kadai's (client.ts).
     const kept = await readFile(stale, 'utf8').catch(() => undefined);
+    record(req, { ...failure, ...(kept ? { servedStale: true } : {}) });
     if (kept) {
       // `body`: a copy kept as text by an earlier version of the mirror
       const { type, base64, body } = JSON.parse(kept) as { type: string; base64?: string; body?: string };
@@ -239,6 +249,16 @@ function isLoopback(address: string | undefined): boolean {
  * Aborts an upstream fetch after `limitMs` without a byte from the upstream, not counting the time
  * the mirror itself waits for its client to take what it already has (`pause` … `heard`).
  */
+/** An answer's body, read while the upstream keeps talking (each chunk restarts the silence limit). */
+async function bodyHeard(res: Response, silence: UpstreamSilence): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    silence.heard();
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
 class UpstreamSilence {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
