@@ -100,6 +100,7 @@ const MESSAGES = {
   hidden: { ja: '教員のみ', en: 'instructors only' },
   afterDue: { ja: '締切後に公開', en: 'after the due date' },
   files_: { ja: '提出されたファイル', en: 'Submitted files' },
+  credentialsHidden: { ja: '認証情報のため表示しません（採点が終わると消去されます）', en: 'credentials: not shown (erased when the grading run ends)' },
   submissionOf: { ja: '提出', en: 'Submission' },
   apiReference: { ja: 'API リファレンス', en: 'API reference' },
   language: { ja: 'English', en: '日本語' },

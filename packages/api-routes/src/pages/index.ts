@@ -224,8 +224,10 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
     const view = await renderSubmission(deps, submission, principal);
     const assignment = submission.assignmentId ? await getAssignment(deps.db, submission.assignmentId) : undefined;
     const staff = principal.role !== 'student' && submission.userId !== principal.userId && assignment && (await canManageCourse(deps.db, principal.userId, principal.role, assignment.courseId));
+    const lab = deps.labs.get(submission.labId);
+    const secret = (lab && deps.graders[lab.definition.kind]?.secretFiles?.(lab)) ?? [];
     const extra = staff
-      ? html`${regradeButton(ctx, `/v1/submissions/${submission.id}/regrade`, ctx.t('regrade'))}${fileList(ctx, await loadFiles(deps.db, submission.id))}${auditList(ctx, await auditTrail(deps.db, [`submission:${submission.id}`]))}`
+      ? html`${regradeButton(ctx, `/v1/submissions/${submission.id}/regrade`, ctx.t('regrade'))}${fileList(ctx, await loadFiles(deps.db, submission.id), secret)}${auditList(ctx, await auditTrail(deps.db, [`submission:${submission.id}`]))}`
       : undefined;
     const backHref = assignment ? `/courses/${encodeURIComponent(assignment.courseId)}${staff ? '' : `/labs/${encodeURIComponent(submission.labId)}`}` : undefined;
     sendPage(res, ctx, `${ctx.t('submissionOf')} — ${labTitle(deps.labs.get(submission.labId), submission.labId, ctx.lang)}`, submissionBody(ctx, view, { backHref, staff: extra }));

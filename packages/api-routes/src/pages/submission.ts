@@ -58,10 +58,14 @@ ${entries.map((e) => html`<li>${formatDate(e.at, ctx.lang)} — ${e.actor ?? '?'
 </ul></section>`;
 }
 
-/** The files of a submission, as text where they are text. */
-export function fileList(ctx: PageContext, files: Map<string, Buffer>): Html {
+/** The files of a submission, as text where they are text; credentials (Grader.secretFiles) are named, never shown. */
+export function fileList(ctx: PageContext, files: Map<string, Buffer>, secret: readonly string[] = []): Html {
   return html`<section aria-labelledby="files-heading"><h2 id="files-heading">${ctx.t('files_')}</h2>
-${[...files].map(([path, content]) => html`<details><summary><code>${path}</code> (${content.length} B)</summary><pre>${content.subarray(0, 65536).toString('utf8')}</pre></details>`)}
+${[...files].map(([path, content]) =>
+  secret.includes(path)
+    ? html`<p><code>${path}</code> — ${ctx.t('credentialsHidden')}</p>`
+    : html`<details><summary><code>${path}</code> (${content.length} B)</summary><pre>${content.subarray(0, 65536).toString('utf8')}</pre></details>`,
+)}
 </section>`;
 }
 
