@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { lastLines, text } from '@kadai/checks';
 import type { Localized } from '@kadai/catalog';
 import { isNotFound, QUOTA_NAME, type ObjectClient } from '@kadai/k8s-sandbox';
@@ -255,11 +256,20 @@ export class Evidence {
     if (pods.length) parts.push(`--- Pods (${pods.length}) ---\n${pods.map(podLine).join('\n')}`);
     const events = await this.events([...objects, ...pods], signal);
     if (events) parts.push(`--- events ---\n${events}`);
-    for (const pod of pods.slice(0, MAX_LOG_PODS)) {
-      for (const container of pod.spec?.containers ?? []) {
-        const log = await this.log(nameOf(pod), container.name, signal ? { signal } : {});
-        if (log.trim()) parts.push(`--- log of ${nameOf(pod)}/${container.name} (last lines) ---\n${lastLines(log, LOG_TAIL_LINES)}`);
-      }
+    const read = (pod: PodLike, container: string) => this.log(nameOf(pod), container, signal ? { signal } : {});
+    const logs = await Promise.all(pods.slice(0, MAX_LOG_PODS).flatMap((pod) => (pod.spec?.containers ?? []).map(async (c) => ({ pod, container: c.name, log: await read(pod, c.name) }))));
+    // a running container's log read just as the kubelet rotated it (past 10 MiB: a log flood) is the
+    // new, still empty file: one second look a moment later has its lines (once per block, not per container)
+    const runningEmpty = logs.filter(({ pod, container, log }) => {
+      const state = pod.status?.containerStatuses?.find((s) => s.name === container)?.state;
+      return !log.trim() && state !== undefined && !state.waiting && !state.terminated;
+    });
+    if (runningEmpty.length) {
+      await sleep(1000, undefined, signal ? { signal } : {});
+      for (const entry of runningEmpty) entry.log = await read(entry.pod, entry.container);
+    }
+    for (const { pod, container, log } of logs) {
+      if (log.trim()) parts.push(`--- log of ${nameOf(pod)}/${container} (last lines) ---\n${lastLines(log, LOG_TAIL_LINES)}`);
     }
     return redact(parts.join('\n'));
   }
