@@ -49,6 +49,9 @@ it('lists the lab as unavailable, saying which capability is missing and why, an
 it('ends a submission queued before any worker said so in `error`, naming the capability, without a retry or a namespace', async () => {
   // as if no worker had reported yet (this worker reports again only in an hour)
   await redis.del(`${stack.queuePrefix}:lab-availability`);
+  // the api keeps what it read for 2 s
+  const deadline = Date.now() + 15_000;
+  while ((await catalogEntry('k8s-test-kill'))?.unavailable && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   expect((await catalogEntry('k8s-test-kill'))?.unavailable).toBeUndefined();
   const accepted = await stack.client('student1').submitJson({ lab: 'k8s-test-kill', files: handIn('k8s-test-kill', ['pods.yaml']) });
   const view = await stack.client('student1').waitForResult(accepted.id, 120_000);

@@ -42,7 +42,8 @@ runService(async () => {
     lti: { keys: ltiKeys },
     pingRedis: async () => void (await redis.ping()),
     unsafeSandboxes: async () => (await unsafeWorkers(redis, config.queuePrefix)).map((w) => `worker ${w.workerId}: ${w.problems.join('; ')}`),
-    unavailableLabs: () => unavailableLabs(redis, config.queuePrefix),
+    // read at most every 2 s (workers report every minute): one Redis read per submission cost ~20 % of intake (bench/api-submit)
+    unavailableLabs: cachedFor(2_000, () => unavailableLabs(redis, config.queuePrefix)),
   });
   const server = app.listen(config.port, config.host, () => log.info({ host: config.host, port: config.port, labs: labs.size }, 'kadai api listening'));
   server.keepAliveTimeout = 65_000;
@@ -56,3 +57,16 @@ runService(async () => {
     await db.end();
   };
 });
+
+/** `read`'s answer kept for `ms`; a failed read is not kept. */
+function cachedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
+  let kept: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!kept || Date.now() - kept.at > ms) {
+      const value = read();
+      kept = { at: Date.now(), value };
+      value.catch(() => kept?.value === value && (kept = undefined));
+    }
+    return kept.value;
+  };
+}
