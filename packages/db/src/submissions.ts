@@ -69,6 +69,16 @@ export interface Created {
 const UNIQUE_VIOLATION = '23505';
 
 /**
+ * The lab was withdrawn, or another version published, since the caller read which version takes
+ * submissions: nothing was stored; read the published version again and validate against it.
+ */
+export class PublishedLabChanged extends Error {
+  constructor(readonly labId: string) {
+    super(`lab ${labId} changed while the submission was being accepted`);
+  }
+}
+
+/**
  * An `error` without a grade is kadai's failure, not the student's: it uses no attempt (it keeps its
  * number, which names the submission), and counts instead toward the cap on free errors, so errors
  * cannot be farmed for unlimited gradings.
@@ -78,7 +88,8 @@ export const USES_ATTEMPT = `attempt IS NOT NULL AND NOT (${FREE_ERROR})`;
 
 /**
  * Stores a submission and its files as `queued`, numbering the attempt and enforcing the
- * assignment's window, its attempt limit and the cap on free errors — in one statement, so accepting a submission costs one
+ * assignment's window, its attempt limit and the cap on free errors, and that `labVersion` is the
+ * lab's published version and the lab is not withdrawn — in one statement, so accepting a submission costs one
  * round trip. Two attempts racing for the same number collide on the unique (user, lab, assignment,
  * attempt) index; the loser numbers again under a per-student lock. With an Idempotency-Key used
  * before by this user, the earlier submission is returned instead (created: false).
@@ -110,9 +121,11 @@ async function insertSubmission(db: Queryable, s: NewSubmission, factor: number)
         WHERE user_id = $2 AND lab_id = $3 AND assignment_id IS NOT DISTINCT FROM $4
      ), errors AS (
        SELECT count(*) AS free FROM submissions WHERE user_id = $2 AND lab_id = $3 AND ${FREE_ERROR}
+     ), published AS (
+       SELECT 1 FROM labs WHERE id = $3 AND version = $5 AND withdrawn_at IS NULL
      ), inserted AS (
        INSERT INTO submissions (id, user_id, lab_id, assignment_id, attempt, state, lab_version, idempotency_key, late_factor, submitted_at)
-       SELECT $1, $2, $3, $4, next.attempt, 'queued', $5, $6, $7, $8 FROM next, errors
+       SELECT $1, $2, $3, $4, next.attempt, 'queued', $5, $6, $7, $8 FROM next, errors, published
         WHERE ($9::int IS NULL OR next.used < $9::int) AND errors.free < $12::int
        ON CONFLICT (user_id, idempotency_key) DO NOTHING
        RETURNING id, attempt, state
@@ -140,7 +153,7 @@ async function insertSubmission(db: Queryable, s: NewSubmission, factor: number)
   return { submission: await existingOrLimit(db, s), created: false };
 }
 
-/** Nothing was inserted: the Idempotency-Key was used before, the free errors are used up, or no attempts are left. */
+/** Nothing was inserted: the Idempotency-Key was used before, the lab changed, the free errors are used up, or no attempts are left. */
 async function existingOrLimit(db: Queryable, s: NewSubmission): Promise<Created> {
   if (s.idempotencyKey) {
     const { rows } = await db.query<Created>('SELECT id, attempt, state FROM submissions WHERE user_id = $1 AND idempotency_key = $2', [
@@ -149,6 +162,8 @@ async function existingOrLimit(db: Queryable, s: NewSubmission): Promise<Created
     ]);
     if (rows[0]) return rows[0];
   }
+  const published = await db.query('SELECT 1 FROM labs WHERE id = $1 AND version = $2 AND withdrawn_at IS NULL', [s.labId, s.labVersion]);
+  if (!published.rowCount) throw new PublishedLabChanged(s.labId);
   const { rows } = await db.query<{ free: number }>(`SELECT count(*)::int AS free FROM submissions WHERE user_id = $1 AND lab_id = $2 AND ${FREE_ERROR}`, [
     s.userId,
     s.labId,

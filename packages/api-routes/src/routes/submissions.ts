@@ -1,5 +1,6 @@
-import { audit, canManageCourse, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, publishedLab, startRegrade, type Assignment, type Submission } from '@kadai/db';
+import { audit, canManageCourse, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, publishedLab, PublishedLabChanged, startRegrade, type Assignment, type Submission } from '@kadai/db';
 import type { Principal } from '@kadai/db';
+import type { Lab } from '@kadai/catalog';
 import { type Request } from 'express';
 import { z } from 'zod';
 import { ApiRouter } from '../api-router';
@@ -75,32 +76,42 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
     },
     problems: [400, 403, 404, 413, 415, 422],
   };
-  api.post('/v1/submissions', submit, async (req, res) => {
-    const principal = requireRole(req, 'student', 'instructor', 'admin');
-    const idempotencyKey = req.header('idempotency-key')?.slice(0, 200);
-    const { labId, files } = await readSubmission(req, deps.limits);
+  /** The lab's version that takes submissions now, ready to grade them; 404, or 409 when it does not. */
+  const acceptingLab = async (labId: string) => {
     const published = await publishedLab(deps.db, deps.labs, labId);
     if (!published) throw new HttpProblem(404, 'Unknown lab', `no lab "${labId}"; GET /v1/labs lists them`, [{ field: 'lab', message: `unknown lab "${labId}"` }]);
     const { lab, withdrawnAt } = published;
     if (withdrawnAt) throw new HttpProblem(409, 'Lab withdrawn', `lab "${labId}" was withdrawn on ${withdrawnAt.toISOString()}: it takes no new submissions (earlier ones keep their grades)`);
-    const grader = deps.graders[lab.definition.kind];
-    if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);
-    const unavailable = (await deps.unavailableLabs()).get(labId);
-    if (unavailable) throw new HttpProblem(409, 'Lab unavailable', `lab "${labId}" cannot be graded on this installation (${unavailable}); no attempt was used — tell your instructor`);
-    await validateForLab(lab, grader, files);
-
-    const assignment = await assignments.get(`${principal.userId}/${labId}`, () => findAssignmentForStudent(deps.db, principal.userId, labId));
-    const { submission, created } = await createSubmission(deps.db, {
-      id: randomUUID(),
-      userId: principal.userId,
-      labId,
-      labVersion: lab.version,
-      assignment,
-      idempotencyKey,
-      files,
-      now: new Date(),
-      freeErrorCap: deps.freeErrorCap,
-    });
+    return lab;
+  };
+  api.post('/v1/submissions', submit, async (req, res) => {
+    const principal = requireRole(req, 'student', 'instructor', 'admin');
+    const idempotencyKey = req.header('idempotency-key')?.slice(0, 200);
+    const { labId, files } = await readSubmission(req, deps.limits);
+    const validatedCreate = async (lab: Lab) => {
+      const grader = deps.graders[lab.definition.kind];
+      if (!grader) throw new HttpProblem(422, 'Lab kind not available', `${lab.definition.kind} labs cannot be graded by this server yet`);
+      const unavailable = (await deps.unavailableLabs()).get(labId);
+      if (unavailable) throw new HttpProblem(409, 'Lab unavailable', `lab "${labId}" cannot be graded on this installation (${unavailable}); no attempt was used — tell your instructor`);
+      await validateForLab(lab, grader, files);
+      const assignment = await assignments.get(`${principal.userId}/${labId}`, () => findAssignmentForStudent(deps.db, principal.userId, labId));
+      const accepted = await createSubmission(deps.db, { id: randomUUID(), userId: principal.userId, labId, labVersion: lab.version, assignment, idempotencyKey, files, now: new Date(), freeErrorCap: deps.freeErrorCap });
+      return { lab, ...accepted };
+    };
+    // The version this process holds is nearly always the published one, and the insert checks that
+    // it is (and that the lab is not withdrawn) in the same statement: only when something fails is
+    // the published version read, and the submission taken again if another api published a new one.
+    const held = deps.labs.get(labId);
+    const { lab, submission, created } = held
+      ? await validatedCreate(held).catch(async (error: unknown) => {
+          const current = await acceptingLab(labId);
+          if (current.version === held.version && !(error instanceof PublishedLabChanged)) throw error;
+          return validatedCreate(current).catch((again: unknown) => {
+            if (again instanceof PublishedLabChanged) throw new HttpProblem(409, 'Lab changed', `lab "${labId}" changed while your submission was taken; nothing was stored: submit again`);
+            throw again;
+          });
+        })
+      : await validatedCreate(await acceptingLab(labId));
     if (created) {
       // Postgres holds the submission now; if Redis is down the sweeper enqueues it later.
       await deps.queues.enqueue(lab.definition.kind, { submissionId: submission.id, run: 1 }).catch((err) =>
