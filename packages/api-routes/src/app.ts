@@ -37,7 +37,7 @@ const pass: RequestHandler = (_req, _res, next) => next();
  * routers uses only a rate-limit middleware and a cache setting from their dependencies.
  */
 export function apiDocument(): object {
-  return apiRouters({ rateLimits: { byAddress: () => pass, byUser: () => pass }, lookupCacheMs: 0 } as unknown as ApiDeps).document;
+  return apiRouters({ rateLimits: { byAddress: () => pass }, lookupCacheMs: 0 } as unknown as ApiDeps).document;
 }
 
 /** The HTTP API and the web pages. Unauthenticated: health, metrics, the OpenAPI document and its page, sign-in; everything else needs a token or a sign-in session. */
@@ -52,8 +52,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(...api.public.map((r) => r.router));
   app.use(pageRoutes(deps, api.document));
   app.use(api.ltiPublic.router);
-  // Cheap refusals first: the address's budget, then the token, then the user's budget; only then is a body read.
-  app.use('/v1', deps.rateLimits.byAddress(), authenticate(deps.db, { ms: deps.lookupCacheMs, maxTokens: deps.tokenCacheSize }, deps.rateLimits), deps.rateLimits.byUser());
+  // Cheap refusals first: the address's and the user's budgets, and the token; only then is a body read.
+  app.use('/v1', authenticate(deps.db, { ms: deps.lookupCacheMs, maxTokens: deps.tokenCacheSize }, deps.rateLimits));
   app.use(limitedBody(deps.limits.maxUploadBytes));
   app.use(idempotentWrites(deps.db));
   for (const router of api.v1) app.use(router.router);

@@ -20,8 +20,7 @@ declare module 'express-serve-static-core' {
 export function authenticate(db: Db, cache: { ms: number; maxTokens: number }, limits: RateLimits): RequestHandler {
   const principals = new LookupCache<Principal | undefined>(cache.ms, cache.maxTokens, (principal) => principal !== undefined);
   const lookUp = async (req: Request, token: string): Promise<Principal> => {
-    const cached = principals.peek(token);
-    if (cached) return cached;
+    await limits.chargeAddress(req);
     await limits.assertMayTryUnknownToken(req);
     const principal = await principals.get(token, () => findPrincipal(db, token));
     if (principal) return principal;
@@ -29,24 +28,34 @@ export function authenticate(db: Db, cache: { ms: number; maxTokens: number }, l
     throw new HttpProblem(401, 'Unauthorized', 'invalid, expired or revoked token');
   };
   // The pages' scripts call the API with the sign-in session's cookie and its CSRF token.
-  const bySession = (req: Request, next: NextFunction) => {
-    sessionOf(db, req).then((session) => {
-      if (!session) throw new HttpProblem(401, 'Unauthorized', 'the sign-in session has ended; sign in again');
-      assertCsrf(req, session);
-      req.principal = session.principal;
-      req.webSession = session;
-      next();
-    }).catch(next);
+  const bySession = async (req: Request): Promise<Principal> => {
+    await limits.chargeAddress(req);
+    const session = await sessionOf(db, req);
+    if (!session) throw new HttpProblem(401, 'Unauthorized', 'the sign-in session has ended; sign in again');
+    assertCsrf(req, session);
+    req.webSession = session;
+    return session.principal;
   };
-  return (req: Request, _res: Response, next: NextFunction) => {
+  const admit = async (req: Request): Promise<void> => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!match && !req.headers.authorization && readCookie(req, SESSION_COOKIE)) return bySession(req, next);
-    if (!match) return next(new HttpProblem(401, 'Unauthorized', 'missing bearer token (Authorization: Bearer <token>)'));
-    lookUp(req, match[1]!).then((principal) => {
-      req.principal = principal;
-      next();
-    }, next);
+    const known = match && principals.peek(match[1]!);
+    if (known) {
+      // the common case, a token known to be valid: both budgets are charged in one Redis round trip's time
+      await Promise.all([limits.chargeAddress(req), limits.chargeUser(req, known)]);
+      req.principal = known;
+      return;
+    }
+    let principal: Principal;
+    if (match) principal = await lookUp(req, match[1]!);
+    else if (!req.headers.authorization && readCookie(req, SESSION_COOKIE)) principal = await bySession(req);
+    else {
+      await limits.chargeAddress(req);
+      throw new HttpProblem(401, 'Unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
+    }
+    await limits.chargeUser(req, principal);
+    req.principal = principal;
   };
+  return (req: Request, _res: Response, next: NextFunction) => void admit(req).then(() => next(), next);
 }
 
 export function principalOf(req: Request): Principal {

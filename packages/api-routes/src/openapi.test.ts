@@ -21,7 +21,7 @@ function routesOf(stack: Layer[]): string[] {
 const pass: RequestHandler = (_req, _res, next) => next();
 // Building the app touches only these, and /openapi.json needs nothing else.
 const deps = {
-  rateLimits: { byAddress: () => pass, byUser: () => pass },
+  rateLimits: { byAddress: () => pass },
   limits: { maxUploadBytes: 1024 },
   lookupCacheMs: 0,
   tokenCacheSize: 10,

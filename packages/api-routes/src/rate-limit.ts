@@ -1,4 +1,4 @@
-import type { Role } from '@kadai/db';
+import type { Principal, Role } from '@kadai/db';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -63,23 +63,22 @@ export class RateLimits {
     this.authFailures = limiter(redis, `${keyPrefix}:auth-failures`, settings.authFailuresPerAddress, window);
   }
 
-  /** Before authentication: every /v1 request counts against its client address. */
-  byAddress(): RequestHandler {
-    return (req: Request, _res: Response, next: NextFunction) => {
-      const kind = isSubmission(req) ? 'submissions' : 'reads';
-      consume(this.address[kind], clientAddress(req), `too many ${kind} from ${clientAddress(req)}`).then(() => next(), next);
-    };
+  /** Every /v1 request counts against its client address (before authentication when the token is not known yet). */
+  chargeAddress(req: Request): Promise<void> {
+    const kind = isSubmission(req) ? 'submissions' : 'reads';
+    return consume(this.address[kind], clientAddress(req), `too many ${kind} from ${clientAddress(req)}`);
   }
 
-  /** After authentication: every request counts against its user, with the budget of their role. */
-  byUser(): RequestHandler {
-    return (req: Request, _res: Response, next: NextFunction) => {
-      const principal = req.principal;
-      if (!principal) return next();
-      const kind = isSubmission(req) ? 'submissions' : 'reads';
-      const limits = STAFF.has(principal.role) ? this.staff : this.student;
-      consume(limits[kind], principal.userId, `too many ${kind} by ${principal.login}`).then(() => next(), next);
-    };
+  /** Every authenticated request counts against its user, with the budget of their role. */
+  chargeUser(req: Request, principal: Principal): Promise<void> {
+    const kind = isSubmission(req) ? 'submissions' : 'reads';
+    const limits = STAFF.has(principal.role) ? this.staff : this.student;
+    return consume(limits[kind], principal.userId, `too many ${kind} by ${principal.login}`);
+  }
+
+  /** The address's budget as a middleware, for routes outside /v1 that take no token (sign-in, LTI). */
+  byAddress(): RequestHandler {
+    return (req: Request, _res: Response, next: NextFunction) => void this.chargeAddress(req).then(() => next(), next);
   }
 
   /** Throws 429 while the address has used up its unknown tokens; a valid token is not asked. */
