@@ -37,10 +37,10 @@ async function versionWithThirdChoice() {
   return lab!;
 }
 
-const submit = (answers: Record<string, string[]>) =>
+const submit = (answers: Record<string, string[]>, idempotencyKey?: string) =>
   fetch(`${stack.apiUrl}/v1/submissions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${stack.tokens.student1}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${stack.tokens.student1}`, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
     body: JSON.stringify({ lab: LAB, answers }),
   });
 const labVersionOf = async (response: Response) => (await stack.client('student1').submission(((await response.json()) as { id: string }).id)).labVersion;
@@ -66,16 +66,27 @@ describe('accepting a submission against the published version', () => {
     expect(reference.status).toBe(202);
     expect(await labVersionOf(reference)).toBe(newer.version);
 
-    // withdrawn by another api: nothing is stored
+    // the shipped version published again while this api holds the newer one, whose answers it
+    // would accept: the submission is taken against the shipped version (the insert checked it)
+    const shipped = (await loadLab(path.join(REPO_ROOT, 'labs', LAB), checkValidators)).lab!;
+    expect(shipped.version).toBe(held);
+    await publishLabs(db, [shipped]);
+    const back = await submit(solutionAnswers(LAB), 'replayed-after-withdrawal');
+    expect(back.status).toBe(202);
+    expect(await labVersionOf(back)).toBe(held);
+
+    // withdrawn by another api: nothing is stored, and a replay of an earlier Idempotency-Key gets the withdrawal too
     const before = (await stack.sql('SELECT id FROM submissions')).length;
     expect(await withdrawLabs(db, [LAB])).toEqual([LAB]);
-    const withdrawn = await submit(solutionAnswers(LAB));
-    expect(withdrawn.status).toBe(409);
-    expect(await withdrawn.text()).toContain('withdrawn');
+    for (const key of [undefined, 'replayed-after-withdrawal']) {
+      const withdrawn = await submit(solutionAnswers(LAB), key);
+      expect(withdrawn.status).toBe(409);
+      expect(await withdrawn.text()).toContain('withdrawn');
+    }
     expect((await stack.sql('SELECT id FROM submissions')).length).toBe(before);
 
     // published again: taken again
-    await publishLabs(db, [newer]);
+    await publishLabs(db, [shipped]);
     expect((await submit(solutionAnswers(LAB))).status).toBe(202);
   }, 120_000);
 });

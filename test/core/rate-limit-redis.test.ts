@@ -1,4 +1,5 @@
 import { RateLimits } from '@kadai/api-routes';
+import type { Principal } from '@kadai/db';
 import type { Request } from 'express';
 import Redis from 'ioredis';
 import { deleteKeys } from '../support/stack';
@@ -35,4 +36,20 @@ it('two api processes count unknown tokens of one address together', async () =>
   await second.recordUnknownToken(req);
   await expect(first.assertMayTryUnknownToken(req)).rejects.toMatchObject({ status: 429, retryAfterSeconds: expect.any(Number) });
   await expect(second.assertMayTryUnknownToken({ ip: '192.0.2.10' } as Request)).resolves.toBeUndefined();
+});
+
+it('charges a known token\'s address and user at once, and a request the address refuses costs the user nothing', async () => {
+  const limits = new RateLimits(redis, { ...settings, perAddress: { submissions: 1, reads: 1 }, perStudent: { submissions: 3, reads: 3 } }, `${prefix}:both`);
+  const student = { userId: 'u-both', login: 'both', role: 'student' } as Principal;
+  const req = { ip: '192.0.2.20', method: 'POST' } as Request;
+  await expect(limits.chargeAddressAndUser(req, student)).resolves.toBeUndefined();
+  // the address's budget is used up: its refusal is the one reported, twice
+  for (let i = 0; i < 2; i++) {
+    await expect(limits.chargeAddressAndUser(req, student)).rejects.toMatchObject({ status: 429, message: expect.stringContaining('from 192.0.2.20') });
+  }
+  // from another address the student still has 2 of 3 submissions: the refused ones were given back
+  const elsewhere = { ip: '192.0.2.21', method: 'POST' } as Request;
+  await expect(limits.chargeUser(elsewhere, student)).resolves.toBeUndefined();
+  await expect(limits.chargeUser(elsewhere, student)).resolves.toBeUndefined();
+  await expect(limits.chargeUser(elsewhere, student)).rejects.toMatchObject({ status: 429, message: expect.stringContaining('by both') });
 });

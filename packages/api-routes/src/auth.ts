@@ -40,8 +40,8 @@ export function authenticate(db: Db, cache: { ms: number; maxTokens: number }, l
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const known = match && principals.peek(match[1]!);
     if (known) {
-      // the common case, a token known to be valid: both budgets are charged in one Redis round trip's time
-      await Promise.all([limits.chargeAddress(req), limits.chargeUser(req, known)]);
+      // the common case, a token known to be valid: both budgets at once
+      await limits.chargeAddressAndUser(req, known);
       req.principal = known;
       return;
     }

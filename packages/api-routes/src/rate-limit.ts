@@ -41,7 +41,8 @@ async function consume(limit: RateLimiterRedis, key: string, what: string): Prom
   }
 }
 
-const isSubmission = (req: Request) => req.method === 'POST';
+/** Submissions (every POST) and reads (everything else) have budgets of their own. */
+const kindOf = (req: Request): keyof Budget => (req.method === 'POST' ? 'submissions' : 'reads');
 const STAFF: ReadonlySet<Role> = new Set(['instructor', 'admin', 'lms']);
 
 /** The api's rate limits, built once per process over the shared Redis. */
@@ -65,15 +66,32 @@ export class RateLimits {
 
   /** Every /v1 request counts against its client address (before authentication when the token is not known yet). */
   chargeAddress(req: Request): Promise<void> {
-    const kind = isSubmission(req) ? 'submissions' : 'reads';
+    const kind = kindOf(req);
     return consume(this.address[kind], clientAddress(req), `too many ${kind} from ${clientAddress(req)}`);
   }
 
   /** Every authenticated request counts against its user, with the budget of their role. */
   chargeUser(req: Request, principal: Principal): Promise<void> {
-    const kind = isSubmission(req) ? 'submissions' : 'reads';
-    const limits = STAFF.has(principal.role) ? this.staff : this.student;
-    return consume(limits[kind], principal.userId, `too many ${kind} by ${principal.login}`);
+    const kind = kindOf(req);
+    return consume(this.userLimits(principal)[kind], principal.userId, `too many ${kind} by ${principal.login}`);
+  }
+
+  private userLimits(principal: Principal): Record<keyof Budget, RateLimiterRedis> {
+    return STAFF.has(principal.role) ? this.staff : this.student;
+  }
+
+  /**
+   * Both budgets in one Redis round trip's time, for a token already known to be valid. As when they
+   * are charged in turn, a request the address refuses costs the user nothing (their point is given
+   * back: students behind one busy NAT keep their own budget) and the address's refusal is the one reported.
+   */
+  async chargeAddressAndUser(req: Request, principal: Principal): Promise<void> {
+    const [address, user] = await Promise.allSettled([this.chargeAddress(req), this.chargeUser(req, principal)]);
+    if (address.status === 'rejected') {
+      if (user.status === 'fulfilled') await this.userLimits(principal)[kindOf(req)].reward(principal.userId).catch(() => undefined);
+      throw address.reason;
+    }
+    if (user.status === 'rejected') throw user.reason;
   }
 
   /** The address's budget as a middleware, for routes outside /v1 that take no token (sign-in, LTI). */

@@ -440,7 +440,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn, or no worker can grade it here (a capability the grading cluster lacks) */
+                /** @description refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn, or changed twice while the submission was taken (submit again), or no worker can grade it here (a capability the grading cluster lacks) */
                 409: {
                     headers: {
                         [name: string]: unknown;

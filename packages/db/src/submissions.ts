@@ -153,8 +153,11 @@ async function insertSubmission(db: Queryable, s: NewSubmission, factor: number)
   return { submission: await existingOrLimit(db, s), created: false };
 }
 
-/** Nothing was inserted: the Idempotency-Key was used before, the lab changed, the free errors are used up, or no attempts are left. */
+/** Nothing was inserted: the lab changed, the Idempotency-Key was used before, the free errors are used up, or no attempts are left. */
 async function existingOrLimit(db: Queryable, s: NewSubmission): Promise<Created> {
+  // the lab first, as before a replay: an Idempotency-Key replayed after a withdrawal gets the withdrawal
+  const published = await db.query('SELECT 1 FROM labs WHERE id = $1 AND version = $2 AND withdrawn_at IS NULL', [s.labId, s.labVersion]);
+  if (!published.rowCount) throw new PublishedLabChanged(s.labId);
   if (s.idempotencyKey) {
     const { rows } = await db.query<Created>('SELECT id, attempt, state FROM submissions WHERE user_id = $1 AND idempotency_key = $2', [
       s.userId,
@@ -162,8 +165,6 @@ async function existingOrLimit(db: Queryable, s: NewSubmission): Promise<Created
     ]);
     if (rows[0]) return rows[0];
   }
-  const published = await db.query('SELECT 1 FROM labs WHERE id = $1 AND version = $2 AND withdrawn_at IS NULL', [s.labId, s.labVersion]);
-  if (!published.rowCount) throw new PublishedLabChanged(s.labId);
   const { rows } = await db.query<{ free: number }>(`SELECT count(*)::int AS free FROM submissions WHERE user_id = $1 AND lab_id = $2 AND ${FREE_ERROR}`, [
     s.userId,
     s.labId,

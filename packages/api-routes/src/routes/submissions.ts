@@ -1,6 +1,7 @@
 import { audit, canManageCourse, createSubmission, findAssignmentForStudent, getAssignment, getCheckResults, getSubmission, overrideScore, publishedLab, PublishedLabChanged, startRegrade, type Assignment, type Submission } from '@kadai/db';
 import type { Principal } from '@kadai/db';
 import type { Lab } from '@kadai/catalog';
+import { RejectedInputError } from '@kadai/errors';
 import { type Request } from 'express';
 import { z } from 'zod';
 import { ApiRouter } from '../api-router';
@@ -15,6 +16,8 @@ import { LookupCache } from '../lookup-cache';
 import { submissionView } from '../view';
 
 const TERMINAL = new Set(['graded', 'error', 'rejected']);
+/** A submission refused for what it is or for the lab's state, not a failure on kadai's side (which is never retried here: the insert may have committed). */
+const isRefusal = (error: unknown) => error instanceof PublishedLabChanged || error instanceof RejectedInputError || (error instanceof HttpProblem && error.status < 500);
 
 /**
  * A submission the caller may see: their own; as an instructor, those of the courses they teach;
@@ -72,7 +75,7 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
     answers: {
       202: { description: 'queued', schema: acceptedSubmission },
       200: { description: 'same Idempotency-Key: the earlier submission', schema: acceptedSubmission },
-      409: "refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn, or no worker can grade it here (a capability the grading cluster lacks)",
+      409: "refused by the course's policy: the assignment is not open or past its deadline, no attempts are left, or too many of this student's submissions to the lab ended in error (free errors are capped; an instructor's regrade frees one); or the lab is withdrawn, or changed twice while the submission was taken (submit again), or no worker can grade it here (a capability the grading cluster lacks)",
     },
     problems: [400, 403, 404, 413, 415, 422],
   };
@@ -99,19 +102,19 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
       return { lab, ...accepted };
     };
     // The version this process holds is nearly always the published one, and the insert checks that
-    // it is (and that the lab is not withdrawn) in the same statement: only when something fails is
-    // the published version read, and the submission taken again if another api published a new one.
+    // it is (and that the lab is not withdrawn) in the same statement: only when the submission is
+    // refused is the published version read, and the submission taken again if another api
+    // published a new one (or withdrew the lab: then 409).
     const held = deps.labs.get(labId);
-    const { lab, submission, created } = held
-      ? await validatedCreate(held).catch(async (error: unknown) => {
-          const current = await acceptingLab(labId);
-          if (current.version === held.version && !(error instanceof PublishedLabChanged)) throw error;
-          return validatedCreate(current).catch((again: unknown) => {
-            if (again instanceof PublishedLabChanged) throw new HttpProblem(409, 'Lab changed', `lab "${labId}" changed while your submission was taken; nothing was stored: submit again`);
-            throw again;
-          });
-        })
-      : await validatedCreate(await acceptingLab(labId));
+    const { lab, submission, created } = await (held ? validatedCreate(held) : Promise.reject(new PublishedLabChanged(labId))).catch(async (error: unknown) => {
+      if (!isRefusal(error)) throw error;
+      const current = await acceptingLab(labId);
+      if (current.version === held?.version && !(error instanceof PublishedLabChanged)) throw error;
+      return validatedCreate(current).catch((again: unknown) => {
+        if (again instanceof PublishedLabChanged) throw new HttpProblem(409, 'Lab changed', `lab "${labId}" changed while your submission was taken; nothing was stored: submit again`);
+        throw again;
+      });
+    });
     if (created) {
       // Postgres holds the submission now; if Redis is down the sweeper enqueues it later.
       await deps.queues.enqueue(lab.definition.kind, { submissionId: submission.id, run: 1 }).catch((err) =>
