@@ -55,14 +55,14 @@ async function runCase(client: KadaiClient, lab: Lab, c: SelfTestCase, timeoutMs
   }
 }
 
-/**
- * Submits every lab's solution and wrong variants through the real API and worker, `concurrency`
- * at a time, and reports each case. The token must be allowed to see every check (an instructor).
- */
 /** A case's name across labs: `<lab>/<case>`, e.g. `k8s-secret/wrong/bad-key`. */
 export const caseKey = (o: { lab: string; case: string }) => `${o.lab}/${o.case}`;
 
-/** Grades the labs' self-test cases (`only`: just these, by caseKey) through the API, `concurrency` at once. */
+/**
+ * Submits every lab's solution and wrong variants (`only`: just these cases, by caseKey) through
+ * the real API and worker, `concurrency` at a time, and reports each case. The token must be
+ * allowed to see every check (an instructor).
+ */
 export async function runSelfTests(client: KadaiClient, labs: Lab[], options: { concurrency: number; only?: ReadonlySet<string>; onOutcome?: (o: CaseOutcome) => void }): Promise<CaseOutcome[]> {
   const cases: Array<() => Promise<CaseOutcome>> = [];
   for (const lab of labs) {
