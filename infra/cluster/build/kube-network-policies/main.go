@@ -3,11 +3,29 @@
 // account, since it runs on the host next to the other add-ons.
 //
 // Upstream sends the first packet of each connection to NFQUEUE with nftables' `queue`
-// statement, which this kernel lacks (no nft_queue). The controller's rule sync therefore
-// fails (it is retried and logged, harmless: the whole nftables batch is refused, nothing is
-// half-installed) and `infra/cluster/up` feeds the same queue with iptables' NFQUEUE target
-// instead (chain KADAI-POD-NETPOL in mangle FORWARD, infra/cluster/lib/firewall.sh). The
-// evaluator — the part that reads the queue and decides by the NetworkPolicies — runs unchanged.
+// statement, which this kernel lacks (no nft_queue). `infra/cluster/up` feeds the same queue
+// with iptables' NFQUEUE target instead (chain KADAI-POD-NETPOL in mangle FORWARD,
+// infra/cluster/lib/firewall.sh). The evaluator — the part that reads the queue and decides by
+// the NetworkPolicies — runs unchanged.
+//
+// Upstream's nftables rule sync must not run here. It is triggered by every change of a Pod or
+// NetworkPolicy (~9 times a second while kadai grades) and each time adds its table with a
+// postrouting base chain; the kernel refuses the batch (no `queue` expression) and unregisters
+// the chain's hook, and unregistering any hook drops every packet waiting in NFQUEUE
+// (nf_queue_nf_hook_drop). Connections that had just sent their first packet lost it: the
+// evaluator's verdict then met "netlink receive: no such file or directory" (ENOENT, the packet
+// was gone), and a SYN lost again and again stalled Pod-to-Pod connections for tens of seconds
+// on a loaded machine. Only the informers' event handlers trigger the sync, so they are not
+// registered (quietInformer); the evaluator reads the same caches through their listers and
+// indexers. One sync still runs when the controller starts, before it reads the queue.
+//
+// The evaluator finds a packet's Pods by address, and when two Pods hold one address it takes the
+// first Running one. An address is handed out again as soon as it is free (host-local IPAM, one
+// /24): a Pod being deleted is still Running in the API while a new Pod already has its address,
+// and whichever came first decided the verdict — a new attempt's Pod judged by the policies of an
+// attempt being torn down, let in or kept out wrongly (seen: another namespace's probe let in, an
+// own-namespace connection dropped). So a Pod that is being deleted or has ended is not found by
+// address (podsByLiveAddress): its address belongs to whoever gets it next.
 package main
 
 import (
@@ -17,8 +35,12 @@ import (
 	"os/signal"
 	"syscall"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	networkinginformers "k8s.io/client-go/informers/networking/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/kube-network-policies/pkg/networkpolicy"
@@ -46,8 +68,8 @@ func main() {
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	controller, err := networkpolicy.NewController(client,
-		factory.Networking().V1().NetworkPolicies(), factory.Core().V1().Namespaces(),
-		factory.Core().V1().Pods(), nil, nil, nil, nil,
+		quietNetworkPolicies{factory.Networking().V1().NetworkPolicies()}, factory.Core().V1().Namespaces(),
+		quietPods{factory.Core().V1().Pods()}, nil, nil, nil, nil,
 		networkpolicy.Config{
 			QueueID:  *queueID,
 			NodeName: *node,
@@ -62,4 +84,44 @@ func main() {
 		klog.Errorf("controller stopped: %v", err)
 		os.Exit(1)
 	}
+}
+
+// quietInformer is a shared informer on which event handlers are not registered: the controller's
+// handlers only queue the nftables sync (see the package comment). Indexers, transforms, listers
+// and HasSynced pass through.
+type quietInformer struct{ cache.SharedIndexInformer }
+
+func (quietInformer) AddEventHandler(cache.ResourceEventHandler) (cache.ResourceEventHandlerRegistration, error) {
+	return nil, nil
+}
+
+type quietPods struct{ coreinformers.PodInformer }
+
+func (p quietPods) Informer() cache.SharedIndexInformer {
+	return podsByLiveAddress{quietInformer{p.PodInformer.Informer()}}
+}
+
+// podsByLiveAddress leaves Pods that are being deleted or have ended out of every index the
+// controller adds (its index by address; see the package comment).
+type podsByLiveAddress struct{ quietInformer }
+
+func (p podsByLiveAddress) AddIndexers(indexers cache.Indexers) error {
+	live := cache.Indexers{}
+	for name, index := range indexers {
+		live[name] = func(obj interface{}) ([]string, error) {
+			if pod, ok := obj.(*v1.Pod); ok && (pod.DeletionTimestamp != nil || pod.Status.Phase == v1.PodSucceeded || pod.Status.Phase == v1.PodFailed) {
+				return nil, nil
+			}
+			return index(obj)
+		}
+	}
+	return p.quietInformer.AddIndexers(live)
+}
+
+type quietNetworkPolicies struct {
+	networkinginformers.NetworkPolicyInformer
+}
+
+func (p quietNetworkPolicies) Informer() cache.SharedIndexInformer {
+	return quietInformer{p.NetworkPolicyInformer.Informer()}
 }
