@@ -1,5 +1,5 @@
 import { LiveCatalog, loadLab, type Lab } from '@kadai/catalog';
-import { createPool, createSubmission, migrate, publishLabs, startRegrade, upsertUser, type Db } from '@kadai/db';
+import { createPool, createSubmission, migrate, publishLabs, removeEndedSecretFiles, startRegrade, upsertUser, type Db } from '@kadai/db';
 import { InfrastructureError, RejectedInputError } from '@kadai/errors';
 import type { CheckResult, Grader, GradingContext } from '@kadai/grading';
 import { createMetrics } from '@kadai/observability';
@@ -41,12 +41,15 @@ afterAll(async () => {
 });
 
 /** A submission of quiz-ch01 at its published version (accepting one checks that it is). */
-async function newSubmission(): Promise<string> {
+async function newSubmission(files = new Map<string, Buffer>(), secretFiles: string[] = []): Promise<string> {
   const id = randomUUID();
   const { rows } = await db.query<{ version: string }>(`SELECT version FROM labs WHERE id = 'quiz-ch01'`);
-  await createSubmission(db, { id, userId, labId: 'quiz-ch01', labVersion: rows[0]!.version, assignment: undefined, idempotencyKey: undefined, files: new Map(), now: new Date(), freeErrorCap: 5 });
+  await createSubmission(db, { id, userId, labId: 'quiz-ch01', labVersion: rows[0]!.version, assignment: undefined, idempotencyKey: undefined, files, secretFiles, now: new Date(), freeErrorCap: 5 });
   return id;
 }
+const storedFiles = async (id: string) => (await db.query<{ path: string }>('SELECT path FROM submission_files WHERE submission_id = $1 ORDER BY path', [id])).rows.map((r) => r.path);
+/** Files as a live-cluster lab takes them: the manifest, and a kubeconfig marked as credentials when taken. */
+const withCredentials = () => newSubmission(new Map([['kubeconfig', Buffer.from('token: s3cret')], ['manifest.yaml', Buffer.from('kind: Pod')]]), ['kubeconfig']);
 const row = async (id: string) =>
   (
     await db.query(
@@ -65,6 +68,32 @@ it('retries an infrastructure failure, then stores error — never a score of 0'
   await expect(runJob(deps, delivery(id, 2))).rejects.toThrow();
   await expect(runJob(deps, delivery(id, 3))).resolves.toBe('error');
   expect(await row(id)).toMatchObject({ state: 'error', infra_retries: 2, score: null, error_message: 'docker engine unreachable' });
+});
+
+describe('credentials handed in (files marked secret when the submission was taken)', () => {
+  it('stay while the grading is retried and are erased when it ends in error; the other files stay', async () => {
+    failure = new InfrastructureError('cluster unreachable', true);
+    const id = await withCredentials();
+    await expect(runJob(deps, delivery(id, 1))).rejects.toThrow('cluster unreachable');
+    expect(await storedFiles(id)).toEqual(['kubeconfig', 'manifest.yaml']);
+    await expect(runJob(deps, delivery(id, 3))).resolves.toBe('error');
+    expect(await storedFiles(id)).toEqual(['manifest.yaml']);
+  });
+
+  it('are erased when the worker has no grader for the lab (it cannot ask the lab which files they are)', async () => {
+    const id = await withCredentials();
+    await expect(runJob({ ...deps, graders: {} }, delivery(id, 1))).resolves.toBe('error');
+    expect(await row(id)).toMatchObject({ state: 'error', error_message: "lab quiz-ch01 is not in this worker's catalog or has no grader" });
+    expect(await storedFiles(id)).toEqual(['manifest.yaml']);
+  });
+
+  it("left by a worker stopped between the grade and the erasure go at the workers' sweep; a queued submission keeps them", async () => {
+    const [ended, queued] = [await withCredentials(), await withCredentials()];
+    await db.query(`UPDATE submissions SET state = 'graded', finished_at = now() WHERE id = $1`, [ended]);
+    expect(await removeEndedSecretFiles(db)).toBeGreaterThanOrEqual(1);
+    expect(await storedFiles(ended)).toEqual(['manifest.yaml']);
+    expect(await storedFiles(queued)).toEqual(['kubeconfig', 'manifest.yaml']);
+  });
 });
 
 it('does not retry an infrastructure failure marked final', async () => {

@@ -1,5 +1,5 @@
 import type { LabKind } from '@kadai/catalog';
-import { createPool, labsInService, migrate, releasedRuns, removeOldSubmissionFiles, openCatalog } from '@kadai/db';
+import { createPool, labsInService, migrate, releasedRuns, removeEndedSecretFiles, removeOldSubmissionFiles, openCatalog } from '@kadai/db';
 import type { DockerGrader, SafetyStatus } from '@kadai/grader-docker';
 import { checkValidators, createGraders, startGraders, type Graders } from '@kadai/graders';
 import { createLogger, createMetrics, runService, serveProbes } from '@kadai/observability';
@@ -76,6 +76,14 @@ runService(async () => {
 
   const queues = new GradingQueues(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), config.retry, config.queuePrefix);
   const stopSweeper = startSweeper(db, queues, config.sweeper, log);
+  // credentials of ended submissions that a stopped worker did not erase go at the sweeper's pace
+  const secretsTimer = setInterval(() => {
+    removeEndedSecretFiles(db).then(
+      (n) => n > 0 && log.warn({ files: n }, 'credentials left by an ended grading erased'),
+      (err: unknown) => log.warn({ err }, 'could not erase the credentials of ended submissions'),
+    );
+  }, config.sweeper.intervalMs);
+  secretsTimer.unref();
   // retention: old submissions' stored files go (grades stay); each worker runs it, the statement is idempotent
   const retention = config.retention;
   const retentionTimer = retention
@@ -114,6 +122,7 @@ runService(async () => {
     await withdrawWorkerSafety(connection, config.queuePrefix, config.workerId).catch(() => undefined);
     await stopAvailability();
     clearInterval(retentionTimer);
+    clearInterval(secretsTimer);
     await stopSweeper();
     await stopWebhooks();
     await queues.close();

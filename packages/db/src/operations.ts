@@ -29,3 +29,15 @@ export async function removeOldSubmissionFiles(db: Queryable, days: number): Pro
   );
   return rows[0]?.n ?? 0;
 }
+
+/**
+ * Erases the credentials (files marked secret when taken) of every submission that has ended — what
+ * a worker stopped between recording the grade and erasing them left. Returns how many files went.
+ */
+export async function removeEndedSecretFiles(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM submission_files f USING submissions s
+      WHERE f.secret AND s.id = f.submission_id AND s.state IN ('graded', 'error', 'rejected')`,
+  );
+  return rowCount ?? 0;
+}

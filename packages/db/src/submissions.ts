@@ -54,6 +54,8 @@ export interface NewSubmission {
   assignment: Assignment | undefined;
   idempotencyKey: string | undefined;
   files: Map<string, Buffer>;
+  /** Which of the files hold credentials (Grader.secretFiles): erased once the submission has ended. */
+  secretFiles: readonly string[];
   now: Date;
   /** How many submissions of one student to one lab may end in `error` without a grade (they use no attempt). */
   freeErrorCap: number;
@@ -130,8 +132,8 @@ async function insertSubmission(db: Queryable, s: NewSubmission, factor: number)
        ON CONFLICT (user_id, idempotency_key) DO NOTHING
        RETURNING id, attempt, state
      ), files AS (
-       INSERT INTO submission_files (submission_id, path, content)
-       SELECT inserted.id, f.path, f.content FROM inserted, unnest($10::text[], $11::bytea[]) AS f(path, content)
+       INSERT INTO submission_files (submission_id, path, content, secret)
+       SELECT inserted.id, f.path, f.content, f.path = ANY($13::text[]) FROM inserted, unnest($10::text[], $11::bytea[]) AS f(path, content)
      )
      SELECT id, attempt, state FROM inserted`,
     [
@@ -147,6 +149,7 @@ async function insertSubmission(db: Queryable, s: NewSubmission, factor: number)
       [...s.files.keys()],
       [...s.files.values()],
       s.freeErrorCap,
+      [...s.secretFiles],
     ],
   );
   if (rows[0]) return { submission: rows[0], created: true };
@@ -201,8 +204,10 @@ export async function loadFiles(db: Queryable, submissionId: string): Promise<Ma
   return new Map(rows.map((r) => [r.path, r.content]));
 }
 
-/** Removes submitted files that hold credentials once their grading run has ended (Grader.secretFiles). */
-export async function eraseFiles(db: Queryable, submissionId: string, paths: readonly string[]): Promise<void> {
-  if (!paths.length) return;
-  await db.query('DELETE FROM submission_files WHERE submission_id = $1 AND path = ANY($2)', [submissionId, [...paths]]);
+/**
+ * Removes the submitted files that hold credentials once the grading run has ended: those marked
+ * when the submission was taken, and `paths` the lab names now (Grader.secretFiles).
+ */
+export async function eraseSecretFiles(db: Queryable, submissionId: string, paths: readonly string[]): Promise<void> {
+  await db.query('DELETE FROM submission_files WHERE submission_id = $1 AND (secret OR path = ANY($2))', [submissionId, [...paths]]);
 }

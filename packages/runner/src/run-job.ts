@@ -1,5 +1,5 @@
 import type { Lab, LiveCatalog } from '@kadai/catalog';
-import { claimRun, currentLab, eraseFiles, getSubmission, loadFiles, recordError, recordGrade, recordRejected, recordRetry, renewLease, type Claim, type Db } from '@kadai/db';
+import { claimRun, currentLab, eraseSecretFiles, getSubmission, loadFiles, recordError, recordGrade, recordRejected, recordRetry, renewLease, type Claim, type Db } from '@kadai/db';
 import { classify, InfrastructureError } from '@kadai/errors';
 import { attemptTimes, capEvidence, type Grader } from '@kadai/grading';
 import type { Logger, Metrics } from '@kadai/observability';
@@ -57,28 +57,30 @@ export async function runJob(deps: RunnerDeps, delivery: Delivery): Promise<Outc
     return 'duplicate';
   }
   const submission = await getSubmission(deps.db, submissionId);
+  // credentials (a live cluster's token) go once the run has ended, whatever its outcome and
+  // whether or not the lab is still known here; a retry still needs them
+  let secrets: readonly string[] = [];
+  const ended = async (outcome: Outcome): Promise<Outcome> => {
+    if (outcome === 'graded' || outcome === 'rejected' || outcome === 'error') {
+      await eraseSecretFiles(deps.db, submissionId, secrets).catch((err: unknown) => log.error({ err, files: secrets }, 'could not erase the credentials handed in'));
+    }
+    return outcome;
+  };
   let lab: Lab | undefined;
   try {
     lab = submission && (await currentLab(deps.db, deps.labs, submission.labId));
   } catch (thrown) {
     // the published version cannot be loaded here (yet): retried, like any infrastructure failure
-    return await settleFailure(deps, delivery, claim, submission?.labKind ?? 'unknown', classify(thrown), log);
+    return await ended(await settleFailure(deps, delivery, claim, submission?.labKind ?? 'unknown', classify(thrown), log));
   }
   const grader = lab && deps.graders[lab.definition.kind];
   if (!submission || !lab || !grader) {
     const message = `lab ${submission?.labId ?? '?'} is not in this worker's catalog or has no grader`;
     log.error(message);
-    return (await recordError(deps.db, claim, message)) ? 'error' : discarded(deps, 'unknown', log);
+    return (await recordError(deps.db, claim, message)) ? await ended('error') : discarded(deps, 'unknown', log);
   }
   const kind = lab.definition.kind;
-  // credentials (a live cluster's token) go once the run has ended, whatever its outcome; a retry still needs them
-  const secrets = grader.secretFiles?.(lab) ?? [];
-  const ended = async (outcome: Outcome): Promise<Outcome> => {
-    if (secrets.length && (outcome === 'graded' || outcome === 'rejected' || outcome === 'error')) {
-      await eraseFiles(deps.db, submissionId, secrets).catch((err: unknown) => log.error({ err, files: secrets }, 'could not erase the credentials handed in'));
-    }
-    return outcome;
-  };
+  secrets = grader.secretFiles?.(lab) ?? [];
   const timer = deps.metrics.gradingDuration.startTimer({ kind });
   const lease = keepLease(deps, claim, log);
   // Above the grader's whole budget and its cleanup: reached only by a hung grader (kadai's failure).

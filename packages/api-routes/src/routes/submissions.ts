@@ -98,7 +98,7 @@ export function submissionRoutes(deps: ApiDeps): ApiRouter {
       if (unavailable) throw new HttpProblem(409, 'Lab unavailable', `lab "${labId}" cannot be graded on this installation (${unavailable}); no attempt was used — tell your instructor`);
       await validateForLab(lab, grader, files);
       const assignment = await assignments.get(`${principal.userId}/${labId}`, () => findAssignmentForStudent(deps.db, principal.userId, labId));
-      const accepted = await createSubmission(deps.db, { id: randomUUID(), userId: principal.userId, labId, labVersion: lab.version, assignment, idempotencyKey, files, now: new Date(), freeErrorCap: deps.freeErrorCap });
+      const accepted = await createSubmission(deps.db, { id: randomUUID(), userId: principal.userId, labId, labVersion: lab.version, assignment, idempotencyKey, files, secretFiles: grader.secretFiles?.(lab) ?? [], now: new Date(), freeErrorCap: deps.freeErrorCap });
       return { lab, ...accepted };
     };
     // The version this process holds is nearly always the published one, and the insert checks that
