@@ -129,6 +129,30 @@ spec:
   }
 });
 
+// …while a Pod being deleted that still holds its address keeps its namespace's rights until it has
+// gone (kube-proxy may send it new connections until its next sync): its own namespace gets in,
+// another does not. It ignores SIGTERM, so it serves for its whole grace period.
+test('a Pod being deleted is still judged as its own while no other Pod holds its address', async () => {
+  await apply(guarded, `
+apiVersion: v1
+kind: Pod
+metadata: {name: leaving, labels: {app: leaving}}
+spec:
+  terminationGracePeriodSeconds: 120
+  containers: [{name: web, image: ${images.busybox}, command: [sh, -c, "trap '' TERM; exec httpd -f -p 8080"]}]
+`);
+  try {
+    await kubectl(['wait', '-n', guarded, '--for=condition=Ready', 'pod/leaving', '--timeout=120s']);
+    const leaving = await podIP(guarded, 'leaving');
+    await kubectl(['delete', 'pod', '-n', guarded, 'leaving', '--wait=false']);
+    expect((await kubectlJson(['get', 'pod', '-n', guarded, 'leaving'])).metadata.deletionTimestamp).toBeDefined();
+    expect(await eventually('its own namespace still gets in', () => connects(guarded, leaving, 8080), 30000)).toBe(true);
+    expect(await connects(open, leaving, 8080)).toBe(false);
+  } finally {
+    await kubectl(['delete', 'pod', '-n', guarded, 'leaving', '--grace-period=0', '--force']).catch(() => undefined);
+  }
+});
+
 describe('the host', () => {
   let listener: Server;
   let port: number;

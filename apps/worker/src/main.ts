@@ -79,7 +79,7 @@ runService(async () => {
   // credentials of ended submissions that a stopped worker did not erase go at the sweeper's pace
   const secretsTimer = setInterval(() => {
     removeEndedSecretFiles(db).then(
-      (n) => n > 0 && log.warn({ files: n }, 'credentials left by an ended grading erased'),
+      (n) => n > 0 && log.info({ files: n }, 'credentials of ended submissions erased'),
       (err: unknown) => log.warn({ err }, 'could not erase the credentials of ended submissions'),
     );
   }, config.sweeper.intervalMs);

@@ -16,7 +16,7 @@ export { setExtension, deleteExtension, listExtensions } from './extensions';
 export type { Extension } from './extensions';
 export { getAssignment, findAssignmentForStudent, upsertAssignment, updateAssignmentSettings, canManageCourse, listAssignments, createAssignment } from './assignments';
 export type { Assignment } from './assignments';
-export { createSubmission, eraseSecretFiles, getSubmission, loadFiles, PublishedLabChanged } from './submissions';
+export { createSubmission, eraseSecretFiles, getSubmission, loadFiles, PublishedLabChanged, secretFilesOf } from './submissions';
 export type { Submission, SubmissionState, NewSubmission, Created } from './submissions';
 export { claimRun, renewLease, recordGrade, recordRetry, recordError, recordRejected, startRegrade, findStuck, touch, releasedRuns, overrideScore } from './grading-state';
 export type { Claim, RunRef, StuckSubmission } from './grading-state';

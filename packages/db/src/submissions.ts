@@ -204,6 +204,12 @@ export async function loadFiles(db: Queryable, submissionId: string): Promise<Ma
   return new Map(rows.map((r) => [r.path, r.content]));
 }
 
+/** The submission's files marked as credentials when it was taken (shown by name only). */
+export async function secretFilesOf(db: Queryable, submissionId: string): Promise<string[]> {
+  const { rows } = await db.query<{ path: string }>('SELECT path FROM submission_files WHERE submission_id = $1 AND secret', [submissionId]);
+  return rows.map((r) => r.path);
+}
+
 /**
  * Removes the submitted files that hold credentials once the grading run has ended: those marked
  * when the submission was taken, and `paths` the lab names now (Grader.secretFiles).

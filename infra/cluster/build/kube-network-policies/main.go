@@ -24,8 +24,10 @@
 // /24): a Pod being deleted is still Running in the API while a new Pod already has its address,
 // and whichever came first decided the verdict — a new attempt's Pod judged by the policies of an
 // attempt being torn down, let in or kept out wrongly (seen: another namespace's probe let in, an
-// own-namespace connection dropped). So a Pod that is being deleted or has ended is not found by
-// address (podsByLiveAddress): its address belongs to whoever gets it next.
+// own-namespace connection dropped). So where a live Pod shares an address with Pods being deleted
+// or ended, only the live one is found (liveFirst). A Pod being deleted that still holds its
+// address alone keeps being found: its policies apply while it shuts down (kube-proxy may send it
+// new connections until its next sync, and its own connections are judged as its namespace's).
 package main
 
 import (
@@ -101,21 +103,32 @@ func (p quietPods) Informer() cache.SharedIndexInformer {
 	return podsByLiveAddress{quietInformer{p.PodInformer.Informer()}}
 }
 
-// podsByLiveAddress leaves Pods that are being deleted or have ended out of every index the
-// controller adds (its index by address; see the package comment).
+// podsByLiveAddress hands the controller an indexer that finds live Pods first (liveFirst).
 type podsByLiveAddress struct{ quietInformer }
 
-func (p podsByLiveAddress) AddIndexers(indexers cache.Indexers) error {
-	live := cache.Indexers{}
-	for name, index := range indexers {
-		live[name] = func(obj interface{}) ([]string, error) {
-			if pod, ok := obj.(*v1.Pod); ok && (pod.DeletionTimestamp != nil || pod.Status.Phase == v1.PodSucceeded || pod.Status.Phase == v1.PodFailed) {
-				return nil, nil
-			}
-			return index(obj)
+func (p podsByLiveAddress) GetIndexer() cache.Indexer {
+	return liveFirst{p.quietInformer.GetIndexer()}
+}
+
+// liveFirst answers a lookup that finds several Pods with the live ones only, if there are any:
+// Pods being deleted or ended give way to the Pod that holds the address now.
+type liveFirst struct{ cache.Indexer }
+
+func (i liveFirst) ByIndex(indexName, value string) ([]interface{}, error) {
+	found, err := i.Indexer.ByIndex(indexName, value)
+	if err != nil || len(found) < 2 {
+		return found, err
+	}
+	var live []interface{}
+	for _, obj := range found {
+		if pod, ok := obj.(*v1.Pod); ok && pod.DeletionTimestamp == nil && pod.Status.Phase != v1.PodSucceeded && pod.Status.Phase != v1.PodFailed {
+			live = append(live, obj)
 		}
 	}
-	return p.quietInformer.AddIndexers(live)
+	if len(live) == 0 {
+		return found, nil
+	}
+	return live, nil
 }
 
 type quietNetworkPolicies struct {

@@ -22,6 +22,7 @@ import {
   loadFiles,
   publishedLab,
   publishedVersions,
+  secretFilesOf,
   studentAssignments,
   updateAssignmentSettings,
 } from '@kadai/db';
@@ -225,7 +226,8 @@ export function pageRoutes(deps: ApiDeps, openApi: object): Router {
     const assignment = submission.assignmentId ? await getAssignment(deps.db, submission.assignmentId) : undefined;
     const staff = principal.role !== 'student' && submission.userId !== principal.userId && assignment && (await canManageCourse(deps.db, principal.userId, principal.role, assignment.courseId));
     const lab = deps.labs.get(submission.labId);
-    const secret = (lab && deps.graders[lab.definition.kind]?.secretFiles?.(lab)) ?? [];
+    // marked when taken, and what the lab says now (submissions taken before files were marked)
+    const secret = [...(await secretFilesOf(deps.db, submission.id)), ...((lab && deps.graders[lab.definition.kind]?.secretFiles?.(lab)) ?? [])];
     const extra = staff
       ? html`${regradeButton(ctx, `/v1/submissions/${submission.id}/regrade`, ctx.t('regrade'))}${fileList(ctx, await loadFiles(deps.db, submission.id), secret)}${auditList(ctx, await auditTrail(deps.db, [`submission:${submission.id}`]))}`
       : undefined;
