@@ -35,3 +35,23 @@ test('a lab is unavailable only when every live worker of its kind says so; a de
   expect(await unavailableLabs(redis, prefix)).toEqual(new Map());
   expect(await redis.hkeys(`${prefix}:lab-availability`)).toEqual(['docker:w3']);
 });
+
+test("a worker's fresh report published while an expired one is being read is not removed with it", async () => {
+  const key = `${prefix}:lab-availability`;
+  await publishLabAvailability(redis, prefix, { workerId: 'w4', kind: 'quiz', unavailable: { 'quiz-x': 'old' } }, 1);
+  await new Promise((r) => setTimeout(r, 20));
+  // the reader sees the expired report; before it removes it, w4 publishes again
+  const racing = new Proxy(redis, {
+    get(target, name, receiver) {
+      if (name !== 'hgetall') return Reflect.get(target, name, receiver);
+      return async (hash: string) => {
+        const seen = await target.hgetall(hash);
+        await publishLabAvailability(target, prefix, { workerId: 'w4', kind: 'quiz', unavailable: { 'quiz-x': 'fresh' } }, 60_000);
+        return seen;
+      };
+    },
+  });
+  expect(await unavailableLabs(racing, prefix)).toEqual(new Map());
+  expect(await unavailableLabs(redis, prefix)).toEqual(new Map([['quiz-x', 'fresh']]));
+  await redis.hdel(key, 'quiz:w4');
+});

@@ -21,6 +21,14 @@ export async function withdrawLabAvailability(redis: Redis, prefix: string, work
   await redis.hdel(hash(prefix), field(workerId, kind));
 }
 
+// An expired report is removed only as it was read: a worker may have published a fresh one under
+// the same field in between, which must stay.
+const DELETE_IF_UNCHANGED = `local removed = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then removed = removed + redis.call('HDEL', KEYS[1], ARGV[i]) end
+end
+return removed`;
+
 /**
  * Labs no live worker of their kind can grade, each with a reason: a lab is unavailable when every
  * worker reporting on its kind says so (one worker able to grade it is enough; with no report yet,
@@ -29,14 +37,14 @@ export async function withdrawLabAvailability(redis: Redis, prefix: string, work
 export async function unavailableLabs(redis: Redis, prefix: string): Promise<Map<string, string>> {
   const now = Date.now();
   const byKind = new Map<string, LabAvailability[]>();
-  const expired: string[] = [];
+  const expired: [string, string][] = [];
   // by worker id, so the reason shown is the same on every read
   for (const [name, value] of Object.entries(await redis.hgetall(hash(prefix))).sort(([a], [b]) => a.localeCompare(b))) {
     const report = JSON.parse(value) as LabAvailability & { expiresAt: number };
-    if (report.expiresAt < now) expired.push(name);
+    if (report.expiresAt < now) expired.push([name, value]);
     else byKind.set(report.kind, [...(byKind.get(report.kind) ?? []), report]);
   }
-  if (expired.length) await redis.hdel(hash(prefix), ...expired);
+  if (expired.length) await redis.eval(DELETE_IF_UNCHANGED, 1, hash(prefix), ...expired.flat());
   const unavailable = new Map<string, string>();
   for (const reports of byKind.values()) {
     for (const [lab, reason] of Object.entries(reports[0]!.unavailable)) {
