@@ -54,11 +54,35 @@ describe("whose cache a build's RUN steps may come from", () => {
     expect(await saltOf(key)).toBe(key);
   });
 
-  it("takes over a claim a dead worker left once it is older than any build can last", async () => {
-    const key = runCacheKey({ build, files: files('left') }, options());
-    await claimRunCache(key, options()); // never released
+  /** A claim of `key` left by a build that never released it, older than any build can last. */
+  const leftBehind = async (key: string) => {
+    const left = await claimRunCache(key, options());
     const past = new Date(Date.now() - DEFAULT_DOCKER_OPTIONS.buildTimeoutMs - 6 * 60_000);
     utimesSync(path.join(stateDir, 'kadai-run-in-flight', key), past, past);
+    return left;
+  };
+
+  it("takes over a claim a dead worker left once it is older than any build can last", async () => {
+    const key = runCacheKey({ build, files: files('left') }, options());
+    await leftBehind(key);
+    expect(await saltOf(key)).toBe(key);
+  });
+
+  it('lets one build only take over a stale claim, however many find it at once', async () => {
+    const key = runCacheKey({ build, files: files('left-to-many') }, options());
+    await leftBehind(key);
+    const salts = (await Promise.all([0, 1, 2, 3].map(() => claimRunCache(key, options())))).map((n) => n.salt);
+    expect(salts.filter((salt) => salt === key)).toHaveLength(1);
+  });
+
+  it("a build whose claim was taken over frees nothing of the new owner's when it ends after all", async () => {
+    const key = runCacheKey({ build, files: files('slow') }, options());
+    const slow = await leftBehind(key);
+    const taker = await claimRunCache(key, options());
+    expect(taker.salt).toBe(key);
+    await slow.release();
+    expect((await claimRunCache(key, options())).salt).not.toBe(key);
+    await taker.release();
     expect(await saltOf(key)).toBe(key);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { access, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildRequest } from './builder';
 import type { DockerGraderOptions } from './options';
@@ -52,24 +52,48 @@ const ownName = (key: string) => `${key.slice(0, 16)}${randomBytes(8).toString('
  */
 export async function claimRunCache(key: string, o: DockerGraderOptions): Promise<RunCacheName> {
   const claim = path.join(inFlightDir(o), key);
-  const stamp = `${process.pid} ${new Date().toISOString()}\n`;
+  const stamp = `${process.pid} ${new Date().toISOString()} ${randomBytes(8).toString('hex')}\n`;
+  const create = () => writeFile(claim, stamp, { flag: 'wx' }).then(() => true);
   const claimed = await mkdir(inFlightDir(o), { recursive: true })
-    .then(() => writeFile(claim, stamp, { flag: 'wx' }))
-    .then(
-      () => true,
-      async (error: NodeJS.ErrnoException) => {
-        const age = error.code === 'EEXIST' ? await stat(claim).then((s) => Date.now() - s.mtimeMs, () => 0) : 0;
-        // in flight elsewhere, or no claim can be written (a full disk): a name of its own
-        if (age < staleAfterMs(o)) return false;
-        return writeFile(claim, stamp).then(() => true, () => false);
-      },
-    );
+    .then(create)
+    .catch(async (error: NodeJS.ErrnoException) => {
+      // in flight elsewhere, or no claim can be written (a full disk): a name of its own
+      if (error.code !== 'EEXIST' || !(await removeIfStale(claim, staleAfterMs(o)))) return false;
+      return create().catch(() => false);
+    });
   if (!claimed) return { salt: ownName(key), release: async () => undefined };
   const over = await access(path.join(rebuildDir(o), key)).then(
     () => true,
     () => false,
   );
-  return { salt: over ? ownName(key) : key, release: () => rm(claim, { force: true }) };
+  return { salt: over ? ownName(key) : key, release: () => removeIf(claim, (content) => content === stamp) };
+}
+
+/**
+ * Removes a claim older than `staleAfterMs` (its worker died); true once it is gone. Claims are
+ * only ever created exclusively, so of several workers that find the same stale claim, one removes
+ * it and one creates the next: each removes only the very claim it judged stale.
+ */
+async function removeIfStale(claim: string, staleAfterMs: number): Promise<boolean> {
+  const content = await readFile(claim, 'utf8').catch(() => undefined);
+  if (content === undefined) return true; // released meanwhile
+  const age = await stat(claim).then((s) => Date.now() - s.mtimeMs, () => 0);
+  if (age < staleAfterMs) return false;
+  await removeIf(claim, (now) => now === content);
+  return true;
+}
+
+/**
+ * Removes the claim if `test` holds for its content, never another's: it is moved aside first (a
+ * rename is atomic), and put back when it turns out not to be the one meant (by link, which
+ * fails if a newer claim was made meanwhile: that one stands).
+ */
+async function removeIf(claim: string, test: (content: string) => boolean): Promise<void> {
+  const aside = `${claim}.${randomBytes(6).toString('hex')}`;
+  if (!(await rename(claim, aside).then(() => true, () => false))) return;
+  const content = await readFile(aside, 'utf8').catch(() => '');
+  if (!test(content)) await link(aside, claim).catch(() => undefined);
+  await rm(aside, { force: true });
 }
 
 /** Remembers that a build of this input did not end well: its later builds run every step again. */
