@@ -14,7 +14,7 @@ test('a lab that does not teach resources gets CPU/memory quota and a LimitRange
   const container = limitRange.spec.limits.find((l: any) => l.type === 'Container');
   // the defaults, not only the maxima, reach the API server (a JSON `default` would be dropped)
   expect(container.default).toEqual({ cpu: '500m', memory: '256Mi', 'ephemeral-storage': '512Mi' });
-  expect(container.defaultRequest).toEqual({ cpu: '50m', memory: '64Mi', 'ephemeral-storage': '64Mi' });
+  expect(container.defaultRequest).toEqual({ cpu: '10m', memory: '64Mi', 'ephemeral-storage': '64Mi' });
   expect(container.max).toEqual({ cpu: '1', memory: '1Gi', 'ephemeral-storage': '1Gi' });
   expect(limitRange.spec.limits.find((l: any) => l.type === 'PersistentVolumeClaim').max.storage).toBe('1Gi');
 });
