@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, deleteKeys, dropTestDatabase, freePort, REPO_ROOT, solutionAnswers } from '../support/stack';
+import { compiledEntry } from '../support/compiled';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { expectSolutionGradedInFull, submitAndWait, type Call } from './submit';
@@ -183,9 +184,8 @@ describe('installed on the local cluster', () => {
     );
     await helmRun('install', RELEASE, CHART, '--namespace', NAMESPACE, '-f', path.join(values, 'values.json'), '--wait', '--timeout', '6m');
     // the demo course, its users and tokens, into the database the migration Job made
-    const tsx = require.resolve('tsx/cjs', { paths: [REPO_ROOT] });
     const tokensFile = path.join(values, 'tokens.json');
-    await run(process.execPath, ['--require', tsx, path.join(REPO_ROOT, 'apps/api/src/seed-demo.ts'), tokensFile], { env: { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_LABS_DIR: path.join(REPO_ROOT, 'labs') } });
+    await run(process.execPath, [compiledEntry('apps/api/src/seed-demo.ts'), tokensFile], { env: { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_LABS_DIR: path.join(REPO_ROOT, 'labs') } });
     tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as Record<string, string>;
     // Traefik routes a new Ingress once its watch has seen it: usually at once, generously bounded here
     const routed = Date.now() + 90_000;

@@ -15,6 +15,7 @@ import { Client } from 'pg';
 import { parse } from 'yaml';
 import { createTestDatabase, dropTestDatabase, freePort, REPO_ROOT, solutionAnswers, startStack, type Stack } from '../support/stack';
 import { until } from '../support/until';
+import { compiledEntry } from '../support/compiled';
 
 const ADMIN_DB = process.env.KADAI_TEST_ADMIN_DATABASE_URL ?? 'postgres://kadai:kadai@127.0.0.1:5432/postgres';
 const NAME = 'ops_probes';
@@ -90,9 +91,8 @@ describe('the worker', () => {
 
   it('refuses to start, naming the socket, when it is to grade Docker labs and no engine answers', async () => {
     const socket = path.join(mkdtempSync(path.join(tmpdir(), 'kadai-ops-')), 'no-engine.sock');
-    const tsx = require.resolve('tsx/cjs', { paths: [REPO_ROOT] });
     const env = { ...process.env, KADAI_DATABASE_URL: secretDatabaseUrl, KADAI_REDIS_URL: stack.redisUrl, KADAI_QUEUE_PREFIX: stack.queuePrefix, KADAI_LABS_DIR: path.join(REPO_ROOT, 'labs'), KADAI_WORKER_ID: 'ops-no-engine', KADAI_WORKER_KINDS: 'docker', KADAI_DOCKER_SOCKET: socket, KADAI_WORKER_METRICS_PORT: String(await freePort()) };
-    const refusal = await run(process.execPath, ['--require', tsx, path.join(REPO_ROOT, 'apps/worker/src/main.ts')], { env, timeout: 200_000 }).then(
+    const refusal = await run(process.execPath, [compiledEntry('apps/worker/src/main.ts')], { env, timeout: 200_000 }).then(
       () => undefined,
       (error: Error & { code?: number; stderr?: string }) => error,
     );

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import Redis from 'ioredis';
+import { compiledEntry } from './compiled';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = require.resolve('tsx/cjs', { paths: [ROOT] });
 const ADMIN_DB = process.env.KADAI_TEST_ADMIN_DATABASE_URL ?? 'postgres://kadai:kadai@127.0.0.1:5432/postgres';
 const REDIS_BASE = process.env.KADAI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The workers grade kubernetes labs as kadai's fenced identity (infra/cluster), never as cluster-admin. */
@@ -29,7 +29,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-// 180 s: started from source (tsx), the api and a worker took over 30 s to answer at load 14, and over 90 s at load 22
+// 180 s: the api and a worker took over 30 s to answer at load 14, and over 90 s at load 22 (started from source through tsx then)
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -97,7 +97,7 @@ const TEST_RETRIES = { KADAI_RETRY_ATTEMPTS: '3', KADAI_RETRY_BACKOFF_MS: '200' 
 
 /**
  * A real kadai stack for one test file: a fresh Postgres database, its own Redis database index,
- * the api process and worker processes started from source, and the demo course seeded.
+ * the api process and worker processes (compiled from the sources as they are: ./compiled), and the demo course seeded.
  */
 export async function startStack(
   name: string,
@@ -124,7 +124,7 @@ export async function startStack(
   const baseEnv = { ...process.env, KADAI_KUBECONFIG: WORKER_KUBECONFIG, KADAI_DATABASE_URL: databaseUrl, KADAI_REDIS_URL: redisUrl, KADAI_LABS_DIR: options.labsDir ?? path.join(ROOT, 'labs'), KADAI_LOG_LEVEL: 'info', KADAI_QUEUE_PREFIX: queuePrefix, ...TEST_RETRIES };
   const children: ChildProcess[] = [];
   const run = (script: string, args: string[], env: Record<string, string | undefined>, log: string) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, '--require', TSX, path.join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_ARGS, compiledEntry(script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = createWriteStream(path.join(logDir, log), { flags: 'a' });
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
