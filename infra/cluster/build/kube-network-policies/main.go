@@ -6,7 +6,8 @@
 // statement, which this kernel lacks (no nft_queue). `infra/cluster/up` feeds the same queue
 // with iptables' NFQUEUE target instead (chain KADAI-POD-NETPOL in mangle FORWARD,
 // infra/cluster/lib/firewall.sh). The evaluator — the part that reads the queue and decides by
-// the NetworkPolicies — runs unchanged.
+// the NetworkPolicies — is upstream's; this wrapper changes only what it is fed: the informers
+// (no rule sync, below) and the by-address Pod lookup (liveFirst, below).
 //
 // Upstream's nftables rule sync must not run here. It is triggered by every change of a Pod or
 // NetworkPolicy (~9 times a second while kadai grades) and each time adds its table with a
