@@ -34,7 +34,7 @@ beforeAll(async () => {
     tokens[who] = request.status?.token ?? '';
   }
   labsDir = labsFolder([EKS_LAB, FINAL_LAB]);
-  stack = await startStack('k8s_live', { redisDb: 11, workers: 1, labsDir, workerEnv: { KADAI_LIVE_CLUSTER_ALLOW_PRIVATE: `${server.hostname}:${server.port || 443}` } });
+  stack = await startStack('k8s_live', { redisDb: 11, workers: 0, labsDir, workerEnv: { KADAI_LIVE_CLUSTER_ALLOW_PRIVATE: `${server.hostname}:${server.port || 443}` } });
 }, 240_000);
 afterAll(async () => {
   await stack?.stop();
@@ -48,22 +48,44 @@ const solution = (lab: string) => Object.fromEntries(readdirSync(path.join(lab, 
 const credentials = (token: string, url = server.origin) => `server: ${url}\ncertificateAuthorityData: ${ca}\ntoken: ${token}\n`;
 const live = (view: SubmissionView) => view.checks.find((c) => c.checkId === 'live-nodes');
 
-/** `whenTaken` sees the stored files marked secret as soon as the api has taken the submission. */
-async function graded(lab: 'k8s-eks-cluster' | 'k8s-final-cloud-cluster', liveFile: string, whenTaken?: (marked: string[]) => void): Promise<SubmissionView> {
+// The worker starts after the first submission is taken, so that submission can be looked at as it
+// waits in the queue, before its grading can erase anything.
+let worker: Promise<unknown> | undefined;
+const working = () => (worker ??= stack.startWorker());
+
+/** `whenTaken` looks at the submission (by id) once the api has taken it; for the file's first submission no worker has started yet. */
+async function graded(lab: 'k8s-eks-cluster' | 'k8s-final-cloud-cluster', liveFile: string, whenTaken?: (id: string) => Promise<void>): Promise<SubmissionView> {
   const client = stack.client('student1');
   const accepted = await client.submitJson({ lab, files: { ...solution(lab === 'k8s-eks-cluster' ? EKS_LAB : FINAL_LAB), 'live-cluster.yaml': liveFile } });
-  whenTaken?.(await storedFiles(accepted.id, 'AND secret'));
+  await whenTaken?.(accepted.id);
+  await working();
   return client.waitForResult(accepted.id, 240_000);
+}
+
+/** A page as the demo course's instructor sees it, signed in through the sign-in form. */
+async function instructorPage(pathname: string): Promise<string> {
+  const signIn = await fetch(`${stack.apiUrl}/sign-in`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: stack.tokens.sensei, next: pathname }) });
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const page = await fetch(`${stack.apiUrl}${pathname}?lang=en`, { headers: { cookie } });
+  expect(page.status).toBe(200);
+  return page.text();
 }
 
 const storedFiles = async (id: string, where = '') => (await stack.sql<{ path: string }>(`SELECT path FROM submission_files WHERE submission_id = $1 ${where} ORDER BY path`, [id])).map((r) => r.path);
 
-it("reads the student's cluster with a read-only token: Ready nodes seen, every other check as without it, and the token erased after grading", async () => {
-  // the api marks the credentials when it takes them, so they go whatever ends the grading (which
-  // takes seconds here: an attempt namespace is made before the cluster is read)
+it("reads the student's cluster with a read-only token: Ready nodes seen, every other check as without it, the token hidden on the page and erased after grading", async () => {
+  // the api marks the credentials when it takes them, so they go whatever ends the grading
   let marked: string[] = [];
-  const view = await graded('k8s-final-cloud-cluster', credentials(tokens.reader), (files) => (marked = files));
+  let page = '';
+  const view = await graded('k8s-final-cloud-cluster', credentials(tokens.reader), async (id) => {
+    marked = await storedFiles(id, 'AND secret');
+    page = await instructorPage(`/submissions/${id}`);
+  });
   expect(marked).toEqual(['live-cluster.yaml']);
+  // the instructor's page names the credentials and shows the other files, never the token
+  expect(page).toContain('<code>live-cluster.yaml</code> — credentials: not shown (erased when the grading run ends)');
+  expect(page).toMatch(/<summary><code>app\.yaml<\/code> \(\d+ B\)<\/summary>/);
+  expect(page).not.toContain(tokens.reader);
   expect({ state: view.state, failed: view.checks.filter((c) => c.status !== 'pass').map((c) => `${c.checkId}: ${c.message?.en}`) }).toEqual({ state: 'graded', failed: [] });
   expect(live(view)?.message?.en).toBe(`The cluster at ${server.host} is as expected (read-only).`);
   expect(live(view)?.evidence).toMatch(/✓ Ready nodes: expected at least 1, actual [1-9]\d*/);
