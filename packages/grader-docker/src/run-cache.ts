@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { access, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { BuildRequest } from './builder';
 import type { DockerGraderOptions } from './options';
@@ -83,17 +84,32 @@ async function removeIfStale(claim: string, staleAfterMs: number): Promise<boole
   return true;
 }
 
+/** How long a removal waits for another's; then the claim stays (its input is built under names of their own until it goes). */
+const LOCK_WAIT_MS = 5_000;
+/** A removal takes milliseconds: a lock this old was left by a worker that died inside one. */
+const LOCK_STALE_MS = 60_000;
+
 /**
- * Removes the claim if `test` holds for its content, never another's: it is moved aside first (a
- * rename is atomic), and put back when it turns out not to be the one meant (by link, which
- * fails if a newer claim was made meanwhile: that one stands).
+ * Removes the claim if `test` holds for its content, never another's. Removals take the claim's
+ * lock (a directory made exclusively beside it) and claims are only created where none is, so the
+ * claim read under the lock is the one unlinked. (Moving it aside to read it, as before, left a
+ * moment with no claim, in which a third build could claim the input beside the owner whose claim
+ * was then not put back.)
  */
 async function removeIf(claim: string, test: (content: string) => boolean): Promise<void> {
-  const aside = `${claim}.${randomBytes(6).toString('hex')}`;
-  if (!(await rename(claim, aside).then(() => true, () => false))) return;
-  const content = await readFile(aside, 'utf8').catch(() => '');
-  if (!test(content)) await link(aside, claim).catch(() => undefined);
-  await rm(aside, { force: true });
+  const lock = `${claim}.lock`;
+  for (const deadline = Date.now() + LOCK_WAIT_MS; !(await mkdir(lock).then(() => true, () => false)); ) {
+    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true });
+    else if (Date.now() > deadline) return;
+    else await sleep(5);
+  }
+  try {
+    const content = await readFile(claim, 'utf8').catch(() => undefined);
+    if (content !== undefined && test(content)) await rm(claim, { force: true });
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /** Remembers that a build of this input did not end well: its later builds run every step again. */
