@@ -44,9 +44,11 @@ function filesUnder(dir: string): string[] {
 
 const isSource = (file: string) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('.d.ts');
 
+/** What the tree is made of: the sources, every workspace's top-level entries (linked), and how it is made (esbuild, tsconfig, this file). */
 function sourceHash(all: Workspace[]): string {
-  const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n`);
+  const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n`).update(readFileSync(__filename)).update(JSON.stringify(TSCONFIG));
   for (const { dir } of all) {
+    hash.update(`${dir}: ${readdirSync(path.join(ROOT, dir)).sort().join(' ')}\n`);
     for (const file of [path.join(dir, 'package.json'), ...filesUnder(path.join(dir, 'src'))]) {
       hash.update(`${file}\n`);
       if (isSource(file) || file.endsWith('package.json')) hash.update(readFileSync(path.join(ROOT, file)));
@@ -94,8 +96,9 @@ function buildInto(target: string, all: Workspace[]): void {
 function pruneOtherBuilds(keep: string): void {
   for (const entry of readdirSync(COMPILED_ROOT)) {
     const dir = path.join(COMPILED_ROOT, entry);
-    if (dir === keep) continue;
-    if (Date.now() - statSync(dir).mtimeMs > KEEP_OTHER_BUILDS_MS) rmSync(dir, { recursive: true, force: true });
+    // (another suite's temporary build may be renamed or removed meanwhile: gone is fine)
+    const modified = statSync(dir, { throwIfNoEntry: false })?.mtimeMs;
+    if (dir !== keep && modified !== undefined && Date.now() - modified > KEEP_OTHER_BUILDS_MS) rmSync(dir, { recursive: true, force: true });
   }
 }
 
