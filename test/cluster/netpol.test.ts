@@ -119,7 +119,9 @@ spec:
   containers: [{name: ghost, image: ${images.busybox}}]
 `);
   try {
-    const status = { status: { phase: 'Running', podIP: openProbe, podIPs: [{ ip: openProbe }] } };
+    // running, as the API shows a Pod that has not yet stopped (one with no container running holds no address at all)
+    const running = [{ name: 'ghost', image: images.busybox, imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } }];
+    const status = { status: { phase: 'Running', podIP: openProbe, podIPs: [{ ip: openProbe }], containerStatuses: running } };
     await kubectl(['patch', 'pod', '-n', guarded, 'ghost', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
     await kubectl(['delete', 'pod', '-n', guarded, 'ghost', '--wait=false']);
     const echo = await podIP(guarded, 'echo');

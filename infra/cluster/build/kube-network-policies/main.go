@@ -26,9 +26,11 @@
 // and whichever came first decided the verdict — a new attempt's Pod judged by the policies of an
 // attempt being torn down, let in or kept out wrongly (seen: another namespace's probe let in, an
 // own-namespace connection dropped). So where a live Pod shares an address with Pods being deleted
-// or ended, only the live one is found (liveFirst). A Pod being deleted that still holds its
-// address alone keeps being found: its policies apply while it shuts down (kube-proxy may send it
-// new connections until its next sync, and its own connections are judged as its namespace's).
+// or ended, only the live one is found (liveFirst). A Pod being deleted whose containers still run
+// keeps being found while no live Pod holds its address: its policies apply while it shuts down
+// (kube-proxy may send it new connections until its next sync, and its own connections are judged
+// as its namespace's). One with no container running holds nothing: its address may already be a
+// new Pod's that the API does not show yet, which must not borrow the old Pod's rights.
 package main
 
 import (
@@ -111,25 +113,44 @@ func (p podsByLiveAddress) GetIndexer() cache.Indexer {
 	return liveFirst{p.quietInformer.GetIndexer()}
 }
 
-// liveFirst answers a lookup that finds several Pods with the live ones only, if there are any:
-// Pods being deleted or ended give way to the Pod that holds the address now.
+// liveFirst answers a lookup by address with the Pod that holds the address now, as far as the API
+// says: the live ones if there are any; else the Pods being deleted whose containers still run
+// (they serve their grace period); a Pod ended, or being deleted with no container running, holds
+// nothing. With none left the address is unknown, as a new Pod's is until its address is in the
+// API: it is let in only where no policy guards the destination, and no attempt Pod is such a
+// destination. (Judged as the old Pod instead, a new Pod whose address the API does not show yet
+// would borrow the old Pod's namespace's rights.)
 type liveFirst struct{ cache.Indexer }
 
 func (i liveFirst) ByIndex(indexName, value string) ([]interface{}, error) {
 	found, err := i.Indexer.ByIndex(indexName, value)
-	if err != nil || len(found) < 2 {
+	if err != nil || len(found) == 0 {
 		return found, err
 	}
-	var live []interface{}
+	var live, leaving []interface{}
 	for _, obj := range found {
-		if pod, ok := obj.(*v1.Pod); ok && pod.DeletionTimestamp == nil && pod.Status.Phase != v1.PodSucceeded && pod.Status.Phase != v1.PodFailed {
+		pod, ok := obj.(*v1.Pod)
+		switch {
+		case !ok || pod.Status.Phase == v1.PodSucceeded || pod.Status.Phase == v1.PodFailed:
+		case pod.DeletionTimestamp == nil:
 			live = append(live, obj)
+		case anyContainerRunning(pod):
+			leaving = append(leaving, obj)
 		}
 	}
-	if len(live) == 0 {
-		return found, nil
+	if len(live) > 0 {
+		return live, nil
 	}
-	return live, nil
+	return leaving, nil
+}
+
+func anyContainerRunning(pod *v1.Pod) bool {
+	for _, status := range pod.Status.ContainerStatuses {
+		if status.State.Running != nil {
+			return true
+		}
+	}
+	return false
 }
 
 type quietNetworkPolicies struct {
