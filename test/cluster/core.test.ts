@@ -1,6 +1,8 @@
 /** The node, Deployments, Services, DNS, restarts and rolling updates on the real local cluster. */
+import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
-import { apply, deleteNamespace, eventually, httpGet, images, kubectl, kubectlJson, makeNamespace } from './kube';
+import { readFileSync } from 'node:fs';
+import { apply, deleteNamespace, eventually, httpGet, images, kubectl, kubectlJson, makeNamespace, run } from './kube';
 
 let ns: string;
 beforeAll(async () => {
@@ -86,6 +88,35 @@ spec:
   expect(count).toBeGreaterThanOrEqual(2);
   const pod = await kubectlJson(['get', '-n', ns, 'pod/crasher']);
   expect(pod.status.containerStatuses[0].lastState.terminated.exitCode).toBe(3);
+});
+
+// A Pod sandbox's network namespace is a bind mount in /run/netns. `ip netns add` makes /run/netns a
+// mount of itself when it is not one yet, which hides the sandbox mounts made before: their Pods
+// then never finish terminating. infra/cluster/up makes that mount before any sandbox exists.
+test("`ip netns add` on the host strands no Pod: every sandbox's namespace is mounted inside /run/netns's own mount", async () => {
+  await apply(ns, `
+apiVersion: v1
+kind: Pod
+metadata: {name: before-ip-netns}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: ${images.busybox}, command: [sleep, "3600"]}]
+`);
+  await kubectl(['wait', '-n', ns, '--for=condition=Ready', 'pod/before-ip-netns', '--timeout=120s']);
+  const hostNetns = `kadai-coretest-${randomBytes(3).toString('hex')}`;
+  expect((await run('ip', ['netns', 'add', hostNetns])).code).toBe(0);
+  try {
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => line.split(' '));
+    const own = mounts.find((m) => m[4] === '/run/netns');
+    expect(own).toBeDefined();
+    const sandboxes = mounts.filter((m) => m[4]!.startsWith('/run/netns/cni-'));
+    expect(sandboxes.length).toBeGreaterThan(0);
+    expect(sandboxes.filter((m) => m[1] !== own![0]).map((m) => m[4])).toEqual([]);
+    await kubectl(['delete', '-n', ns, 'pod/before-ip-netns', '--wait=false']);
+    await eventually('the Pod gone', async () => (await kubectl(['get', '-n', ns, 'pods', '-o', 'name'])).includes('before-ip-netns') ? undefined : true, 90000, 1000);
+  } finally {
+    await run('ip', ['netns', 'del', hostNetns]);
+  }
 });
 
 test('a rolling update from nginx:1.21 to nginx:1.22 switches the version served', async () => {
