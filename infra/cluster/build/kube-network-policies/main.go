@@ -144,10 +144,14 @@ func (i liveFirst) ByIndex(indexName, value string) ([]interface{}, error) {
 	return leaving, nil
 }
 
+// anyContainerRunning counts every kind of container: an init container or sidecar (an init
+// container that restarts) or an ephemeral one may outlive the main containers.
 func anyContainerRunning(pod *v1.Pod) bool {
-	for _, status := range pod.Status.ContainerStatuses {
-		if status.State.Running != nil {
-			return true
+	for _, statuses := range [][]v1.ContainerStatus{pod.Status.ContainerStatuses, pod.Status.InitContainerStatuses, pod.Status.EphemeralContainerStatuses} {
+		for _, status := range statuses {
+			if status.State.Running != nil {
+				return true
+			}
 		}
 	}
 	return false

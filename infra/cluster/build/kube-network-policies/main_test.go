@@ -16,6 +16,8 @@ const (
 	live podState = iota
 	leavingRunning
 	leavingStopped
+	leavingSidecarRunning
+	leavingEphemeralRunning
 	ended
 )
 
@@ -32,6 +34,14 @@ func pod(name string, state podState) *v1.Pod {
 	case leavingStopped:
 		p.DeletionTimestamp = &metav1.Time{}
 		p.Status.ContainerStatuses[0].State = stopped
+	case leavingSidecarRunning:
+		p.DeletionTimestamp = &metav1.Time{}
+		p.Status.ContainerStatuses[0].State = stopped
+		p.Status.InitContainerStatuses = []v1.ContainerStatus{{Name: "init", State: running}}
+	case leavingEphemeralRunning:
+		p.DeletionTimestamp = &metav1.Time{}
+		p.Status.ContainerStatuses[0].State = stopped
+		p.Status.EphemeralContainerStatuses = []v1.ContainerStatus{{Name: "debug", State: running}}
 	case ended:
 		p.Status.Phase = v1.PodSucceeded
 		p.Status.ContainerStatuses[0].State = stopped
@@ -75,6 +85,8 @@ func TestLiveFirst(t *testing.T) {
 		{"a live Pod wins over an ended one", []*v1.Pod{pod("old", ended), pod("new", live)}, []string{"new"}},
 		{"a Pod being deleted that still runs, alone, is itself", []*v1.Pod{pod("old", leavingRunning)}, []string{"old"}},
 		{"a Pod being deleted with no container running holds nothing", []*v1.Pod{pod("old", leavingStopped)}, []string{}},
+		{"a Pod being deleted whose init container or sidecar still runs, alone, is itself", []*v1.Pod{pod("old", leavingSidecarRunning)}, []string{"old"}},
+		{"a Pod being deleted whose ephemeral container still runs, alone, is itself", []*v1.Pod{pod("old", leavingEphemeralRunning)}, []string{"old"}},
 		{"an ended Pod holds nothing", []*v1.Pod{pod("old", ended)}, []string{}},
 		{"of Pods being deleted, the one still running", []*v1.Pod{pod("stopped", leavingStopped), pod("running", leavingRunning)}, []string{"running"}},
 		{"nothing found is nothing", nil, []string{}},
