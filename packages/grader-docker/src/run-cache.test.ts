@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DOCKER_OPTIONS } from './options';
@@ -77,6 +77,17 @@ describe("whose cache a build's RUN steps may come from", () => {
       const salts = (await Promise.all(Array.from({ length: 8 }, () => claimRunCache(key, options())))).map((n) => n.salt);
       expect(salts.filter((salt) => salt === key)).toHaveLength(1);
     }
+  });
+
+  it('breaks the lock a worker died with inside a removal once it is stale, and takes over the claim', async () => {
+    const key = runCacheKey({ build, files: files('lock-left') }, options());
+    await leftBehind(key);
+    const lock = path.join(stateDir, 'kadai-run-in-flight', `${key}.lock`);
+    mkdirSync(lock);
+    const past = new Date(Date.now() - 2 * 60_000);
+    utimesSync(lock, past, past);
+    expect(await saltOf(key)).toBe(key);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it("a build whose claim was taken over frees nothing of the new owner's when it ends after all", async () => {

@@ -89,26 +89,59 @@ const LOCK_WAIT_MS = 5_000;
 /** A removal takes milliseconds: a lock this old was left by a worker that died inside one. */
 const LOCK_STALE_MS = 60_000;
 
+/** Makes the directory; false if it exists, and any other failure (no folder, a full disk) thrown. */
+const makeExclusive = (dir: string) =>
+  mkdir(dir).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return false;
+      throw error;
+    },
+  );
+const ageOf = (file: string) => stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+
 /**
  * Removes the claim if `test` holds for its content, never another's. Removals take the claim's
  * lock (a directory made exclusively beside it) and claims are only created where none is, so the
  * claim read under the lock is the one unlinked. (Moving it aside to read it, as before, left a
  * moment with no claim, in which a third build could claim the input beside the owner whose claim
- * was then not put back.)
+ * was then not put back.) Gives up, leaving the claim, when the lock stays taken or cannot be made.
  */
 async function removeIf(claim: string, test: (content: string) => boolean): Promise<void> {
   const lock = `${claim}.lock`;
-  for (const deadline = Date.now() + LOCK_WAIT_MS; !(await mkdir(lock).then(() => true, () => false)); ) {
-    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-    if (age > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true });
-    else if (Date.now() > deadline) return;
-    else await sleep(5);
+  try {
+    for (const deadline = Date.now() + LOCK_WAIT_MS; !(await makeExclusive(lock)); ) {
+      if ((await ageOf(lock)) > LOCK_STALE_MS) await breakStaleLock(lock);
+      else if (Date.now() > deadline) return;
+      else await sleep(5);
+    }
+  } catch {
+    return;
   }
   try {
     const content = await readFile(claim, 'utf8').catch(() => undefined);
     if (content !== undefined && test(content)) await rm(claim, { force: true });
   } finally {
     await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes a lock its holder died with. Breaking it is guarded in turn, and the lock judged again
+ * under the guard: of two workers that found it stale, the second would otherwise remove the
+ * fresh lock the first had taken since. (A guard is held for a stat and an rmdir; one older than
+ * LOCK_STALE_MS means a second worker died inside it.)
+ */
+async function breakStaleLock(lock: string): Promise<void> {
+  const guard = `${lock}.break`;
+  if (!(await makeExclusive(guard))) {
+    if ((await ageOf(guard)) > LOCK_STALE_MS) await rm(guard, { recursive: true, force: true });
+    return;
+  }
+  try {
+    if ((await ageOf(lock)) > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true });
+  } finally {
+    await rm(guard, { recursive: true, force: true });
   }
 }
 
