@@ -65,8 +65,10 @@ async function graded(lab: 'k8s-eks-cluster' | 'k8s-final-cloud-cluster', liveFi
 /** A page as the demo course's instructor sees it, signed in through the sign-in form. */
 async function instructorPage(pathname: string): Promise<string> {
   const signIn = await fetch(`${stack.apiUrl}/sign-in`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: stack.tokens.sensei, next: pathname }) });
+  expect(signIn.status).toBe(303);
   const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const page = await fetch(`${stack.apiUrl}${pathname}?lang=en`, { headers: { cookie } });
+  expect(cookie).toMatch(/^\w+=\S+/);
+  const page = await fetch(`${stack.apiUrl}${pathname}?lang=en`, { headers: { cookie }, redirect: 'manual' });
   expect(page.status).toBe(200);
   return page.text();
 }
