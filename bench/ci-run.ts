@@ -27,7 +27,8 @@ const endAt = seconds(end[1]!);
 const since = (from: number, to: number) => (to - from + 86400) % 86400;
 // a background suite's output is replayed later, its lines with their first clock times: those go
 // back in time and are left out (the suite's own line has its time)
-const inOrder = stepLines.filter((line, i) => i === 0 || since(stepLines[i - 1]!.at, line.at) < 43200);
+const inOrder: typeof stepLines = [];
+for (const line of stepLines) if (inOrder.length === 0 || since(inOrder.at(-1)!.at, line.at) < 43200) inOrder.push(line);
 const foreground = inOrder
   .map((line, i) => ({ step: line.step, seconds: since(line.at, inOrder[i + 1]?.at ?? endAt) }))
   .filter((row) => !row.step.endsWith(': its output'));
