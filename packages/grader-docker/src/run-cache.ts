@@ -110,10 +110,9 @@ const ageOf = (file: string) => stat(file).then((s) => Date.now() - s.mtimeMs, (
 async function removeIf(claim: string, test: (content: string) => boolean): Promise<void> {
   const lock = `${claim}.lock`;
   try {
-    for (const deadline = Date.now() + LOCK_WAIT_MS; !(await makeExclusive(lock)); ) {
+    for (const deadline = Date.now() + LOCK_WAIT_MS; !(await makeExclusive(lock)); await sleep(5)) {
+      if (Date.now() > deadline) return;
       if ((await ageOf(lock)) > LOCK_STALE_MS) await breakStaleLock(lock);
-      else if (Date.now() > deadline) return;
-      else await sleep(5);
     }
   } catch {
     return;
