@@ -36,6 +36,14 @@ describe("a build step's writable directories in buildkitd's store", () => {
     const other = `60 1 0:90 / ${STORE}/root/runc-overlayfs/executor/abc/rootfs rw - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/77/fs,workdir=${SNAPSHOTS}/77/work`;
     expect(writableStoreDirs(`${inContainer}\n${other}`, inContainer, STORE)).toEqual([]);
   });
+  it("are none while runc's init has pivoted into the step's root but the old root, other builds' steps with it, is still stacked on it", () => {
+    const own = `1510 1390 0:160 / / rw,relatime - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/948/fs,workdir=${SNAPSHOTS}/948/work`;
+    const oldRoot = '1520 1510 254:0 / / rw,relatime - ext4 /dev/vda rw';
+    const other = `1521 1520 0:90 / ${STORE}/root/runc-overlayfs/executor/abc/rootfs rw - overlay overlay rw,lowerdir=${SNAPSHOTS}/3/fs,upperdir=${SNAPSHOTS}/77/fs,workdir=${SNAPSHOTS}/77/work`;
+    expect(writableStoreDirs([own, oldRoot, other].join('\n'), HOST, STORE)).toEqual([]);
+    // once the old root is detached, the step's own directory
+    expect(writableStoreDirs(own, HOST, STORE)).toEqual([`${SNAPSHOTS}/948/fs`]);
+  });
   it("find a bind mount's source through the host's mount of the same device", () => {
     const step = ['0 0 0:160 / / rw - overlay overlay rw,upperdir=/srv/lib/kadai/buildkit/root/y/fs,workdir=/srv/lib/kadai/buildkit/root/y/work', '1 0 254:16 /lib/kadai/buildkit/root/x/fs /cache rw - ext4 /dev/vdb rw'].join('\n');
     expect(writableStoreDirs(step, HOST, '/srv/lib/kadai/buildkit')).toEqual(['/srv/lib/kadai/buildkit/root/y/fs', '/srv/lib/kadai/buildkit/root/x/fs']);

@@ -45,8 +45,12 @@ export function writableStoreDirs(stepMountinfo: string, hostMountinfo: string, 
   const store = `${storeDir.replace(/\/$/, '')}/`;
   // before runc's init has entered the step's root it still sees buildkitd's mounts, other builds'
   // steps among them; the step's own root is an overlay whose upperdir is in the store (buildkitd's
-  // own root may be an overlay too, when it runs in a container on overlay2)
-  if (!mounts.some((m) => m.mountPoint === '/' && m.fstype === 'overlay' && upperDirOf(m)?.startsWith(store))) return [];
+  // own root may be an overlay too, when it runs in a container on overlay2). Right after its
+  // pivot_root the old root is still stacked on '/' until runc detaches it, other builds' steps
+  // with it: seen then (a loaded machine's CI run did), they were counted as this step's. So the
+  // step's root must be the only mount on '/'.
+  const roots = mounts.filter((m) => m.mountPoint === '/');
+  if (roots.length !== 1 || roots[0]!.fstype !== 'overlay' || !upperDirOf(roots[0]!)?.startsWith(store)) return [];
   const host = mountLines(hostMountinfo);
   const dirs = new Set<string>();
   for (const mount of mounts) {
