@@ -118,8 +118,10 @@ describe('graded by the worker, contained (student2; all submitted at once, then
     // each reads its limit first from the cgroup files (v1 or v2, as the machine has them) and prints it
     // once the bomb is going, the shell that started it runs builtins only until it has spoken: a
     // command it must fork for (sleep) fails at the limit and ends a non-interactive sh, so it waits
-    // for the limit by reading pids.current (one rehearsal's `sleep 2` died so, "still here" unsaid)
-    submit('fork bomb', 'hostile-run', run(`docker run -d busybox:1.36 sh -c 'p=/sys/fs/cgroup/pids; [ -e $p/pids.max ] || p=/sys/fs/cgroup; read max < $p/pids.max; f(){ f | f & }; f; until read n < $p/pids.current; [ "$n" -ge "$max" ]; do :; done; echo "still here under pids.max $max"; sleep 60'`));
+    // for the limit (one rehearsal's `sleep 2` died so, "still here" unsaid) by reading pids.events,
+    // whose count of forks refused at the limit only grows: pids.current, read before, moves up and
+    // down as the bomb's shells fail and exit, and another rehearsal's shell never saw it at the max
+    submit('fork bomb', 'hostile-run', run(`docker run -d busybox:1.36 sh -c 'p=/sys/fs/cgroup/pids; [ -e $p/pids.max ] || p=/sys/fs/cgroup; read max < $p/pids.max; f(){ f | f & }; f; until read event refused < $p/pids.events; [ "$refused" -gt 0 ]; do :; done; echo "still here under pids.max $max"; sleep 60'`));
     submit('memory hog', 'hostile-run', run(`docker run -d python:3.10-slim python3 -c "import os, time; limit = next(p for p in ['/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/memory.max'] if os.path.exists(p)); print('memory limit', open(limit).read().strip(), flush=True); b = bytearray(1024 * 1024 * 1024); time.sleep(60)"`));
     submit('CPU burner', 'hostile-run', run(`docker run -d busybox:1.36 sh -c 'if [ -e /sys/fs/cgroup/cpu.max ]; then read q p < /sys/fs/cgroup/cpu.max; else read q < /sys/fs/cgroup/cpu/cpu.cfs_quota_us; read p < /sys/fs/cgroup/cpu/cpu.cfs_period_us; fi; echo "still here under a CPU quota of $q per $p"; while :; do :; done'`));
     submit('log flood', 'hostile-run', run(`docker run -d busybox:1.36 sh -c 'yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c 104857600; sleep 60'`));
