@@ -70,6 +70,9 @@ export async function claimRunCache(key: string, o: DockerGraderOptions): Promis
   return { salt: over ? ownName(key) : key, release: () => removeIf(claim, (content) => content === stamp) };
 }
 
+/** How long ago the file was last written; 0 when it is gone. */
+const ageOf = (file: string) => stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+
 /**
  * Removes a claim older than `staleAfterMs` (its worker died); true once it is gone. Claims are
  * only ever created exclusively, so of several workers that find the same stale claim, one removes
@@ -78,8 +81,7 @@ export async function claimRunCache(key: string, o: DockerGraderOptions): Promis
 async function removeIfStale(claim: string, staleAfterMs: number): Promise<boolean> {
   const content = await readFile(claim, 'utf8').catch(() => undefined);
   if (content === undefined) return true; // released meanwhile
-  const age = await stat(claim).then((s) => Date.now() - s.mtimeMs, () => 0);
-  if (age < staleAfterMs) return false;
+  if ((await ageOf(claim)) < staleAfterMs) return false;
   await removeIf(claim, (now) => now === content);
   return true;
 }
@@ -98,7 +100,6 @@ const makeExclusive = (dir: string) =>
       throw error;
     },
   );
-const ageOf = (file: string) => stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
 
 /**
  * Removes the claim if `test` holds for its content, never another's. Removals take the claim's
