@@ -1,5 +1,5 @@
 /** Ingress routing, LoadBalancer addresses, dynamic storage, fake-node scheduling and metrics. */
-import { apply, deleteNamespace, echoAppManifest, eventually, httpGet, images, kubectl, kubectlJson, makeNamespace } from './kube';
+import { apply, deleteNamespace, echoAppManifest, eventually, httpGet, images, kubectl, kubectlJson, makeNamespace, NODE_IP } from './kube';
 
 let ns: string;
 beforeAll(async () => {
@@ -55,8 +55,8 @@ spec:
   await kubectl(['rollout', 'status', '-n', ns, 'deployment/h1', '--timeout=180s']);
   await kubectl(['rollout', 'status', '-n', ns, 'deployment/h2', '--timeout=180s']);
   const ing = await kubectlJson(['get', '-n', ns, 'ingress/paths']);
-  expect(ing.spec.ingressClassName).toBe('traefik'); // the default IngressClass was applied
-  const addr = await lbAddress('kube-system', 'traefik');
+  expect(ing.spec.ingressClassName).toBe('kadai'); // the default IngressClass was applied
+  const addr = await lbAddress('kube-system', 'kadai-ingress');
   const h1 = await eventually('/h1 routed', async () => {
     const r = await httpGet(`http://${addr}/h1`);
     return r.status === 200 && r.body;
@@ -78,9 +78,41 @@ spec:
     return r.status === 200 && r.body;
   });
   expect(legacy).toMatch(/served by h1-/);
-  // Traefik publishes the address in the Ingress status, as a cloud controller would.
+  // kadai-ingress publishes the address in the Ingress status, as a cloud controller would.
   await eventually('ingress status', async () =>
     (await kubectlJson(['get', '-n', ns, 'ingress/paths'])).status.loadBalancer?.ingress?.[0]?.ip === addr, 60000);
+});
+
+test('the Ingress controller follows the Ingress API: Exact paths, whole path elements, 503 without a ready endpoint', async () => {
+  await apply(ns, `
+apiVersion: v1
+kind: Service
+metadata: {name: nobody}
+spec: {selector: {app: nobody-here}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: edges}
+spec:
+  rules:
+  - host: edges.example.test
+    http:
+      paths:
+      - {path: /exact, pathType: Exact, backend: {service: {name: h1, port: {number: 80}}}}
+      - {path: /app/, pathType: Prefix, backend: {service: {name: h2, port: {number: 80}}}}
+      - {path: /nobody, pathType: Prefix, backend: {service: {name: nobody, port: {number: 80}}}}
+`);
+  const get = (path: string) => httpGet(`http://${NODE_IP}:8000${path}`, { host: 'edges.example.test' });
+  const exact = await eventually('the Exact path routed (h1 and h2: the test above)', async () => {
+    const r = await get('/exact');
+    return r.status === 200 && r.body;
+  });
+  expect(exact).toMatch(/served by h1-/);
+  expect((await get('/exact/more')).status).toBe(404);
+  expect((await get('/app')).body).toMatch(/served by h2-/); // a Prefix pattern's trailing '/' is ignored
+  expect((await get('/app/x/y')).body).toMatch(/served by h2-/);
+  expect((await get('/application')).status).toBe(404); // Prefix matches whole path elements
+  expect(await get('/nobody')).toMatchObject({ status: 503, body: expect.stringContaining('no available server') });
 });
 
 test('a LoadBalancer Service answers on its address', async () => {

@@ -90,7 +90,7 @@ export function httpGet(url: string, headers: Record<string, string> = {}, timeo
   });
 }
 
-/** The node's address on the Pod bridge: CoreDNS, Traefik and every host service a Pod might try. */
+/** The node's address on the Pod bridge: CoreDNS, the Ingress controller and every host service a Pod might try. */
 export const NODE_IP = '10.244.0.1';
 
 /**

@@ -1,10 +1,10 @@
 /**
  * What the shared add-ons would let one attempt learn of or reach in another, closed
- * (infra/cluster/lib/config.sh's Corefile, Traefik's flags in infra/cluster/up): the cluster DNS
+ * (infra/cluster/lib/config.sh's Corefile, infra/cluster/build/k8s/cmd/kadai-ingress): the cluster DNS
  * answers cluster names only (no forwarding out: no DNS exfiltration), no reverse zones (no listing
  * of other namespaces by PTR), Pod A records only for Pods that exist in the namespace asked; the
  * names the course needs still resolve (Services, a headless Service's per-Pod names as a
- * StatefulSet's); Traefik, outside NetworkPolicy on the host, routes no Ingress to an ExternalName.
+ * StatefulSet's); the Ingress controller, outside NetworkPolicy on the host, routes no Ingress to an ExternalName.
  */
 import { Resolver } from 'node:dns/promises';
 import { apply, deleteNamespace, echoAppManifest, eventually, httpGet, images, kubectl, kubectlJson, makeNamespace, NODE_IP } from './kube';
@@ -63,7 +63,7 @@ test('nor any name outside the cluster: nothing is forwarded (no way out by DNS)
   for (const name of ['registry.npmjs.org', 'example.com', `x${Date.now()}.exfiltration.example.org`]) expect(await code(dns.resolve4(name))).toBe('ENOTFOUND');
 });
 
-test('Traefik routes no Ingress to an ExternalName Service (it would proxy past NetworkPolicy to whatever the name is)', async () => {
+test('the Ingress controller routes no Ingress to an ExternalName Service (it would proxy past NetworkPolicy to whatever the name is)', async () => {
   const target = (await kubectlJson(['get', 'pods', '-n', other, '-l', 'app=echo'])).items[0].status.podIP as string;
   const host = `${own}.leaks.test`;
   await apply(

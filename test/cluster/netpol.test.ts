@@ -184,7 +184,7 @@ describe('the host', () => {
   test('Pods still resolve names with the cluster DNS and reach the ingress controller', async () => {
     const lookup = await exec(['exec', '-n', open, 'probe', '--', 'nslookup', 'kubernetes.default.svc.cluster.local']);
     expect(lookup.stdout).toMatch(/10\.96\.0\.1\b/);
-    const traefik = (await kubectlJson(['get', 'service', '-n', 'kube-system', 'traefik'])).status.loadBalancer.ingress[0].ip;
-    expect(await eventually('the ingress controller', () => connects(open, traefik, 80), 30000)).toBe(true);
+    const ingressController = (await kubectlJson(['get', 'service', '-n', 'kube-system', 'kadai-ingress'])).status.loadBalancer.ingress[0].ip;
+    expect(await eventually('the ingress controller', () => connects(open, ingressController, 80), 30000)).toBe(true);
   });
 });

@@ -208,10 +208,10 @@ spec:
   });
 
   test("the ingress controller reaches the attempt's Pods", async () => {
-    // Traefik's entry point on the node (the worker may not read kube-system's Services)
-    const traefik = `${NODE_IP}:8000`;
+    // the Ingress controller's HTTP address on the node (the worker may not read kube-system's Services)
+    const ingressController = `${NODE_IP}:8000`;
     const r = await eventually('the Ingress answering', async () => {
-      const res = await httpGet(`http://${traefik}/`, { Host: `${a.name}.kadai.test` });
+      const res = await httpGet(`http://${ingressController}/`, { Host: `${a.name}.kadai.test` });
       return res.status === 200 && res;
     }, 60_000);
     expect(r.body).toMatch(/served by echo-/);
@@ -241,5 +241,5 @@ test('the capability probes find what the local cluster offers', async () => {
   expect(found.defaultStorageClass.reason).toMatch(/standard/);
   expect(found.loadBalancer.reason).toMatch(/10\.250\.0\./);
   // the EKS exercises' classes by their AWS names: kadai's stand-ins here
-  expect([found.ebsStorageClass.reason, found.efsStorageClass.reason, found.albIngressClass.reason]).toEqual(['StorageClass gp2 (kadai.dev/hostpath)', 'StorageClass efs-sc (kadai.dev/hostpath)', 'IngressClass alb (traefik.io/ingress-controller)']);
+  expect([found.ebsStorageClass.reason, found.efsStorageClass.reason, found.albIngressClass.reason]).toEqual(['StorageClass gp2 (kadai.dev/hostpath)', 'StorageClass efs-sc (kadai.dev/hostpath)', 'IngressClass alb (kadai.dev/ingress)']);
 });

@@ -18,16 +18,16 @@ import { expectSolutionGradedInFull, submitAndWait, type Call } from './submit';
  * module, PostgreSQL and Redis external by URL (the host's, a database and key prefix of this run),
  * a quiz worker, a Kubernetes worker given two grading clusters by kubeconfig Secrets and the Docker
  * worker's DaemonSet on kadai's engine of the node; then a quiz, a Kubernetes lab and a Docker lab
- * are submitted and graded through the chart's Ingress (Traefik).
+ * are submitted and graded through the chart's Ingress (the local cluster's kadai-ingress).
  */
 const run = promisify(execFile);
 const CHART = path.join(REPO_ROOT, 'deploy/helm/kadai');
 const ADMIN_KUBECONFIG = `${process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster'}/kubeconfig`;
 const WORKER_KUBECONFIG = `${process.env.KADAI_CLUSTER_STATE ?? '/var/lib/kadai/cluster'}/kadai-worker.kubeconfig`;
 const KUBECTL = '/var/cache/kadai/cluster/v1.34.4/bin/kubectl';
-/** Traefik, the local cluster's ingress controller, on the node's address (infra/cluster/README.md). */
+/** kadai-ingress, the local cluster's ingress controller, on the node's address (infra/cluster/README.md). */
 const INGRESS = { host: '10.244.0.1', port: 8000 };
-/** Traefik's `websecure` entry point, where Ingresses with `tls` are served. */
+/** Its HTTPS address, where the certificate of an Ingress's `spec.tls` is served. */
 const INGRESS_TLS = { host: '10.244.0.1', port: 8443 };
 const RELEASE = 'kadai';
 const NAMESPACE = `kadai-deploy-${process.pid}`;
@@ -44,7 +44,7 @@ const kubectl = (...args: string[]) => run(KUBECTL, ['--kubeconfig', ADMIN_KUBEC
 const helmRun = (...args: string[]) => run(helm, ['--kubeconfig', ADMIN_KUBECONFIG, ...args], { maxBuffer: 64 << 20 });
 const script = async (name: string) => (await run(path.join(REPO_ROOT, name), [], { maxBuffer: 64 << 20, timeout: 20 * 60_000 })).stdout.trim().split('\n').pop() ?? '';
 
-/** One request to kadai through the Ingress: Traefik picks the route by the Host header. */
+/** One request to kadai through the Ingress: the controller picks the route by the Host header. */
 function viaIngress(method: string, urlPath: string, token?: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
@@ -187,7 +187,7 @@ describe('installed on the local cluster', () => {
     const tokensFile = path.join(values, 'tokens.json');
     await run(process.execPath, [compiledEntry('apps/api/src/seed-demo.ts'), tokensFile], { env: { ...process.env, KADAI_DATABASE_URL: databaseUrl, KADAI_LABS_DIR: path.join(REPO_ROOT, 'labs') } });
     tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as Record<string, string>;
-    // Traefik routes a new Ingress once its watch has seen it: usually at once, generously bounded here
+    // the controller routes a new Ingress once its watch has seen it: usually at once, generously bounded here
     const routed = Date.now() + 90_000;
     while ((await viaIngress('GET', '/healthz').catch(() => ({ status: 0 }))).status !== 200 && Date.now() < routed) await new Promise((r) => setTimeout(r, 1000));
   }, 9 * 60_000);
@@ -242,14 +242,12 @@ describe('served over TLS', () => {
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', key, '-out', cert, '-subj', `/CN=${HOSTNAME}`, '-addext', `subjectAltName=DNS:${HOSTNAME}`]);
     certificate = readFileSync(cert, 'utf8');
     await kubectl('-n', NAMESPACE, 'create', 'secret', 'tls', 'kadai-tls', `--cert=${cert}`, `--key=${key}`);
-    // Traefik serves an Ingress's routers over TLS only when annotated so (spec.tls alone gives it the
-    // certificate, not a TLS router: 404 on websecure); other controllers read spec.tls alone
     const values = path.join(dir, 'tls.json');
-    writeFileSync(values, JSON.stringify({ api: { ingress: { tls: [{ secretName: 'kadai-tls', hosts: [HOSTNAME] }], annotations: { 'traefik.ingress.kubernetes.io/router.tls': 'true' } } } }));
+    writeFileSync(values, JSON.stringify({ api: { ingress: { tls: [{ secretName: 'kadai-tls', hosts: [HOSTNAME] }] } } }));
     await helmRun('upgrade', RELEASE, CHART, '--namespace', NAMESPACE, '--reuse-values', '-f', values, '--wait', '--timeout', '4m');
   }, 6 * 60_000);
 
-  /** GET over HTTPS to Traefik, trusting only the release's certificate and checking it names the host. */
+  /** GET over HTTPS to the Ingress controller, trusting only the release's certificate and checking it names the host. */
   const viaTls = (urlPath: string) =>
     new Promise<{ status: number; subject: string }>((resolve, reject) => {
       const req = tlsRequest({ ...INGRESS_TLS, path: urlPath, servername: HOSTNAME, ca: certificate, headers: { host: HOSTNAME }, timeout: 30_000 }, (res) => {
@@ -263,7 +261,7 @@ describe('served over TLS', () => {
     });
 
   test('after `helm upgrade` (its migration Job run again) with api.ingress.tls set, the Ingress serves kadai over HTTPS with the Secret\'s certificate', async () => {
-    // Traefik loads the Secret and the changed Ingress from its watch: usually at once, bounded here
+    // the controller loads the Secret and the changed Ingress from its watch: usually at once, bounded here
     const deadline = Date.now() + 90_000;
     let answer = await viaTls('/readyz').catch((e: Error) => ({ status: 0, subject: e.message }));
     while (answer.status !== 200 && Date.now() < deadline) {

@@ -6,7 +6,7 @@ ROOT=$(cd "$here/.." && pwd)
 NODE_NAME=kadai-control-plane
 BRIDGE=kadai0
 # The node's address is the Pod bridge's gateway: it exists on every machine, never changes with
-# the host's network, and Pods reach it directly (CoreDNS, metrics-server and Traefik listen there).
+# the host's network, and Pods reach it directly (CoreDNS, metrics-server and kadai-ingress listen there).
 NODE_IP=10.244.0.1
 POD_SUBNET=10.244.0.0/24       # this node's Pods (host-local IPAM)
 CLUSTER_CIDR=10.244.0.0/16

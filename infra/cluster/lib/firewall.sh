@@ -16,12 +16,12 @@
 #   accepted). Pods reach nothing else through this host (there is no masquerading anyway), and
 #   nothing else (e.g. a Docker grader's attempt network) opens connections into Pods.
 # - KADAI-POD-INPUT: Pods reach the host itself only for the cluster DNS (CoreDNS on NODE_IP:53) and
-#   the ingress controller (Traefik on NODE_IP:8000/8443, behind the traefik LoadBalancer
+#   the ingress controller (kadai-ingress on NODE_IP:8000/8443, behind the kadai-ingress LoadBalancer
 #   Service). Everything else — the API server (also through kubernetes.default's ClusterIP),
 #   kubelet, etcd, metrics-server, PostgreSQL, Redis, the registry, kadai's API, whatever listens
 #   on any host address — is refused. Replies to connections the host opened (kubelet probes,
-#   Traefik, the API server's proxy) pass as ESTABLISHED. Traffic the host opens into Pods
-#   (Traefik, probes) is not FORWARDed, so NetworkPolicy does not apply to it (as upstream
+#   kadai-ingress, the API server's proxy) pass as ESTABLISHED. Traffic the host opens into Pods
+#   (kadai-ingress, probes) is not FORWARDed, so NetworkPolicy does not apply to it (as upstream
 #   exempts the node).
 # - IPv6: Pods have no IPv6 address of their own, but link-local addresses exist on the bridge:
 #   nothing new from the bridge goes anywhere over IPv6.

@@ -5,7 +5,6 @@ ETCD_VERSION=v3.6.4          # the etcd Kubernetes v1.34.4 is released against
 COREDNS_VERSION=v1.12.4
 METRICS_SERVER_VERSION=v0.8.0
 KWOK_VERSION=v0.7.0
-TRAEFIK_VERSION=v3.6.12
 KUBE_NETWORK_POLICIES_VERSION=v0.8.0   # keep in step with build/kube-network-policies/go.mod
 
 # Where build outputs and cluster state live: outside the repo, keyed by version.

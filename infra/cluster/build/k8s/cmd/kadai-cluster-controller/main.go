@@ -7,7 +7,7 @@
 //     to a blackhole, and kube-proxy's DNAT happens before routing).
 //   - Legacy Ingress class annotation: Ingresses that name their class only through the
 //     `kubernetes.io/ingress.class` annotation (older EKS manifests: `alb`) get the matching
-//     spec.ingressClassName, so Traefik, which reads that annotation only for `traefik`, serves them.
+//     spec.ingressClassName, so kadai-ingress, which reads spec.ingressClassName only, serves them.
 //   - Dynamic provisioning: PVCs of a StorageClass whose provisioner is --provisioner get a
 //     hostPath PV in a folder under --storage-root, with the claim's own access modes, so
 //     ReadWriteMany (EFS labs) works on this one node. Released PVs with reclaimPolicy Delete
