@@ -93,3 +93,42 @@ spec:
   expect(across.status).toBe(404);
   expect(across.body).not.toContain('echo');
 });
+
+test("nor to an address of a hand-written EndpointSlice that is not a Pod of the Ingress's namespace (another namespace's Pod, the node)", async () => {
+  const target = (await kubectlJson(['get', 'pods', '-n', other, '-l', 'app=echo'])).items[0].status.podIP as string;
+  const ownPod = (await kubectlJson(['get', 'pod', '-n', own, 'web-0'])).status.podIP as string;
+  const host = `handmade.${own}.leaks.test`;
+  const slice = (name: string, addresses: string[]) => `
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ${name}, labels: {kubernetes.io/service-name: handmade}}
+addressType: IPv4
+endpoints: [${addresses.map((a) => `{addresses: [${a}]}`).join(', ')}]
+ports: [{port: 8080}]
+`;
+  await apply(
+    own,
+    `
+apiVersion: v1
+kind: Service
+metadata: {name: handmade}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: handmade}
+spec:
+  rules: [{host: "${host}", http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: handmade, port: {number: 8080}}}}]}}]
+---${slice('elsewhere', [target, NODE_IP])}`,
+  );
+  // the control: the same Service with an address of its own namespace's Pod is routed
+  await apply(own, slice('own-pod', [ownPod]));
+  await eventually('the own Pod routed', async () => (await httpGet(`http://${NODE_IP}:8000/`, { host })).status === 200, 60_000);
+  await kubectl(['delete', '-n', own, 'endpointslice', 'own-pod']);
+  const across = await eventually('the own Pod gone from the route', async () => {
+    const r = await httpGet(`http://${NODE_IP}:8000/`, { host });
+    return r.status !== 200 && r;
+  }, 30_000);
+  expect(across.status).toBe(503);
+  expect(across.body).not.toContain('echo');
+});

@@ -23,7 +23,10 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-const byService = "byService"
+const (
+	byService = "byService"
+	byPodIP   = "byPodIP"
+)
 
 type controller struct {
 	cs        kubernetes.Interface
@@ -32,6 +35,7 @@ type controller struct {
 	services  corelisters.ServiceLister
 	secrets   corelisters.SecretLister
 	slices    cache.Indexer
+	pods      cache.Indexer
 
 	stale      atomic.Bool
 	mu         sync.Mutex
@@ -69,6 +73,18 @@ func newController(kubeconfig string) (*controller, informers.SharedInformerFact
 		return nil, nil, err
 	}
 	c.slices = slices.GetIndexer()
+	pods := f.Core().V1().Pods().Informer()
+	if err := pods.AddIndexers(cache.Indexers{byPodIP: func(obj any) ([]string, error) {
+		p := obj.(*corev1.Pod)
+		var keys []string
+		for _, ip := range p.Status.PodIPs {
+			keys = append(keys, p.Namespace+"/"+ip.IP)
+		}
+		return keys, nil
+	}}); err != nil {
+		return nil, nil, err
+	}
+	c.pods = pods.GetIndexer()
 	markStale := func() { c.stale.Store(true) }
 	for _, inf := range []cache.SharedIndexInformer{
 		f.Networking().V1().Ingresses().Informer(), f.Networking().V1().IngressClasses().Informer(),
@@ -175,7 +191,9 @@ func (c *controller) endpoint(b *backend) (string, error) {
 		for _, e := range s.Endpoints {
 			if e.Conditions.Ready == nil || *e.Conditions.Ready {
 				for _, a := range e.Addresses {
-					ready = append(ready, net.JoinHostPort(a, strconv.Itoa(int(target))))
+					if c.isPodOf(b.namespace, a) {
+						ready = append(ready, net.JoinHostPort(a, strconv.Itoa(int(target))))
+					}
 				}
 			}
 		}
@@ -184,6 +202,19 @@ func (c *controller) endpoint(b *backend) (string, error) {
 		return "", &routeError{503, fmt.Sprintf("Service %s/%s has no ready endpoint", b.namespace, b.service)}
 	}
 	return ready[c.roundRobin.Add(1)%uint64(len(ready))], nil
+}
+
+// isPodOf: the address is a Pod's of the namespace (not on the host's network). EndpointSlices of a
+// Service without a selector are written by hand, and the proxy runs on the host outside
+// NetworkPolicy: an address there could be the node's, another namespace's Pod or a host service.
+func (c *controller) isPodOf(namespace, address string) bool {
+	objs, _ := c.pods.ByIndex(byPodIP, namespace+"/"+address)
+	for _, obj := range objs {
+		if p := obj.(*corev1.Pod); !p.Spec.HostNetwork && p.DeletionTimestamp == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func portText(p networkingv1.ServiceBackendPort) string {

@@ -9,8 +9,8 @@
 //   - routes by host (exact, then `*.` one label deeper, then host-less rules) and path (the
 //     longest first, Exact before Prefix; Prefix by whole path elements), then spec.defaultBackend;
 //     404 when nothing matches, 503 when the Service has no ready endpoint;
-//   - sends to the ready endpoints of the Service port (EndpointSlices, round robin), never to an
-//     ExternalName Service: the proxy runs on the host, outside NetworkPolicy, so a name pointing
+//   - sends to the ready endpoints of the Service port (EndpointSlices, round robin) that are Pods
+//     of the Ingress's namespace, never to an ExternalName Service: the proxy runs on the host, outside NetworkPolicy, so a name pointing
 //     at another attempt's Pod or a host service would be a way around an attempt's policies;
 //   - serves HTTPS on its second address with the certificate of spec.tls matching the SNI name
 //     (kubernetes.io/tls Secrets of the Ingress's namespace), a self-signed one otherwise;
