@@ -204,13 +204,14 @@ func (c *controller) endpoint(b *backend) (string, error) {
 	return ready[c.roundRobin.Add(1)%uint64(len(ready))], nil
 }
 
-// isPodOf: the address is a Pod's of the namespace (not on the host's network). EndpointSlices of a
-// Service without a selector are written by hand, and the proxy runs on the host outside
-// NetworkPolicy: an address there could be the node's, another namespace's Pod or a host service.
+// isPodOf: the address is a Pod's of the namespace. EndpointSlices of a Service without a selector
+// are written by hand, and the proxy runs on the host outside NetworkPolicy: an address there could
+// be the node's, another namespace's Pod or a host service. (A hostNetwork Pod has the node's
+// address; attempts may not create one, an operator's deployment, as kadai's chart, may.)
 func (c *controller) isPodOf(namespace, address string) bool {
 	objs, _ := c.pods.ByIndex(byPodIP, namespace+"/"+address)
 	for _, obj := range objs {
-		if p := obj.(*corev1.Pod); !p.Spec.HostNetwork && p.DeletionTimestamp == nil {
+		if p := obj.(*corev1.Pod); p.DeletionTimestamp == nil {
 			return true
 		}
 	}
